@@ -1,0 +1,75 @@
+/* main: vni-reconcile's entry point: library set-up, then a table dispatches the command. */
+#include "cmd.h"
+
+#include <curl/curl.h>
+#include <git2.h>
+#include <stdio.h>
+#include <string.h>
+
+struct cmd_entry {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct cmd_entry commands[] = {
+    {"validate", cmd_validate, "load and check the inventory alone (no network)"},
+    {"plan", cmd_plan, "diff the inventory against live state; print the ordered plan"},
+    {"apply", cmd_apply, "carry the plan out, one interface at a time"},
+    {"drift", cmd_drift, "report where the live organization differs from the inventory"},
+    {"version", cmd_version, "print the version and the linked libraries' versions"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: vni-reconcile <command> [options]\n\n"
+          "Keeps an organization's virtual network interfaces the way a YAML inventory says.\n\n"
+          "commands:\n",
+          out);
+    for (const struct cmd_entry *c = commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fputs("  help       show this, or `help <command>` for a command's options\n\n"
+          "exit codes: 0 ok, 1 error, 2 changes or drift (when asked), 3 invalid inventory or plan\n"
+          "see `man vni-reconcile` or docs/cli.md\n",
+          out);
+}
+
+static const struct cmd_entry *find(const char *name)
+{
+    for (const struct cmd_entry *c = commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return VR_EXIT_ERROR;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        if (argc > 2 && find(argv[2])) {
+            char *help_argv[] = {argv[2], "--help", NULL};
+            return find(argv[2])->fn(2, help_argv);
+        }
+        usage(stdout);
+        return VR_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0)
+        name = "version";
+    const struct cmd_entry *c = find(name);
+    if (!c) {
+        fprintf(stderr, "vni-reconcile: '%s' is not a command; see `vni-reconcile help`\n", name);
+        return VR_EXIT_ERROR;
+    }
+    /* Library-wide state is set up here only (design habit 3). */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    git_libgit2_init();
+    int rc = c->fn(argc - 1, argv + 1);
+    git_libgit2_shutdown();
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,147 @@
+/* vr_iface: the interface (VNI) and inventory vocabulary, the platform's field rules
+ * (contract §4.3), field-by-field comparison, and the JSON codecs both client and sim use. */
+#ifndef VR_IFACE_H
+#define VR_IFACE_H
+
+#include "vr_addr.h"
+#include "vr_diag.h"
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VR_DNS_MAX 4
+#define VR_NAME_MAX 64
+#define VR_DESCRIPTION_MAX 256
+#define VR_DEFAULT_LIMIT 50
+#define VR_DEFAULT_PROBE_PORT 443
+#define VR_DEFAULT_PROBE_TIMEOUT_MS 5000
+
+/* Where each field of an inventory interface was written, for diagnostics. */
+typedef struct {
+    vr_loc item, name, type, local_ip, remote_ip, subnet_cidr, dns, routing_table_id,
+        description, order, protect, probe;
+    vr_loc dns_item[VR_DNS_MAX];
+} vr_iface_locs;
+
+/* One interface: desired (from the inventory) or live (a connection of the platform).
+ * Every string is malloc'd and owned by the struct; vr_iface_clear() frees them.
+ * Texts are kept as written; the parsed members are valid after vr_iface_validate()
+ * (or vr_iface_from_json()) succeeded for that field, family VR_AF_NONE otherwise. */
+typedef struct {
+    char *name;
+    char *org_id;
+    char *type; /* "ipconnect" */
+    char *local_ip;
+    char *remote_ip;
+    char *subnet_cidr;
+    char *dns[VR_DNS_MAX + 1]; /* one spare so an over-long list can still be reported */
+    size_t dns_count;
+    char *routing_table_id;
+    char *description; /* NULL when absent */
+
+    vr_addr local, remote;
+    vr_cidr subnet;
+    vr_addr dns_addr[VR_DNS_MAX + 1];
+
+    /* inventory only */
+    long order;
+    bool has_order;
+    bool protect;
+    int probe_port;       /* 0: default */
+    int probe_timeout_ms; /* 0: default */
+    vr_iface_locs locs;
+
+    /* live only (NULL in the inventory) */
+    char *id;
+    char *state; /* "provisioning", "active", "failed" */
+    char *date_created;
+} vr_iface;
+
+/* Deep copy of src into out (locs' file pointers are borrowed, as in src). */
+void vr_iface_copy(vr_iface *out, const vr_iface *src);
+void vr_iface_clear(vr_iface *f);
+
+/* Called once per bad field. field is the API name ("localIp", "dnsServers"...); index is
+ * the position in dnsServers, -1 otherwise; error_code is the 422 detail errorCode
+ * ("required", "invalid.value", "invalid.format", "too.long", "out.of.range"); message
+ * says what is wrong and, where it can, what would be right. */
+typedef void (*vr_field_error_fn)(void *ctx, const char *field, int index, const char *error_code,
+                                  const char *message);
+
+/* Checks every rule of contract §4.3 that the fields alone decide: name, type, the
+ * addresses, subnetCidr host bits and prefix, localIp inside the subnet and neither its
+ * network nor (IPv4) broadcast address, dnsServers 1..4 addresses, description length,
+ * routingTableId present. Not checked here: organizationId and whether the routing table
+ * exists. Fills the parsed members. Returns the number of bad fields reported. */
+int vr_iface_validate(vr_iface *f, vr_field_error_fn cb, void *ctx);
+
+/* True when name is 1..64 of [A-Za-z0-9._-]. */
+bool vr_name_valid(const char *name);
+/* Count of UTF-8 code points (bytes that are not continuation bytes). */
+size_t vr_utf8_length(const char *s);
+
+/* Field-by-field comparison of a desired interface with a live one: type, localIp,
+ * remoteIp, subnetCidr, dnsServers (ordered), routingTableId, description (absent equals
+ * ""). Addresses are compared as addresses. cb (may be NULL) gets each differing field with
+ * the desired and live texts. Returns the number of differing fields. */
+typedef void (*vr_field_diff_fn)(void *ctx, const char *field, const char *want, const char *have);
+int vr_iface_compare(const vr_iface *want, const vr_iface *live, vr_field_diff_fn cb, void *ctx);
+
+/* The create payload of contract §4.3 (name, organizationId, type, localIp, remoteIp,
+ * subnetCidr, dnsServers, routingTableId, description when set). Caller frees with
+ * cJSON_Delete. */
+cJSON *vr_iface_payload_json(const vr_iface *f);
+/* A whole connection as the platform returns it (payload plus id, state, dateCreated,
+ * selfUri). */
+cJSON *vr_iface_connection_json(const vr_iface *f);
+/* Reads a connection from the platform's JSON, ignoring unknown fields. Requires id and
+ * name as strings; other fields are taken when present and of the right type, and parsed
+ * where they are addresses. Returns 0, or -1 with err set. On success out owns copies. */
+int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err);
+
+/* What the inventory says to leave out of drift reports: a name, a field, or both. */
+typedef struct {
+    char *name;  /* NULL: every interface */
+    char *field; /* NULL: every field (the whole interface) */
+    vr_loc loc;
+} vr_ignore;
+
+/* One organization of the inventory, with its interfaces merged from every file. */
+typedef struct {
+    char *id;
+    char *region; /* NULL when no file named one */
+    vr_loc loc;   /* where the organization was first named */
+    vr_iface *ifaces;
+    size_t count, cap;
+    vr_ignore *ignores;
+    size_t ignore_count;
+} vr_org;
+
+/* One input file, with the SHA-256 of its bytes. */
+typedef struct {
+    char *path;
+    char sha256[65];
+} vr_source;
+
+/* A whole inventory: the organizations in the order first seen, and the files read.
+ * vr_inventory_free() releases everything. */
+typedef struct {
+    vr_org *orgs;
+    size_t org_count;
+    vr_source *sources;
+    size_t source_count;
+} vr_inventory;
+
+/* Finds an organization by id, NULL when absent. */
+vr_org *vr_inventory_find_org(const vr_inventory *inv, const char *id);
+/* Adds (or finds) an organization; the returned pointer is valid until the next add. */
+vr_org *vr_inventory_add_org(vr_inventory *inv, const char *id);
+/* Appends a copy-free move of *f (f is zeroed). Returns the stored interface. */
+vr_iface *vr_org_take_iface(vr_org *org, vr_iface *f);
+void vr_inventory_free(vr_inventory *inv);
+
+/* Returns true when the ignore list leaves out field (NULL: the whole interface) of name. */
+bool vr_org_ignores(const vr_org *org, const char *name, const char *field);
+
+#endif

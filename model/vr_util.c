@@ -1,0 +1,361 @@
+/* vr_util: growable buffer, clocks, UUIDs, timestamps, hashing, files. */
+#include "vr_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int vr_buf_append(vr_buf *b, const void *data, size_t len)
+{
+    if (b->overflow)
+        return -1;
+    if (b->max && b->len + len > b->max) {
+        b->overflow = true;
+        return -1;
+    }
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + len + 1)
+            cap *= 2;
+        char *p = realloc(b->data, cap);
+        if (!p) {
+            b->overflow = true;
+            return -1;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int vr_buf_puts(vr_buf *b, const char *s)
+{
+    return vr_buf_append(b, s, strlen(s));
+}
+
+int vr_buf_vprintf(vr_buf *b, const char *fmt, va_list ap)
+{
+    char small[256];
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(small, sizeof(small), fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return -1;
+    if ((size_t)n < sizeof(small))
+        return vr_buf_append(b, small, (size_t)n);
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        b->overflow = true;
+        return -1;
+    }
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    int rc = vr_buf_append(b, big, (size_t)n);
+    free(big);
+    return rc;
+}
+
+int vr_buf_printf(vr_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vr_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void vr_buf_reset(vr_buf *b)
+{
+    b->len = 0;
+    b->overflow = false;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void vr_buf_free(vr_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->overflow = false;
+}
+
+const char *vr_buf_str(const vr_buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+char *vr_buf_detach(vr_buf *b)
+{
+    char *d = b->data ? b->data : vr_strdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return d;
+}
+
+int64_t vr_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t vr_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void vr_sleep_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
+}
+
+void vr_iso8601(int64_t wall_ms, char *out)
+{
+    time_t secs = (time_t)(wall_ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char base[24];
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%03dZ", base, (int)(wall_ms % 1000));
+}
+
+static void random_bytes(void *out, size_t n)
+{
+    unsigned char *p = out;
+    while (n > 0) {
+        ssize_t got = getrandom(p, n, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            abort();
+        }
+        p += got;
+        n -= (size_t)got;
+    }
+}
+
+void vr_uuid4(char *out)
+{
+    unsigned char b[16];
+    random_bytes(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
+uint64_t vr_random_u64(void)
+{
+    uint64_t v;
+    random_bytes(&v, sizeof(v));
+    return v;
+}
+
+static void to_hex(const unsigned char *md, unsigned n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void vr_sha256_hex(const void *data, size_t len, char *out)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+    to_hex(md, n, out);
+}
+
+void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len, char *out)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    HMAC(EVP_sha256(), key, (int)key_len, data, len, md, &n);
+    to_hex(md, n, out);
+}
+
+int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return -1;
+    vr_buf b = VR_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (b.len + n > max) {
+            rc = -2;
+            break;
+        }
+        if (vr_buf_append(&b, chunk, n) < 0) {
+            errno = ENOMEM;
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        rc = -1;
+    }
+    int saved = errno;
+    if (f != stdin)
+        fclose(f);
+    if (rc < 0) {
+        vr_buf_free(&b);
+        errno = saved;
+        return rc;
+    }
+    *out_len = b.len;
+    *out = vr_buf_detach(&b);
+    return 0;
+}
+
+int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+    size_t plen = strlen(path);
+    char *tmp = vr_xmalloc(plen + 32);
+    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            goto fail;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) < 0)
+        goto fail;
+    if (close(fd) < 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0)
+        goto fail;
+    free(tmp);
+    return 0;
+fail: {
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(tmp);
+    errno = saved;
+    return -1;
+}
+}
+
+void *vr_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fputs("vni-reconcile: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+void *vr_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        fputs("vni-reconcile: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+void *vr_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fputs("vni-reconcile: out of memory\n", stderr);
+        abort();
+    }
+    return q;
+}
+
+char *vr_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = vr_xmalloc(n);
+    memcpy(d, s, n);
+    return d;
+}
+
+int vr_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+size_t vr_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = prev + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}

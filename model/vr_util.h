@@ -1,0 +1,75 @@
+/* vr_util: small shared helpers: growable buffer, clocks, UUIDs, timestamps, SHA-256, HMAC. */
+#ifndef VR_UTIL_H
+#define VR_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable NUL-terminated byte buffer with a maximum size (0: no maximum).
+ * Invariant: data is NULL (empty, nothing allocated) or holds len bytes plus a NUL.
+ * Owned by the caller; vr_buf_free() releases it and leaves an empty buffer. */
+typedef struct {
+    char *data;
+    size_t len, cap, max;
+    bool overflow; /* set once an append was refused because of max, or out of memory */
+} vr_buf;
+
+#define VR_BUF_INIT {NULL, 0, 0, 0, false}
+
+/* Appends; returns 0, or -1 (and sets overflow) when past max or out of memory. */
+int vr_buf_append(vr_buf *b, const void *data, size_t len);
+int vr_buf_puts(vr_buf *b, const char *s);
+int vr_buf_printf(vr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vr_buf_vprintf(vr_buf *b, const char *fmt, va_list ap);
+void vr_buf_reset(vr_buf *b);
+void vr_buf_free(vr_buf *b);
+/* The text, never NULL ("" when empty). Valid until the next append or free. */
+const char *vr_buf_str(const vr_buf *b);
+/* Hands over data (malloc'd, caller frees) and leaves the buffer empty. */
+char *vr_buf_detach(vr_buf *b);
+
+/* Milliseconds of a monotonic clock, for durations. */
+int64_t vr_now_ms(void);
+/* Wall-clock milliseconds since the epoch. */
+int64_t vr_wall_ms(void);
+/* Sleeps ms milliseconds (restarting on EINTR). */
+void vr_sleep_ms(int64_t ms);
+
+/* "2026-11-24T10:00:01.234Z" for wall-clock ms into out (at least 32 bytes). */
+void vr_iso8601(int64_t wall_ms, char *out);
+
+/* A random version-4 UUID, lower-case, into out (at least 37 bytes). */
+void vr_uuid4(char *out);
+
+/* Random 64 bits from the OS (for jitter, not secrets). */
+uint64_t vr_random_u64(void);
+
+/* Lower-case hex SHA-256 of data into out (65 bytes). */
+void vr_sha256_hex(const void *data, size_t len, char *out);
+/* Lower-case hex HMAC-SHA256(key, data) into out (65 bytes). */
+void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len, char *out);
+
+/* Reads a whole file (or "-" for stdin) up to max bytes. *out malloc'd, NUL-terminated.
+ * Returns 0; -1 with errno on I/O errors; -2 when the file is larger than max. */
+int vr_read_file(const char *path, size_t max, char **out, size_t *out_len);
+
+/* Writes data to path atomically: a temporary file beside it, fsync, rename.
+ * mode is the new file's permission bits. Returns 0, or -1 with errno. */
+int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* strdup that aborts on out-of-memory (allocation failure is not recoverable here). */
+char *vr_strdup(const char *s);
+/* malloc/calloc/realloc that abort on out-of-memory. */
+void *vr_xmalloc(size_t n);
+void *vr_xcalloc(size_t n, size_t size);
+void *vr_xrealloc(void *p, size_t n);
+
+/* Parses a decimal long in [min,max] with nothing after it. Returns 0, or -1. */
+int vr_parse_long(const char *s, long min, long max, long *out);
+
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t vr_edit_distance(const char *a, const char *b);
+
+#endif

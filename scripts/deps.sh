@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian packages vni-reconcile needs, only those missing. Idempotent.
+set -eu
+PKGS="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libcjson-dev libgit2-dev \
+libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps"
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "deps: missing packages:$missing (run as root, or install them)" >&2; exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2

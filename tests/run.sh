@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs the suite for each build dir given (unit tests, then end-to-end scripts) and ends with
+# the line "N passed, M failed". Usage: tests/run.sh [--unit-only] BUILD_DIR...
+set -u
+cd "$(dirname "$0")/.."
+unit_only=0
+if [ "${1:-}" = "--unit-only" ]; then unit_only=1; shift; fi
+[ $# -gt 0 ] || set -- build
+passed=0; failed=0; failed_names=()
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/vr-tests.XXXXXX")
+
+count_cmocka() { # $1 log, $2 exit code, $3 name
+    local p f
+    p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$1" | tail -1 | grep -oE '[0-9]+' | head -1)
+    f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$1" | tail -1 | grep -oE '[0-9]+' | head -1)
+    p=${p:-0}; f=${f:-0}
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi  # crashed, or a sanitizer stopped it
+    passed=$((passed + p)); failed=$((failed + f))
+    [ "$f" -gt 0 ] && failed_names+=("$3")
+    printf '%-44s %4d passed %4d failed\n' "$3" "$p" "$f"
+}
+
+count_tap() { # $1 log, $2 exit code, $3 name
+    local p f
+    p=$(grep -cE '^ok ' "$1"); f=$(grep -cE '^not ok ' "$1")
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p)); failed=$((failed + f))
+    [ "$f" -gt 0 ] && failed_names+=("$3")
+    printf '%-44s %4d passed %4d failed\n' "$3" "$p" "$f"
+}
+
+for build in "$@"; do
+    echo "== suite on $build"
+    for t in "$build"/tests/test_*; do
+        [ -x "$t" ] || continue
+        name="$build/$(basename "$t")"
+        log="$logdir/$(echo "$name" | tr / _).log"
+        CMOCKA_MESSAGE_OUTPUT=stdout VR_BIN="$build/bin" timeout 300 "$t" >"$log" 2>&1
+        rc=$?
+        count_cmocka "$log" "$rc" "$name"
+        if [ "$rc" -ne 0 ]; then sed 's/^/    /' "$log" | tail -40; fi
+    done
+    [ "$unit_only" -eq 1 ] && continue
+    for s in tests/e2e/test_*.sh; do
+        [ -f "$s" ] || continue
+        name="$build/e2e/$(basename "$s" .sh)"
+        log="$logdir/$(echo "$name" | tr / _).log"
+        VR_BIN="$build/bin" timeout 600 bash "$s" >"$log" 2>&1
+        rc=$?
+        count_tap "$log" "$rc" "$name"
+        if grep -qE '^not ok ' "$log" || [ "$rc" -ne 0 ]; then
+            grep -E -A12 '^not ok ' "$log" | sed 's/^/    /' | head -80
+            [ "$rc" -ne 0 ] && { echo "    (exit $rc)"; tail -15 "$log" | sed 's/^/    /'; }
+        fi
+    done
+done
+if [ "${#failed_names[@]}" -gt 0 ]; then
+    echo "failing: ${failed_names[*]}"
+    echo "logs kept in $logdir"
+else
+    rm -rf "$logdir"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
