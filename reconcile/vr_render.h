@@ -1,0 +1,46 @@
+/* vr_render: a plan as text (Terraform-like), JSON and Markdown for a pull-request comment,
+ * and the one-line summary. Output is appended to a caller-owned vr_buf; nothing is printed
+ * (only cmd/ prints). The plan is borrowed for the call only.
+ *
+ * Text: per organization a header line, then one line per action ("- delete NAME",
+ * "+ create NAME", the create's fields indented below), "~ drift NAME" with one
+ * "    FIELD: WANT → LIVE" line per differing field, "? unmanaged NAME", "! not active NAME",
+ * then "! error: ..." / "! warning: ..." / "! note: ..." for each diagnostic, and the summary.
+ * Colors (ANSI SGR) only when opts->color: green +, red -, yellow ~, red !/errors, cyan notes.
+ *
+ * JSON: the plan file document (vr_planfile_to_json), printed with indentation.
+ *
+ * Markdown: a heading, the summary, per organization a table of actions, a table of drift,
+ * a list of problems and the counts of unchanged/unmanaged/not active. The whole text is kept
+ * under opts->markdown_max characters (0: VR_RENDER_MARKDOWN_MAX) however large the plan:
+ * tables are cut with a "... and N more" line. Table cells are escaped ('|' and newlines). */
+#ifndef VR_RENDER_H
+#define VR_RENDER_H
+
+#include "vr_plan.h"
+#include "vr_util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* GitHub refuses comments over 65,535 characters; cli.md asks for under 60,000. */
+#define VR_RENDER_MARKDOWN_MAX 60000
+
+typedef struct {
+    bool color;          /* ANSI colors in text output; the caller decides (vr_use_color) */
+    bool verbose;        /* text: list unchanged interfaces by name too */
+    size_t markdown_max; /* bytes; 0: VR_RENDER_MARKDOWN_MAX */
+} vr_render_opts;
+
+/* opts may be NULL (no color, not verbose, default maximum). Each returns 0, or -1 when the
+ * buffer refused an append (out->overflow set). */
+int vr_render_text(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts);
+int vr_render_json(vr_buf *out, const vr_plan *plan);
+int vr_render_markdown(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts);
+
+/* "Plan: 3 to create, 0 to delete, 2 unchanged, 1 drifted" over every organization, no
+ * newline. vr_render_summary_org: the same for one organization. */
+int vr_render_summary(vr_buf *out, const vr_plan *plan);
+int vr_render_summary_org(vr_buf *out, const vr_plan_org_result *org);
+
+#endif
