@@ -1,0 +1,111 @@
+/* vr_metrics: Prometheus text exposition format (version 0.0.4) for node_exporter's textfile
+ * collector: metric families with HELP and TYPE lines, samples with escaped labels, written
+ * atomically (temporary file beside it, fsync, rename) so the collector never reads half a file.
+ *
+ * Metrics of vni-reconcile (declared by vr_metrics_declare_standard):
+ *   vni_reconcile_actions_total{org,action,status}          counter  audit records by outcome
+ *   vni_reconcile_step_latency_ms{org,phase,quantile}       summary  quantile "0.5", "0.95",
+ *       plus _sum{org,phase} and _count{org,phase}                   "1" (the max); phase
+ *                                                                     create|convergence|total
+ *   vni_reconcile_last_run_timestamp_seconds{org,command}   gauge    end of the last run
+ *   vni_reconcile_last_run_success{org,command}             gauge    1 when it succeeded
+ *   vni_reconcile_drift_interfaces{org,kind}                gauge    kind missing|different|
+ *                                                                     unmanaged|not_active
+ *   vni_reconcile_api_calls_total{status}                   counter  API calls by HTTP status
+ *                                                                     ("0": no response)
+ *   vni_reconcile_webhook_events_total{result}              counter  delivered|queued|dropped
+ *
+ * Several runs (organizations, commands) share one file: vr_metrics_merge_previous() carries
+ * over what the file held: counters are added up, gauges of label sets this run did not set
+ * are kept; summaries describe the last run only. */
+#ifndef VR_METRICS_H
+#define VR_METRICS_H
+
+#include "vr_diag.h"
+#include "vr_latency.h"
+#include "vr_util.h"
+
+#include <stddef.h>
+
+#define VR_METRIC_ACTIONS "vni_reconcile_actions_total"
+#define VR_METRIC_STEP_LATENCY "vni_reconcile_step_latency_ms"
+#define VR_METRIC_LAST_RUN "vni_reconcile_last_run_timestamp_seconds"
+#define VR_METRIC_LAST_RUN_SUCCESS "vni_reconcile_last_run_success"
+#define VR_METRIC_DRIFT "vni_reconcile_drift_interfaces"
+#define VR_METRIC_API_CALLS "vni_reconcile_api_calls_total"
+#define VR_METRIC_WEBHOOK "vni_reconcile_webhook_events_total"
+
+typedef enum {
+    VR_METRIC_COUNTER = 0,
+    VR_METRIC_GAUGE,
+    VR_METRIC_SUMMARY,
+    VR_METRIC_UNTYPED,
+} vr_metric_type;
+
+/* One sample: a name (the family's, or with _sum/_count for a summary), its labels already
+ * rendered and escaped ("" or "{a=\"1\",b=\"2\"}"), and a value. Owned by the family. */
+typedef struct {
+    char *name;
+    char *labels;
+    double value;
+} vr_metric_sample;
+
+typedef struct {
+    char *name;
+    char *help;
+    vr_metric_type type;
+    vr_metric_sample *samples;
+    size_t count, cap;
+} vr_metric_family;
+
+/* A set of families, rendered in the order declared, samples in the order first set.
+ * Zero-initialise (VR_METRICS_INIT); owns everything; vr_metrics_free() releases it. */
+typedef struct {
+    vr_metric_family *families;
+    size_t count, cap;
+} vr_metrics;
+
+#define VR_METRICS_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
+
+/* Declares a family (name [a-zA-Z_:][a-zA-Z0-9_:]*). Declaring it again with the same type
+ * is a no-op. Returns 0, or -1 for a bad name or a type different from an earlier one. */
+int vr_metrics_declare(vr_metrics *m, const char *name, vr_metric_type type, const char *help);
+/* Declares the families listed above. */
+void vr_metrics_declare_standard(vr_metrics *m);
+
+/* Sets (replaces) or adds delta to the sample of family name with the given labels: pairs of
+ * (label name, value) terminated by NULL, e.g. vr_metrics_inc(m, VR_METRIC_ACTIONS, 1, "org",
+ * org, "action", "vni_provisioning", "status", "provisioned", NULL). A NULL value is "".
+ * Label values may hold any bytes; \, " and newline are escaped. Returns 0, or -1 when the
+ * family was not declared or a label name is bad. */
+int vr_metrics_set(vr_metrics *m, const char *name, double value, ...) __attribute__((sentinel));
+int vr_metrics_inc(vr_metrics *m, const char *name, double delta, ...) __attribute__((sentinel));
+
+/* Adds the step latency summary of l (every phase with samples) under org (NULL: no org label):
+ * quantile 0.5, 0.95 and 1 (max), _sum and _count. Declares VR_METRIC_STEP_LATENCY if needed. */
+int vr_metrics_add_latency(vr_metrics *m, const vr_latency *l, const char *org);
+
+/* Renders the text format: per family "# HELP", "# TYPE", then its samples
+ * ("name{labels} value\n"). Values: integers without a decimal point, others with the
+ * shortest text that reads back the same, NaN, +Inf, -Inf. Returns 0, or -1 (out's max). */
+int vr_metrics_render(const vr_metrics *m, vr_buf *out);
+
+/* Reads the file at path (a missing file is fine) and merges its samples into m for families
+ * m declares: counters are added to this run's (or kept when this run has no such sample);
+ * gauges are kept when this run did not set that label set; other types are ignored. Lines it
+ * cannot parse are ignored. Returns 0, or -1 with err when the file exists but cannot be read. */
+int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err);
+
+/* Renders and writes path atomically, mode 0644 (the collector runs as another user).
+ * Returns 0, or -1 with err (code "metrics-file"). */
+int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err);
+
+/* Escapes a label value (\ → \\, " → \", newline → \n) and appends it to out. */
+int vr_metrics_escape_label(vr_buf *out, const char *value);
+
+void vr_metrics_free(vr_metrics *m);
+
+#endif
