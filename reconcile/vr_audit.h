@@ -36,12 +36,13 @@ typedef enum {
  * record has been formatted or written; the record itself owns nothing and needs no freeing.
  * Fill it with vr_audit_record_init() and then set what applies.
  *
- * JSON (one line, keys always present, in this order):
+ * JSON (one line, keys always present, in the contract's order):
  *   eventId, runId          the two UUIDs
  *   timestamp               wall_ms as "2026-11-24T10:00:01.234Z"
- *   action, status          the names of the enums
+ *   action                  the enum's name
  *   interfaceName           string, or null when interface_name is NULL
  *   interfaceId             string, or null when interface_id is NULL (e.g. a failed create)
+ *   status                  the enum's name
  *   latencyMs               {"total": n|null, "create": n|null, "convergence": n|null}
  *                           (VR_AUDIT_MS_NONE gives null)
  *   uptimeRate              number in [0, 1], or null when has_uptime_rate is false
@@ -110,7 +111,8 @@ int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err);
  * result is always valid JSON. */
 void vr_audit_set_redactions(vr_audit_writer *w, const char *const *strings, size_t count);
 
-/* Appends the record as one line of JSON, without the newline, scrubbed, to out.
+/* Appends the record as one line of JSON, without the newline, scrubbed with w's redactions
+ * (w may be NULL: no scrubbing), to out.
  * Returns 0, or -1 when out of memory or out's maximum was reached. */
 int vr_audit_format(const vr_audit_writer *w, const vr_audit_record *r, vr_buf *out);
 

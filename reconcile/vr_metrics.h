@@ -94,14 +94,20 @@ int vr_metrics_add_latency(vr_metrics *m, const vr_latency *l, const char *org);
 int vr_metrics_render(const vr_metrics *m, vr_buf *out);
 
 /* Reads the file at path (a missing file is fine) and merges its samples into m for families
- * m declares: counters are added to this run's (or kept when this run has no such sample);
- * gauges are kept when this run did not set that label set; other types are ignored. Lines it
- * cannot parse are ignored. Returns 0, or -1 with err when the file exists but cannot be read. */
+ * m declares (label sets are compared as rendered text, so keep label order stable): counters are
+ * added to this run's (or kept when this run has no such sample); gauges are kept when this run did
+ * not set that label set; other types are ignored. Lines it cannot parse are ignored. Returns 0, or
+ * -1 with err when the file exists but cannot be read. */
 int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err);
 
 /* Renders and writes path atomically, mode 0644 (the collector runs as another user).
  * Returns 0, or -1 with err (code "metrics-file"). */
 int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err);
+
+/* vr_metrics_merge_previous then vr_metrics_write_file, under an flock on "<path>.lock" so
+ * runs that end at the same time do not lose each other's samples. What the cmd layer calls.
+ * Returns 0, or -1 with err (code "metrics-file"). */
+int vr_metrics_update_file(vr_metrics *m, const char *path, vr_error *err);
 
 /* Escapes a label value (\ → \\, " → \", newline → \n) and appends it to out. */
 int vr_metrics_escape_label(vr_buf *out, const char *value);
