@@ -1,0 +1,1176 @@
+/* vr_inventory: strict inventory loader over libyaml events; one pass per file, no DOM. */
+#include "vr_inventory.h"
+#include "vr_util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#define API_VERSION "vni-reconcile/v1"
+#define KIND "VniInventory"
+
+/* ---- interface fields ------------------------------------------------------------------ */
+
+enum {
+    F_NAME,
+    F_LOCAL,
+    F_REMOTE,
+    F_SUBNET,
+    F_DNS,
+    F_RT,
+    F_DESC,
+    F_TYPE,
+    F_ORDER,
+    F_PROTECT,
+    F_PROBE,
+    F_COUNT
+};
+
+static const char *const iface_keys[F_COUNT] = {
+    "name",        "localIp", "remoteIp", "subnetCidr", "dnsServers", "routingTableId",
+    "description", "type",    "order",    "protect",    "probe",
+};
+
+/* The fields a drift ignore entry may name: the ones vr_iface_compare() and drift compare. */
+static const char *const compared_fields[] = {
+    "type",       "localIp",        "remoteIp",    "subnetCidr",
+    "dnsServers", "routingTableId", "description", "state",
+};
+
+/* An interface (or the defaults) as read, with which fields the file set. */
+typedef struct {
+    vr_iface f;
+    unsigned set;          /* bit per F_* */
+    unsigned from_default; /* fields filled in from defaults */
+    unsigned bad;          /* fields given with a value of the wrong type (already reported) */
+} pending;
+
+/* What one file says, merged into the inventory once the whole file has been read. */
+typedef struct {
+    char *org_id;
+    vr_loc org_loc;
+    bool org_ok;
+    char *region;
+    vr_loc region_loc;
+    pending defaults;
+    pending *items;
+    size_t count, cap;
+    vr_ignore *ignores;
+    size_t ignore_count, ignore_cap;
+} file_state;
+
+/* ---- the event reader ------------------------------------------------------------------ */
+
+typedef struct {
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    bool have_ev;
+    bool stop; /* a syntax error or a limit: the rest of the file is not read */
+    int depth;
+    const char *file; /* the vr_source path */
+    const unsigned char *data;
+    size_t len;
+    vr_diags *diags;
+} reader;
+
+/* Results of the value readers. */
+enum { R_STOP = -1, R_OK = 0, R_BAD = 1 };
+
+static vr_loc mark_loc(const reader *r, yaml_mark_t m)
+{
+    vr_loc l = {r->file, (int)m.line + 1, (int)m.column + 1};
+    return l;
+}
+
+static vr_loc here(const reader *r)
+{
+    return mark_loc(r, r->ev.start_mark);
+}
+
+/* Line and column (in characters) of a byte offset, for reader errors and NUL bytes. */
+static vr_loc offset_loc(const reader *r, size_t offset)
+{
+    vr_loc l = {r->file, 1, 1};
+    if (offset > r->len) offset = r->len;
+    size_t line_start = 0;
+    for (size_t i = 0; i < offset; i++)
+        if (r->data[i] == '\n') {
+            l.line++;
+            line_start = i + 1;
+        }
+    for (size_t i = line_start; i < offset; i++)
+        if ((r->data[i] & 0xc0) != 0x80) l.column++;
+    return l;
+}
+
+static void err_at(reader *r, const vr_loc *l, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void err_at(reader *r, const vr_loc *l, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vr_diags_vadd(r->diags, VR_SEV_ERROR, l, code, fmt, ap);
+    va_end(ap);
+}
+
+static void report_parser_error(reader *r)
+{
+    yaml_parser_t *p = &r->parser;
+    const char *problem = p->problem ? p->problem : "unknown problem";
+    if (p->error == YAML_READER_ERROR) {
+        vr_loc l = offset_loc(r, p->problem_offset);
+        if (p->problem_value >= 0)
+            err_at(r, &l, "invalid-encoding",
+                   "file is not valid UTF-8: %s (byte 0x%02x at offset %zu)", problem,
+                   (unsigned)p->problem_value & 0xff, p->problem_offset);
+        else
+            err_at(r, &l, "invalid-encoding", "file is not valid UTF-8: %s (at offset %zu)",
+                   problem, p->problem_offset);
+    } else if (p->error == YAML_SCANNER_ERROR || p->error == YAML_PARSER_ERROR) {
+        vr_loc l = mark_loc(r, p->problem_mark);
+        if (p->context)
+            err_at(r, &l, "yaml-syntax", "invalid YAML: %s %s (line %d, column %d)", problem,
+                   p->context, (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+        else
+            err_at(r, &l, "yaml-syntax", "invalid YAML: %s", problem);
+    } else {
+        vr_loc l = {r->file, 0, 0};
+        err_at(r, &l, "yaml-error", "YAML parser failed: %s", problem);
+    }
+}
+
+static void check_props(reader *r, const yaml_char_t *anchor, const yaml_char_t *tag)
+{
+    vr_loc l = here(r);
+    if (anchor)
+        err_at(r, &l, "anchor", "YAML anchors (&%s) are not allowed; write the value out in full",
+               anchor);
+    if (tag) {
+        const char *t = (const char *)tag, *core = "tag:yaml.org,2002:";
+        bool short_form = strncmp(t, core, strlen(core)) == 0;
+        err_at(r, &l, "tag", "YAML tags (%s%s) are not allowed; remove the tag",
+               short_form ? "!!" : "", short_form ? t + strlen(core) : t);
+    }
+}
+
+/* Moves to the next event. Reports aliases, anchors and tags on the way (and goes on),
+ * stops at a parser error or at nesting past the limit. */
+static int next(reader *r)
+{
+    if (r->have_ev) {
+        yaml_event_delete(&r->ev);
+        r->have_ev = false;
+    }
+    if (r->stop) return R_STOP;
+    if (!yaml_parser_parse(&r->parser, &r->ev)) {
+        report_parser_error(r);
+        r->stop = true;
+        return R_STOP;
+    }
+    r->have_ev = true;
+    vr_loc l = here(r);
+    switch (r->ev.type) {
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if (++r->depth > VR_INVENTORY_MAX_DEPTH) {
+            err_at(r, &l, "too-deep", "nesting is deeper than %d levels; the inventory needs 4",
+                   VR_INVENTORY_MAX_DEPTH);
+            r->stop = true;
+            return R_STOP;
+        }
+        if (r->ev.type == YAML_SEQUENCE_START_EVENT)
+            check_props(r, r->ev.data.sequence_start.anchor, r->ev.data.sequence_start.tag);
+        else
+            check_props(r, r->ev.data.mapping_start.anchor, r->ev.data.mapping_start.tag);
+        break;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        r->depth--;
+        break;
+    case YAML_SCALAR_EVENT:
+        check_props(r, r->ev.data.scalar.anchor, r->ev.data.scalar.tag);
+        break;
+    case YAML_ALIAS_EVENT:
+        err_at(r, &l, "alias", "YAML aliases (*%s) are not allowed; write the value out in full",
+               r->ev.data.alias.anchor);
+        break;
+    default:
+        break;
+    }
+    return R_OK;
+}
+
+static bool is_start(const reader *r)
+{
+    return r->ev.type == YAML_MAPPING_START_EVENT || r->ev.type == YAML_SEQUENCE_START_EVENT;
+}
+
+/* Skips the node whose first event is current; leaves its last event current. */
+static int skip_node(reader *r)
+{
+    if (!is_start(r)) return R_OK;
+    int d = 1;
+    while (d > 0) {
+        if (next(r) < 0) return R_STOP;
+        if (is_start(r))
+            d++;
+        else if (r->ev.type == YAML_MAPPING_END_EVENT || r->ev.type == YAML_SEQUENCE_END_EVENT)
+            d--;
+    }
+    return R_OK;
+}
+
+/* ---- YAML 1.2 core schema resolution of plain scalars ----------------------------------- */
+
+static bool all_in(const char *s, const char *set)
+{
+    return *s && strspn(s, set) == strlen(s);
+}
+
+static bool is_core_int(const char *s)
+{
+    if (s[0] == '0' && s[1] == 'o') return all_in(s + 2, "01234567");
+    if (s[0] == '0' && s[1] == 'x') return all_in(s + 2, "0123456789abcdefABCDEF");
+    if (*s == '-' || *s == '+') s++;
+    return all_in(s, "0123456789");
+}
+
+static bool is_core_float(const char *s)
+{
+    if (*s == '-' || *s == '+') s++;
+    if (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF")) return true;
+    if (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")) return true;
+    size_t int_digits = strspn(s, "0123456789");
+    s += int_digits;
+    size_t frac_digits = 0;
+    if (*s == '.') {
+        s++;
+        frac_digits = strspn(s, "0123456789");
+        s += frac_digits;
+    } else if (int_digits == 0) {
+        return false;
+    }
+    if (int_digits == 0 && frac_digits == 0) return false;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '-' || *s == '+') s++;
+        size_t e = strspn(s, "0123456789");
+        if (e == 0) return false;
+        s += e;
+    }
+    return *s == '\0';
+}
+
+/* What a plain scalar resolves to when it is not a string: "null", "a boolean", "a number";
+ * NULL for a string. */
+static const char *plain_kind(const char *s)
+{
+    if (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"))
+        return "null";
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "false") ||
+        !strcmp(s, "False") || !strcmp(s, "FALSE"))
+        return "a boolean";
+    if (is_core_int(s) || is_core_float(s)) return "a number";
+    return NULL;
+}
+
+static bool is_plain(const reader *r)
+{
+    return r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+static const char *scalar(const reader *r)
+{
+    return (const char *)r->ev.data.scalar.value;
+}
+
+/* "a mapping", "a sequence", "null", "a boolean", "a number", "a string". */
+static const char *node_kind(const reader *r)
+{
+    switch (r->ev.type) {
+    case YAML_MAPPING_START_EVENT:
+        return "a mapping";
+    case YAML_SEQUENCE_START_EVENT:
+        return "a sequence";
+    case YAML_SCALAR_EVENT: {
+        const char *k = is_plain(r) ? plain_kind(scalar(r)) : NULL;
+        return k ? k : "a string";
+    }
+    default:
+        return "an alias";
+    }
+}
+
+/* ---- value readers: called with the value's first event current ------------------------ */
+
+/* A string field. A plain scalar that YAML reads as null, a boolean or a number is refused
+ * (with the quoted form to write instead). */
+static int get_str(reader *r, const char *what, char **out, vr_loc *loc)
+{
+    vr_loc l = here(r);
+    if (loc) *loc = l;
+    if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
+    if (r->ev.type != YAML_SCALAR_EVENT) {
+        err_at(r, &l, "wrong-type", "%s must be a string, not %s", what, node_kind(r));
+        return skip_node(r) < 0 ? R_STOP : R_BAD;
+    }
+    const char *kind = is_plain(r) ? plain_kind(scalar(r)) : NULL;
+    if (kind) {
+        if (!*scalar(r))
+            err_at(r, &l, "wrong-type", "%s must be a string; the value is empty (null)", what);
+        else
+            err_at(r, &l, "wrong-type",
+                   "%s must be a string; '%s' is read as %s: quote it (\"%s\")", what, scalar(r),
+                   kind, scalar(r));
+        return R_BAD;
+    }
+    free(*out);
+    *out = vr_strdup(scalar(r));
+    return R_OK;
+}
+
+static int get_long(reader *r, const char *what, long min, long max, long *out, vr_loc *loc)
+{
+    vr_loc l = here(r);
+    if (loc) *loc = l;
+    if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
+    if (r->ev.type != YAML_SCALAR_EVENT) {
+        err_at(r, &l, "wrong-type", "%s must be a whole number, not %s", what, node_kind(r));
+        return skip_node(r) < 0 ? R_STOP : R_BAD;
+    }
+    long v;
+    if (!is_plain(r) || vr_parse_long(scalar(r), -2147483647L, 2147483647L, &v) < 0 ||
+        !all_in(*scalar(r) == '-' || *scalar(r) == '+' ? scalar(r) + 1 : scalar(r), "0123456789")) {
+        err_at(r, &l, "wrong-type", "%s must be a whole number; got %s '%s'", what, node_kind(r),
+               scalar(r));
+        return R_BAD;
+    }
+    if (v < min || v > max) {
+        err_at(r, &l, "out-of-range", "%s %ld is out of range; allowed are %ld to %ld", what, v,
+               min, max);
+        return R_BAD;
+    }
+    *out = v;
+    return R_OK;
+}
+
+static int get_bool(reader *r, const char *what, bool *out, vr_loc *loc)
+{
+    vr_loc l = here(r);
+    if (loc) *loc = l;
+    if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
+    if (r->ev.type != YAML_SCALAR_EVENT) {
+        err_at(r, &l, "wrong-type", "%s must be true or false, not %s", what, node_kind(r));
+        return skip_node(r) < 0 ? R_STOP : R_BAD;
+    }
+    const char *s = scalar(r);
+    if (is_plain(r) && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))) {
+        *out = true;
+        return R_OK;
+    }
+    if (is_plain(r) && (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))) {
+        *out = false;
+        return R_OK;
+    }
+    err_at(r, &l, "wrong-type", "%s must be true or false; got %s '%s'", what, node_kind(r), s);
+    return R_BAD;
+}
+
+/* Checks that the current node is a mapping (or a sequence); reports and skips it if not. */
+static int expect(reader *r, yaml_event_type_t type, const char *what)
+{
+    if (r->ev.type == type) return R_OK;
+    if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
+    vr_loc l = here(r);
+    err_at(r, &l, "wrong-type", "%s must be %s, not %s", what,
+           type == YAML_MAPPING_START_EVENT ? "a mapping" : "a sequence", node_kind(r));
+    return skip_node(r) < 0 ? R_STOP : R_BAD;
+}
+
+/* Steps through a mapping (the MAPPING_START current) key by key. Returns 1 with the value's
+ * first event current and *which set, 0 at the end of the mapping, R_STOP. Unknown keys,
+ * duplicate keys, keys that are not strings and merge keys are reported and skipped. */
+static int map_next(reader *r, const char *const *keys, size_t nkeys, const char *where,
+                    vr_loc *seen, int *which)
+{
+    for (;;) {
+        if (next(r) < 0) return R_STOP;
+        if (r->ev.type == YAML_MAPPING_END_EVENT) return 0;
+        vr_loc kl = here(r);
+        if (r->ev.type != YAML_SCALAR_EVENT) {
+            if (r->ev.type != YAML_ALIAS_EVENT)
+                err_at(r, &kl, "wrong-type", "keys in %s must be strings, not %s", where,
+                       node_kind(r));
+            if (skip_node(r) < 0 || next(r) < 0 || skip_node(r) < 0) return R_STOP;
+            continue;
+        }
+        const char *k = scalar(r);
+        int found = -1;
+        for (size_t i = 0; i < nkeys; i++)
+            if (strcmp(keys[i], k) == 0) found = (int)i;
+        if (found < 0) {
+            if (is_plain(r) && strcmp(k, "<<") == 0) {
+                err_at(r, &kl, "merge-key",
+                       "merge keys (<<) are not allowed in %s; write the fields out", where);
+            } else {
+                const char *best = NULL;
+                size_t best_d = 3;
+                for (size_t i = 0; i < nkeys; i++) {
+                    size_t d = vr_edit_distance(keys[i], k);
+                    if (d < best_d) {
+                        best_d = d;
+                        best = keys[i];
+                    }
+                }
+                if (best)
+                    err_at(r, &kl, "unknown-key", "unknown key '%.100s' in %s; did you mean '%s'?",
+                           k, where, best);
+                else
+                    err_at(r, &kl, "unknown-key", "unknown key '%.100s' in %s", k, where);
+            }
+            if (next(r) < 0 || skip_node(r) < 0) return R_STOP;
+            continue;
+        }
+        if (seen[found].line) {
+            err_at(r, &kl, "duplicate-key", "duplicate key '%s' in %s; first at line %d, column %d",
+                   k, where, seen[found].line, seen[found].column);
+            if (next(r) < 0 || skip_node(r) < 0) return R_STOP;
+            continue;
+        }
+        seen[found] = kl;
+        if (next(r) < 0) return R_STOP;
+        *which = found;
+        return 1;
+    }
+}
+
+/* Steps through a sequence (SEQUENCE_START current): 1 with the item's first event current,
+ * 0 at the end, R_STOP. */
+static int seq_next(reader *r)
+{
+    if (next(r) < 0) return R_STOP;
+    return r->ev.type == YAML_SEQUENCE_END_EVENT ? 0 : 1;
+}
+
+/* ---- the schema -------------------------------------------------------------------------- */
+
+static int read_probe(reader *r, pending *p, const char *where)
+{
+    static const char *const keys[] = {"port", "timeoutMs"};
+    vr_loc seen[2] = {{0}};
+    char what[160];
+    int rc = expect(r, YAML_MAPPING_START_EVENT, "probe");
+    if (rc != R_OK) return rc;
+    p->f.locs.probe = here(r);
+    p->set |= 1u << F_PROBE;
+    snprintf(what, sizeof(what), "probe of %s", where);
+    int which;
+    while ((rc = map_next(r, keys, 2, what, seen, &which)) == 1) {
+        long v;
+        if (which == 0) {
+            rc = get_long(r, "probe port", 1, 65535, &v, NULL);
+            if (rc == R_OK) p->f.probe_port = (int)v;
+        } else {
+            rc = get_long(r, "probe timeoutMs", 1, 600000, &v, NULL);
+            if (rc == R_OK) p->f.probe_timeout_ms = (int)v;
+        }
+        if (rc == R_STOP) return R_STOP;
+    }
+    return rc;
+}
+
+static int read_dns(reader *r, pending *p)
+{
+    int rc = expect(r, YAML_SEQUENCE_START_EVENT, "dnsServers");
+    p->f.locs.dns = here(r);
+    p->set |= 1u << F_DNS;
+    if (rc != R_OK) return rc;
+    size_t i = 0;
+    while ((rc = seq_next(r)) == 1) {
+        char what[32];
+        snprintf(what, sizeof(what), "dnsServers[%zu]", i);
+        char *val = NULL;
+        vr_loc l;
+        rc = get_str(r, what, &val, &l);
+        if (rc == R_STOP) return R_STOP;
+        if (i < VR_DNS_MAX + 1) {
+            /* Keep a slot even for a bad item, so indexes stay those of the file. */
+            p->f.dns[i] = val ? val : vr_strdup("");
+            if (i < VR_DNS_MAX) p->f.locs.dns_item[i] = l;
+            p->f.dns_count = i + 1;
+        } else {
+            free(val);
+        }
+        i++;
+    }
+    return rc;
+}
+
+/* Reads an interface mapping, or the defaults (defaults == true). */
+static int read_iface(reader *r, pending *p, bool defaults, const char *where)
+{
+    vr_loc seen[F_COUNT] = {{0}};
+    int rc, which;
+    p->f.locs.item = here(r);
+    while ((rc = map_next(r, iface_keys, F_COUNT, where, seen, &which)) == 1) {
+        vr_iface *f = &p->f;
+        vr_iface_locs *L = &f->locs;
+        if (defaults && (which == F_NAME || which == F_LOCAL || which == F_SUBNET)) {
+            vr_loc kl = seen[which];
+            err_at(r, &kl, "not-a-default",
+                   "%s cannot be given in defaults; name, localIp and subnetCidr are per "
+                   "interface",
+                   iface_keys[which]);
+            if (skip_node(r) < 0) return R_STOP;
+            continue;
+        }
+        if (which != F_DNS && which != F_PROBE) p->set |= 1u << which;
+        switch (which) {
+        case F_NAME:
+            rc = get_str(r, "name", &f->name, &L->name);
+            break;
+        case F_LOCAL:
+            rc = get_str(r, "localIp", &f->local_ip, &L->local_ip);
+            break;
+        case F_REMOTE:
+            rc = get_str(r, "remoteIp", &f->remote_ip, &L->remote_ip);
+            break;
+        case F_SUBNET:
+            rc = get_str(r, "subnetCidr", &f->subnet_cidr, &L->subnet_cidr);
+            break;
+        case F_DNS:
+            rc = read_dns(r, p);
+            break;
+        case F_RT:
+            rc = get_str(r, "routingTableId", &f->routing_table_id, &L->routing_table_id);
+            break;
+        case F_DESC:
+            rc = get_str(r, "description", &f->description, &L->description);
+            break;
+        case F_TYPE:
+            rc = get_str(r, "type", &f->type, &L->type);
+            break;
+        case F_ORDER:
+            rc = get_long(r, "order", -1000000000L, 1000000000L, &f->order, &L->order);
+            if (rc == R_OK) f->has_order = true;
+            break;
+        case F_PROTECT:
+            rc = get_bool(r, "protect", &f->protect, &L->protect);
+            break;
+        case F_PROBE:
+            rc = read_probe(r, p, where);
+            break;
+        }
+        if (rc == R_STOP) return R_STOP;
+        if (rc == R_BAD) p->bad |= 1u << which;
+    }
+    return rc;
+}
+
+static int read_interfaces(reader *r, file_state *fs)
+{
+    int rc = expect(r, YAML_SEQUENCE_START_EVENT, "interfaces");
+    if (rc != R_OK) return rc;
+    size_t index = 0;
+    while ((rc = seq_next(r)) == 1) {
+        vr_loc l = here(r);
+        char where[48];
+        snprintf(where, sizeof(where), "interfaces[%zu]", index);
+        rc = expect(r, YAML_MAPPING_START_EVENT, where);
+        index++;
+        if (rc == R_STOP) return R_STOP;
+        if (rc == R_BAD) continue;
+        if (fs->count >= VR_INVENTORY_MAX_IFACES) {
+            err_at(r, &l, "too-many-interfaces",
+                   "more than %d interfaces in one file; the rest of the file is not read",
+                   VR_INVENTORY_MAX_IFACES);
+            r->stop = true;
+            return R_STOP;
+        }
+        if (fs->count == fs->cap) {
+            fs->cap = fs->cap ? fs->cap * 2 : 64;
+            fs->items = vr_xrealloc(fs->items, fs->cap * sizeof(*fs->items));
+        }
+        pending *p = &fs->items[fs->count++];
+        memset(p, 0, sizeof(*p));
+        if (read_iface(r, p, false, where) == R_STOP) return R_STOP;
+    }
+    return rc;
+}
+
+static bool field_compared(const char *field)
+{
+    for (size_t i = 0; i < sizeof(compared_fields) / sizeof(compared_fields[0]); i++)
+        if (strcmp(compared_fields[i], field) == 0) return true;
+    return false;
+}
+
+static int read_ignore_entry(reader *r, file_state *fs, size_t index)
+{
+    static const char *const keys[] = {"name", "field"};
+    vr_loc seen[2] = {{0}};
+    char where[48];
+    snprintf(where, sizeof(where), "drift.ignore[%zu]", index);
+    int rc = expect(r, YAML_MAPPING_START_EVENT, where);
+    if (rc != R_OK) return rc;
+    vr_ignore g = {NULL, NULL, here(r)};
+    vr_loc field_loc = {0};
+    bool bad = false;
+    int which;
+    while ((rc = map_next(r, keys, 2, where, seen, &which)) == 1) {
+        rc = which == 0 ? get_str(r, "drift.ignore name", &g.name, NULL)
+                        : get_str(r, "drift.ignore field", &g.field, &field_loc);
+        if (rc == R_STOP) break;
+        if (rc == R_BAD) bad = true;
+    }
+    if (rc == R_STOP) {
+        free(g.name);
+        free(g.field);
+        return R_STOP;
+    }
+    if (!bad && !g.name && !g.field) {
+        err_at(r, &g.loc, "invalid-ignore",
+               "%s must give a name, a field, or both (an empty entry would ignore everything)",
+               where);
+        bad = true;
+    }
+    if (g.field && !field_compared(g.field)) {
+        err_at(r, &field_loc, "invalid-ignore",
+               "drift.ignore field '%s' is not a compared field; use one of type, localIp, "
+               "remoteIp, subnetCidr, dnsServers, routingTableId, description, state",
+               g.field);
+        bad = true;
+    }
+    if (bad) {
+        free(g.name);
+        free(g.field);
+        return R_BAD;
+    }
+    if (fs->ignore_count == fs->ignore_cap) {
+        fs->ignore_cap = fs->ignore_cap ? fs->ignore_cap * 2 : 8;
+        fs->ignores = vr_xrealloc(fs->ignores, fs->ignore_cap * sizeof(*fs->ignores));
+    }
+    fs->ignores[fs->ignore_count++] = g;
+    return R_OK;
+}
+
+static int read_drift(reader *r, file_state *fs)
+{
+    static const char *const keys[] = {"ignore"};
+    vr_loc seen[1] = {{0}};
+    int rc = expect(r, YAML_MAPPING_START_EVENT, "drift");
+    if (rc != R_OK) return rc;
+    int which;
+    while ((rc = map_next(r, keys, 1, "drift", seen, &which)) == 1) {
+        rc = expect(r, YAML_SEQUENCE_START_EVENT, "drift.ignore");
+        if (rc == R_STOP) return R_STOP;
+        if (rc == R_BAD) continue;
+        size_t index = 0;
+        while ((rc = seq_next(r)) == 1)
+            if (read_ignore_entry(r, fs, index++) == R_STOP) return R_STOP;
+        if (rc == R_STOP) return R_STOP;
+    }
+    return rc;
+}
+
+bool vr_inventory_uuid_valid(const char *text)
+{
+    if (!text || strlen(text) != 36) return false;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (text[i] != '-') return false;
+        } else if (!isxdigit((unsigned char)text[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int read_organization(reader *r, file_state *fs)
+{
+    static const char *const keys[] = {"id", "region"};
+    vr_loc seen[2] = {{0}};
+    int rc = expect(r, YAML_MAPPING_START_EVENT, "organization");
+    if (rc != R_OK) return rc;
+    vr_loc org_loc = here(r);
+    int which;
+    while ((rc = map_next(r, keys, 2, "organization", seen, &which)) == 1) {
+        if (which == 0) {
+            vr_loc l;
+            rc = get_str(r, "organization id", &fs->org_id, &l);
+            if (rc == R_OK) {
+                fs->org_loc = l;
+                if (vr_inventory_uuid_valid(fs->org_id)) {
+                    fs->org_ok = true;
+                    for (char *c = fs->org_id; *c; c++)
+                        *c = (char)tolower((unsigned char)*c);
+                } else {
+                    err_at(r, &l, "invalid-organization",
+                           "organization id '%s' is not a UUID (8-4-4-4-12 hexadecimal digits, "
+                           "e.g. a1b2c3d4-e5f6-7890-abcd-ef1234567890)",
+                           fs->org_id);
+                }
+            }
+        } else {
+            rc = get_str(r, "organization region", &fs->region, &fs->region_loc);
+        }
+        if (rc == R_STOP) return R_STOP;
+    }
+    if (rc == 0 && !seen[0].line)
+        err_at(r, &org_loc, "missing-key", "organization has no id; add id: <organization UUID>");
+    return rc;
+}
+
+enum { T_API, T_KIND, T_ORG, T_DEFAULTS, T_IFACES, T_DRIFT, T_COUNT };
+
+static int read_top(reader *r, file_state *fs)
+{
+    static const char *const keys[T_COUNT] = {"apiVersion", "kind",       "organization",
+                                              "defaults",   "interfaces", "drift"};
+    vr_loc seen[T_COUNT] = {{0}};
+    vr_loc top = here(r);
+    int rc, which;
+    while ((rc = map_next(r, keys, T_COUNT, "the top level", seen, &which)) == 1) {
+        char *s = NULL;
+        vr_loc l;
+        switch (which) {
+        case T_API:
+            rc = get_str(r, "apiVersion", &s, &l);
+            if (rc == R_OK && strcmp(s, API_VERSION) != 0)
+                err_at(r, &l, "bad-api-version", "apiVersion '%s' is not supported; use %s", s,
+                       API_VERSION);
+            break;
+        case T_KIND:
+            rc = get_str(r, "kind", &s, &l);
+            if (rc == R_OK && strcmp(s, KIND) != 0)
+                err_at(r, &l, "bad-kind", "kind '%s' is not supported; use %s", s, KIND);
+            break;
+        case T_ORG:
+            rc = read_organization(r, fs);
+            break;
+        case T_DEFAULTS:
+            rc = expect(r, YAML_MAPPING_START_EVENT, "defaults");
+            if (rc == R_OK) rc = read_iface(r, &fs->defaults, true, "defaults");
+            break;
+        case T_IFACES:
+            rc = read_interfaces(r, fs);
+            break;
+        case T_DRIFT:
+            rc = read_drift(r, fs);
+            break;
+        }
+        free(s);
+        if (rc == R_STOP) return R_STOP;
+    }
+    if (rc == 0) {
+        if (!seen[T_API].line)
+            err_at(r, &top, "missing-key", "missing key 'apiVersion' (apiVersion: %s)",
+                   API_VERSION);
+        if (!seen[T_KIND].line)
+            err_at(r, &top, "missing-key", "missing key 'kind' (kind: %s)", KIND);
+        if (!seen[T_ORG].line)
+            err_at(r, &top, "missing-key",
+                   "missing key 'organization' (organization: {id: <organization UUID>})");
+    }
+    return rc;
+}
+
+/* Reads one document; returns R_STOP when the file could not be read to its end. */
+static int read_stream(reader *r, file_state *fs)
+{
+    if (next(r) < 0) /* STREAM_START */
+        return R_STOP;
+    if (next(r) < 0) return R_STOP;
+    if (r->ev.type == YAML_STREAM_END_EVENT) {
+        vr_loc l = {r->file, 1, 1};
+        err_at(r, &l, "empty-file", "file has no YAML document (only blanks or comments)");
+        return R_STOP;
+    }
+    if (next(r) < 0) /* the root node */
+        return R_STOP;
+    if (r->ev.type != YAML_MAPPING_START_EVENT) {
+        vr_loc l = here(r);
+        if (r->ev.type != YAML_ALIAS_EVENT)
+            err_at(r, &l, "not-a-mapping",
+                   "the top level must be a mapping (apiVersion, kind, organization, "
+                   "interfaces), not %s",
+                   node_kind(r));
+        return R_STOP;
+    }
+    if (read_top(r, fs) < 0) return R_STOP;
+    if (next(r) < 0) /* DOCUMENT_END */
+        return R_STOP;
+    if (next(r) < 0) return R_STOP;
+    if (r->ev.type == YAML_DOCUMENT_START_EVENT) {
+        vr_loc l = here(r);
+        err_at(r, &l, "multiple-documents",
+               "only one YAML document per file; use one file per document");
+        return R_STOP;
+    }
+    return R_OK;
+}
+
+/* ---- resolving and merging ------------------------------------------------------------- */
+
+typedef struct {
+    vr_iface *f;
+    unsigned from_default;
+    unsigned bad;
+    vr_diags *diags;
+} validate_ctx;
+
+static const char *const validated_fields[] = {"name",           "type",       "localIp",
+                                               "remoteIp",       "subnetCidr", "dnsServers",
+                                               "routingTableId", "description"};
+static const int validated_bits[] = {F_NAME,   F_TYPE, F_LOCAL, F_REMOTE,
+                                     F_SUBNET, F_DNS,  F_RT,    F_DESC};
+
+static void on_field_error(void *vctx, const char *field, int index, const char *error_code,
+                           const char *message)
+{
+    validate_ctx *c = vctx;
+    vr_iface_locs *L = &c->f->locs;
+    vr_loc l = {0};
+    int bit = -1;
+    for (size_t i = 0; i < sizeof(validated_bits) / sizeof(validated_bits[0]); i++)
+        if (strcmp(field, validated_fields[i]) == 0) bit = validated_bits[i];
+    switch (bit) {
+    case F_NAME:
+        l = L->name;
+        break;
+    case F_TYPE:
+        l = L->type;
+        break;
+    case F_LOCAL:
+        l = L->local_ip;
+        break;
+    case F_REMOTE:
+        l = L->remote_ip;
+        break;
+    case F_SUBNET:
+        l = L->subnet_cidr;
+        break;
+    case F_DNS:
+        l = index >= 0 && index < VR_DNS_MAX ? L->dns_item[index] : L->dns;
+        break;
+    case F_RT:
+        l = L->routing_table_id;
+        break;
+    case F_DESC:
+        l = L->description;
+        break;
+    default:
+        break;
+    }
+    /* A value of the wrong type was reported already: "required" would say it twice. */
+    if (bit >= 0 && (c->bad & (1u << bit)) && strcmp(error_code, "required") == 0) return;
+    if (!l.line) l = L->item;
+    if (bit >= 0 && (c->from_default & (1u << bit)) && c->f->name)
+        vr_diags_add(c->diags, VR_SEV_ERROR, &l, error_code,
+                     "%s (from defaults, for interface '%s')", message, c->f->name);
+    else
+        vr_diags_add(c->diags, VR_SEV_ERROR, &l, error_code, "%s", message);
+}
+
+/* Fills the fields p leaves unset from d. */
+static void apply_defaults(pending *p, const pending *d)
+{
+    vr_iface *f = &p->f;
+    const vr_iface *g = &d->f;
+    unsigned want = d->set & ~p->set;
+    p->bad |= d->bad & want;
+#define TAKE(bit, member, loc)                                                                     \
+    if (want & (1u << (bit))) {                                                                    \
+        f->member = vr_strdup(g->member);                                                          \
+        f->locs.loc = g->locs.loc;                                                                 \
+        p->from_default |= 1u << (bit);                                                            \
+    }
+    TAKE(F_REMOTE, remote_ip, remote_ip)
+    TAKE(F_RT, routing_table_id, routing_table_id)
+    TAKE(F_DESC, description, description)
+    TAKE(F_TYPE, type, type)
+#undef TAKE
+    if (want & (1u << F_DNS)) {
+        for (size_t i = 0; i < g->dns_count; i++)
+            f->dns[i] = vr_strdup(g->dns[i]);
+        f->dns_count = g->dns_count;
+        f->locs.dns = g->locs.dns;
+        memcpy(f->locs.dns_item, g->locs.dns_item, sizeof(f->locs.dns_item));
+        p->from_default |= 1u << F_DNS;
+    }
+    if (want & (1u << F_ORDER)) {
+        f->order = g->order;
+        f->has_order = g->has_order;
+        f->locs.order = g->locs.order;
+    }
+    if (want & (1u << F_PROTECT)) {
+        f->protect = g->protect;
+        f->locs.protect = g->locs.protect;
+    }
+    if (want & (1u << F_PROBE)) {
+        f->probe_port = g->probe_port;
+        f->probe_timeout_ms = g->probe_timeout_ms;
+        f->locs.probe = g->locs.probe;
+    } else if (p->set & d->set & (1u << F_PROBE)) {
+        /* probe is a mapping: an interface's probe takes what it leaves out from defaults */
+        if (!f->probe_port) f->probe_port = g->probe_port;
+        if (!f->probe_timeout_ms) f->probe_timeout_ms = g->probe_timeout_ms;
+    }
+}
+
+static void file_state_free(file_state *fs)
+{
+    free(fs->org_id);
+    free(fs->region);
+    vr_iface_clear(&fs->defaults.f);
+    for (size_t i = 0; i < fs->count; i++)
+        vr_iface_clear(&fs->items[i].f);
+    free(fs->items);
+    for (size_t i = 0; i < fs->ignore_count; i++) {
+        free(fs->ignores[i].name);
+        free(fs->ignores[i].field);
+    }
+    free(fs->ignores);
+    memset(fs, 0, sizeof(*fs));
+}
+
+/* Resolves defaults, validates every interface, and moves what the file says into inv. */
+static void merge_file(vr_inventory *inv, file_state *fs, vr_diags *diags)
+{
+    for (size_t i = 0; i < fs->count; i++) {
+        pending *p = &fs->items[i];
+        apply_defaults(p, &fs->defaults);
+        if (!p->f.type) p->f.type = vr_strdup("ipconnect");
+        validate_ctx c = {&p->f, p->from_default, p->bad, diags};
+        vr_iface_validate(&p->f, on_field_error, &c);
+    }
+    if (!fs->org_ok) return;
+    vr_org *org = vr_inventory_add_org(inv, fs->org_id);
+    if (!org->loc.file) org->loc = fs->org_loc;
+    if (fs->region) {
+        if (!org->region) {
+            org->region = vr_strdup(fs->region);
+        } else if (strcmp(org->region, fs->region) != 0) {
+            vr_diags_add(diags, VR_SEV_ERROR, &fs->region_loc, "region-conflict",
+                         "organization %s region '%s' differs from region '%s' given in %s:%d",
+                         org->id, fs->region, org->region, org->loc.file, org->loc.line);
+        }
+    }
+    if (org->count + fs->count > VR_INVENTORY_MAX_IFACES) {
+        vr_diags_add(diags, VR_SEV_ERROR, &fs->org_loc, "too-many-interfaces",
+                     "organization %s has more than %d interfaces; this file's are left out",
+                     org->id, VR_INVENTORY_MAX_IFACES);
+        return;
+    }
+    for (size_t i = 0; i < fs->count; i++) {
+        fs->items[i].f.org_id = vr_strdup(org->id);
+        vr_org_take_iface(org, &fs->items[i].f);
+    }
+    fs->count = 0;
+    if (fs->ignore_count) {
+        org->ignores = vr_xrealloc(org->ignores,
+                                   (org->ignore_count + fs->ignore_count) * sizeof(*org->ignores));
+        memcpy(org->ignores + org->ignore_count, fs->ignores,
+               fs->ignore_count * sizeof(*fs->ignores));
+        org->ignore_count += fs->ignore_count;
+        fs->ignore_count = 0;
+    }
+}
+
+typedef struct {
+    const vr_iface *f;
+    size_t index;
+} name_ref;
+
+static int name_ref_cmp(const void *x, const void *y)
+{
+    const name_ref *a = x, *b = y;
+    int c = strcmp(a->f->name, b->f->name);
+    if (c) return c;
+    return a->index < b->index ? -1 : (a->index > b->index);
+}
+
+/* A name defined twice within one organization, in one file or across files. */
+static void check_names(const vr_org *org, vr_diags *diags)
+{
+    if (org->count < 2) return;
+    name_ref *refs = vr_xmalloc(org->count * sizeof(*refs));
+    size_t n = 0;
+    for (size_t i = 0; i < org->count; i++)
+        if (org->ifaces[i].name) refs[n++] = (name_ref){&org->ifaces[i], i};
+    qsort(refs, n, sizeof(*refs), name_ref_cmp);
+    size_t first = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(refs[i].f->name, refs[first].f->name) != 0) {
+            first = i;
+            continue;
+        }
+        const vr_loc *was = &refs[first].f->locs.name;
+        vr_diags_add(diags, VR_SEV_ERROR, &refs[i].f->locs.name, "duplicate-name",
+                     "name '%s' is defined twice in organization %s; first at %s:%d:%d",
+                     refs[i].f->name, org->id, was->file, was->line, was->column);
+    }
+    free(refs);
+}
+
+/* ---- files and folders ----------------------------------------------------------------- */
+
+static const char *add_source(vr_inventory *inv, const char *shown, const char *data, size_t len)
+{
+    inv->sources = vr_xrealloc(inv->sources, (inv->source_count + 1) * sizeof(*inv->sources));
+    vr_source *s = &inv->sources[inv->source_count++];
+    s->path = vr_strdup(shown);
+    vr_sha256_hex(data, len, s->sha256);
+    return s->path;
+}
+
+static void load_file(vr_inventory *inv, const char *path, vr_diags *diags)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *shown = is_stdin ? "<stdin>" : path;
+    vr_loc none = {shown, 0, 0};
+    struct stat st;
+    if (!is_stdin && stat(path, &st) == 0 && st.st_size > (off_t)VR_INVENTORY_MAX_FILE_BYTES) {
+        vr_diags_add(diags, VR_SEV_ERROR, &none, "file-too-large",
+                     "file is %lld bytes; the limit is 16 MiB", (long long)st.st_size);
+        return;
+    }
+    char *data;
+    size_t len;
+    int rc = vr_read_file(path, VR_INVENTORY_MAX_FILE_BYTES, &data, &len);
+    if (rc == -2) {
+        vr_diags_add(diags, VR_SEV_ERROR, &none, "file-too-large",
+                     "file is larger than the limit of 16 MiB");
+        return;
+    }
+    if (rc < 0) {
+        vr_diags_add(diags, VR_SEV_ERROR, &none, "io-error", "cannot read file: %s",
+                     strerror(errno));
+        return;
+    }
+    reader r;
+    memset(&r, 0, sizeof(r));
+    r.file = add_source(inv, shown, data, len);
+    r.data = (const unsigned char *)data;
+    r.len = len;
+    r.diags = diags;
+    const char *nul = memchr(data, '\0', len);
+    if (len == 0) {
+        vr_loc l = {r.file, 1, 1};
+        vr_diags_add(diags, VR_SEV_ERROR, &l, "empty-file", "file is empty");
+    } else if (nul) {
+        vr_loc l = offset_loc(&r, (size_t)(nul - data));
+        vr_diags_add(diags, VR_SEV_ERROR, &l, "nul-byte",
+                     "file contains a NUL byte (at offset %zu); an inventory is UTF-8 text",
+                     (size_t)(nul - data));
+    } else {
+        file_state fs;
+        memset(&fs, 0, sizeof(fs));
+        yaml_parser_initialize(&r.parser);
+        yaml_parser_set_input_string(&r.parser, r.data, len);
+        int read_rc = read_stream(&r, &fs);
+        if (r.have_ev) yaml_event_delete(&r.ev);
+        yaml_parser_delete(&r.parser);
+        if (read_rc == R_OK) merge_file(inv, &fs, diags);
+        file_state_free(&fs);
+    }
+    free(data);
+}
+
+static bool yaml_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+typedef struct {
+    char **items;
+    size_t count, cap;
+} path_list;
+
+static void walk(const char *dir, int depth, path_list *out, vr_diags *diags)
+{
+    vr_loc none = {dir, 0, 0};
+    if (depth > VR_INVENTORY_MAX_DEPTH) {
+        vr_diags_add(diags, VR_SEV_ERROR, &none, "too-deep", "folder nesting is too deep");
+        return;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        vr_diags_add(diags, VR_SEV_ERROR, &none, "io-error", "cannot read folder: %s",
+                     strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    size_t dlen = strlen(dir);
+    bool slash = dlen > 0 && dir[dlen - 1] == '/';
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        vr_buf b = VR_BUF_INIT;
+        vr_buf_printf(&b, "%s%s%s", dir, slash ? "" : "/", e->d_name);
+        char *full = vr_buf_detach(&b);
+        struct stat lst, st;
+        if (lstat(full, &lst) == 0 && S_ISDIR(lst.st_mode)) {
+            walk(full, depth + 1, out, diags); /* symlinked folders are not followed */
+            free(full);
+        } else if (yaml_name(e->d_name) && stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (out->count == out->cap) {
+                out->cap = out->cap ? out->cap * 2 : 16;
+                out->items = vr_xrealloc(out->items, out->cap * sizeof(*out->items));
+            }
+            out->items[out->count++] = full;
+        } else {
+            free(full);
+        }
+    }
+    closedir(d);
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t vr_inventory_iface_count(const vr_inventory *inv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < inv->org_count; i++)
+        n += inv->orgs[i].count;
+    return n;
+}
+
+int vr_inventory_load(vr_inventory *out, const char *const *paths, size_t npaths, vr_diags *diags)
+{
+    size_t errors_before = diags->errors;
+    for (size_t i = 0; i < npaths; i++) {
+        const char *p = paths[i];
+        struct stat st;
+        if (strcmp(p, "-") != 0 && stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            path_list files = {0};
+            walk(p, 0, &files, diags);
+            if (files.count == 0) {
+                vr_loc l = {p, 0, 0};
+                vr_diags_add(diags, VR_SEV_ERROR, &l, "empty-folder",
+                             "folder has no *.yaml or *.yml files");
+            }
+            qsort(files.items, files.count, sizeof(*files.items), str_ptr_cmp);
+            for (size_t j = 0; j < files.count; j++) {
+                load_file(out, files.items[j], diags);
+                free(files.items[j]);
+            }
+            free(files.items);
+        } else {
+            load_file(out, p, diags);
+        }
+    }
+    for (size_t i = 0; i < out->org_count; i++)
+        check_names(&out->orgs[i], diags);
+    return diags->errors > errors_before ? -1 : 0;
+}
