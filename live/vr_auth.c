@@ -1,0 +1,301 @@
+/* vr_auth: credentials and the cached OAuth client-credentials token. */
+#include "vr_auth.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RENEW_MARGIN_MS 60000
+#define DEFAULT_TOKEN_LIFE_MS 3600000
+#define SECRET_FILE_MAX 65536
+
+struct vr_auth {
+    vr_credentials creds;
+    char *login_base;
+    vr_http *http;
+    char *token;        /* cached, NULL when none */
+    int64_t expires_at; /* on the http clock */
+    int fetches;
+};
+
+/* Zeroes and frees; explicit_bzero is not in C11, so a volatile loop keeps the stores. */
+static void wipe_free(char *s)
+{
+    if (!s) return;
+    volatile char *p = s;
+    while (*p)
+        *p++ = '\0';
+    free(s);
+}
+
+void vr_secret_free(char *s)
+{
+    wipe_free(s);
+}
+
+int vr_secret_read_file(char **out, bool *loose, const char *path, vr_error *err)
+{
+    *out = NULL;
+    if (loose) *loose = false;
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        vr_error_set(err, "secret.file", "client secret file %s: %s", path, strerror(errno));
+        vr_error_remedy(err, "check the path given to --client-secret-file");
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        vr_error_set(err, "secret.file", "client secret file %s: not a regular file", path);
+        return -1;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    int rc = vr_read_file(path, SECRET_FILE_MAX, &data, &len);
+    if (rc == -2) {
+        vr_error_set(err, "secret.file", "client secret file %s: larger than %d bytes", path,
+                     SECRET_FILE_MAX);
+        return -1;
+    }
+    if (rc < 0) {
+        vr_error_set(err, "secret.file", "client secret file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (memchr(data, '\0', len)) {
+        memset(data, 0, len);
+        free(data);
+        vr_error_set(err, "secret.file", "client secret file %s: holds a NUL byte", path);
+        return -1;
+    }
+    if (len > 0 && data[len - 1] == '\n') {
+        data[--len] = '\0';
+        if (len > 0 && data[len - 1] == '\r') data[--len] = '\0';
+    }
+    if (len == 0) {
+        free(data);
+        vr_error_set(err, "secret.file", "client secret file %s: empty", path);
+        return -1;
+    }
+    if (loose) *loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+    *out = data;
+    return 0;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+int vr_credentials_load(vr_credentials *creds, const char *secret_file, vr_error *err)
+{
+    memset(creds, 0, sizeof(*creds));
+    const char *id = env("GENESYSCLOUD_OAUTHCLIENT_ID");
+    const char *secret = env("GENESYSCLOUD_OAUTHCLIENT_SECRET");
+    const char *token = env("GENESYSCLOUD_ACCESS_TOKEN");
+    if (secret_file && *secret_file) {
+        if (!id) {
+            vr_error_set(err, "credentials.missing",
+                         "credentials: --client-secret-file given without a client id");
+            vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_ID to the OAuth client's id");
+            return -1;
+        }
+        bool loose = false;
+        char *s = NULL;
+        if (vr_secret_read_file(&s, &loose, secret_file, err) < 0) return -1;
+        creds->client_id = vr_strdup(id);
+        creds->client_secret = s;
+        creds->source = vr_strdup(secret_file);
+        creds->secret_file_loose = loose;
+        return 0;
+    }
+    if (id && secret) {
+        creds->client_id = vr_strdup(id);
+        creds->client_secret = vr_strdup(secret);
+        creds->source = vr_strdup("GENESYSCLOUD_OAUTHCLIENT_SECRET");
+        return 0;
+    }
+    if (token) {
+        creds->access_token = vr_strdup(token);
+        creds->source = vr_strdup("GENESYSCLOUD_ACCESS_TOKEN");
+        return 0;
+    }
+    if (id) {
+        vr_error_set(err, "credentials.missing",
+                     "credentials: GENESYSCLOUD_OAUTHCLIENT_ID is set but no client secret");
+        vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_SECRET or pass --client-secret-file");
+        return -1;
+    }
+    if (secret) {
+        vr_error_set(err, "credentials.missing",
+                     "credentials: a client secret is set but no GENESYSCLOUD_OAUTHCLIENT_ID");
+        vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_ID to the OAuth client's id");
+        return -1;
+    }
+    vr_error_set(err, "credentials.missing", "credentials: none given");
+    vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET "
+                         "(or --client-secret-file), or GENESYSCLOUD_ACCESS_TOKEN");
+    return -1;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? vr_strdup(s) : NULL;
+}
+
+void vr_credentials_copy(vr_credentials *out, const vr_credentials *src)
+{
+    out->client_id = dup_or_null(src->client_id);
+    out->client_secret = dup_or_null(src->client_secret);
+    out->access_token = dup_or_null(src->access_token);
+    out->source = dup_or_null(src->source);
+    out->secret_file_loose = src->secret_file_loose;
+}
+
+void vr_credentials_clear(vr_credentials *creds)
+{
+    if (!creds) return;
+    free(creds->client_id);
+    wipe_free(creds->client_secret);
+    wipe_free(creds->access_token);
+    free(creds->source);
+    memset(creds, 0, sizeof(*creds));
+}
+
+int vr_auth_new(vr_auth **out, const vr_credentials *creds, const char *login_base, vr_http *h,
+                vr_error *err)
+{
+    *out = NULL;
+    bool client = creds->client_id && creds->client_secret;
+    if (!client && !creds->access_token) {
+        vr_error_set(err, "credentials.missing", "credentials: none given");
+        vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET "
+                             "(or --client-secret-file), or GENESYSCLOUD_ACCESS_TOKEN");
+        return -1;
+    }
+    vr_auth *a = vr_xcalloc(1, sizeof(*a));
+    vr_credentials_copy(&a->creds, creds);
+    if (client) { /* client credentials win; a token beside them is not used */
+        wipe_free(a->creds.access_token);
+        a->creds.access_token = NULL;
+    }
+    a->login_base = vr_strdup(login_base ? login_base : "");
+    a->http = h;
+    *out = a;
+    return 0;
+}
+
+void vr_auth_free(vr_auth *a)
+{
+    if (!a) return;
+    vr_credentials_clear(&a->creds);
+    wipe_free(a->token);
+    free(a->login_base);
+    free(a);
+}
+
+bool vr_auth_is_static(const vr_auth *a)
+{
+    return a->creds.access_token != NULL;
+}
+
+int vr_auth_fetch_count(const vr_auth *a)
+{
+    return a->fetches;
+}
+
+bool vr_auth_invalidate(vr_auth *a)
+{
+    if (vr_auth_is_static(a)) return false;
+    wipe_free(a->token);
+    a->token = NULL;
+    a->expires_at = 0;
+    return true;
+}
+
+static int fetch_token(vr_auth *a, vr_error *err)
+{
+    const vr_http_config *cfg = vr_http_get_config(a->http);
+    static const char body[] = "grant_type=client_credentials";
+    vr_http_request req = {
+        .method = "POST",
+        .base = a->login_base,
+        .path = "/oauth/token",
+        .basic_user = a->creds.client_id,
+        .basic_pass = a->creds.client_secret,
+        .content_type = "application/x-www-form-urlencoded",
+        .body = body,
+        .body_len = sizeof(body) - 1,
+    };
+    vr_http_response resp = VR_HTTP_RESPONSE_INIT;
+    int64_t asked = cfg->now(cfg->env_ctx);
+    int rc = vr_http_do(a->http, &req, &resp, err);
+    a->fetches++;
+    if (rc == VR_HTTP_ESTATUS) {
+        vr_http_error_from_response(err, "oauth token", &resp);
+        if (resp.status == 401 || resp.status == 403)
+            vr_error_remedy(err,
+                            "the OAuth client was refused: check GENESYSCLOUD_OAUTHCLIENT_ID "
+                            "and the client secret (%s); they must be a client-credentials "
+                            "OAuth client of the organization's region",
+                            a->creds.source ? a->creds.source : "GENESYSCLOUD_OAUTHCLIENT_SECRET");
+        else if (resp.status == 400)
+            vr_error_remedy(err, "the OAuth client must allow the client-credentials grant");
+        else
+            vr_error_remedy(err,
+                            "check the region or API URL: %s/oauth/token did not issue a "
+                            "token",
+                            a->login_base);
+        vr_http_response_free(&resp);
+        return rc;
+    }
+    if (rc < 0) {
+        vr_http_response_free(&resp);
+        return rc;
+    }
+    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(resp.json, "access_token");
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(resp.json, "expires_in");
+    const char *bad = NULL;
+    if (!cJSON_IsString(tok) || !tok->valuestring || !*tok->valuestring)
+        bad = "the response has no access_token";
+    else if (strpbrk(tok->valuestring, "\r\n"))
+        bad = "the access_token holds a line break";
+    if (bad) {
+        vr_error_set(err, "bad.response", "oauth token: %s", bad);
+        vr_error_remedy(err, "check the region or API URL");
+        if (err) {
+            snprintf(err->correlation_id, sizeof(err->correlation_id), "%s", resp.correlation_id);
+            err->http_status = resp.status;
+        }
+        vr_http_response_free(&resp);
+        return VR_HTTP_ERROR;
+    }
+    wipe_free(a->token);
+    a->token = vr_strdup(tok->valuestring);
+    int64_t life = DEFAULT_TOKEN_LIFE_MS;
+    if (cJSON_IsNumber(exp) && exp->valuedouble >= 0 && exp->valuedouble < 1e9)
+        life = (int64_t)exp->valuedouble * 1000;
+    a->expires_at = asked + life; /* counted from the request: errs on the safe side */
+    /* wipe the token from the response before it is freed */
+    memset(tok->valuestring, 0, strlen(tok->valuestring));
+    if (resp.body.data) memset(resp.body.data, 0, resp.body.len);
+    vr_http_response_free(&resp);
+    return 0;
+}
+
+int vr_auth_token(vr_auth *a, const char **out, vr_error *err)
+{
+    *out = NULL;
+    if (vr_auth_is_static(a)) {
+        *out = a->creds.access_token;
+        return 0;
+    }
+    const vr_http_config *cfg = vr_http_get_config(a->http);
+    int64_t now = cfg->now(cfg->env_ctx);
+    if (!a->token || a->expires_at - now < RENEW_MARGIN_MS) {
+        int rc = fetch_token(a, err);
+        if (rc < 0) return rc;
+    }
+    *out = a->token;
+    return 0;
+}

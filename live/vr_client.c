@@ -1,0 +1,621 @@
+/* vr_client: the platform endpoints of contract §4-§6a over vr_http and vr_auth, with errors
+ * a person can act on. */
+#include "vr_client.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PAGES 10000
+
+struct vr_client {
+    vr_http *http;
+    vr_auth *auth;
+    char *api_base;
+    vr_http_response last;
+    bool has_last;
+};
+
+int vr_client_new(vr_client **out, const vr_client_config *cfg, vr_error *err)
+{
+    *out = NULL;
+    if (!cfg->api_base || !*cfg->api_base || !cfg->creds) {
+        vr_error_set(err, "config", "platform client: no API base URL or no credentials");
+        return -1;
+    }
+    vr_client *c = vr_xcalloc(1, sizeof(*c));
+    if (vr_http_new(&c->http, &cfg->http, err) < 0) {
+        free(c);
+        return -1;
+    }
+    const char *login = cfg->login_base && *cfg->login_base ? cfg->login_base : cfg->api_base;
+    if (vr_auth_new(&c->auth, cfg->creds, login, c->http, err) < 0) {
+        vr_http_free(c->http);
+        free(c);
+        return -1;
+    }
+    c->api_base = vr_strdup(cfg->api_base);
+    size_t n = strlen(c->api_base);
+    while (n > 0 && c->api_base[n - 1] == '/')
+        c->api_base[--n] = '\0';
+    *out = c;
+    return 0;
+}
+
+void vr_client_free(vr_client *c)
+{
+    if (!c) return;
+    vr_auth_free(c->auth);
+    vr_http_free(c->http);
+    vr_http_response_free(&c->last);
+    free(c->api_base);
+    free(c);
+}
+
+const vr_http_response *vr_client_last_response(const vr_client *c)
+{
+    return c->has_last ? &c->last : NULL;
+}
+
+/* ---- remedies ---- */
+
+static void held_by(vr_buf *b, const vr_http_response *r)
+{
+    if (r->entity_name[0] && r->entity_id[0])
+        vr_buf_printf(b, "connection %s (id %s)", r->entity_name, r->entity_id);
+    else if (r->entity_name[0])
+        vr_buf_printf(b, "connection %s", r->entity_name);
+    else if (r->entity_id[0])
+        vr_buf_printf(b, "connection id %s", r->entity_id);
+    else
+        vr_buf_puts(b, "an existing connection (the server's message may say which; "
+                       "`vni-reconcile drift` lists them)");
+}
+
+static void add_remedy(vr_client *c, vr_error *err, const char *scope)
+{
+    const vr_http_response *r = &c->last;
+    vr_buf b = VR_BUF_INIT;
+    switch (r->status) {
+    case 401:
+        if (vr_auth_is_static(c->auth))
+            vr_buf_puts(&b, "the access token from GENESYSCLOUD_ACCESS_TOKEN was refused "
+                            "(expired or revoked) and cannot be renewed: get a new token, or "
+                            "set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET "
+                            "so tokens are renewed");
+        else
+            vr_buf_puts(&b, "a freshly issued token was refused too: check that "
+                            "GENESYSCLOUD_OAUTHCLIENT_ID and the client secret belong to an "
+                            "OAuth client of this organization and region");
+        break;
+    case 403:
+        if (strcmp(err->code, "organization.mismatch") == 0)
+            vr_buf_puts(&b, "the organizationId sent is not the organization of the OAuth "
+                            "client: the inventory's organization and the credentials do not "
+                            "match; use that organization's credentials (--credentials) or fix "
+                            "the organization id in the inventory");
+        else if (scope)
+            vr_buf_printf(&b,
+                          "the OAuth client lacks the permission this call needs: give its "
+                          "role %s",
+                          scope);
+        else
+            vr_buf_puts(&b, "the OAuth client lacks a permission this call needs");
+        break;
+    case 404:
+        vr_buf_puts(&b, "it does not exist (any more): another actor may have deleted it; run "
+                        "plan again");
+        break;
+    case 409:
+        if (strcmp(err->code, "name.duplicate") == 0) {
+            vr_buf_puts(&b, "the name is taken by ");
+            held_by(&b, r);
+            vr_buf_puts(&b, ": rename the interface in the inventory, or delete that connection");
+        } else if (strcmp(err->code, "ip.allocated") == 0) {
+            vr_buf_puts(&b, "localIp is already used by ");
+            held_by(&b, r);
+            vr_buf_puts(&b, ": choose an address no other connection uses");
+        } else if (strcmp(err->code, "subnet.overlap") == 0) {
+            vr_buf_puts(&b, "subnetCidr overlaps the subnet of ");
+            held_by(&b, r);
+            vr_buf_puts(&b, ": choose a subnet that overlaps no other connection's");
+        } else if (strcmp(err->code, "limit.exceeded") == 0) {
+            vr_buf_puts(&b, "the organization holds its limit of connections: delete unused "
+                            "ones or ask for a higher limit");
+        } else {
+            vr_buf_puts(&b, "it conflicts with ");
+            held_by(&b, r);
+        }
+        break;
+    case 422:
+        if (r->detail_count == 0) {
+            vr_buf_puts(&b, "the platform refused a field without saying which: run "
+                            "`vni-reconcile validate` on the inventory");
+            break;
+        }
+        vr_buf_puts(&b, "fix in the inventory:");
+        for (size_t i = 0; i < r->detail_count; i++)
+            vr_buf_printf(&b, "%s %s: %s", i ? ";" : "",
+                          r->details[i].field[0] ? r->details[i].field : "(no field)",
+                          r->details[i].error_message[0] ? r->details[i].error_message
+                                                         : r->details[i].error_code);
+        if (r->detail_total > r->detail_count)
+            vr_buf_printf(&b, "; and %zu more", r->detail_total - r->detail_count);
+        break;
+    case 400:
+        vr_buf_puts(&b, "the platform found the request malformed: report this with the "
+                        "correlation id (a bug in vni-reconcile, or a server that does not keep "
+                        "the contract)");
+        break;
+    default:
+        break;
+    }
+    if (b.len) snprintf(err->remedy, sizeof(err->remedy), "%s", vr_buf_str(&b));
+    vr_buf_free(&b);
+}
+
+/* Prefixes err->message with what ("list connections: GET ...: gave up ..."). */
+static void prefix_message(vr_error *err, const char *what)
+{
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b, "%s: %s", what, err->message);
+    snprintf(err->message, sizeof(err->message), "%s", vr_buf_str(&b));
+    vr_buf_free(&b);
+}
+
+/* One API call with the token, and one repeat with a new token after a 401. On success
+ * c->last holds the response (json parsed). scope names the permission for 403 remedies. */
+static int api_call(vr_client *c, const char *method, const char *path, const cJSON *body,
+                    const char *what, const char *scope, vr_error *err)
+{
+    vr_error local = VR_ERROR_INIT;
+    if (!err) err = &local;
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    int rc;
+    for (int round = 0;; round++) {
+        const char *token = NULL;
+        rc = vr_auth_token(c->auth, &token, err);
+        if (rc < 0) break;
+        vr_http_request req = {
+            .method = method,
+            .base = c->api_base,
+            .path = path,
+            .bearer = token,
+            .body = text,
+            .body_len = text ? strlen(text) : 0,
+        };
+        rc = vr_http_do(c->http, &req, &c->last, err);
+        c->has_last = true;
+        if (rc == VR_HTTP_ESTATUS && c->last.status == 401 && round == 0 &&
+            vr_auth_invalidate(c->auth))
+            continue; /* a new token once, and this call once more */
+        break;
+    }
+    free(text);
+    if (rc == VR_HTTP_ESTATUS) {
+        int attempts = err->attempts;
+        long long elapsed = err->elapsed_ms;
+        vr_http_error_from_response(err, what, &c->last);
+        err->attempts = attempts;
+        err->elapsed_ms = elapsed;
+        add_remedy(c, err, scope);
+    } else if (rc < 0 && c->has_last && strncmp(err->message, "oauth token", 11) != 0) {
+        prefix_message(err, what);
+    }
+    return rc;
+}
+
+static const char *json_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+}
+
+static char *dup_opt(const char *s)
+{
+    return s ? vr_strdup(s) : NULL;
+}
+
+static int bad_response(vr_client *c, vr_error *err, const char *what, const char *why)
+{
+    if (!err) return VR_HTTP_ERROR;
+    vr_error_clear(err);
+    vr_error_set(err, "bad.response", "%s: %s", what, why);
+    err->http_status = c->last.status;
+    snprintf(err->correlation_id, sizeof(err->correlation_id), "%s", c->last.correlation_id);
+    vr_error_remedy(err, "the server does not answer as the platform API does: check the API URL");
+    return VR_HTTP_ERROR;
+}
+
+/* "/prefix/<escaped id><suffix>" into b. */
+static void id_path(vr_buf *b, const char *prefix, const char *id, const char *suffix)
+{
+    char *esc = curl_easy_escape(NULL, id, 0);
+    vr_buf_printf(b, "%s/%s%s", prefix, esc ? esc : "", suffix ? suffix : "");
+    curl_free(esc);
+}
+
+/* ---- organization ---- */
+
+void vr_org_info_clear(vr_org_info *o)
+{
+    if (!o) return;
+    free(o->id);
+    free(o->name);
+    memset(o, 0, sizeof(*o));
+}
+
+int vr_client_org_me(vr_client *c, vr_org_info *out, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    const char *what = "get the caller's organization";
+    int rc = api_call(c, "GET", VR_ORG_ME_PATH, NULL, what, NULL, err);
+    if (rc < 0) return rc;
+    const char *id = json_str(c->last.json, "id");
+    if (!id || !*id) return bad_response(c, err, what, "the response has no organization id");
+    out->id = vr_strdup(id);
+    out->name = dup_opt(json_str(c->last.json, "name"));
+    return 0;
+}
+
+/* ---- paging ---- */
+
+typedef struct {
+    int (*take)(void *ctx, const cJSON *entity, vr_error *err); /* <0: stop with err */
+    void (*reset)(void *ctx);
+    void *ctx;
+} page_sink;
+
+static bool json_count(const cJSON *obj, const char *key, long long *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e15) return false;
+    *out = (long long)v->valuedouble;
+    return true;
+}
+
+/* Lists every page of base_path; see vr_client_list_connections for the rules. */
+static int list_all(vr_client *c, const char *base_path, const char *what, const char *scope,
+                    const page_sink *sink, vr_error *err)
+{
+    vr_error local = VR_ERROR_INIT;
+    if (!err) err = &local;
+    long long totals[VR_LIST_TRIES];
+    for (int attempt = 0; attempt < VR_LIST_TRIES; attempt++) {
+        sink->reset(sink->ctx);
+        bool have_first = false;
+        long long first_total = -1;
+        bool changed = false, seen_next = false;
+        long long raw_seen = 0;
+        for (int page = 1; page <= MAX_PAGES; page++) {
+            vr_buf path = VR_BUF_INIT;
+            vr_buf_printf(&path, "%s?pageSize=%d&pageNumber=%d", base_path, VR_PAGE_SIZE, page);
+            int rc = api_call(c, "GET", vr_buf_str(&path), NULL, what, scope, err);
+            vr_buf_free(&path);
+            if (rc < 0) return rc;
+            const cJSON *body = c->last.json;
+            const cJSON *entities = cJSON_GetObjectItemCaseSensitive(body, "entities");
+            if (!cJSON_IsArray(entities))
+                return bad_response(c, err, what, "the page has no entities array");
+            long long total = -1;
+            if (!json_count(body, "total", &total) && !json_count(body, "totalCount", &total))
+                total = -1;
+            if (!have_first) {
+                have_first = true;
+                first_total = total;
+            } else if (total >= 0 && first_total >= 0 && total != first_total) {
+                changed = true;
+                totals[attempt] = total;
+                break;
+            }
+            long long n = 0;
+            const cJSON *e;
+            cJSON_ArrayForEach(e, entities)
+            {
+                if (sink->take(sink->ctx, e, err) < 0) {
+                    vr_buf b = VR_BUF_INIT;
+                    vr_buf_printf(&b, "page %d: %s", page, err->message);
+                    bad_response(c, err, what, vr_buf_str(&b));
+                    vr_buf_free(&b);
+                    return VR_HTTP_ERROR;
+                }
+                n++;
+            }
+            raw_seen += n;
+            long long size = VR_PAGE_SIZE, page_count = -1, psz;
+            if (json_count(body, "pageSize", &psz) && psz >= 1 && psz < size) size = psz;
+            json_count(body, "pageCount", &page_count);
+            const char *next = json_str(body, "nextUri");
+            bool has_next = next && *next;
+            if (has_next) seen_next = true;
+            bool done = n == 0 || n < size || (page_count >= 0 && page >= page_count) ||
+                        (first_total >= 0 && raw_seen >= first_total) || (!has_next && seen_next);
+            if (done) break;
+            if (page == MAX_PAGES)
+                return bad_response(c, err, what, "more than 10000 pages: the listing never ends");
+        }
+        if (!changed) return 0;
+        (void)totals;
+    }
+    vr_error_clear(err);
+    vr_error_set(err, "list.unstable",
+                 "%s: the count changed between pages on %d tries in a row (last %lld)", what,
+                 VR_LIST_TRIES, totals[VR_LIST_TRIES - 1]);
+    snprintf(err->correlation_id, sizeof(err->correlation_id), "%s", c->last.correlation_id);
+    vr_error_remedy(err, "another actor keeps creating or deleting connections: run again when it "
+                         "is done");
+    return VR_HTTP_ERROR;
+}
+
+/* ---- connections ---- */
+
+void vr_iface_list_free(vr_iface_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->count; i++)
+        vr_iface_clear(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+typedef struct {
+    vr_iface_list *list;
+    size_t cap;
+} iface_acc;
+
+static void iface_reset(void *ctx)
+{
+    iface_acc *a = ctx;
+    vr_iface_list_free(a->list);
+    a->cap = 0;
+}
+
+static int iface_take(void *ctx, const cJSON *entity, vr_error *err)
+{
+    iface_acc *a = ctx;
+    vr_iface f;
+    if (vr_iface_from_json(&f, entity, err) < 0) return -1;
+    for (size_t i = 0; i < a->list->count; i++)
+        if (strcmp(a->list->items[i].id, f.id) == 0) { /* seen on an earlier page: skip */
+            vr_iface_clear(&f);
+            return 0;
+        }
+    if (a->list->count == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->list->items = vr_xrealloc(a->list->items, a->cap * sizeof(*a->list->items));
+    }
+    a->list->items[a->list->count++] = f;
+    return 0;
+}
+
+int vr_client_list_connections(vr_client *c, vr_iface_list *out, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    iface_acc acc = {out, 0};
+    page_sink sink = {iface_take, iface_reset, &acc};
+    int rc = list_all(c, VR_CONNECTIONS_PATH, "list connections", "privateconnectivity:read", &sink,
+                      err);
+    if (rc < 0) vr_iface_list_free(out);
+    return rc;
+}
+
+int vr_client_get_connection(vr_client *c, const char *id, vr_iface *out, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    vr_buf path = VR_BUF_INIT, what = VR_BUF_INIT;
+    id_path(&path, VR_CONNECTIONS_PATH, id, NULL);
+    vr_buf_printf(&what, "get connection %s", id);
+    int rc = api_call(c, "GET", vr_buf_str(&path), NULL, vr_buf_str(&what),
+                      "privateconnectivity:read", err);
+    if (rc == 0 && vr_iface_from_json(out, c->last.json, err) < 0)
+        rc = bad_response(c, err, vr_buf_str(&what), "the response is not a connection");
+    vr_buf_free(&path);
+    vr_buf_free(&what);
+    return rc;
+}
+
+int vr_client_find_connection(vr_client *c, const char *name, vr_iface *out, bool *found,
+                              vr_error *err)
+{
+    *found = false;
+    vr_iface_list all;
+    int rc = vr_client_list_connections(c, &all, err);
+    if (rc < 0) return rc;
+    for (size_t i = 0; i < all.count; i++) {
+        if (strcmp(all.items[i].name, name) == 0) {
+            *out = all.items[i];
+            memset(&all.items[i], 0, sizeof(all.items[i]));
+            *found = true;
+            break;
+        }
+    }
+    vr_iface_list_free(&all);
+    return 0;
+}
+
+int vr_client_create_connection(vr_client *c, const vr_iface *want, vr_iface *out, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *payload = vr_iface_payload_json(want);
+    vr_buf what = VR_BUF_INIT;
+    vr_buf_printf(&what, "create connection %s", want->name ? want->name : "(no name)");
+    int rc = api_call(c, "POST", VR_CONNECTIONS_PATH, payload, vr_buf_str(&what),
+                      "privateconnectivity:write", err);
+    cJSON_Delete(payload);
+    if (rc == 0 && vr_iface_from_json(out, c->last.json, err) < 0)
+        rc = bad_response(c, err, vr_buf_str(&what), "the response is not a connection");
+    vr_buf_free(&what);
+    return rc;
+}
+
+int vr_client_delete_connection(vr_client *c, const char *id, vr_error *err)
+{
+    vr_buf path = VR_BUF_INIT, what = VR_BUF_INIT;
+    id_path(&path, VR_CONNECTIONS_PATH, id, NULL);
+    vr_buf_printf(&what, "delete connection %s", id);
+    int rc = api_call(c, "DELETE", vr_buf_str(&path), NULL, vr_buf_str(&what),
+                      "privateconnectivity:write", err);
+    vr_buf_free(&path);
+    vr_buf_free(&what);
+    return rc;
+}
+
+/* ---- routing tables ---- */
+
+void vr_routing_table_clear(vr_routing_table *t)
+{
+    if (!t) return;
+    free(t->id);
+    free(t->name);
+    free(t->current_hash);
+    free(t->state);
+    memset(t, 0, sizeof(*t));
+}
+
+void vr_routing_table_list_free(vr_routing_table_list *l)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->count; i++)
+        vr_routing_table_clear(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+static int table_from_json(vr_routing_table *out, const cJSON *obj, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    const char *id = json_str(obj, "id");
+    if (!id || !*id) {
+        vr_error_set(err, "bad.response", "routing table lacks a string id");
+        return -1;
+    }
+    out->id = vr_strdup(id);
+    out->name = dup_opt(json_str(obj, "name"));
+    out->current_hash = dup_opt(json_str(obj, "currentHash"));
+    out->state = dup_opt(json_str(obj, "state"));
+    const cJSON *rc = cJSON_GetObjectItemCaseSensitive(obj, "routeCount");
+    out->route_count = cJSON_IsNumber(rc) ? (long)rc->valuedouble : -1;
+    return 0;
+}
+
+typedef struct {
+    vr_routing_table_list *list;
+    size_t cap;
+} table_acc;
+
+static void table_reset(void *ctx)
+{
+    table_acc *a = ctx;
+    vr_routing_table_list_free(a->list);
+    a->cap = 0;
+}
+
+static int table_take(void *ctx, const cJSON *entity, vr_error *err)
+{
+    table_acc *a = ctx;
+    vr_routing_table t;
+    if (table_from_json(&t, entity, err) < 0) return -1;
+    for (size_t i = 0; i < a->list->count; i++)
+        if (strcmp(a->list->items[i].id, t.id) == 0) {
+            vr_routing_table_clear(&t);
+            return 0;
+        }
+    if (a->list->count == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 16;
+        a->list->items = vr_xrealloc(a->list->items, a->cap * sizeof(*a->list->items));
+    }
+    a->list->items[a->list->count++] = t;
+    return 0;
+}
+
+int vr_client_list_routing_tables(vr_client *c, vr_routing_table_list *out, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    table_acc acc = {out, 0};
+    page_sink sink = {table_take, table_reset, &acc};
+    int rc =
+        list_all(c, VR_ROUTING_TABLES_PATH, "list routing tables", "interface:read", &sink, err);
+    if (rc < 0) vr_routing_table_list_free(out);
+    return rc;
+}
+
+int vr_client_get_routing_table(vr_client *c, const char *id, vr_routing_table *out, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    vr_buf path = VR_BUF_INIT, what = VR_BUF_INIT;
+    id_path(&path, VR_ROUTING_TABLES_PATH, id, NULL);
+    vr_buf_printf(&what, "get routing table %s", id);
+    int rc = api_call(c, "GET", vr_buf_str(&path), NULL, vr_buf_str(&what), "interface:read", err);
+    if (rc == 0 && table_from_json(out, c->last.json, err) < 0)
+        rc = bad_response(c, err, vr_buf_str(&what), "the response is not a routing table");
+    vr_buf_free(&path);
+    vr_buf_free(&what);
+    return rc;
+}
+
+void vr_sync_result_clear(vr_sync_result *s)
+{
+    if (!s) return;
+    free(s->routing_table_id);
+    free(s->expected_hash);
+    memset(s, 0, sizeof(*s));
+}
+
+int vr_client_sync_routing_table(vr_client *c, const char *id, vr_sync_result *out, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    vr_buf path = VR_BUF_INIT, what = VR_BUF_INIT;
+    id_path(&path, VR_ROUTING_TABLES_PATH, id, "/sync");
+    vr_buf_printf(&what, "sync routing table %s", id);
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddBoolToObject(body, "forceSync", 1);
+    int rc = api_call(c, "POST", vr_buf_str(&path), body, vr_buf_str(&what), "interface:read", err);
+    cJSON_Delete(body);
+    if (rc == 0) {
+        const char *hash = json_str(c->last.json, "expectedHash");
+        if (!hash || !*hash) {
+            rc = bad_response(c, err, vr_buf_str(&what), "the response has no expectedHash");
+        } else {
+            const char *rt = json_str(c->last.json, "routingTableId");
+            out->routing_table_id = vr_strdup(rt ? rt : id);
+            out->expected_hash = vr_strdup(hash);
+            const cJSON *est =
+                cJSON_GetObjectItemCaseSensitive(c->last.json, "estimatedConvergenceMs");
+            out->estimated_convergence_ms =
+                cJSON_IsNumber(est) && est->valuedouble >= 0 ? (long long)est->valuedouble : -1;
+        }
+    }
+    vr_buf_free(&path);
+    vr_buf_free(&what);
+    return rc;
+}
+
+/* ---- limits ---- */
+
+int vr_client_limits(vr_client *c, vr_limits *out, vr_error *err)
+{
+    out->connections_max = VR_DEFAULT_LIMIT;
+    out->limit_defaulted = true;
+    int rc =
+        api_call(c, "GET", VR_LIMITS_PATH, NULL, "get limits", "privateconnectivity:read", err);
+    if (rc == VR_HTTP_ESTATUS && c->last.status == 404) {
+        if (err) vr_error_clear(err);
+        return 0;
+    }
+    if (rc < 0) return rc;
+    const cJSON *limits = cJSON_GetObjectItemCaseSensitive(c->last.json, "limits");
+    const cJSON *l;
+    cJSON_ArrayForEach(l, limits)
+    {
+        const char *key = json_str(l, "key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(l, "value");
+        if (key && strcmp(key, "connections.max") == 0 && cJSON_IsNumber(v) &&
+            v->valuedouble >= 0 && v->valuedouble < 1e9) {
+            out->connections_max = (long)v->valuedouble;
+            out->limit_defaulted = false;
+            break;
+        }
+    }
+    return 0;
+}
