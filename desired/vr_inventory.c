@@ -42,13 +42,12 @@ static const char *const compared_fields[] = {
     "dnsServers", "routingTableId", "description", "state",
 };
 
-/* An interface (or the defaults) as read, with which fields the file set. */
+/* Which fields of an interface (or of the defaults) the file set, bit per F_*. */
 typedef struct {
-    vr_iface f;
-    unsigned set;          /* bit per F_* */
+    unsigned set;
     unsigned from_default; /* fields filled in from defaults */
     unsigned bad;          /* fields given with a value of the wrong type (already reported) */
-} pending;
+} marks;
 
 /* What one file says, merged into the inventory once the whole file has been read. */
 typedef struct {
@@ -57,8 +56,10 @@ typedef struct {
     bool org_ok;
     char *region;
     vr_loc region_loc;
-    pending defaults;
-    pending *items;
+    vr_iface defaults;
+    marks defaults_marks;
+    vr_iface *ifaces; /* handed over to the organization when it has none yet */
+    marks *marks;
     size_t count, cap;
     vr_ignore *ignores;
     size_t ignore_count, ignore_cap;
@@ -271,13 +272,28 @@ static bool is_core_float(const char *s)
  * NULL for a string. */
 static const char *plain_kind(const char *s)
 {
-    if (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"))
-        return "null";
-    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "false") ||
-        !strcmp(s, "False") || !strcmp(s, "FALSE"))
-        return "a boolean";
-    if (is_core_int(s) || is_core_float(s)) return "a number";
-    return NULL;
+    switch (*s) {
+    case '\0':
+    case '~':
+    case 'n':
+    case 'N':
+        return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+                       !strcmp(s, "NULL")
+                   ? "null"
+                   : NULL;
+    case 't':
+    case 'T':
+    case 'f':
+    case 'F':
+        return !strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") ||
+                       !strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")
+                   ? "a boolean"
+                   : NULL;
+    default:
+        /* Most values (names, addresses) fail on the first character or soon after. */
+        if (!strchr("0123456789+-.", *s)) return NULL;
+        return is_core_int(s) || is_core_float(s) ? "a number" : NULL;
+    }
 }
 
 static bool is_plain(const reader *r)
@@ -458,52 +474,74 @@ static int seq_next(reader *r)
     return r->ev.type == YAML_SEQUENCE_END_EVENT ? 0 : 1;
 }
 
+/* "base[index]" into out without printf: it runs once per interface and per DNS address. */
+static void indexed(char *out, size_t len, const char *base, size_t index)
+{
+    char digits[24];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index && nd < sizeof(digits));
+    size_t bl = strlen(base);
+    if (bl + nd + 3 > len) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(out, base, bl);
+    out[bl++] = '[';
+    while (nd)
+        out[bl++] = digits[--nd];
+    out[bl++] = ']';
+    out[bl] = '\0';
+}
+
 /* ---- the schema -------------------------------------------------------------------------- */
 
-static int read_probe(reader *r, pending *p, const char *where)
+static int read_probe(reader *r, vr_iface *f, marks *m, const char *where)
 {
     static const char *const keys[] = {"port", "timeoutMs"};
     vr_loc seen[2] = {{0}};
     char what[160];
     int rc = expect(r, YAML_MAPPING_START_EVENT, "probe");
     if (rc != R_OK) return rc;
-    p->f.locs.probe = here(r);
-    p->set |= 1u << F_PROBE;
+    f->locs.probe = here(r);
+    m->set |= 1u << F_PROBE;
     snprintf(what, sizeof(what), "probe of %s", where);
     int which;
     while ((rc = map_next(r, keys, 2, what, seen, &which)) == 1) {
         long v;
         if (which == 0) {
             rc = get_long(r, "probe port", 1, 65535, &v, NULL);
-            if (rc == R_OK) p->f.probe_port = (int)v;
+            if (rc == R_OK) f->probe_port = (int)v;
         } else {
             rc = get_long(r, "probe timeoutMs", 1, 600000, &v, NULL);
-            if (rc == R_OK) p->f.probe_timeout_ms = (int)v;
+            if (rc == R_OK) f->probe_timeout_ms = (int)v;
         }
         if (rc == R_STOP) return R_STOP;
     }
     return rc;
 }
 
-static int read_dns(reader *r, pending *p)
+static int read_dns(reader *r, vr_iface *f, marks *m)
 {
     int rc = expect(r, YAML_SEQUENCE_START_EVENT, "dnsServers");
-    p->f.locs.dns = here(r);
-    p->set |= 1u << F_DNS;
+    f->locs.dns = here(r);
+    m->set |= 1u << F_DNS;
     if (rc != R_OK) return rc;
     size_t i = 0;
     while ((rc = seq_next(r)) == 1) {
         char what[32];
-        snprintf(what, sizeof(what), "dnsServers[%zu]", i);
+        indexed(what, sizeof(what), "dnsServers", i);
         char *val = NULL;
         vr_loc l;
         rc = get_str(r, what, &val, &l);
         if (rc == R_STOP) return R_STOP;
         if (i < VR_DNS_MAX + 1) {
             /* Keep a slot even for a bad item, so indexes stay those of the file. */
-            p->f.dns[i] = val ? val : vr_strdup("");
-            if (i < VR_DNS_MAX) p->f.locs.dns_item[i] = l;
-            p->f.dns_count = i + 1;
+            f->dns[i] = val ? val : vr_strdup("");
+            if (i < VR_DNS_MAX) f->locs.dns_item[i] = l;
+            f->dns_count = i + 1;
         } else {
             free(val);
         }
@@ -513,13 +551,12 @@ static int read_dns(reader *r, pending *p)
 }
 
 /* Reads an interface mapping, or the defaults (defaults == true). */
-static int read_iface(reader *r, pending *p, bool defaults, const char *where)
+static int read_iface(reader *r, vr_iface *f, marks *m, bool defaults, const char *where)
 {
     vr_loc seen[F_COUNT] = {{0}};
     int rc, which;
-    p->f.locs.item = here(r);
+    f->locs.item = here(r);
     while ((rc = map_next(r, iface_keys, F_COUNT, where, seen, &which)) == 1) {
-        vr_iface *f = &p->f;
         vr_iface_locs *L = &f->locs;
         if (defaults && (which == F_NAME || which == F_LOCAL || which == F_SUBNET)) {
             vr_loc kl = seen[which];
@@ -530,7 +567,7 @@ static int read_iface(reader *r, pending *p, bool defaults, const char *where)
             if (skip_node(r) < 0) return R_STOP;
             continue;
         }
-        if (which != F_DNS && which != F_PROBE) p->set |= 1u << which;
+        if (which != F_DNS && which != F_PROBE) m->set |= 1u << which;
         switch (which) {
         case F_NAME:
             rc = get_str(r, "name", &f->name, &L->name);
@@ -545,7 +582,7 @@ static int read_iface(reader *r, pending *p, bool defaults, const char *where)
             rc = get_str(r, "subnetCidr", &f->subnet_cidr, &L->subnet_cidr);
             break;
         case F_DNS:
-            rc = read_dns(r, p);
+            rc = read_dns(r, f, m);
             break;
         case F_RT:
             rc = get_str(r, "routingTableId", &f->routing_table_id, &L->routing_table_id);
@@ -564,11 +601,11 @@ static int read_iface(reader *r, pending *p, bool defaults, const char *where)
             rc = get_bool(r, "protect", &f->protect, &L->protect);
             break;
         case F_PROBE:
-            rc = read_probe(r, p, where);
+            rc = read_probe(r, f, m, where);
             break;
         }
         if (rc == R_STOP) return R_STOP;
-        if (rc == R_BAD) p->bad |= 1u << which;
+        if (rc == R_BAD) m->bad |= 1u << which;
     }
     return rc;
 }
@@ -581,7 +618,7 @@ static int read_interfaces(reader *r, file_state *fs)
     while ((rc = seq_next(r)) == 1) {
         vr_loc l = here(r);
         char where[48];
-        snprintf(where, sizeof(where), "interfaces[%zu]", index);
+        indexed(where, sizeof(where), "interfaces", index);
         rc = expect(r, YAML_MAPPING_START_EVENT, where);
         index++;
         if (rc == R_STOP) return R_STOP;
@@ -595,11 +632,15 @@ static int read_interfaces(reader *r, file_state *fs)
         }
         if (fs->count == fs->cap) {
             fs->cap = fs->cap ? fs->cap * 2 : 64;
-            fs->items = vr_xrealloc(fs->items, fs->cap * sizeof(*fs->items));
+            fs->ifaces = vr_xrealloc(fs->ifaces, fs->cap * sizeof(*fs->ifaces));
+            fs->marks = vr_xrealloc(fs->marks, fs->cap * sizeof(*fs->marks));
         }
-        pending *p = &fs->items[fs->count++];
-        memset(p, 0, sizeof(*p));
-        if (read_iface(r, p, false, where) == R_STOP) return R_STOP;
+        vr_iface *f = &fs->ifaces[fs->count];
+        marks *m = &fs->marks[fs->count];
+        fs->count++;
+        memset(f, 0, sizeof(*f));
+        memset(m, 0, sizeof(*m));
+        if (read_iface(r, f, m, false, where) == R_STOP) return R_STOP;
     }
     return rc;
 }
@@ -616,7 +657,7 @@ static int read_ignore_entry(reader *r, file_state *fs, size_t index)
     static const char *const keys[] = {"name", "field"};
     vr_loc seen[2] = {{0}};
     char where[48];
-    snprintf(where, sizeof(where), "drift.ignore[%zu]", index);
+    indexed(where, sizeof(where), "drift.ignore", index);
     int rc = expect(r, YAML_MAPPING_START_EVENT, where);
     if (rc != R_OK) return rc;
     vr_ignore g = {NULL, NULL, here(r)};
@@ -756,7 +797,8 @@ static int read_top(reader *r, file_state *fs)
             break;
         case T_DEFAULTS:
             rc = expect(r, YAML_MAPPING_START_EVENT, "defaults");
-            if (rc == R_OK) rc = read_iface(r, &fs->defaults, true, "defaults");
+            if (rc == R_OK)
+                rc = read_iface(r, &fs->defaults, &fs->defaults_marks, true, "defaults");
             break;
         case T_IFACES:
             rc = read_interfaces(r, fs);
@@ -879,17 +921,15 @@ static void on_field_error(void *vctx, const char *field, int index, const char 
 }
 
 /* Fills the fields p leaves unset from d. */
-static void apply_defaults(pending *p, const pending *d)
+static void apply_defaults(vr_iface *f, marks *m, const vr_iface *g, const marks *dm)
 {
-    vr_iface *f = &p->f;
-    const vr_iface *g = &d->f;
-    unsigned want = d->set & ~p->set;
-    p->bad |= d->bad & want;
+    unsigned want = dm->set & ~m->set;
+    m->bad |= dm->bad & want;
 #define TAKE(bit, member, loc)                                                                     \
     if (want & (1u << (bit))) {                                                                    \
         f->member = vr_strdup(g->member);                                                          \
         f->locs.loc = g->locs.loc;                                                                 \
-        p->from_default |= 1u << (bit);                                                            \
+        m->from_default |= 1u << (bit);                                                            \
     }
     TAKE(F_REMOTE, remote_ip, remote_ip)
     TAKE(F_RT, routing_table_id, routing_table_id)
@@ -902,7 +942,7 @@ static void apply_defaults(pending *p, const pending *d)
         f->dns_count = g->dns_count;
         f->locs.dns = g->locs.dns;
         memcpy(f->locs.dns_item, g->locs.dns_item, sizeof(f->locs.dns_item));
-        p->from_default |= 1u << F_DNS;
+        m->from_default |= 1u << F_DNS;
     }
     if (want & (1u << F_ORDER)) {
         f->order = g->order;
@@ -917,7 +957,7 @@ static void apply_defaults(pending *p, const pending *d)
         f->probe_port = g->probe_port;
         f->probe_timeout_ms = g->probe_timeout_ms;
         f->locs.probe = g->locs.probe;
-    } else if (p->set & d->set & (1u << F_PROBE)) {
+    } else if (m->set & dm->set & (1u << F_PROBE)) {
         /* probe is a mapping: an interface's probe takes what it leaves out from defaults */
         if (!f->probe_port) f->probe_port = g->probe_port;
         if (!f->probe_timeout_ms) f->probe_timeout_ms = g->probe_timeout_ms;
@@ -928,10 +968,11 @@ static void file_state_free(file_state *fs)
 {
     free(fs->org_id);
     free(fs->region);
-    vr_iface_clear(&fs->defaults.f);
+    vr_iface_clear(&fs->defaults);
     for (size_t i = 0; i < fs->count; i++)
-        vr_iface_clear(&fs->items[i].f);
-    free(fs->items);
+        vr_iface_clear(&fs->ifaces[i]);
+    free(fs->ifaces);
+    free(fs->marks);
     for (size_t i = 0; i < fs->ignore_count; i++) {
         free(fs->ignores[i].name);
         free(fs->ignores[i].field);
@@ -944,11 +985,12 @@ static void file_state_free(file_state *fs)
 static void merge_file(vr_inventory *inv, file_state *fs, vr_diags *diags)
 {
     for (size_t i = 0; i < fs->count; i++) {
-        pending *p = &fs->items[i];
-        apply_defaults(p, &fs->defaults);
-        if (!p->f.type) p->f.type = vr_strdup("ipconnect");
-        validate_ctx c = {&p->f, p->from_default, p->bad, diags};
-        vr_iface_validate(&p->f, on_field_error, &c);
+        vr_iface *f = &fs->ifaces[i];
+        marks *m = &fs->marks[i];
+        apply_defaults(f, m, &fs->defaults, &fs->defaults_marks);
+        if (!f->type) f->type = vr_strdup("ipconnect");
+        validate_ctx c = {f, m->from_default, m->bad, diags};
+        vr_iface_validate(f, on_field_error, &c);
     }
     if (!fs->org_ok) return;
     vr_org *org = vr_inventory_add_org(inv, fs->org_id);
@@ -968,9 +1010,22 @@ static void merge_file(vr_inventory *inv, file_state *fs, vr_diags *diags)
                      org->id, VR_INVENTORY_MAX_IFACES);
         return;
     }
-    for (size_t i = 0; i < fs->count; i++) {
-        fs->items[i].f.org_id = vr_strdup(org->id);
-        vr_org_take_iface(org, &fs->items[i].f);
+    for (size_t i = 0; i < fs->count; i++)
+        fs->ifaces[i].org_id = vr_strdup(org->id);
+    if (org->count == 0) {
+        /* The common case, one file per organization: hand the array over, no copy. */
+        free(org->ifaces);
+        org->ifaces = fs->ifaces;
+        org->count = fs->count;
+        org->cap = fs->cap;
+        fs->ifaces = NULL;
+    } else {
+        if (org->cap < org->count + fs->count) {
+            org->cap = org->count + fs->count;
+            org->ifaces = vr_xrealloc(org->ifaces, org->cap * sizeof(*org->ifaces));
+        }
+        for (size_t i = 0; i < fs->count; i++)
+            vr_org_take_iface(org, &fs->ifaces[i]);
     }
     fs->count = 0;
     if (fs->ignore_count) {
