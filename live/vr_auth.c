@@ -204,6 +204,13 @@ int vr_auth_fetch_count(const vr_auth *a)
     return a->fetches;
 }
 
+void vr_auth_scrub(const vr_auth *a, vr_error *err)
+{
+    vr_error_scrub(err, a->creds.client_secret);
+    vr_error_scrub(err, a->creds.access_token);
+    vr_error_scrub(err, a->token);
+}
+
 bool vr_auth_invalidate(vr_auth *a)
 {
     if (vr_auth_is_static(a)) return false;
@@ -246,6 +253,7 @@ static int fetch_token(vr_auth *a, vr_error *err)
                             "check the region or API URL: %s/oauth/token did not issue a "
                             "token",
                             a->login_base);
+        vr_auth_scrub(a, err);
         vr_http_response_free(&resp);
         return rc;
     }

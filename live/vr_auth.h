@@ -69,6 +69,10 @@ bool vr_auth_invalidate(vr_auth *a);
 /* True when the token is static (GENESYSCLOUD_ACCESS_TOKEN): a 401 is then final. */
 bool vr_auth_is_static(const vr_auth *a);
 
+/* Scrubs the client secret, the static token and the cached token out of err's texts
+ * (vr_error_scrub). */
+void vr_auth_scrub(const vr_auth *a, vr_error *err);
+
 /* How many tokens were fetched so far (for tests and -v output). */
 int vr_auth_fetch_count(const vr_auth *a);
 

@@ -200,9 +200,11 @@ static int api_call(vr_client *c, const char *method, const char *path, const cJ
         err->attempts = attempts;
         err->elapsed_ms = elapsed;
         add_remedy(c, err, scope);
+        vr_auth_scrub(c->auth, err);
     } else if (rc < 0 && c->has_last && strncmp(err->message, "oauth token", 11) != 0) {
         prefix_message(err, what);
     }
+    if (rc < 0) vr_auth_scrub(c->auth, err);
     return rc;
 }
 
