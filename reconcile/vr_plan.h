@@ -138,7 +138,7 @@ typedef struct {
     vr_plan_ref *not_active; /* live connections whose state is not "active" */
     size_t not_active_count;
 
-    /* Errors make the plan impossible (exit 3): ip-in-use, subnet-overlap,
+    /* Errors make the plan impossible (exit 3): ip-allocated, subnet-overlap,
      * remote-in-subnet, duplicate-name, unknown-routing-table, limit-exceeded. Warnings:
      * delete-deferred. Notes: limit-defaulted. Each message names the inventory interface and
      * the live connection (name and id); located at the inventory field when known. */
