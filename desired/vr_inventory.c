@@ -125,7 +125,15 @@ static void report_parser_error(reader *r)
     yaml_parser_t *p = &r->parser;
     const char *problem = p->problem ? p->problem : "unknown problem";
     if (p->error == YAML_READER_ERROR) {
-        vr_loc l = offset_loc(r, p->problem_offset);
+        /* libyaml points at the bad trailing byte; the reader wants the character's start */
+        size_t at = p->problem_offset;
+        if (p->problem && strstr(p->problem, "trailing") && at <= r->len) {
+            size_t back = at;
+            while (back > 0 && (r->data[back - 1] & 0xc0) == 0x80)
+                back--;
+            if (back > 0 && r->data[back - 1] >= 0xc0) at = back - 1;
+        }
+        vr_loc l = offset_loc(r, at);
         if (p->problem_value >= 0)
             err_at(r, &l, "invalid-encoding",
                    "file is not valid UTF-8: %s (byte 0x%02x at offset %zu)", problem,
@@ -323,6 +331,24 @@ static const char *node_kind(const reader *r)
     }
 }
 
+/* Reports a node of the wrong type and skips it; says nothing when the node cannot be read to
+ * its end (the syntax error or limit met on the way is the one to report). */
+static int wrong_type(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int wrong_type(reader *r, const char *fmt, ...)
+{
+    vr_loc l = here(r);
+    vr_buf b = VR_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vr_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    int rc = skip_node(r);
+    if (rc == R_OK) err_at(r, &l, "wrong-type", "%s", vr_buf_str(&b));
+    vr_buf_free(&b);
+    return rc < 0 ? R_STOP : R_BAD;
+}
+
 /* ---- value readers: called with the value's first event current ------------------------ */
 
 /* A string field. A plain scalar that YAML reads as null, a boolean or a number is refused
@@ -333,8 +359,7 @@ static int get_str(reader *r, const char *what, char **out, vr_loc *loc)
     if (loc) *loc = l;
     if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
     if (r->ev.type != YAML_SCALAR_EVENT) {
-        err_at(r, &l, "wrong-type", "%s must be a string, not %s", what, node_kind(r));
-        return skip_node(r) < 0 ? R_STOP : R_BAD;
+        return wrong_type(r, "%s must be a string, not %s", what, node_kind(r));
     }
     const char *kind = is_plain(r) ? plain_kind(scalar(r)) : NULL;
     if (kind) {
@@ -357,8 +382,7 @@ static int get_long(reader *r, const char *what, long min, long max, long *out, 
     if (loc) *loc = l;
     if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
     if (r->ev.type != YAML_SCALAR_EVENT) {
-        err_at(r, &l, "wrong-type", "%s must be a whole number, not %s", what, node_kind(r));
-        return skip_node(r) < 0 ? R_STOP : R_BAD;
+        return wrong_type(r, "%s must be a whole number, not %s", what, node_kind(r));
     }
     long v;
     if (!is_plain(r) || vr_parse_long(scalar(r), -2147483647L, 2147483647L, &v) < 0 ||
@@ -382,8 +406,7 @@ static int get_bool(reader *r, const char *what, bool *out, vr_loc *loc)
     if (loc) *loc = l;
     if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
     if (r->ev.type != YAML_SCALAR_EVENT) {
-        err_at(r, &l, "wrong-type", "%s must be true or false, not %s", what, node_kind(r));
-        return skip_node(r) < 0 ? R_STOP : R_BAD;
+        return wrong_type(r, "%s must be true or false, not %s", what, node_kind(r));
     }
     const char *s = scalar(r);
     if (is_plain(r) && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))) {
@@ -403,10 +426,8 @@ static int expect(reader *r, yaml_event_type_t type, const char *what)
 {
     if (r->ev.type == type) return R_OK;
     if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
-    vr_loc l = here(r);
-    err_at(r, &l, "wrong-type", "%s must be %s, not %s", what,
-           type == YAML_MAPPING_START_EVENT ? "a mapping" : "a sequence", node_kind(r));
-    return skip_node(r) < 0 ? R_STOP : R_BAD;
+    return wrong_type(r, "%s must be %s, not %s", what,
+                      type == YAML_MAPPING_START_EVENT ? "a mapping" : "a sequence", node_kind(r));
 }
 
 /* Steps through a mapping (the MAPPING_START current) key by key. Returns 1 with the value's
