@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#define COMMIT_TRIES 8
+#define COMMIT_TRIES 20
 
 static bool component_ok(const char *s, size_t n)
 {
@@ -207,11 +207,13 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
             rc = 0;
             goto done;
         }
-        if (error != GIT_EMODIFIED && error != GIT_EEXISTS) {
+        if (error != GIT_EMODIFIED && error != GIT_EEXISTS && error != GIT_ELOCKED) {
             git_fail(err, "audit repository: commit", error);
             goto done;
         }
-        git_error_clear(); /* the branch moved under us: redo on its new tip */
+        /* the branch moved under us (or another run holds its lock): redo on the new tip */
+        git_error_clear();
+        vr_sleep_ms((int64_t)(vr_random_u64() % 20) + 1);
     }
     vr_error_set(err, "audit-repo", "audit branch %s: kept moving; report not committed", branch);
 done:

@@ -1,0 +1,194 @@
+/* test_lock: per-organization run lock: contention, the holder in the message, release on
+ * SIGKILL of the holder, and the lock dir checks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vr_lock.h"
+#include "vr_util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *make_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b, "%s/vr-lock.XXXXXX", base && base[0] ? base : "/tmp");
+    char *d = vr_buf_detach(&b);
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static void rm_rf(const char *dir)
+{
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b, "rm -rf '%s'", dir);
+    assert_int_equal(system(vr_buf_str(&b)), 0);
+    vr_buf_free(&b);
+}
+
+static void test_acquire_release(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    vr_buf sub = VR_BUF_INIT;
+    vr_buf_printf(&sub, "%s/locks", dir); /* created on demand */
+    vr_lock l = VR_LOCK_INIT, l2 = VR_LOCK_INIT;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_lock_acquire(&l, vr_buf_str(&sub), "org-1", "apply", NULL, &err), 0);
+    struct stat st;
+    assert_int_equal(stat(vr_buf_str(&sub), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(l.path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+
+    vr_lock_holder h;
+    assert_int_equal(vr_lock_read_holder(l.path, &h), 0);
+    assert_int_equal(h.pid, (long)getpid());
+    assert_string_equal(h.command, "apply");
+    assert_true(strlen(h.since) == 24);
+
+    /* a second open file description conflicts, even in the same process */
+    vr_lock_holder h2;
+    assert_int_equal(vr_lock_acquire(&l2, vr_buf_str(&sub), "org-1", "apply", &h2, &err),
+                     VR_LOCK_BUSY);
+    assert_string_equal(err.code, "locked");
+    assert_int_equal(h2.pid, (long)getpid());
+    char want[64];
+    snprintf(want, sizeof want, "locked by pid %ld", (long)getpid());
+    assert_non_null(strstr(err.message, want));
+    assert_non_null(strstr(err.message, "org-1"));
+    assert_int_equal(l2.fd, -1);
+
+    /* another organization is independent */
+    vr_error_clear(&err);
+    assert_int_equal(vr_lock_acquire(&l2, vr_buf_str(&sub), "org-2", "apply", NULL, &err), 0);
+    vr_lock_release(&l2);
+
+    char *path = vr_strdup(l.path);
+    vr_lock_release(&l);
+    vr_lock_release(&l);                  /* safe to repeat */
+    assert_int_equal(stat(path, &st), 0); /* kept, emptied */
+    assert_int_equal(st.st_size, 0);
+    assert_int_equal(vr_lock_acquire(&l, vr_buf_str(&sub), "org-1", "drift", NULL, &err), 0);
+    vr_lock_release(&l);
+    free(path);
+    vr_buf_free(&sub);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_released_on_sigkill(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(pfd[0]);
+        vr_lock l = VR_LOCK_INIT;
+        vr_error err = VR_ERROR_INIT;
+        char ok = vr_lock_acquire(&l, dir, "org-k", "apply", NULL, &err) == 0 ? 'y' : 'n';
+        if (write(pfd[1], &ok, 1) != 1) _exit(2);
+        for (;;)
+            pause();
+    }
+    close(pfd[1]);
+    char ok = 0;
+    assert_int_equal(read(pfd[0], &ok, 1), 1);
+    close(pfd[0]);
+    assert_int_equal(ok, 'y');
+
+    vr_lock l = VR_LOCK_INIT;
+    vr_lock_holder h;
+    vr_error err = VR_ERROR_INIT;
+    int rc = vr_lock_acquire(&l, dir, "org-k", "apply", &h, &err);
+    kill(child, SIGKILL);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(rc, VR_LOCK_BUSY);
+    assert_int_equal(h.pid, (long)child);
+    char want[64];
+    snprintf(want, sizeof want, "locked by pid %ld", (long)child);
+    assert_non_null(strstr(err.message, want));
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    /* the kernel released it with the process */
+    vr_error_clear(&err);
+    assert_int_equal(vr_lock_acquire(&l, dir, "org-k", "apply", &h, &err), 0);
+    vr_lock_release(&l);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    vr_lock l = VR_LOCK_INIT;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_lock_acquire(&l, dir, "../etc", "apply", NULL, &err), -1);
+    assert_string_equal(err.code, "lock");
+    assert_int_equal(vr_lock_acquire(&l, dir, "", "apply", NULL, &err), -1);
+    assert_int_equal(vr_lock_acquire(&l, dir, ".hidden", "apply", NULL, &err), -1);
+
+    /* a symlink as lock dir is refused */
+    vr_buf link = VR_BUF_INIT;
+    vr_buf_printf(&link, "%s/link", dir);
+    assert_int_equal(symlink(dir, vr_buf_str(&link)), 0);
+    vr_error_clear(&err);
+    assert_int_equal(vr_lock_acquire(&l, vr_buf_str(&link), "org", "apply", NULL, &err), -1);
+    assert_non_null(strstr(err.message, "not a directory"));
+
+    /* a file as lock dir */
+    vr_buf file = VR_BUF_INIT;
+    vr_buf_printf(&file, "%s/file", dir);
+    assert_int_equal(vr_write_file_atomic(vr_buf_str(&file), "x", 1, 0600), 0);
+    assert_int_equal(vr_lock_acquire(&l, vr_buf_str(&file), "org", "apply", NULL, &err), -1);
+    vr_buf_free(&link);
+    vr_buf_free(&file);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_default_dir(void **state)
+{
+    (void)state;
+    char *old = getenv("XDG_RUNTIME_DIR") ? vr_strdup(getenv("XDG_RUNTIME_DIR")) : NULL;
+    char *d = NULL;
+    setenv("XDG_RUNTIME_DIR", "/run/user/4242", 1);
+    assert_int_equal(vr_lock_default_dir(&d), 0);
+    assert_string_equal(d, "/run/user/4242/vni-reconcile");
+    free(d);
+    unsetenv("XDG_RUNTIME_DIR");
+    assert_int_equal(vr_lock_default_dir(&d), 0);
+    char want[64];
+    snprintf(want, sizeof want, "/tmp/vni-reconcile-%lu", (unsigned long)getuid());
+    assert_string_equal(d, want);
+    free(d);
+    if (old) {
+        setenv("XDG_RUNTIME_DIR", old, 1);
+        free(old);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_acquire_release),
+        cmocka_unit_test(test_released_on_sigkill),
+        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_default_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
