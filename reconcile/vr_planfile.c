@@ -1,0 +1,687 @@
+/* vr_planfile: the saved plan as JSON (write, strict read) and the inventory's Git commit. */
+#include "vr_planfile.h"
+#include "vr_util.h"
+
+#include <errno.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+static const char *severity_name(vr_severity s)
+{
+    return s == VR_SEV_ERROR ? "error" : s == VR_SEV_WARNING ? "warning" : "note";
+}
+
+static void add_str_or_null(cJSON *o, const char *key, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *refs_json(const vr_plan_ref *v, size_t n, bool with_state)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", nz(v[i].name));
+        add_str_or_null(o, "id", v[i].id);
+        if (with_state) add_str_or_null(o, "state", v[i].state);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+static cJSON *org_json(const vr_plan_org_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", nz(r->org_id));
+    cJSON_AddNumberToObject(o, "limit", (double)r->limit);
+    cJSON_AddBoolToObject(o, "limitDefaulted", r->limit_defaulted);
+    cJSON_AddNumberToObject(o, "liveCount", (double)r->live_count);
+    cJSON_AddStringToObject(o, "liveFingerprint", r->live_fingerprint);
+    cJSON *acts = cJSON_AddArrayToObject(o, "actions");
+    for (size_t i = 0; i < r->action_count; i++) {
+        const vr_plan_action *a = &r->actions[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "seq", (double)a->seq);
+        cJSON_AddStringToObject(j, "action", a->kind == VR_ACTION_DELETE ? "delete" : "create");
+        cJSON_AddStringToObject(j, "name", nz(a->name));
+        cJSON_AddStringToObject(j, "reason", nz(a->reason));
+        cJSON_AddItemToObject(j, "payload",
+                              a->kind == VR_ACTION_DELETE ? vr_iface_connection_json(&a->iface)
+                                                          : vr_iface_payload_json(&a->iface));
+        cJSON_AddItemToArray(acts, j);
+    }
+    cJSON_AddItemToObject(o, "unchanged", refs_json(r->unchanged, r->unchanged_count, false));
+    cJSON *drift = cJSON_AddArrayToObject(o, "drift");
+    for (size_t i = 0; i < r->drift_count; i++) {
+        const vr_plan_drift *d = &r->drift[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "name", nz(d->name));
+        add_str_or_null(j, "id", d->id);
+        cJSON *fields = cJSON_AddArrayToObject(j, "fields");
+        for (size_t k = 0; k < d->field_count; k++) {
+            cJSON *f = cJSON_CreateObject();
+            cJSON_AddStringToObject(f, "field", nz(d->fields[k].field));
+            cJSON_AddStringToObject(f, "want", nz(d->fields[k].want));
+            cJSON_AddStringToObject(f, "live", nz(d->fields[k].live));
+            cJSON_AddItemToArray(fields, f);
+        }
+        cJSON_AddItemToArray(drift, j);
+    }
+    cJSON_AddItemToObject(o, "unmanaged", refs_json(r->unmanaged, r->unmanaged_count, true));
+    cJSON_AddItemToObject(o, "notActive", refs_json(r->not_active, r->not_active_count, true));
+    cJSON *diags = cJSON_AddArrayToObject(o, "diagnostics");
+    for (size_t i = 0; i < r->diags.count; i++) {
+        const vr_diag *g = &r->diags.items[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "severity", severity_name(g->severity));
+        cJSON_AddStringToObject(j, "code", nz(g->code));
+        cJSON_AddStringToObject(j, "message", nz(g->message));
+        add_str_or_null(j, "file", g->file);
+        cJSON_AddNumberToObject(j, "line", g->line);
+        cJSON_AddNumberToObject(j, "column", g->column);
+        cJSON_AddItemToArray(diags, j);
+    }
+    return o;
+}
+
+cJSON *vr_planfile_to_json(const vr_plan *plan)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "formatVersion", VR_PLANFILE_FORMAT_VERSION);
+    cJSON_AddStringToObject(root, "toolVersion",
+                            plan->tool_version ? plan->tool_version : VR_VERSION);
+    cJSON_AddStringToObject(root, "createdAt", plan->created_at);
+    cJSON *inv = cJSON_AddObjectToObject(root, "inventory");
+    cJSON *files = cJSON_AddArrayToObject(inv, "files");
+    for (size_t i = 0; i < plan->file_count; i++) {
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "path", nz(plan->files[i].path));
+        cJSON_AddStringToObject(f, "sha256", plan->files[i].sha256);
+        cJSON_AddItemToArray(files, f);
+    }
+    add_str_or_null(inv, "gitCommit", plan->git_commit);
+    cJSON_AddBoolToObject(inv, "gitDirty", plan->git_dirty);
+    cJSON *orgs = cJSON_AddArrayToObject(root, "organizations");
+    for (size_t i = 0; i < plan->org_count; i++)
+        cJSON_AddItemToArray(orgs, org_json(&plan->orgs[i]));
+    return root;
+}
+
+int vr_planfile_serialize(vr_buf *out, const vr_plan *plan)
+{
+    cJSON *root = vr_planfile_to_json(plan);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text) {
+        out->overflow = true;
+        return -1;
+    }
+    int rc = vr_buf_puts(out, text);
+    if (rc == 0) rc = vr_buf_puts(out, "\n");
+    free(text);
+    return rc;
+}
+
+int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
+{
+    vr_buf b = VR_BUF_INIT;
+    if (vr_planfile_serialize(&b, plan) < 0) {
+        vr_error_set(err, "plan.write", "plan file %s: cannot serialise the plan: out of memory",
+                     path);
+        vr_buf_free(&b);
+        return -1;
+    }
+    int rc = vr_write_file_atomic(path, b.data, b.len, 0644);
+    if (rc < 0)
+        vr_error_set(err, "plan.write", "plan file %s: cannot write: %s", path, strerror(errno));
+    vr_buf_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- strict reading ------------------------------------------------------------------------ */
+
+#define PATHLEN 256
+
+static int bad(vr_error *err, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int bad(vr_error *err, const char *path, const char *fmt, ...)
+{
+    vr_buf b = VR_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vr_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (path && *path)
+        vr_error_set(err, "plan.invalid", "%s: %s", path, vr_buf_str(&b));
+    else
+        vr_error_set(err, "plan.invalid", "%s", vr_buf_str(&b));
+    vr_buf_free(&b);
+    return -1;
+}
+
+static const cJSON *need(const cJSON *obj, const char *key, const char *path, vr_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) bad(err, path, "lacks %s", key);
+    return v;
+}
+
+static int need_string(const cJSON *obj, const char *key, const char *path, vr_error *err,
+                       const char **out)
+{
+    const cJSON *v = need(obj, key, path, err);
+    if (!v) return -1;
+    if (!cJSON_IsString(v) || !v->valuestring) return bad(err, path, "%s is not a string", key);
+    *out = v->valuestring;
+    return 0;
+}
+
+/* A string or null: *out NULL for null. */
+static int need_string_or_null(const cJSON *obj, const char *key, const char *path, vr_error *err,
+                               const char **out)
+{
+    const cJSON *v = need(obj, key, path, err);
+    if (!v) return -1;
+    if (cJSON_IsNull(v)) {
+        *out = NULL;
+        return 0;
+    }
+    if (!cJSON_IsString(v) || !v->valuestring)
+        return bad(err, path, "%s is neither a string nor null", key);
+    *out = v->valuestring;
+    return 0;
+}
+
+static int need_integer(const cJSON *obj, const char *key, const char *path, vr_error *err,
+                        double min, double max, long long *out)
+{
+    const cJSON *v = need(obj, key, path, err);
+    if (!v) return -1;
+    if (!cJSON_IsNumber(v)) return bad(err, path, "%s is not a number", key);
+    double d = v->valuedouble;
+    if (d != (double)(long long)d || d < min || d > max)
+        return bad(err, path, "%s is %g; expected a whole number from %.0f to %.0f", key, d, min,
+                   max);
+    *out = (long long)d;
+    return 0;
+}
+
+static int need_bool(const cJSON *obj, const char *key, const char *path, vr_error *err, bool *out)
+{
+    const cJSON *v = need(obj, key, path, err);
+    if (!v) return -1;
+    if (!cJSON_IsBool(v)) return bad(err, path, "%s is not true or false", key);
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+static const cJSON *need_array(const cJSON *obj, const char *key, const char *path, vr_error *err)
+{
+    const cJSON *v = need(obj, key, path, err);
+    if (v && !cJSON_IsArray(v)) {
+        bad(err, path, "%s is not an array", key);
+        return NULL;
+    }
+    return v;
+}
+
+static bool is_hex(const char *s, size_t len)
+{
+    if (strlen(s) != len) return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
+    return true;
+}
+
+typedef struct {
+    vr_buf msg;
+    int count;
+} field_errors;
+
+static void on_field_error(void *ctx, const char *field, int index, const char *error_code,
+                           const char *message)
+{
+    field_errors *fe = ctx;
+    if (fe->count++ == 0) {
+        if (index >= 0)
+            vr_buf_printf(&fe->msg, "%s[%d]: %s", field, index, message);
+        else
+            vr_buf_printf(&fe->msg, "%s: %s", field, message);
+    }
+}
+
+/* The create payload back into an interface, strictly. */
+static int read_create_payload(vr_iface *f, const cJSON *p, const char *org_id, const char *path,
+                               vr_error *err)
+{
+    static const char *const keys[] = {"name",     "organizationId", "type",          "localIp",
+                                       "remoteIp", "subnetCidr",     "routingTableId"};
+    const char *v[7];
+    for (size_t i = 0; i < 7; i++)
+        if (need_string(p, keys[i], path, err, &v[i]) < 0) return -1;
+    if (strcmp(v[1], org_id) != 0)
+        return bad(err, path, "organizationId %s is not the organization's id %s", v[1], org_id);
+    const cJSON *dns = need_array(p, "dnsServers", path, err);
+    if (!dns) return -1;
+    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(p, "description");
+    if (desc && !cJSON_IsString(desc)) return bad(err, path, "description is not a string");
+    f->name = vr_strdup(v[0]);
+    f->org_id = vr_strdup(v[1]);
+    f->type = vr_strdup(v[2]);
+    f->local_ip = vr_strdup(v[3]);
+    f->remote_ip = vr_strdup(v[4]);
+    f->subnet_cidr = vr_strdup(v[5]);
+    f->routing_table_id = vr_strdup(v[6]);
+    f->description = desc ? vr_strdup(desc->valuestring) : NULL;
+    const cJSON *d;
+    int i = 0;
+    cJSON_ArrayForEach(d, dns)
+    {
+        if (!cJSON_IsString(d) || !d->valuestring)
+            return bad(err, path, "dnsServers[%d] is not a string", i);
+        if (f->dns_count >= VR_DNS_MAX + 1)
+            return bad(err, path, "dnsServers has more than %d entries", VR_DNS_MAX);
+        f->dns[f->dns_count++] = vr_strdup(d->valuestring);
+        i++;
+    }
+    field_errors fe = {VR_BUF_INIT, 0};
+    vr_iface_validate(f, on_field_error, &fe);
+    if (fe.count) {
+        bad(err, path, "%s", vr_buf_str(&fe.msg));
+        vr_buf_free(&fe.msg);
+        return -1;
+    }
+    vr_buf_free(&fe.msg);
+    return 0;
+}
+
+static int read_refs(vr_plan_ref **out, size_t *out_count, const cJSON *org, const char *key,
+                     bool with_state, const char *opath, vr_error *err)
+{
+    const cJSON *arr = need_array(org, key, opath, err);
+    if (!arr) return -1;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    *out = vr_xcalloc(n ? n : 1, sizeof(**out));
+    const cJSON *it;
+    char path[PATHLEN];
+    cJSON_ArrayForEach(it, arr)
+    {
+        snprintf(path, sizeof(path), "%s.%s[%zu]", opath, key, *out_count);
+        const char *name, *id, *state = NULL;
+        if (!cJSON_IsObject(it)) return bad(err, path, "is not an object");
+        if (need_string(it, "name", path, err, &name) < 0 ||
+            need_string_or_null(it, "id", path, err, &id) < 0)
+            return -1;
+        if (with_state && need_string_or_null(it, "state", path, err, &state) < 0) return -1;
+        vr_plan_ref *r = &(*out)[(*out_count)++];
+        r->name = vr_strdup(name);
+        r->id = vr_strdup(id);
+        r->state = vr_strdup(state);
+    }
+    return 0;
+}
+
+static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opath, vr_error *err)
+{
+    const cJSON *arr = need_array(org, "actions", opath, err);
+    if (!arr) return -1;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    r->actions = vr_xcalloc(n ? n : 1, sizeof(*r->actions));
+    const cJSON *it;
+    char path[PATHLEN], ppath[PATHLEN + 16];
+    bool creates_seen = false;
+    cJSON_ArrayForEach(it, arr)
+    {
+        size_t i = r->action_count;
+        snprintf(path, sizeof(path), "%s.actions[%zu]", opath, i);
+        snprintf(ppath, sizeof(ppath), "%s.payload", path);
+        if (!cJSON_IsObject(it)) return bad(err, path, "is not an object");
+        long long seq;
+        const char *action, *name, *reason;
+        if (need_integer(it, "seq", path, err, 1, 1e15, &seq) < 0 ||
+            need_string(it, "action", path, err, &action) < 0 ||
+            need_string(it, "name", path, err, &name) < 0 ||
+            need_string(it, "reason", path, err, &reason) < 0)
+            return -1;
+        if ((size_t)seq != i + 1)
+            return bad(err, path,
+                       "seq is %lld; expected %zu (actions are numbered from 1, in "
+                       "order)",
+                       seq, i + 1);
+        const cJSON *payload = need(it, "payload", path, err);
+        if (!payload) return -1;
+        if (!cJSON_IsObject(payload)) return bad(err, path, "payload is not an object");
+        vr_plan_action *a = &r->actions[r->action_count++];
+        a->seq = (size_t)seq;
+        a->name = vr_strdup(name);
+        a->reason = vr_strdup(reason);
+        if (strcmp(action, "create") == 0) {
+            a->kind = VR_ACTION_CREATE;
+            creates_seen = true;
+            r->create_count++;
+            if (read_create_payload(&a->iface, payload, nz(r->org_id), ppath, err) < 0) return -1;
+        } else if (strcmp(action, "delete") == 0) {
+            a->kind = VR_ACTION_DELETE;
+            r->delete_count++;
+            if (creates_seen) return bad(err, path, "delete after a create; deletions come first");
+            vr_error e2 = VR_ERROR_INIT;
+            if (vr_iface_from_json(&a->iface, payload, &e2) < 0)
+                return bad(err, ppath, "%s", e2.message);
+        } else {
+            return bad(err, path, "action is \"%s\"; expected \"create\" or \"delete\"", action);
+        }
+        if (strcmp(nz(a->iface.name), name) != 0)
+            return bad(err, ppath, "name %s differs from the action's name %s", nz(a->iface.name),
+                       name);
+    }
+    return 0;
+}
+
+static int read_drift(vr_plan_org_result *r, const cJSON *org, const char *opath, vr_error *err)
+{
+    const cJSON *arr = need_array(org, "drift", opath, err);
+    if (!arr) return -1;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    r->drift = vr_xcalloc(n ? n : 1, sizeof(*r->drift));
+    const cJSON *it;
+    char path[PATHLEN], fpath[PATHLEN + 32];
+    cJSON_ArrayForEach(it, arr)
+    {
+        snprintf(path, sizeof(path), "%s.drift[%zu]", opath, r->drift_count);
+        if (!cJSON_IsObject(it)) return bad(err, path, "is not an object");
+        const char *name, *id;
+        if (need_string(it, "name", path, err, &name) < 0 ||
+            need_string_or_null(it, "id", path, err, &id) < 0)
+            return -1;
+        const cJSON *fields = need_array(it, "fields", path, err);
+        if (!fields) return -1;
+        vr_plan_drift *d = &r->drift[r->drift_count++];
+        d->name = vr_strdup(name);
+        d->id = vr_strdup(id);
+        size_t fn = (size_t)cJSON_GetArraySize(fields);
+        d->fields = vr_xcalloc(fn ? fn : 1, sizeof(*d->fields));
+        const cJSON *f;
+        cJSON_ArrayForEach(f, fields)
+        {
+            snprintf(fpath, sizeof(fpath), "%s.fields[%zu]", path, d->field_count);
+            const char *field, *want, *live;
+            if (!cJSON_IsObject(f)) return bad(err, fpath, "is not an object");
+            if (need_string(f, "field", fpath, err, &field) < 0 ||
+                need_string(f, "want", fpath, err, &want) < 0 ||
+                need_string(f, "live", fpath, err, &live) < 0)
+                return -1;
+            vr_drift_field *df = &d->fields[d->field_count++];
+            df->field = vr_strdup(field);
+            df->want = vr_strdup(want);
+            df->live = vr_strdup(live);
+        }
+    }
+    return 0;
+}
+
+static int read_diags(vr_plan_org_result *r, const cJSON *org, const char *opath, vr_error *err)
+{
+    const cJSON *arr = need_array(org, "diagnostics", opath, err);
+    if (!arr) return -1;
+    const cJSON *it;
+    char path[PATHLEN];
+    size_t i = 0;
+    cJSON_ArrayForEach(it, arr)
+    {
+        snprintf(path, sizeof(path), "%s.diagnostics[%zu]", opath, i++);
+        if (!cJSON_IsObject(it)) return bad(err, path, "is not an object");
+        const char *sev, *code, *message, *file;
+        long long line, column;
+        if (need_string(it, "severity", path, err, &sev) < 0 ||
+            need_string(it, "code", path, err, &code) < 0 ||
+            need_string(it, "message", path, err, &message) < 0 ||
+            need_string_or_null(it, "file", path, err, &file) < 0 ||
+            need_integer(it, "line", path, err, 0, INT_MAX, &line) < 0 ||
+            need_integer(it, "column", path, err, 0, INT_MAX, &column) < 0)
+            return -1;
+        vr_severity s;
+        if (strcmp(sev, "error") == 0)
+            s = VR_SEV_ERROR;
+        else if (strcmp(sev, "warning") == 0)
+            s = VR_SEV_WARNING;
+        else if (strcmp(sev, "note") == 0)
+            s = VR_SEV_NOTE;
+        else
+            return bad(err, path, "severity is \"%s\"; expected error, warning or note", sev);
+        vr_loc loc = {file, (int)line, (int)column};
+        vr_diags_add(&r->diags, s, &loc, code, "%s", message);
+    }
+    return 0;
+}
+
+static int read_org(vr_plan_org_result *r, const cJSON *org, size_t index, vr_error *err)
+{
+    char opath[64];
+    snprintf(opath, sizeof(opath), "organizations[%zu]", index);
+    if (!cJSON_IsObject(org)) return bad(err, opath, "is not an object");
+    const char *id, *fp;
+    long long limit, live_count;
+    if (need_string(org, "id", opath, err, &id) < 0 ||
+        need_integer(org, "limit", opath, err, 0, 1e15, &limit) < 0 ||
+        need_bool(org, "limitDefaulted", opath, err, &r->limit_defaulted) < 0 ||
+        need_integer(org, "liveCount", opath, err, 0, 1e15, &live_count) < 0 ||
+        need_string(org, "liveFingerprint", opath, err, &fp) < 0)
+        return -1;
+    if (!*id) return bad(err, opath, "id is empty");
+    if (!is_hex(fp, 64)) return bad(err, opath, "liveFingerprint is not 64 lower-case hex digits");
+    r->org_id = vr_strdup(id);
+    r->limit = (long)limit;
+    r->live_count = (size_t)live_count;
+    memcpy(r->live_fingerprint, fp, 65);
+    if (read_actions(r, org, opath, err) < 0 ||
+        read_refs(&r->unchanged, &r->unchanged_count, org, "unchanged", false, opath, err) < 0 ||
+        read_drift(r, org, opath, err) < 0 || read_diags(r, org, opath, err) < 0)
+        return -1;
+    /* later additions of format 1: read when present */
+    if (cJSON_GetObjectItemCaseSensitive(org, "unmanaged") &&
+        read_refs(&r->unmanaged, &r->unmanaged_count, org, "unmanaged", true, opath, err) < 0)
+        return -1;
+    if (cJSON_GetObjectItemCaseSensitive(org, "notActive") &&
+        read_refs(&r->not_active, &r->not_active_count, org, "notActive", true, opath, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int read_root(vr_plan *p, const cJSON *root, vr_error *err)
+{
+    if (!cJSON_IsObject(root)) return bad(err, NULL, "not a JSON object");
+    const cJSON *fv = cJSON_GetObjectItemCaseSensitive(root, "formatVersion");
+    if (!fv) return bad(err, NULL, "lacks formatVersion; not a vni-reconcile plan file");
+    if (!cJSON_IsNumber(fv) || fv->valuedouble != VR_PLANFILE_FORMAT_VERSION) {
+        char *t = cJSON_PrintUnformatted(fv);
+        bad(err, NULL,
+            "formatVersion %s is not supported; vni-reconcile %s reads formatVersion %d "
+            "(make the plan again with this version)",
+            t ? t : "?", VR_VERSION, VR_PLANFILE_FORMAT_VERSION);
+        free(t);
+        return -1;
+    }
+    const char *tool, *created, *commit;
+    if (need_string(root, "toolVersion", "", err, &tool) < 0 ||
+        need_string(root, "createdAt", "", err, &created) < 0)
+        return -1;
+    if (strlen(created) >= sizeof(p->created_at))
+        return bad(err, NULL, "createdAt is too long for an ISO 8601 timestamp");
+    p->tool_version = vr_strdup(tool);
+    memcpy(p->created_at, created, strlen(created) + 1);
+    const cJSON *inv = need(root, "inventory", "", err);
+    if (!inv) return -1;
+    if (!cJSON_IsObject(inv)) return bad(err, NULL, "inventory is not an object");
+    const cJSON *files = need_array(inv, "files", "inventory", err);
+    if (!files) return -1;
+    size_t nf = (size_t)cJSON_GetArraySize(files);
+    p->files = vr_xcalloc(nf ? nf : 1, sizeof(*p->files));
+    const cJSON *f;
+    char path[PATHLEN];
+    cJSON_ArrayForEach(f, files)
+    {
+        snprintf(path, sizeof(path), "inventory.files[%zu]", p->file_count);
+        const char *fpath, *sha;
+        if (!cJSON_IsObject(f)) return bad(err, path, "is not an object");
+        if (need_string(f, "path", path, err, &fpath) < 0 ||
+            need_string(f, "sha256", path, err, &sha) < 0)
+            return -1;
+        if (!is_hex(sha, 64)) return bad(err, path, "sha256 is not 64 lower-case hex digits");
+        p->files[p->file_count].path = vr_strdup(fpath);
+        memcpy(p->files[p->file_count].sha256, sha, 65);
+        p->file_count++;
+    }
+    if (need_string_or_null(inv, "gitCommit", "inventory", err, &commit) < 0) return -1;
+    if (commit && !is_hex(commit, 40) && !is_hex(commit, 64))
+        return bad(err, "inventory", "gitCommit is not a hex commit id");
+    p->git_commit = vr_strdup(commit);
+    const cJSON *dirty = cJSON_GetObjectItemCaseSensitive(inv, "gitDirty");
+    if (dirty && !cJSON_IsBool(dirty))
+        return bad(err, "inventory", "gitDirty is not true or false");
+    p->git_dirty = cJSON_IsTrue(dirty);
+    const cJSON *orgs = need_array(root, "organizations", "", err);
+    if (!orgs) return -1;
+    size_t no = (size_t)cJSON_GetArraySize(orgs);
+    p->orgs = vr_xcalloc(no ? no : 1, sizeof(*p->orgs));
+    const cJSON *o;
+    cJSON_ArrayForEach(o, orgs)
+    {
+        vr_plan_org_result *r = &p->orgs[p->org_count++];
+        if (read_org(r, o, p->org_count - 1, err) < 0) return -1;
+    }
+    return 0;
+}
+
+int vr_planfile_parse(vr_plan *out, const char *text, size_t len, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, true);
+    if (!root) {
+        size_t at = end && end >= text ? (size_t)(end - text) : 0;
+        return bad(err, NULL, "not JSON (syntax error near byte %zu)", at);
+    }
+    int rc = read_root(out, root, err);
+    cJSON_Delete(root);
+    if (rc < 0) vr_plan_free(out);
+    return rc;
+}
+
+int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    char *text = NULL;
+    size_t len = 0;
+    int rc = vr_read_file(path, VR_PLANFILE_MAX_BYTES, &text, &len);
+    if (rc == -2) {
+        vr_error_set(err, "plan.invalid", "plan file %s: larger than %u bytes", path,
+                     VR_PLANFILE_MAX_BYTES);
+        return -1;
+    }
+    if (rc < 0) {
+        vr_error_set(err, "plan.read", "plan file %s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    vr_error e2 = VR_ERROR_INIT;
+    rc = vr_planfile_parse(out, text, len, &e2);
+    free(text);
+    if (rc < 0) {
+        vr_error_set(err, e2.code, "plan file %s: %s", path, e2.message);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the inventory's Git commit ------------------------------------------------------------ */
+
+static int git_fail(vr_error *err, const char *what)
+{
+    const git_error *e = git_error_last();
+    vr_error_set(err, "git", "inventory git commit: %s: %s", what,
+                 e && e->message ? e->message : "unknown error");
+    return -1;
+}
+
+int vr_planfile_git_commit(char **out_commit, bool *out_dirty, const char *const *paths,
+                           size_t path_count, vr_error *err)
+{
+    *out_commit = NULL;
+    if (out_dirty) *out_dirty = false;
+    if (path_count == 0) return 0;
+    git_repository *repo = NULL;
+    char *workdir = NULL;
+    int rc = 0;
+    bool dirty = false;
+    char **real = vr_xcalloc(path_count, sizeof(*real));
+    for (size_t i = 0; i < path_count; i++) {
+        if (!paths[i] || strcmp(paths[i], "-") == 0 || !(real[i] = realpath(paths[i], NULL)))
+            goto done; /* stdin, or a file that is gone: no commit to name */
+        char *dir = vr_strdup(real[i]);
+        char *slash = strrchr(dir, '/');
+        if (slash) slash[slash == dir ? 1 : 0] = '\0';
+        git_repository *r = NULL;
+        int e = git_repository_open_ext(&r, dir, 0, NULL);
+        free(dir);
+        if (e == GIT_ENOTFOUND) goto done;
+        if (e < 0) {
+            rc = git_fail(err, "cannot open the repository");
+            goto done;
+        }
+        const char *wd = git_repository_workdir(r);
+        char *wd_real = wd ? realpath(wd, NULL) : NULL;
+        if (!wd_real) {
+            git_repository_free(r); /* bare */
+            goto done;
+        }
+        if (!repo) {
+            repo = r;
+            workdir = wd_real;
+        } else {
+            bool same = strcmp(workdir, wd_real) == 0;
+            free(wd_real);
+            git_repository_free(r);
+            if (!same) goto done; /* files in different repositories: no single commit */
+        }
+    }
+    git_oid oid;
+    int e = git_reference_name_to_id(&oid, repo, "HEAD");
+    if (e == GIT_ENOTFOUND || e == GIT_EUNBORNBRANCH) goto done;
+    if (e < 0) {
+        rc = git_fail(err, "cannot resolve HEAD");
+        goto done;
+    }
+    size_t wl = strlen(workdir);
+    for (size_t i = 0; i < path_count && !dirty; i++) {
+        const char *rel = real[i];
+        if (strncmp(rel, workdir, wl) == 0) {
+            rel += wl;
+            while (*rel == '/')
+                rel++;
+        }
+        unsigned int flags = 0;
+        if (git_status_file(&flags, repo, rel) < 0 || flags != GIT_STATUS_CURRENT) dirty = true;
+    }
+    char hex[80]; /* GIT_OID_HEXSZ (40) or, with SHA-256 object ids, 64, plus NUL */
+    git_oid_tostr(hex, sizeof(hex), &oid);
+    *out_commit = vr_strdup(hex);
+    if (out_dirty) *out_dirty = dirty;
+done:
+    for (size_t i = 0; i < path_count; i++)
+        free(real[i]);
+    free(real);
+    free(workdir);
+    git_repository_free(repo);
+    return rc;
+}

@@ -1,0 +1,381 @@
+/* vr_render: text, JSON and Markdown renderings of a plan, and its one-line summary. */
+#include "vr_render.h"
+#include "vr_planfile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define C_RESET "\033[0m"
+#define C_GREEN "\033[32m"
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+#define C_BOLD_RED "\033[1;31m"
+#define C_DIM "\033[2m"
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+/* ---- summary ---------------------------------------------------------------------------- */
+
+static int summary(vr_buf *out, size_t c, size_t d, size_t u, size_t dr)
+{
+    return vr_buf_printf(out, "Plan: %zu to create, %zu to delete, %zu unchanged, %zu drifted", c,
+                         d, u, dr);
+}
+
+int vr_render_summary_org(vr_buf *out, const vr_plan_org_result *r)
+{
+    return summary(out, r->create_count, r->delete_count, r->unchanged_count, r->drift_count);
+}
+
+int vr_render_summary(vr_buf *out, const vr_plan *plan)
+{
+    size_t c = 0, d = 0, u = 0, dr = 0;
+    for (size_t i = 0; i < plan->org_count; i++) {
+        c += plan->orgs[i].create_count;
+        d += plan->orgs[i].delete_count;
+        u += plan->orgs[i].unchanged_count;
+        dr += plan->orgs[i].drift_count;
+    }
+    return summary(out, c, d, u, dr);
+}
+
+static size_t total_errors(const vr_plan *plan)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < plan->org_count; i++)
+        n += plan->orgs[i].diags.errors;
+    return n;
+}
+
+/* ---- text --------------------------------------------------------------------------------- */
+
+typedef struct {
+    vr_buf *out;
+    bool color;
+} text_ctx;
+
+static void paint(text_ctx *t, const char *color, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void paint(text_ctx *t, const char *color, const char *fmt, ...)
+{
+    if (t->color && color) vr_buf_puts(t->out, color);
+    va_list ap;
+    va_start(ap, fmt);
+    vr_buf_vprintf(t->out, fmt, ap);
+    va_end(ap);
+    if (t->color && color) vr_buf_puts(t->out, C_RESET);
+}
+
+static void text_iface_fields(text_ctx *t, const vr_iface *f)
+{
+    vr_buf *o = t->out;
+    vr_buf_printf(o, "      type:           %s\n", nz(f->type));
+    vr_buf_printf(o, "      localIp:        %s\n", nz(f->local_ip));
+    vr_buf_printf(o, "      remoteIp:       %s\n", nz(f->remote_ip));
+    vr_buf_printf(o, "      subnetCidr:     %s\n", nz(f->subnet_cidr));
+    vr_buf_puts(o, "      dnsServers:     [");
+    for (size_t i = 0; i < f->dns_count && i < VR_DNS_MAX + 1; i++)
+        vr_buf_printf(o, "%s%s", i ? ", " : "", nz(f->dns[i]));
+    vr_buf_puts(o, "]\n");
+    vr_buf_printf(o, "      routingTableId: %s\n", nz(f->routing_table_id));
+    if (f->description) vr_buf_printf(o, "      description:    %s\n", f->description);
+}
+
+static void text_org(text_ctx *t, const vr_plan_org_result *r, bool verbose)
+{
+    vr_buf *o = t->out;
+    paint(t, NULL, "organization %s: limit %ld%s, %zu live, fingerprint %.12s\n", nz(r->org_id),
+          r->limit, r->limit_defaulted ? " (documented default: the platform gave none)" : "",
+          r->live_count, r->live_fingerprint);
+    for (size_t i = 0; i < r->action_count; i++) {
+        const vr_plan_action *a = &r->actions[i];
+        if (a->kind == VR_ACTION_DELETE) {
+            paint(t, C_RED, "  - delete %s", nz(a->name));
+            vr_buf_printf(o, " (id %s)\n      reason: %s\n", nz(a->iface.id), nz(a->reason));
+        } else {
+            paint(t, C_GREEN, "  + create %s", nz(a->name));
+            vr_buf_printf(o, "\n      reason: %s\n", nz(a->reason));
+            text_iface_fields(t, &a->iface);
+        }
+    }
+    for (size_t i = 0; i < r->drift_count; i++) {
+        const vr_plan_drift *d = &r->drift[i];
+        paint(t, C_YELLOW, "  ~ drift %s", nz(d->name));
+        vr_buf_printf(o, " (id %s): differs live; shown, not replaced\n", nz(d->id));
+        for (size_t k = 0; k < d->field_count; k++) {
+            vr_buf_printf(o, "      %s: ", nz(d->fields[k].field));
+            paint(t, C_GREEN, "%s", nz(d->fields[k].want));
+            vr_buf_puts(o, " \xe2\x86\x92 "); /* → */
+            paint(t, C_RED, "%s", nz(d->fields[k].live));
+            vr_buf_puts(o, "\n");
+        }
+    }
+    if (verbose)
+        for (size_t i = 0; i < r->unchanged_count; i++)
+            paint(t, C_DIM, "  = unchanged %s (id %s)\n", nz(r->unchanged[i].name),
+                  nz(r->unchanged[i].id));
+    for (size_t i = 0; i < r->unmanaged_count; i++)
+        paint(t, C_CYAN, "  ? unmanaged %s (id %s): not in the inventory\n",
+              nz(r->unmanaged[i].name), nz(r->unmanaged[i].id));
+    for (size_t i = 0; i < r->not_active_count; i++)
+        paint(t, C_YELLOW, "  ! not active %s (id %s): state %s\n", nz(r->not_active[i].name),
+              nz(r->not_active[i].id), r->not_active[i].state ? r->not_active[i].state : "unknown");
+    for (size_t i = 0; i < r->diags.count; i++) {
+        const vr_diag *g = &r->diags.items[i];
+        char *line = vr_diag_format(g);
+        const char *color = g->severity == VR_SEV_ERROR     ? C_BOLD_RED
+                            : g->severity == VR_SEV_WARNING ? C_YELLOW
+                                                            : C_CYAN;
+        paint(t, color, "  ! %s\n", line);
+        free(line);
+    }
+}
+
+int vr_render_text(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
+{
+    text_ctx t = {out, opts && opts->color};
+    for (size_t i = 0; i < plan->org_count; i++)
+        text_org(&t, &plan->orgs[i], opts && opts->verbose);
+    if (plan->org_count) vr_buf_puts(out, "\n");
+    vr_render_summary(out, plan);
+    vr_buf_puts(out, "\n");
+    size_t errors = total_errors(plan);
+    if (errors)
+        paint(&t, C_BOLD_RED, "! %zu error%s: the plan cannot be carried out\n", errors,
+              errors == 1 ? "" : "s");
+    return out->overflow ? -1 : 0;
+}
+
+/* ---- JSON ----------------------------------------------------------------------------------- */
+
+int vr_render_json(vr_buf *out, const vr_plan *plan)
+{
+    return vr_planfile_serialize(out, plan);
+}
+
+/* ---- Markdown ------------------------------------------------------------------------------- */
+
+/* A table cell: '|' escaped, line breaks flattened, '<' and '>' as entities (no HTML). */
+static void md_cell(vr_buf *o, const char *s)
+{
+    for (const char *p = nz(s); *p; p++) {
+        switch (*p) {
+        case '|':
+            vr_buf_puts(o, "\\|");
+            break;
+        case '\n':
+        case '\r':
+            vr_buf_puts(o, " ");
+            break;
+        case '<':
+            vr_buf_puts(o, "&lt;");
+            break;
+        case '>':
+            vr_buf_puts(o, "&gt;");
+            break;
+        case '`':
+            vr_buf_puts(o, "'");
+            break;
+        default:
+            vr_buf_append(o, p, 1);
+        }
+    }
+}
+
+static void md_more(vr_buf *o, size_t more, const char *what)
+{
+    if (more)
+        vr_buf_printf(o, "\n... and %zu more %s (see `--format json` or the plan file)\n", more,
+                      what);
+}
+
+static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
+{
+    vr_buf_puts(o, "\n#### Organization `");
+    md_cell(o, r->org_id);
+    vr_buf_printf(o, "`\n\nLimit %ld%s, %zu live connection%s, live fingerprint `%.12s`. ",
+                  r->limit,
+                  r->limit_defaulted ? " (documented default: the platform gave none)" : "",
+                  r->live_count, r->live_count == 1 ? "" : "s", r->live_fingerprint);
+    vr_render_summary_org(o, r);
+    vr_buf_puts(o, ".\n");
+    if (r->action_count) {
+        vr_buf_puts(o, "\n| # | action | name | routing table | localIp | subnetCidr | reason |\n"
+                       "|---:|---|---|---|---|---|---|\n");
+        size_t shown = r->action_count < k ? r->action_count : k;
+        for (size_t i = 0; i < shown; i++) {
+            const vr_plan_action *a = &r->actions[i];
+            vr_buf_printf(o, "| %zu | %s | ", a->seq,
+                          a->kind == VR_ACTION_DELETE ? "\xe2\x9e\x96 delete"
+                                                      : "\xe2\x9e\x95 create");
+            md_cell(o, a->name);
+            vr_buf_puts(o, " | ");
+            md_cell(o, a->iface.routing_table_id);
+            vr_buf_puts(o, " | ");
+            md_cell(o, a->iface.local_ip);
+            vr_buf_puts(o, " | ");
+            md_cell(o, a->iface.subnet_cidr);
+            vr_buf_puts(o, " | ");
+            md_cell(o, a->reason);
+            vr_buf_puts(o, " |\n");
+        }
+        md_more(o, r->action_count - shown, "actions");
+    }
+    if (r->drift_count) {
+        vr_buf_puts(o,
+                    "\n**Drift** (shown, never replaced)\n\n| name | field | inventory | live |\n"
+                    "|---|---|---|---|\n");
+        size_t rows = 0, more = 0;
+        for (size_t i = 0; i < r->drift_count; i++) {
+            const vr_plan_drift *d = &r->drift[i];
+            for (size_t f = 0; f < d->field_count; f++) {
+                if (rows >= k) {
+                    more++;
+                    continue;
+                }
+                rows++;
+                vr_buf_puts(o, "| ");
+                md_cell(o, d->name);
+                vr_buf_puts(o, " | ");
+                md_cell(o, d->fields[f].field);
+                vr_buf_puts(o, " | ");
+                md_cell(o, d->fields[f].want);
+                vr_buf_puts(o, " | ");
+                md_cell(o, d->fields[f].live);
+                vr_buf_puts(o, " |\n");
+            }
+        }
+        md_more(o, more, "drifted fields");
+    }
+    if (r->diags.count) {
+        vr_buf_puts(o, "\n**Problems**\n\n");
+        size_t rows = 0;
+        /* errors first: they are what blocks the plan */
+        for (int sev = VR_SEV_ERROR; sev <= VR_SEV_NOTE; sev++)
+            for (size_t i = 0; i < r->diags.count && rows < k; i++) {
+                const vr_diag *g = &r->diags.items[i];
+                if ((int)g->severity != sev) continue;
+                rows++;
+                vr_buf_printf(o, "- %s ",
+                              sev == VR_SEV_ERROR     ? "\xe2\x9d\x8c error:"
+                              : sev == VR_SEV_WARNING ? "\xe2\x9a\xa0\xef\xb8\x8f warning:"
+                                                      : "\xe2\x84\xb9\xef\xb8\x8f note:");
+                md_cell(o, g->message);
+                vr_buf_puts(o, "\n");
+            }
+        md_more(o, r->diags.count - rows, "problems");
+    }
+    if (r->unmanaged_count || r->not_active_count) {
+        vr_buf_puts(o, "\n");
+        if (r->unmanaged_count) {
+            vr_buf_printf(o, "Unmanaged (not in the inventory): %zu", r->unmanaged_count);
+            size_t shown = r->unmanaged_count < k ? r->unmanaged_count : k;
+            for (size_t i = 0; i < shown; i++) {
+                vr_buf_puts(o, i ? ", `" : " \xe2\x80\x94 `");
+                md_cell(o, r->unmanaged[i].name);
+                vr_buf_puts(o, "`");
+            }
+            if (shown < r->unmanaged_count)
+                vr_buf_printf(o, " ... and %zu more", r->unmanaged_count - shown);
+            vr_buf_puts(o, "\n\n");
+        }
+        if (r->not_active_count) {
+            vr_buf_printf(o, "Not active: %zu", r->not_active_count);
+            size_t shown = r->not_active_count < k ? r->not_active_count : k;
+            for (size_t i = 0; i < shown; i++) {
+                vr_buf_puts(o, i ? ", `" : " \xe2\x80\x94 `");
+                md_cell(o, r->not_active[i].name);
+                vr_buf_puts(o, "` (");
+                md_cell(o, r->not_active[i].state ? r->not_active[i].state : "unknown");
+                vr_buf_puts(o, ")");
+            }
+            if (shown < r->not_active_count)
+                vr_buf_printf(o, " ... and %zu more", r->not_active_count - shown);
+            vr_buf_puts(o, "\n");
+        }
+    }
+}
+
+/* The whole comment with at most k rows per table or list and at most k organizations. */
+static void md_render(vr_buf *o, const vr_plan *plan, size_t k)
+{
+    vr_buf_puts(o, "### vni-reconcile plan\n\n**");
+    vr_render_summary(o, plan);
+    vr_buf_puts(o, "**");
+    size_t errors = total_errors(plan);
+    if (errors)
+        vr_buf_printf(o, " \xe2\x80\x94 \xe2\x9d\x8c %zu error%s: the plan cannot be carried out",
+                      errors, errors == 1 ? "" : "s");
+    vr_buf_puts(o, "\n");
+    size_t shown = plan->org_count < k ? plan->org_count : k;
+    for (size_t i = 0; i < shown; i++)
+        md_org(o, &plan->orgs[i], k);
+    md_more(o, plan->org_count - shown, "organizations");
+}
+
+static size_t largest_list(const vr_plan *plan)
+{
+    size_t m = plan->org_count;
+    for (size_t i = 0; i < plan->org_count; i++) {
+        const vr_plan_org_result *r = &plan->orgs[i];
+        size_t fields = 0;
+        for (size_t d = 0; d < r->drift_count; d++)
+            fields += r->drift[d].field_count;
+        size_t v[] = {r->action_count, fields, r->diags.count, r->unmanaged_count,
+                      r->not_active_count};
+        for (size_t j = 0; j < sizeof(v) / sizeof(v[0]); j++)
+            if (v[j] > m) m = v[j];
+    }
+    return m;
+}
+
+/* Renders with at most k rows into a scratch buffer capped at max; true when it fit. */
+static bool md_fits(const vr_plan *plan, size_t k, size_t max, vr_buf *scratch)
+{
+    vr_buf_reset(scratch);
+    scratch->max = max;
+    md_render(scratch, plan, k);
+    return !scratch->overflow && scratch->len <= max;
+}
+
+int vr_render_markdown(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
+{
+    size_t max = opts && opts->markdown_max ? opts->markdown_max : VR_RENDER_MARKDOWN_MAX;
+    vr_buf scratch = VR_BUF_INIT;
+    size_t hi = largest_list(plan);
+    if (!md_fits(plan, hi, max, &scratch)) {
+        /* the largest row cap that still fits: binary search, each try cut short at max */
+        size_t lo = 0;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo + 1) / 2;
+            if (md_fits(plan, mid, max, &scratch))
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        if (!md_fits(plan, lo, max, &scratch)) {
+            /* even the headings alone do not fit: cut at a line boundary */
+            vr_buf_free(&scratch);
+            md_render(&scratch, plan, 0);
+            const char *tail = "\n... truncated\n";
+            size_t keep = max > strlen(tail) ? max - strlen(tail) : 0;
+            if (scratch.len > keep) {
+                while (keep > 0 && scratch.data[keep - 1] != '\n')
+                    keep--;
+                scratch.len = keep;
+                if (scratch.data) scratch.data[keep] = '\0';
+            }
+            scratch.max = 0;
+            scratch.overflow = false;
+            vr_buf_puts(&scratch, tail);
+        }
+    }
+    int rc = vr_buf_append(out, scratch.data ? scratch.data : "", scratch.len);
+    vr_buf_free(&scratch);
+    return rc;
+}
