@@ -307,16 +307,19 @@ static void scrub(char *s, const char *secret)
     }
 }
 
-static void scrub_error(vr_error *err, const vr_http_request *req)
+void vr_error_scrub(vr_error *err, const char *secret)
 {
     if (!err) return;
-    const char *secrets[2] = {req->bearer, req->basic_pass};
-    for (int i = 0; i < 2; i++) {
-        scrub(err->message, secrets[i]);
-        scrub(err->remedy, secrets[i]);
-        scrub(err->code, secrets[i]);
-        scrub(err->correlation_id, secrets[i]);
-    }
+    scrub(err->message, secret);
+    scrub(err->remedy, secret);
+    scrub(err->code, secret);
+    scrub(err->correlation_id, secret);
+}
+
+static void scrub_error(vr_error *err, const vr_http_request *req)
+{
+    vr_error_scrub(err, req->bearer);
+    vr_error_scrub(err, req->basic_pass);
 }
 
 /* ---- the call ---- */

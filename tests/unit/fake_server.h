@@ -37,8 +37,8 @@ typedef struct {
     const char *headers; /* extra reply headers, "Name: value\n..." */
     const char *body;    /* reply body, NULL: empty */
     fs_action action;
-    int delay_ms;        /* wait before replying */
-    int times;           /* how many requests this exchange serves (0 counts as 1) */
+    int delay_ms; /* wait before replying */
+    int times;    /* how many requests this exchange serves (0 counts as 1) */
 } fs_exchange;
 
 /* One request received. */
@@ -50,7 +50,8 @@ typedef struct {
     char content_type[256];
     char *body; /* NUL-terminated, owned */
     size_t body_len;
-    int64_t t_ms; /* vr_now_ms() at arrival (when the whole request was read) */
+    int64_t t_ms;    /* vr_now_ms() at arrival (when the whole request was read) */
+    int client_port; /* the client's source port: equal ports mean a reused connection */
 } fs_request;
 
 #define FS_MAX_REQUESTS 128
@@ -62,8 +63,8 @@ typedef struct {
     pthread_mutex_t lock;
     const fs_exchange *script;
     size_t script_len;
-    size_t next;      /* index of the next exchange */
-    int served;       /* requests served by script[next] so far */
+    size_t next; /* index of the next exchange */
+    int served;  /* requests served by script[next] so far */
     fs_request requests[FS_MAX_REQUESTS];
     size_t request_count;
     int unexpected;
@@ -86,11 +87,9 @@ static ssize_t fs_drop_reader(void *cls, uint64_t pos, char *buf, size_t max)
     if (d->sent || pos >= d->len)
         return MHD_CONTENT_READER_END_WITH_ERROR; /* closes the connection mid-body */
     size_t n = d->len - (size_t)pos;
-    if (n > max)
-        n = max;
+    if (n > max) n = max;
     memcpy(buf, d->body + pos, n);
-    if (pos + n >= d->len)
-        d->sent = true;
+    if (pos + n >= d->len) d->sent = true;
     return (ssize_t)n;
 }
 
@@ -110,21 +109,17 @@ static enum MHD_Result fs_collect_arg(void *cls, enum MHD_ValueKind kind, const 
 
 static bool fs_args_match(struct MHD_Connection *conn, const char *args)
 {
-    if (!args)
-        return true;
+    if (!args) return true;
     char *copy = vr_strdup(args);
     bool ok = true;
     char *save = copy;
     while (save && *save) {
         char *amp = strchr(save, '&');
-        if (amp)
-            *amp = '\0';
+        if (amp) *amp = '\0';
         char *eq = strchr(save, '=');
-        if (eq)
-            *eq = '\0';
+        if (eq) *eq = '\0';
         const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, save);
-        if (!v || (eq && strcmp(v, eq + 1) != 0))
-            ok = false;
+        if (!v || (eq && strcmp(v, eq + 1) != 0)) ok = false;
         save = amp ? amp + 1 : NULL;
     }
     free(copy);
@@ -133,14 +128,12 @@ static bool fs_args_match(struct MHD_Connection *conn, const char *args)
 
 static void fs_add_headers(struct MHD_Response *r, const char *headers)
 {
-    if (!headers)
-        return;
+    if (!headers) return;
     char *copy = vr_strdup(headers);
     char *line = copy;
     while (line && *line) {
         char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
+        if (nl) *nl = '\0';
         char *colon = strchr(line, ':');
         if (colon) {
             *colon = '\0';
@@ -155,9 +148,8 @@ static void fs_add_headers(struct MHD_Response *r, const char *headers)
 }
 
 static enum MHD_Result fs_handler(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     fake_server *fs = cls;
@@ -190,6 +182,10 @@ static enum MHD_Result fs_handler(void *cls, struct MHD_Connection *conn, const 
         r->body_len = c->body.len;
         r->body = vr_strdup(vr_buf_str(&c->body));
         r->t_ms = vr_now_ms();
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+            r->client_port = ntohs(((const struct sockaddr_in *)ci->client_addr)->sin_port);
     }
     const fs_exchange *x = NULL;
     if (fs->next < fs->script_len) {
@@ -212,19 +208,18 @@ static enum MHD_Result fs_handler(void *cls, struct MHD_Connection *conn, const 
         }
     } else {
         fs->unexpected++;
-        snprintf(fs->unexpected_text, sizeof(fs->unexpected_text),
-                 "no exchange left for %s %s", method, url);
+        snprintf(fs->unexpected_text, sizeof(fs->unexpected_text), "no exchange left for %s %s",
+                 method, url);
     }
     pthread_mutex_unlock(&fs->lock);
 
-    if (x && x->delay_ms > 0)
-        vr_sleep_ms(x->delay_ms);
+    if (x && x->delay_ms > 0) vr_sleep_ms(x->delay_ms);
     enum MHD_Result ret;
     if (!x) {
         static const char msg[] = "{\"message\":\"fake server: unexpected request\","
                                   "\"code\":\"unexpected\",\"status\":418}";
-        struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-                                                                 MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
         ret = MHD_queue_response(conn, 418, r);
         MHD_destroy_response(r);
     } else if (x->action == FS_CLOSE) {
@@ -240,8 +235,8 @@ static enum MHD_Result fs_handler(void *cls, struct MHD_Connection *conn, const 
         MHD_destroy_response(r);
     } else {
         const char *b = x->body ? x->body : "";
-        struct MHD_Response *r = MHD_create_response_from_buffer(strlen(b), (void *)b,
-                                                                 MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(strlen(b), (void *)b, MHD_RESPMEM_PERSISTENT);
         fs_add_headers(r, x->headers);
         ret = MHD_queue_response(conn, (unsigned)x->status, r);
         MHD_destroy_response(r);
@@ -277,8 +272,7 @@ FS_FN fake_server *fs_start(const fs_exchange *script, size_t n)
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     fs->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
                                   0, NULL, NULL, fs_handler, fs, MHD_OPTION_SOCK_ADDR, &sin,
-                                  MHD_OPTION_NOTIFY_COMPLETED, fs_completed, NULL,
-                                  MHD_OPTION_END);
+                                  MHD_OPTION_NOTIFY_COMPLETED, fs_completed, NULL, MHD_OPTION_END);
     if (!fs->daemon) {
         pthread_mutex_destroy(&fs->lock);
         free(fs);
@@ -292,8 +286,7 @@ FS_FN fake_server *fs_start(const fs_exchange *script, size_t n)
 
 FS_FN void fs_stop(fake_server *fs)
 {
-    if (!fs)
-        return;
+    if (!fs) return;
     MHD_stop_daemon(fs->daemon);
     for (size_t i = 0; i < fs->request_count; i++)
         free(fs->requests[i].body);
