@@ -1,0 +1,581 @@
+/* test_webhook: delivery to a local receiver (libmicrohttpd on 127.0.0.1, port 0): headers,
+ * signature, 2xx, retries on 500, outbox when the receiver is down and its delivery first by
+ * the next run, the time budget against a receiver that never answers, the URL rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vr_webhook.h"
+
+#include <arpa/inet.h>
+#include <cJSON.h>
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SECRET "whsec-test-0123456789"
+#define MAX_REQ 64
+
+typedef struct {
+    char *event, *delivery, *signature, *content_type, *body;
+} request;
+
+typedef struct {
+    struct MHD_Daemon *d;
+    int port;
+    pthread_mutex_t mu;
+    int statuses[16]; /* answer of request i (0: 200); the last one repeats */
+    int nstatuses;
+    request req[MAX_REQ];
+    int nreq;
+    char url[64];
+} receiver;
+
+typedef struct {
+    vr_buf body;
+} conn_state;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? vr_strdup(s) : NULL;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
+{
+    receiver *r = cls;
+    (void)url;
+    (void)version;
+    (void)method;
+    conn_state *cs = *con_cls;
+    if (!cs) {
+        cs = vr_xcalloc(1, sizeof *cs);
+        *con_cls = cs;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        vr_buf_append(&cs->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&r->mu);
+    int i = r->nreq;
+    int status = 200;
+    if (r->nstatuses > 0) status = r->statuses[i < r->nstatuses ? i : r->nstatuses - 1];
+    if (i < MAX_REQ) {
+        request *q = &r->req[i];
+        q->event = dup_or_null(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Vni-Event"));
+        q->delivery =
+            dup_or_null(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Vni-Delivery"));
+        q->signature =
+            dup_or_null(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Vni-Signature-256"));
+        q->content_type =
+            dup_or_null(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"));
+        q->body = vr_strdup(vr_buf_str(&cs->body));
+        r->nreq++;
+    }
+    pthread_mutex_unlock(&r->mu);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    conn_state *cs = *con_cls;
+    if (cs) {
+        vr_buf_free(&cs->body);
+        free(cs);
+        *con_cls = NULL;
+    }
+}
+
+static void receiver_start(receiver *r)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = 0;
+    r->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler, r,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, r, MHD_OPTION_END);
+    assert_non_null(r->d);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT);
+    assert_non_null(info);
+    r->port = info->port;
+    assert_true(r->port > 0);
+    snprintf(r->url, sizeof r->url, "http://127.0.0.1:%d/hook", r->port);
+}
+
+static void receiver_stop(receiver *r)
+{
+    if (r->d) MHD_stop_daemon(r->d);
+    for (int i = 0; i < r->nreq && i < MAX_REQ; i++) {
+        free(r->req[i].event);
+        free(r->req[i].delivery);
+        free(r->req[i].signature);
+        free(r->req[i].content_type);
+        free(r->req[i].body);
+    }
+    pthread_mutex_destroy(&r->mu);
+}
+
+static char *make_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b, "%s/vr-webhook.XXXXXX", base && base[0] ? base : "/tmp");
+    char *d = vr_buf_detach(&b);
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static void rm_rf(const char *dir)
+{
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b, "rm -rf '%s'", dir);
+    assert_int_equal(system(vr_buf_str(&b)), 0);
+    vr_buf_free(&b);
+}
+
+/* A loopback port with nothing listening (bound, then closed). */
+static int dead_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+    close(s);
+    return ntohs(sa.sin_port);
+}
+
+/* A loopback socket that accepts connections (backlog) but never answers. */
+static int hanging_socket(int *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(s, 64), 0);
+    socklen_t len = sizeof sa;
+    assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+    *port = ntohs(sa.sin_port);
+    return s;
+}
+
+static void body_for(vr_buf *b, int i, char *id_out)
+{
+    vr_uuid4(id_out);
+    vr_buf_reset(b);
+    vr_buf_printf(b, "{\"eventId\":\"%s\",\"n\":%d,\"action\":\"vni_provisioning\"}", id_out, i);
+}
+
+static bool file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void test_delivered_signed(void **state)
+{
+    (void)state;
+    receiver r;
+    receiver_start(&r);
+    r.statuses[0] = 202;
+    r.nstatuses = 1;
+    char *dir = make_tmpdir();
+    vr_buf outbox = VR_BUF_INIT;
+    vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
+    vr_webhook_config cfg = {.url = r.url,
+                             .secret = SECRET,
+                             .secret_len = strlen(SECRET),
+                             .outbox_path = vr_buf_str(&outbox)};
+    vr_webhook *wh;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    vr_buf body = VR_BUF_INIT;
+    char id[37];
+    body_for(&body, 1, id);
+    vr_webhook_send(wh, "vni_provisioning", id, body.data, body.len);
+    vr_webhook_stats st;
+    vr_webhook_close(wh, &st);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.attempts, 1);
+
+    assert_int_equal(r.nreq, 1);
+    request *q = &r.req[0];
+    assert_string_equal(q->content_type, "application/json");
+    assert_string_equal(q->event, "vni_provisioning");
+    assert_string_equal(q->delivery, id);
+    assert_string_equal(q->body, vr_buf_str(&body));
+    char hex[65];
+    vr_hmac_sha256_hex(SECRET, strlen(SECRET), q->body, strlen(q->body), hex);
+    char want[80];
+    snprintf(want, sizeof want, "sha256=%s", hex);
+    assert_string_equal(q->signature, want);
+    assert_false(file_exists(vr_buf_str(&outbox)));
+    vr_buf_free(&body);
+    vr_buf_free(&outbox);
+    receiver_stop(&r);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_no_secret_no_signature(void **state)
+{
+    (void)state;
+    receiver r;
+    receiver_start(&r);
+    vr_webhook_config cfg = {.url = r.url};
+    vr_webhook *wh;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    vr_webhook_send(wh, "drift_check", "d-1", "{}", 2);
+    vr_webhook_close(wh, NULL);
+    assert_int_equal(r.nreq, 1);
+    assert_null(r.req[0].signature);
+    assert_string_equal(r.req[0].event, "drift_check");
+    receiver_stop(&r);
+}
+
+static void test_500_retried(void **state)
+{
+    (void)state;
+    receiver r;
+    receiver_start(&r);
+    r.statuses[0] = 500;
+    r.statuses[1] = 503;
+    r.statuses[2] = 200;
+    r.nstatuses = 3;
+    vr_webhook_config cfg = {.url = r.url,
+                             .secret = SECRET,
+                             .secret_len = strlen(SECRET),
+                             .backoff_initial_ms = 10,
+                             .backoff_max_ms = 20};
+    vr_webhook *wh;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    vr_webhook_send(wh, "vni_deletion", "del-1", "{\"a\":1}", 7);
+    vr_webhook_stats st;
+    vr_webhook_close(wh, &st);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.attempts, 3);
+    assert_int_equal(r.nreq, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(r.req[i].delivery, "del-1");
+        assert_string_equal(r.req[i].body, "{\"a\":1}");
+    }
+    receiver_stop(&r);
+}
+
+static char *read_text(const char *path)
+{
+    char *t = NULL;
+    size_t n = 0;
+    assert_int_equal(vr_read_file(path, 1 << 20, &t, &n), 0);
+    return t;
+}
+
+static void test_outbox_then_next_run(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    vr_buf outbox = VR_BUF_INIT, url = VR_BUF_INIT, body = VR_BUF_INIT;
+    vr_buf_printf(&outbox, "%s/state/sub/outbox.jsonl", dir); /* folders made on demand */
+    vr_buf_printf(&url, "http://127.0.0.1:%d/hook", dead_port());
+    vr_webhook_config cfg = {.url = vr_buf_str(&url),
+                             .secret = SECRET,
+                             .secret_len = strlen(SECRET),
+                             .outbox_path = vr_buf_str(&outbox),
+                             .max_attempts = 2,
+                             .backoff_initial_ms = 5,
+                             .backoff_max_ms = 10};
+    vr_webhook *wh;
+    vr_error err = VR_ERROR_INIT;
+    char ids[3][37];
+    char *bodies[3];
+
+    /* run 1: the receiver is down */
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    for (int i = 0; i < 2; i++) {
+        body_for(&body, i, ids[i]);
+        bodies[i] = vr_strdup(vr_buf_str(&body));
+        vr_webhook_send(wh, "vni_provisioning", ids[i], body.data, body.len);
+        /* queued on disk at once, not only at close (a crash keeps it) */
+        assert_true(file_exists(vr_buf_str(&outbox)));
+    }
+    vr_webhook_stats st;
+    vr_webhook_close(wh, &st);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.pending, 2);
+    assert_true(st.last_error[0] != '\0');
+
+    struct stat sb;
+    assert_int_equal(stat(vr_buf_str(&outbox), &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    char *text = read_text(vr_buf_str(&outbox));
+    assert_null(strstr(text, SECRET));
+    assert_null(strstr(text, "sha256="));
+    assert_null(strstr(text, "Signature"));
+    /* one JSON line per event, in order, with the raw body and the headers */
+    char *save = text;
+    for (int i = 0; i < 2; i++) {
+        char *nl = strchr(save, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        cJSON *j = cJSON_Parse(save);
+        assert_non_null(j);
+        assert_string_equal(cJSON_GetObjectItem(j, "event")->valuestring, "vni_provisioning");
+        assert_string_equal(cJSON_GetObjectItem(j, "delivery")->valuestring, ids[i]);
+        assert_string_equal(cJSON_GetObjectItem(j, "body")->valuestring, bodies[i]);
+        cJSON_Delete(j);
+        save = nl + 1;
+    }
+    assert_string_equal(save, "");
+    free(text);
+
+    /* run 2: the receiver is back; the outbox goes first, in order, then the new event */
+    receiver r;
+    receiver_start(&r);
+    cfg.url = r.url;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    assert_int_equal(vr_webhook_stats_get(wh)->from_outbox, 2);
+    body_for(&body, 2, ids[2]);
+    bodies[2] = vr_strdup(vr_buf_str(&body));
+    vr_webhook_send(wh, "routing_sync", ids[2], body.data, body.len);
+    vr_webhook_close(wh, &st);
+    assert_int_equal(st.delivered, 3);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(r.nreq, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(r.req[i].delivery, ids[i]);
+        assert_string_equal(r.req[i].body, bodies[i]);
+        char hex[65], want[80];
+        vr_hmac_sha256_hex(SECRET, strlen(SECRET), bodies[i], strlen(bodies[i]), hex);
+        snprintf(want, sizeof want, "sha256=%s", hex); /* recomputed for old events */
+        assert_string_equal(r.req[i].signature, want);
+    }
+    assert_string_equal(r.req[0].event, "vni_provisioning");
+    assert_string_equal(r.req[2].event, "routing_sync");
+    assert_false(file_exists(vr_buf_str(&outbox)));
+    receiver_stop(&r);
+
+    for (int i = 0; i < 3; i++)
+        free(bodies[i]);
+    vr_buf_free(&outbox);
+    vr_buf_free(&url);
+    vr_buf_free(&body);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_flush_without_events(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    vr_buf outbox = VR_BUF_INIT;
+    vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
+    const char *line =
+        "{\"event\":\"drift_check\",\"delivery\":\"old-1\",\"body\":\"{\\\"x\\\":1}\","
+        "\"queuedAt\":\"2026-11-24T10:00:00.000Z\"}\nnot json\n";
+    assert_int_equal(vr_write_file_atomic(vr_buf_str(&outbox), line, strlen(line), 0600), 0);
+    receiver r;
+    receiver_start(&r);
+    vr_webhook_config cfg = {.url = r.url, .outbox_path = vr_buf_str(&outbox)};
+    vr_webhook *wh;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    vr_webhook_flush(wh);
+    vr_webhook_stats st;
+    vr_webhook_close(wh, &st);
+    assert_int_equal(st.from_outbox, 1);
+    assert_int_equal(st.dropped, 1); /* the unreadable line */
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(r.nreq, 1);
+    assert_string_equal(r.req[0].body, "{\"x\":1}");
+    assert_string_equal(r.req[0].delivery, "old-1");
+    assert_false(file_exists(vr_buf_str(&outbox)));
+    receiver_stop(&r);
+    vr_buf_free(&outbox);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_budget_with_hanging_receiver(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    int port;
+    int s = hanging_socket(&port);
+    vr_buf outbox = VR_BUF_INIT, url = VR_BUF_INIT, body = VR_BUF_INIT;
+    vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
+    vr_buf_printf(&url, "http://127.0.0.1:%d/hook", port);
+    vr_webhook_config cfg = {.url = vr_buf_str(&url),
+                             .outbox_path = vr_buf_str(&outbox),
+                             .attempt_timeout_ms = 150,
+                             .budget_ms = 500,
+                             .max_attempts = 10,
+                             .backoff_initial_ms = 20,
+                             .backoff_max_ms = 40};
+    vr_webhook *wh;
+    vr_error err = VR_ERROR_INIT;
+    int64_t t0 = vr_now_ms();
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    char ids[5][37];
+    for (int i = 0; i < 5; i++) {
+        body_for(&body, i, ids[i]);
+        vr_webhook_send(wh, "vni_provisioning", ids[i], body.data, body.len);
+    }
+    vr_webhook_stats st;
+    vr_webhook_close(wh, &st);
+    int64_t elapsed = vr_now_ms() - t0;
+    close(s);
+    assert_true(st.budget_exhausted);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.pending, 5);
+    /* every attempt was cut to the budget: well under 5 events x 10 attempts x 150 ms */
+    assert_true(st.attempts >= 2);
+    assert_true(elapsed < 500 + 400);
+    assert_true(st.spent_ms <= 500 + 100);
+
+    /* all five kept, in order */
+    char *text = read_text(vr_buf_str(&outbox));
+    const char *p = text;
+    for (int i = 0; i < 5; i++) {
+        const char *at = strstr(p, ids[i]);
+        assert_non_null(at);
+        p = at;
+    }
+    free(text);
+    vr_buf_free(&outbox);
+    vr_buf_free(&url);
+    vr_buf_free(&body);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_4xx_kept(void **state)
+{
+    (void)state;
+    receiver r;
+    receiver_start(&r);
+    r.statuses[0] = 400;
+    r.nstatuses = 1;
+    char *dir = make_tmpdir();
+    vr_buf outbox = VR_BUF_INIT;
+    vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
+    vr_webhook_config cfg = {.url = r.url,
+                             .outbox_path = vr_buf_str(&outbox),
+                             .max_attempts = 2,
+                             .backoff_initial_ms = 5};
+    vr_webhook *wh;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    vr_webhook_send(wh, "vni_provisioning", "e-1", "{}", 2);
+    vr_webhook_send(wh, "vni_provisioning", "e-2", "{}", 2);
+    vr_webhook_stats st;
+    vr_webhook_close(wh, &st);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.pending, 2);
+    assert_int_equal(st.last_http_status, 400);
+    /* e-2 is never sent before e-1 */
+    for (int i = 0; i < r.nreq; i++)
+        assert_string_equal(r.req[i].delivery, "e-1");
+    assert_true(file_exists(vr_buf_str(&outbox)));
+    receiver_stop(&r);
+    vr_buf_free(&outbox);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_url_rule(void **state)
+{
+    (void)state;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_url_check("https://hooks.example.com/x", &err), 0);
+    assert_int_equal(vr_webhook_url_check("http://127.0.0.1:9/x", &err), 0);
+    assert_int_equal(vr_webhook_url_check("http://127.1.2.3/x", &err), 0);
+    assert_int_equal(vr_webhook_url_check("http://[::1]:8080/x", &err), 0);
+    assert_int_equal(vr_webhook_url_check("http://localhost/x", &err), 0);
+    assert_int_equal(vr_webhook_url_check("http://hooks.example.com/x", &err), -1);
+    assert_string_equal(err.code, "webhook-url");
+    assert_int_equal(vr_webhook_url_check("http://10.0.0.1/x", &err), -1);
+    assert_int_equal(vr_webhook_url_check("ftp://127.0.0.1/x", &err), -1);
+    assert_int_equal(vr_webhook_url_check("not a url", &err), -1);
+    vr_webhook *wh;
+    vr_webhook_config cfg = {.url = "http://192.0.2.1/hook"};
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), -1);
+    assert_null(wh);
+}
+
+static void test_default_outbox(void **state)
+{
+    (void)state;
+    char *old_state = getenv("XDG_STATE_HOME") ? vr_strdup(getenv("XDG_STATE_HOME")) : NULL;
+    char *old_home = getenv("HOME") ? vr_strdup(getenv("HOME")) : NULL;
+    char *p = NULL;
+    assert_int_equal(vr_webhook_default_outbox("/var/log/vni/audit.jsonl", &p), 0);
+    assert_string_equal(p, "/var/log/vni/audit.jsonl.outbox");
+    free(p);
+    setenv("XDG_STATE_HOME", "/st", 1);
+    assert_int_equal(vr_webhook_default_outbox(NULL, &p), 0);
+    assert_string_equal(p, "/st/vni-reconcile/webhook-outbox.jsonl");
+    free(p);
+    unsetenv("XDG_STATE_HOME");
+    setenv("HOME", "/home/ci", 1);
+    assert_int_equal(vr_webhook_default_outbox(NULL, &p), 0);
+    assert_string_equal(p, "/home/ci/.local/state/vni-reconcile/webhook-outbox.jsonl");
+    free(p);
+    unsetenv("HOME");
+    assert_int_equal(vr_webhook_default_outbox(NULL, &p), -1);
+    assert_null(p);
+    if (old_state) setenv("XDG_STATE_HOME", old_state, 1);
+    if (old_home) setenv("HOME", old_home, 1);
+    free(old_state);
+    free(old_home);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_delivered_signed),
+        cmocka_unit_test(test_no_secret_no_signature),
+        cmocka_unit_test(test_500_retried),
+        cmocka_unit_test(test_outbox_then_next_run),
+        cmocka_unit_test(test_flush_without_events),
+        cmocka_unit_test(test_budget_with_hanging_receiver),
+        cmocka_unit_test(test_4xx_kept),
+        cmocka_unit_test(test_url_rule),
+        cmocka_unit_test(test_default_outbox),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
