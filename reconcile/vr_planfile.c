@@ -568,10 +568,18 @@ int vr_planfile_parse(vr_plan *out, const char *text, size_t len, vr_error *err)
 {
     memset(out, 0, sizeof(*out));
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, true);
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!root) {
         size_t at = end && end >= text ? (size_t)(end - text) : 0;
         return bad(err, NULL, "not JSON (syntax error near byte %zu)", at);
+    }
+    /* cJSON's own trailing check reads past a length-limited buffer: do it here */
+    for (const char *p = end; p && p < text + len; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(root);
+            return bad(err, NULL, "not JSON (text after the document at byte %zu)",
+                       (size_t)(p - text));
+        }
     }
     int rc = read_root(out, root, err);
     cJSON_Delete(root);

@@ -1,0 +1,457 @@
+/* test_planfile: plan file round trip, each read error, and the inventory's Git commit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "vr_planfile.h"
+#include "vr_util.h"
+
+#include <cJSON.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ORG "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+
+static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
+                 const char *subnet)
+{
+    memset(f, 0, sizeof(*f));
+    f->name = vr_strdup(name);
+    f->org_id = vr_strdup(ORG);
+    f->type = vr_strdup("ipconnect");
+    f->local_ip = vr_strdup(local);
+    f->remote_ip = vr_strdup(remote);
+    f->subnet_cidr = vr_strdup(subnet);
+    f->dns[0] = vr_strdup("8.8.8.8");
+    f->dns[1] = vr_strdup("2001:db8::53");
+    f->dns_count = 2;
+    f->routing_table_id = vr_strdup("rt-1");
+}
+
+static void make_plan(vr_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    vr_inventory inv = {0};
+    vr_org *org = vr_inventory_add_org(&inv, ORG);
+    inv.sources = vr_xcalloc(1, sizeof(*inv.sources));
+    inv.sources[0].path = vr_strdup("inventory/prod.yaml");
+    vr_sha256_hex("x", 1, inv.sources[0].sha256);
+    inv.source_count = 1;
+    vr_iface f;
+    fill(&f, "vni-new", "10.0.1.1", "203.0.113.1", "10.0.1.0/24");
+    f.description = vr_strdup("new \"one\"\nline two");
+    f.has_order = true;
+    f.order = 3;
+    vr_org_take_iface(org, &f);
+    fill(&f, "vni-same", "10.0.2.1", "203.0.113.2", "10.0.2.0/24");
+    vr_org_take_iface(org, &f);
+    fill(&f, "vni-drift", "10.0.3.1", "203.0.113.3", "10.0.3.0/24");
+    vr_org_take_iface(org, &f);
+    vr_iface live[4];
+    fill(&live[0], "vni-same", "10.0.2.1", "203.0.113.2", "10.0.2.0/24");
+    fill(&live[1], "vni-drift", "10.0.3.1", "203.0.113.33", "10.0.3.0/24");
+    fill(&live[2], "vni-old", "10.0.9.1", "203.0.113.9", "10.0.9.0/24");
+    fill(&live[3], "foreign", "10.0.8.1", "203.0.113.8", "10.0.8.0/24");
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "id-%d", i);
+        live[i].id = vr_strdup(id);
+        live[i].state = vr_strdup(i == 3 ? "provisioning" : "active");
+        live[i].date_created = vr_strdup("2026-11-24T10:00:00.000Z");
+    }
+    vr_plan_table tables[] = {{"rt-1", "core"}};
+    vr_plan_ctx ctx = {.limit = 4, .limit_defaulted = false, .tables = tables, .table_count = 1};
+    vr_plan_opts_init(&ctx.opts);
+    ctx.opts.prune = true;
+    ctx.opts.managed_prefix = "vni-";
+    vr_plan_set_meta(plan, &inv, 1795946401234LL);
+    plan->git_commit = vr_strdup("0123456789abcdef0123456789abcdef01234567");
+    assert_int_equal(vr_plan_org(vr_plan_add_org(plan), org, live, 4, &ctx), 0);
+    for (int i = 0; i < 4; i++)
+        vr_iface_clear(&live[i]);
+    vr_inventory_free(&inv);
+}
+
+static char *tmpdir_new(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[512];
+    snprintf(tmpl, sizeof(tmpl), "%s/vr-planfile.XXXXXX", base && *base ? base : "/tmp");
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return vr_strdup(d);
+}
+
+static void rm_rf(const char *path)
+{
+    /* test directories only, made by tmpdir_new */
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_round_trip(void **state)
+{
+    vr_plan plan;
+    make_plan(&plan);
+    const vr_plan_org_result *w = &plan.orgs[0];
+    assert_int_equal(w->action_count, 2);
+    char *dir = tmpdir_new();
+    char path[600];
+    snprintf(path, sizeof(path), "%s/plan.json", dir);
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_planfile_write(path, &plan, &err), 0);
+
+    vr_plan back;
+    assert_int_equal(vr_planfile_read(&back, path, &err), 0);
+    assert_string_equal(back.tool_version, VR_VERSION);
+    assert_string_equal(back.created_at, plan.created_at);
+    assert_int_equal(back.file_count, 1);
+    assert_string_equal(back.files[0].path, "inventory/prod.yaml");
+    assert_string_equal(back.files[0].sha256, plan.files[0].sha256);
+    assert_string_equal(back.git_commit, plan.git_commit);
+    assert_int_equal(back.org_count, 1);
+    const vr_plan_org_result *r = &back.orgs[0];
+    assert_string_equal(r->org_id, ORG);
+    assert_int_equal(r->limit, 4);
+    assert_false(r->limit_defaulted);
+    assert_int_equal(r->live_count, 4);
+    assert_string_equal(r->live_fingerprint, w->live_fingerprint);
+    assert_int_equal(r->action_count, 2);
+    assert_int_equal(r->delete_count, 1);
+    assert_int_equal(r->create_count, 1);
+    /* delete: the live connection, id included */
+    assert_int_equal(r->actions[0].seq, 1);
+    assert_int_equal(r->actions[0].kind, VR_ACTION_DELETE);
+    assert_string_equal(r->actions[0].name, "vni-old");
+    assert_string_equal(r->actions[0].iface.id, "id-2");
+    assert_string_equal(r->actions[0].reason, w->actions[0].reason);
+    /* create: the full payload, parsed and validated */
+    const vr_iface *c = &r->actions[1].iface;
+    assert_int_equal(r->actions[1].seq, 2);
+    assert_int_equal(r->actions[1].kind, VR_ACTION_CREATE);
+    assert_string_equal(r->actions[1].reason, "missing live");
+    assert_string_equal(c->name, "vni-new");
+    assert_string_equal(c->org_id, ORG);
+    assert_string_equal(c->local_ip, "10.0.1.1");
+    assert_int_equal(c->local.family, VR_AF_V4);
+    assert_string_equal(c->remote_ip, "203.0.113.1");
+    assert_string_equal(c->subnet_cidr, "10.0.1.0/24");
+    assert_int_equal(c->dns_count, 2);
+    assert_string_equal(c->dns[1], "2001:db8::53");
+    assert_string_equal(c->routing_table_id, "rt-1");
+    assert_string_equal(c->description, "new \"one\"\nline two");
+    assert_int_equal(vr_iface_compare(&w->actions[1].iface, c, NULL, NULL), 0);
+    /* the rest */
+    assert_int_equal(r->unchanged_count, 1);
+    assert_string_equal(r->unchanged[0].name, "vni-same");
+    assert_string_equal(r->unchanged[0].id, "id-0");
+    assert_int_equal(r->drift_count, 1);
+    assert_string_equal(r->drift[0].fields[0].field, "remoteIp");
+    assert_string_equal(r->drift[0].fields[0].live, "203.0.113.33");
+    assert_int_equal(r->unmanaged_count, 2);
+    assert_int_equal(r->not_active_count, 1);
+    assert_string_equal(r->not_active[0].state, "provisioning");
+    assert_int_equal(r->diags.count, w->diags.count);
+    for (size_t i = 0; i < r->diags.count; i++) {
+        assert_string_equal(r->diags.items[i].code, w->diags.items[i].code);
+        assert_string_equal(r->diags.items[i].message, w->diags.items[i].message);
+        assert_int_equal(r->diags.items[i].severity, w->diags.items[i].severity);
+    }
+    assert_int_equal(r->diags.errors, w->diags.errors);
+
+    /* written again, the same document */
+    vr_buf a = VR_BUF_INIT, b = VR_BUF_INIT;
+    vr_planfile_serialize(&a, &plan);
+    vr_planfile_serialize(&b, &back);
+    assert_string_equal(vr_buf_str(&a), vr_buf_str(&b));
+    vr_buf_free(&a);
+    vr_buf_free(&b);
+    vr_plan_free(&back);
+    vr_plan_free(&plan);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Serialises the test plan, lets edit change the document, and parses it back. */
+static int parse_edited(void (*edit)(cJSON *root), vr_error *err)
+{
+    vr_plan plan;
+    make_plan(&plan);
+    cJSON *root = vr_planfile_to_json(&plan);
+    vr_plan_free(&plan);
+    edit(root);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    vr_plan back;
+    vr_error_clear(err);
+    int rc = vr_planfile_parse(&back, text, strlen(text), err);
+    free(text);
+    if (rc == 0)
+        vr_plan_free(&back);
+    else
+        assert_int_equal(back.org_count, 0); /* left empty */
+    return rc;
+}
+
+static cJSON *org0(cJSON *root)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItem(root, "organizations"), 0);
+}
+static cJSON *action(cJSON *root, int i)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItem(org0(root), "actions"), i);
+}
+
+static void edit_none(cJSON *root) {}
+static void edit_version2(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(root, "formatVersion", cJSON_CreateNumber(2));
+}
+static void edit_version_string(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(root, "formatVersion", cJSON_CreateString("1"));
+}
+static void edit_no_version(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(root, "formatVersion");
+}
+static void edit_no_fingerprint(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(org0(root), "liveFingerprint");
+}
+static void edit_short_fingerprint(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(org0(root), "liveFingerprint", cJSON_CreateString("abc"));
+}
+static void edit_no_org_id(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(org0(root), "id");
+}
+static void edit_no_inventory(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(root, "inventory");
+}
+static void edit_no_unchanged(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(org0(root), "unchanged");
+}
+static void edit_bad_action(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(action(root, 1), "action", cJSON_CreateString("replace"));
+}
+static void edit_bad_seq(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(action(root, 1), "seq", cJSON_CreateNumber(7));
+}
+static void edit_bad_payload_ip(cJSON *root)
+{
+    cJSON *p = cJSON_GetObjectItem(action(root, 1), "payload");
+    cJSON_ReplaceItemInObject(p, "localIp", cJSON_CreateString("10.0.1.999"));
+}
+static void edit_payload_missing_field(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(action(root, 1), "payload"), "subnetCidr");
+}
+static void edit_payload_name(cJSON *root)
+{
+    cJSON *p = cJSON_GetObjectItem(action(root, 1), "payload");
+    cJSON_ReplaceItemInObject(p, "name", cJSON_CreateString("vni-other"));
+}
+static void edit_delete_without_id(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(action(root, 0), "payload"), "id");
+}
+static void edit_delete_after_create(cJSON *root)
+{
+    cJSON *acts = cJSON_GetObjectItem(org0(root), "actions");
+    cJSON *first = cJSON_DetachItemFromArray(acts, 0);
+    cJSON_AddItemToArray(acts, first);
+    cJSON_ReplaceItemInObject(action(root, 0), "seq", cJSON_CreateNumber(1));
+    cJSON_ReplaceItemInObject(action(root, 1), "seq", cJSON_CreateNumber(2));
+}
+static void edit_unknown_key(cJSON *root)
+{
+    cJSON_AddStringToObject(root, "later", "ignored");
+}
+static void edit_null_commit(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(root, "inventory"), "gitCommit",
+                              cJSON_CreateNull());
+}
+
+static void expect_error(void (*edit)(cJSON *), const char *needle)
+{
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(parse_edited(edit, &err), -1);
+    assert_string_equal(err.code, "plan.invalid");
+    if (!strstr(err.message, needle)) fail_msg("message \"%s\" lacks \"%s\"", err.message, needle);
+}
+
+static void test_read_errors(void **state)
+{
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(parse_edited(edit_none, &err), 0);
+    assert_int_equal(parse_edited(edit_unknown_key, &err), 0);
+    assert_int_equal(parse_edited(edit_null_commit, &err), 0);
+    expect_error(edit_version2, "formatVersion 2 is not supported");
+    expect_error(edit_version_string, "formatVersion \"1\" is not supported");
+    expect_error(edit_no_version, "lacks formatVersion");
+    expect_error(edit_no_fingerprint, "organizations[0]: lacks liveFingerprint");
+    expect_error(edit_short_fingerprint, "liveFingerprint is not 64");
+    expect_error(edit_no_org_id, "organizations[0]: lacks id");
+    expect_error(edit_no_inventory, "lacks inventory");
+    expect_error(edit_no_unchanged, "organizations[0]: lacks unchanged");
+    expect_error(edit_bad_action, "organizations[0].actions[1]: action is \"replace\"");
+    expect_error(edit_bad_seq, "seq is 7; expected 2");
+    expect_error(edit_bad_payload_ip, "organizations[0].actions[1].payload: localIp");
+    expect_error(edit_payload_missing_field, "payload: lacks subnetCidr");
+    expect_error(edit_payload_name, "differs from the action's name");
+    expect_error(edit_delete_without_id, "actions[0].payload");
+    expect_error(edit_delete_after_create, "delete after a create");
+
+    vr_plan back;
+    const char *not_json = "{\"formatVersion\": 1,";
+    assert_int_equal(vr_planfile_parse(&back, not_json, strlen(not_json), &err), -1);
+    assert_non_null(strstr(err.message, "not JSON"));
+    const char *array = "[1, 2]";
+    assert_int_equal(vr_planfile_parse(&back, array, strlen(array), &err), -1);
+    assert_non_null(strstr(err.message, "not a JSON object"));
+    const char *trailing = "{} x";
+    assert_int_equal(vr_planfile_parse(&back, trailing, strlen(trailing), &err), -1);
+    assert_non_null(strstr(err.message, "not JSON"));
+}
+
+static void test_read_file_errors(void **state)
+{
+    vr_plan back;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_planfile_read(&back, "/nonexistent/plan.json", &err), -1);
+    assert_non_null(strstr(err.message, "plan file /nonexistent/plan.json: cannot read"));
+    char *dir = tmpdir_new();
+    char path[600];
+    snprintf(path, sizeof(path), "%s/plan.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("hello", f);
+    fclose(f);
+    assert_int_equal(vr_planfile_read(&back, path, &err), -1);
+    assert_non_null(strstr(err.message, "plan file "));
+    assert_non_null(strstr(err.message, ": not JSON"));
+    vr_plan_free(&back);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- git -------------------------------------------------------------------------------- */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Commits rel (already written) in repo; returns the commit id in hex (41 bytes). */
+static void commit_file(git_repository *repo, const char *rel, char *hex_out)
+{
+    git_index *index;
+    git_oid tree_id, commit_id, parent_id;
+    git_tree *tree;
+    git_signature *sig;
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    assert_int_equal(git_index_add_bypath(index, rel), 0);
+    assert_int_equal(git_index_write(index), 0);
+    assert_int_equal(git_index_write_tree(&tree_id, index), 0);
+    assert_int_equal(git_tree_lookup(&tree, repo, &tree_id), 0);
+    assert_int_equal(git_signature_new(&sig, "test", "test@example.com", 1795946401, 0), 0);
+    git_commit *parent = NULL;
+    if (git_reference_name_to_id(&parent_id, repo, "HEAD") == 0)
+        assert_int_equal(git_commit_lookup(&parent, repo, &parent_id), 0);
+    const git_commit *parents[1] = {parent};
+    assert_int_equal(git_commit_create(&commit_id, repo, "HEAD", sig, sig, NULL, "inventory", tree,
+                                       parent ? 1 : 0, parents),
+                     0);
+    git_oid_tostr(hex_out, 41, &commit_id);
+    git_commit_free(parent);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_index_free(index);
+}
+
+static void test_git_commit(void **state)
+{
+    git_libgit2_init();
+    char *dir = tmpdir_new();
+    char repo_dir[600], file1[700], file2[700], outside[600];
+    snprintf(repo_dir, sizeof(repo_dir), "%s/repo", dir);
+    git_repository *repo;
+    assert_int_equal(git_repository_init(&repo, repo_dir, 0), 0);
+    char sub[650];
+    snprintf(sub, sizeof(sub), "%s/inventory", repo_dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(file1, sizeof(file1), "%s/inventory/prod.yaml", repo_dir);
+    snprintf(file2, sizeof(file2), "%s/inventory/lab.yaml", repo_dir);
+    write_text(file1, "a: 1\n");
+    write_text(file2, "b: 2\n");
+
+    char *commit = NULL;
+    bool dirty = true;
+    vr_error err = VR_ERROR_INIT;
+    const char *paths[] = {file1, file2};
+    /* unborn HEAD: no commit yet */
+    assert_int_equal(vr_planfile_git_commit(&commit, &dirty, paths, 2, &err), 0);
+    assert_null(commit);
+
+    char hex[41];
+    commit_file(repo, "inventory/prod.yaml", hex);
+    commit_file(repo, "inventory/lab.yaml", hex);
+    assert_int_equal(vr_planfile_git_commit(&commit, &dirty, paths, 2, &err), 0);
+    assert_non_null(commit);
+    assert_string_equal(commit, hex);
+    assert_false(dirty);
+    free(commit);
+
+    /* a modified file: same commit, marked dirty */
+    write_text(file2, "b: 3\n");
+    assert_int_equal(vr_planfile_git_commit(&commit, &dirty, paths, 2, &err), 0);
+    assert_string_equal(commit, hex);
+    assert_true(dirty);
+    free(commit);
+
+    /* a file outside any repository, and stdin: no commit */
+    snprintf(outside, sizeof(outside), "%s/loose.yaml", dir);
+    write_text(outside, "c: 1\n");
+    const char *mixed[] = {file1, outside};
+    assert_int_equal(vr_planfile_git_commit(&commit, &dirty, mixed, 2, &err), 0);
+    assert_null(commit);
+    const char *stdin_path[] = {"-"};
+    assert_int_equal(vr_planfile_git_commit(&commit, NULL, stdin_path, 1, &err), 0);
+    assert_null(commit);
+    assert_int_equal(vr_planfile_git_commit(&commit, NULL, NULL, 0, &err), 0);
+    assert_null(commit);
+
+    git_repository_free(repo);
+    rm_rf(dir);
+    free(dir);
+    git_libgit2_shutdown();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_read_file_errors),
+        cmocka_unit_test(test_git_commit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
