@@ -1236,7 +1236,7 @@ int vr_inventory_load(vr_inventory *out, const char *const *paths, size_t npaths
                 vr_diags_add(diags, VR_SEV_ERROR, &l, "empty-folder",
                              "folder has no *.yaml or *.yml files");
             }
-            qsort(files.items, files.count, sizeof(*files.items), str_ptr_cmp);
+            if (files.count > 1) qsort(files.items, files.count, sizeof(*files.items), str_ptr_cmp);
             for (size_t j = 0; j < files.count; j++) {
                 load_file(out, files.items[j], diags);
                 free(files.items[j]);
