@@ -690,9 +690,40 @@ static void test_scale_100k(void **state)
     assert_int_equal(r.diags.count, 0);
     /* pairwise would be 10^10 comparisons; sorted indexes take well under a second (the bound
      * is generous for ASan on a shared machine) */
+    print_message("plan of %zu inventory interfaces against %zu live connections: %lld ms\n", N,
+                  live.n, (long long)took);
     assert_true(took < 20000);
     vr_plan_org_result_free(&r);
     live_free(&live);
+    vr_inventory_free(&inv);
+}
+
+static void test_whole_plan(void **state)
+{
+    vr_org *org;
+    vr_inventory inv = inv_new(&org);
+    inv.sources = vr_xcalloc(1, sizeof(*inv.sources));
+    inv.sources[0].path = vr_strdup("inv.yaml");
+    vr_sha256_hex("", 0, inv.sources[0].sha256);
+    inv.source_count = 1;
+    vr_plan plan = {0};
+    vr_plan_set_meta(&plan, &inv, 0);
+    assert_string_equal(plan.tool_version, VR_VERSION);
+    assert_string_equal(plan.created_at, "1970-01-01T00:00:00.000Z");
+    assert_int_equal(plan.file_count, 1);
+    assert_string_equal(plan.files[0].path, "inv.yaml");
+    assert_string_equal(plan.files[0].sha256, inv.sources[0].sha256);
+    vr_plan_ctx ctx = ctx_default();
+    assert_int_equal(vr_plan_org(vr_plan_add_org(&plan), org, NULL, 0, &ctx), 0);
+    assert_true(vr_plan_possible(&plan));
+    assert_false(vr_plan_has_changes(&plan));
+    want(org, "n1", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-9");
+    assert_int_equal(vr_plan_org(vr_plan_add_org(&plan), org, NULL, 0, &ctx), 0);
+    assert_int_equal(plan.org_count, 2);
+    assert_false(vr_plan_possible(&plan)); /* unknown routing table */
+    assert_true(vr_plan_has_changes(&plan));
+    vr_plan_free(&plan);
+    assert_null(plan.orgs);
     vr_inventory_free(&inv);
 }
 
@@ -724,6 +755,7 @@ int main(void)
         cmocka_unit_test(test_delete_frees_addresses_and_capacity),
         cmocka_unit_test(test_fingerprint),
         cmocka_unit_test(test_scale_100k),
+        cmocka_unit_test(test_whole_plan),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

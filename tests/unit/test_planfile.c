@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,12 +90,15 @@ static char *tmpdir_new(void)
     return vr_strdup(d);
 }
 
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+/* Removes a test directory made by tmpdir_new, depth first, without a shell. */
 static void rm_rf(const char *path)
 {
-    /* test directories only, made by tmpdir_new */
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 static void test_round_trip(void **state)
