@@ -414,6 +414,7 @@ void vr_inventory_free(vr_inventory *inv)
         free(o->ignores);
         free(o->id);
         free(o->region);
+        free(o->managed_prefix);
     }
     free(inv->orgs);
     for (size_t i = 0; i < inv->source_count; i++)

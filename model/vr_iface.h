@@ -111,6 +111,8 @@ typedef struct {
 typedef struct {
     char *id;
     char *region; /* NULL when no file named one */
+    char *managed_prefix; /* organization.managedPrefix: prune may delete unnamed live
+                             connections whose name starts with it; NULL: none */
     vr_loc loc;   /* where the organization was first named */
     vr_iface *ifaces;
     size_t count, cap;
