@@ -181,6 +181,8 @@ int vr_auth_new(vr_auth **out, const vr_credentials *creds, const char *login_ba
     }
     a->login_base = vr_strdup(login_base ? login_base : "");
     a->http = h;
+    vr_http_add_secret(h, a->creds.client_secret);
+    vr_http_add_secret(h, a->creds.access_token);
     *out = a;
     return 0;
 }

@@ -47,7 +47,9 @@ typedef struct vr_auth vr_auth;
 
 /* Creates a token cache for creds (copied) against login_base ("https://login.{domain}" or
  * the --api-url), using h for its calls (borrowed: it must outlive the cache). The clock of
- * h's config times the token's life. Returns 0, or -1 with err set. */
+ * h's config times the token's life. Registers the secret (or static token) with h
+ * (vr_http_add_secret), so h must not make calls after vr_auth_free. Returns 0, or -1 with
+ * err set. */
 int vr_auth_new(vr_auth **out, const vr_credentials *creds, const char *login_base, vr_http *h,
                 vr_error *err);
 /* Wipes the cached token and the copied credentials, and frees. */

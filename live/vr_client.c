@@ -173,10 +173,12 @@ static int api_call(vr_client *c, const char *method, const char *path, const cJ
     if (!err) err = &local;
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
     int rc;
+    bool api_answered = false; /* false: the failure came from the token endpoint */
     for (int round = 0;; round++) {
         const char *token = NULL;
         rc = vr_auth_token(c->auth, &token, err);
         if (rc < 0) break;
+        api_answered = true;
         vr_http_request req = {
             .method = method,
             .base = c->api_base,
@@ -193,7 +195,7 @@ static int api_call(vr_client *c, const char *method, const char *path, const cJ
         break;
     }
     free(text);
-    if (rc == VR_HTTP_ESTATUS) {
+    if (rc == VR_HTTP_ESTATUS && api_answered) {
         int attempts = err->attempts;
         long long elapsed = err->elapsed_ms;
         vr_http_error_from_response(err, what, &c->last);
@@ -201,7 +203,7 @@ static int api_call(vr_client *c, const char *method, const char *path, const cJ
         err->elapsed_ms = elapsed;
         add_remedy(c, err, scope);
         vr_auth_scrub(c->auth, err);
-    } else if (rc < 0 && c->has_last && strncmp(err->message, "oauth token", 11) != 0) {
+    } else if (rc < 0 && api_answered) {
         prefix_message(err, what);
     }
     if (rc < 0) vr_auth_scrub(c->auth, err);

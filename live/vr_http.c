@@ -15,7 +15,9 @@
 struct vr_http {
     vr_http_config cfg;
     CURL *curl;
-    int64_t pace_until; /* on cfg.now; 0: no pacing wait pending */
+    int64_t pace_until;     /* on cfg.now; 0: no pacing wait pending */
+    const char *secrets[8]; /* borrowed, see vr_http_add_secret */
+    size_t secret_count;
     char user_agent[128];
 };
 
@@ -316,10 +318,18 @@ void vr_error_scrub(vr_error *err, const char *secret)
     scrub(err->correlation_id, secret);
 }
 
-static void scrub_error(vr_error *err, const vr_http_request *req)
+void vr_http_add_secret(vr_http *h, const char *secret)
+{
+    if (secret && *secret && h->secret_count < sizeof(h->secrets) / sizeof(h->secrets[0]))
+        h->secrets[h->secret_count++] = secret;
+}
+
+static void scrub_error(const vr_http *h, vr_error *err, const vr_http_request *req)
 {
     vr_error_scrub(err, req->bearer);
     vr_error_scrub(err, req->basic_pass);
+    for (size_t i = 0; i < h->secret_count; i++)
+        vr_error_scrub(err, h->secrets[i]);
 }
 
 /* ---- the call ---- */
@@ -634,13 +644,15 @@ done:
     if (err && rc_out != 0) {
         err->attempts = resp->attempts;
         err->elapsed_ms = resp->latency_ms;
-        scrub_error(err, req);
+        scrub_error(h, err, req);
     }
     if (cfg->hook) {
         char corr[sizeof(resp->correlation_id)];
         memcpy(corr, resp->correlation_id, sizeof(corr));
         scrub(corr, req->bearer);
         scrub(corr, req->basic_pass);
+        for (size_t i = 0; i < h->secret_count; i++)
+            scrub(corr, h->secrets[i]);
         vr_call_record rec = {method,         req->path ? req->path : "", resp->status,
                               resp->attempts, resp->latency_ms,           corr};
         cfg->hook(cfg->hook_ctx, &rec);

@@ -143,6 +143,11 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
  * connection arch-vni-01"), prefixed to the message. Used by vr_http_do; exposed for tests. */
 void vr_http_error_from_response(vr_error *err, const char *what, const vr_http_response *r);
 
+/* Registers a secret (the client secret, a static token) that vr_http_do scrubs out of every
+ * error text and hook record, besides each request's own token and Basic password. Borrowed:
+ * it must stay valid while h makes calls. At most 8; more are ignored. */
+void vr_http_add_secret(vr_http *h, const char *secret);
+
 /* Replaces every occurrence of secret (NULL or "" : nothing) in err's message, remedy, code
  * and correlation id with "***". vr_http_do applies it with the request's token and Basic
  * password; layers that rebuild an error text apply it again. */
