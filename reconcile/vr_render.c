@@ -302,9 +302,11 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
 }
 
 /* The whole comment with at most k rows per table or list and at most k organizations. */
-static void md_render(vr_buf *o, const vr_plan *plan, size_t k)
+static void md_render(vr_buf *o, const vr_plan *plan, size_t k, const char *title)
 {
-    vr_buf_puts(o, "### vni-reconcile plan\n\n**");
+    vr_buf_puts(o, "### ");
+    md_cell(o, title);
+    vr_buf_puts(o, "\n\n**");
     vr_render_summary(o, plan);
     vr_buf_puts(o, "**");
     size_t errors = total_errors(plan);
@@ -335,33 +337,34 @@ static size_t largest_list(const vr_plan *plan)
 }
 
 /* Renders with at most k rows into a scratch buffer capped at max; true when it fit. */
-static bool md_fits(const vr_plan *plan, size_t k, size_t max, vr_buf *scratch)
+static bool md_fits(const vr_plan *plan, size_t k, size_t max, const char *title, vr_buf *scratch)
 {
     vr_buf_reset(scratch);
     scratch->max = max;
-    md_render(scratch, plan, k);
+    md_render(scratch, plan, k, title);
     return !scratch->overflow && scratch->len <= max;
 }
 
 int vr_render_markdown(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
 {
     size_t max = opts && opts->markdown_max ? opts->markdown_max : VR_RENDER_MARKDOWN_MAX;
+    const char *title = opts && opts->title ? opts->title : "vni-reconcile plan";
     vr_buf scratch = VR_BUF_INIT;
     size_t hi = largest_list(plan);
-    if (!md_fits(plan, hi, max, &scratch)) {
+    if (!md_fits(plan, hi, max, title, &scratch)) {
         /* the largest row cap that still fits: binary search, each try cut short at max */
         size_t lo = 0;
         while (lo < hi) {
             size_t mid = lo + (hi - lo + 1) / 2;
-            if (md_fits(plan, mid, max, &scratch))
+            if (md_fits(plan, mid, max, title, &scratch))
                 lo = mid;
             else
                 hi = mid - 1;
         }
-        if (!md_fits(plan, lo, max, &scratch)) {
+        if (!md_fits(plan, lo, max, title, &scratch)) {
             /* even the headings alone do not fit: cut at a line boundary */
             vr_buf_free(&scratch);
-            md_render(&scratch, plan, 0);
+            md_render(&scratch, plan, 0, title);
             const char *tail = "\n... truncated\n";
             size_t keep = max > strlen(tail) ? max - strlen(tail) : 0;
             if (scratch.len > keep) {

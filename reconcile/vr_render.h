@@ -30,6 +30,7 @@ typedef struct {
     bool color;          /* ANSI colors in text output; the caller decides (vr_use_color) */
     bool verbose;        /* text: list unchanged interfaces by name too */
     size_t markdown_max; /* bytes; 0: VR_RENDER_MARKDOWN_MAX */
+    const char *title;   /* Markdown heading; NULL: "vni-reconcile plan" (drift may reuse it) */
 } vr_render_opts;
 
 /* opts may be NULL (no color, not verbose, default maximum). Each returns 0, or -1 when the

@@ -202,6 +202,10 @@ static void test_markdown_small(void **state)
     /* errors come first among problems */
     assert_true(strstr(t, "error:") < strstr(t, "note:"));
     vr_buf_free(&b);
+    vr_render_opts o = {.title = "vni-reconcile drift"};
+    vr_render_markdown(&b, &plan, &o);
+    assert_true(strncmp(vr_buf_str(&b), "### vni-reconcile drift\n", 24) == 0);
+    vr_buf_free(&b);
     vr_plan_free(&plan);
 }
 
