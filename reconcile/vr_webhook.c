@@ -35,6 +35,7 @@ struct vr_webhook {
     char **delivered; /* ids delivered that were in the outbox file */
     size_t dn, dcap;
     bool need_sync;
+    bool degraded; /* an event failed all its attempts: one attempt per call until one works */
     vr_webhook_stats st;
 };
 
@@ -259,6 +260,8 @@ static void sync_outbox(vr_webhook *wh)
     for (size_t i = 0; i < fn; i++)
         if (!was_delivered(wh, file[i].delivery)) merged[mn++] = &file[i];
     for (size_t i = 0; i < wh->qn; i++) {
+        /* a persisted event no longer in the file was delivered (or dropped) by another run */
+        if (wh->q[i].persisted) continue;
         bool present = false;
         for (size_t k = 0; k < fn && !present; k++)
             present = strcmp(file[k].delivery, wh->q[i].delivery) == 0;
@@ -366,7 +369,8 @@ static long remaining_ms(const vr_webhook *wh)
 static int deliver_head(vr_webhook *wh)
 {
     const pending *p = &wh->q[0];
-    for (int attempt = 0; attempt < wh->cfg.max_attempts; attempt++) {
+    int max_attempts = wh->degraded ? 1 : wh->cfg.max_attempts;
+    for (int attempt = 0; attempt < max_attempts; attempt++) {
         long left = remaining_ms(wh);
         if (left <= 0) {
             wh->st.budget_exhausted = true;
@@ -376,8 +380,11 @@ static int deliver_head(vr_webhook *wh)
         int64_t t0 = vr_now_ms();
         int rc = post_once(wh, p, timeout);
         wh->st.spent_ms += vr_now_ms() - t0;
-        if (rc == 0) return 0;
-        if (attempt + 1 >= wh->cfg.max_attempts) break;
+        if (rc == 0) {
+            wh->degraded = false;
+            return 0;
+        }
+        if (attempt + 1 >= max_attempts) break;
         /* exponential backoff with full jitter, cut to the budget left */
         long cap = wh->cfg.backoff_initial_ms;
         for (int i = 0; i < attempt && cap < wh->cfg.backoff_max_ms; i++)
@@ -400,6 +407,7 @@ static int deliver_head(vr_webhook *wh)
         vr_sleep_ms(sleep_ms);
         wh->st.spent_ms += vr_now_ms() - s0;
     }
+    wh->degraded = true;
     return -1;
 }
 

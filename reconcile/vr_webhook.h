@@ -11,7 +11,9 @@
  * Order and the outbox: events are delivered strictly in order (outbox from earlier runs
  * first, then this run's events). When the oldest pending event cannot be delivered after
  * max_attempts, it and every later event stay queued; the next vr_webhook_send() tries again
- * from the oldest. Pending events are kept in the outbox file (JSON lines, one per event:
+ * from the oldest, with a single attempt (no backoff) until one succeeds, so a receiver that
+ * is down costs one full retry series per run, not one per event. Pending events are kept in the
+ * outbox file (JSON lines, one per event:
  * {"event": "...", "delivery": "...", "body": "<raw body as a JSON string>", "queuedAt":
  * "..."}), rewritten atomically (temporary file, fsync, rename, mode 0600) whenever the queue
  * changes, under an flock on "<outbox>.lock" so concurrent runs (other organizations) merge
@@ -53,7 +55,7 @@ typedef struct {
     const char *outbox_path; /* NULL: undelivered events are dropped (counted in stats) */
     long attempt_timeout_ms;
     long budget_ms;
-    int max_attempts; /* per event per vr_webhook_send() call */
+    int max_attempts; /* per event per vr_webhook_send() call (1 after a failed series) */
     long backoff_initial_ms;
     long backoff_max_ms; /* backoff: initial * 2^n, capped, with full jitter */
 } vr_webhook_config;

@@ -334,6 +334,7 @@ static void test_outbox_then_next_run(void **state)
     vr_webhook_close(wh, &st);
     assert_int_equal(st.delivered, 0);
     assert_int_equal(st.pending, 2);
+    assert_int_equal(st.attempts, 2 + 1); /* after a failed series, one attempt per call */
     assert_true(st.last_error[0] != '\0');
 
     struct stat sb;
@@ -391,6 +392,48 @@ static void test_outbox_then_next_run(void **state)
     vr_buf_free(&outbox);
     vr_buf_free(&url);
     vr_buf_free(&body);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Two runs (two organizations) queue into one outbox at the same time: neither loses the
+ * other's events. */
+static void test_outbox_shared(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    vr_buf outbox = VR_BUF_INIT, url = VR_BUF_INIT;
+    vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
+    vr_buf_printf(&url, "http://127.0.0.1:%d/hook", dead_port());
+    vr_webhook_config cfg = {
+        .url = vr_buf_str(&url), .outbox_path = vr_buf_str(&outbox), .max_attempts = 1};
+    vr_webhook *a, *b;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_open(&a, &cfg, &err), 0);
+    assert_int_equal(vr_webhook_open(&b, &cfg, &err), 0);
+    vr_webhook_send(a, "vni_provisioning", "a-1", "{\"a\":1}", 7);
+    vr_webhook_send(b, "drift_check", "b-1", "{\"b\":1}", 7);
+    vr_webhook_send(a, "vni_provisioning", "a-2", "{\"a\":2}", 7);
+    vr_webhook_close(b, NULL);
+    vr_webhook_close(a, NULL);
+
+    receiver r;
+    receiver_start(&r);
+    cfg.url = r.url;
+    vr_webhook *c;
+    assert_int_equal(vr_webhook_open(&c, &cfg, &err), 0);
+    vr_webhook_flush(c);
+    vr_webhook_stats st;
+    vr_webhook_close(c, &st);
+    assert_int_equal(st.delivered, 3);
+    assert_int_equal(r.nreq, 3);
+    assert_string_equal(r.req[0].delivery, "a-1");
+    assert_string_equal(r.req[1].delivery, "b-1");
+    assert_string_equal(r.req[2].delivery, "a-2");
+    assert_false(file_exists(vr_buf_str(&outbox)));
+    receiver_stop(&r);
+    vr_buf_free(&outbox);
+    vr_buf_free(&url);
     rm_rf(dir);
     free(dir);
 }
@@ -569,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_no_secret_no_signature),
         cmocka_unit_test(test_500_retried),
         cmocka_unit_test(test_outbox_then_next_run),
+        cmocka_unit_test(test_outbox_shared),
         cmocka_unit_test(test_flush_without_events),
         cmocka_unit_test(test_budget_with_hanging_receiver),
         cmocka_unit_test(test_4xx_kept),
