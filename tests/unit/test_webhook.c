@@ -504,8 +504,8 @@ static void test_budget_with_hanging_receiver(void **state)
     assert_int_equal(st.pending, 5);
     /* every attempt was cut to the budget: well under 5 events x 10 attempts x 150 ms */
     assert_true(st.attempts >= 2);
-    assert_true(elapsed < 500 + 400);
-    assert_true(st.spent_ms <= 500 + 100);
+    assert_true(elapsed < 500 + 1000); /* slack for a loaded machine; unbounded: 7.5 s */
+    assert_true(st.spent_ms <= 500 + 200);
 
     /* all five kept, in order */
     char *text = read_text(vr_buf_str(&outbox));
