@@ -30,6 +30,7 @@ typedef struct {
 typedef struct {
     vr_org *org;          /* borrowed from session.inv */
     vr_endpoints endpoints;
+    vr_credentials creds; /* owned; wiped on free */
     vr_client *client;    /* owned; NULL until vr_session_connect */
     vr_org_info me;       /* what /organizations/me said */
     vr_iface_list live;   /* owned; filled by vr_session_read_live */
@@ -91,6 +92,10 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts);
 /* Prints a vr_error the way every command does: "vni-reconcile CMD: what failed" then
  * indented lines for the HTTP status and code, the correlation id and the remedy. */
 void vr_session_print_error(const vr_session *s, const vr_error *err);
+
+/* The secrets of the run (client secrets, a static token) for redaction lists: *out is a
+ * malloc'd array of borrowed strings (free() the array only; valid while the session is). */
+void vr_session_secrets(const vr_session *s, const char ***out, size_t *count);
 
 /* The session's call hook, for clients made elsewhere (it records into s->calls). */
 void vr_session_call_hook(void *ctx, const vr_call_record *rec);

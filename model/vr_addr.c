@@ -85,9 +85,12 @@ int vr_cidr_parse(vr_cidr *out, const char *text)
 
 void vr_cidr_format(const vr_cidr *c, char *out)
 {
+    /* An address is at most 45 characters (INET6_ADDRSTRLEN - 1), so "/128" always fits. */
     char a[VR_ADDR_STRLEN];
     vr_addr_format(&c->addr, a);
-    snprintf(out, VR_ADDR_STRLEN, "%s/%d", a, c->prefix);
+    size_t n = strnlen(a, 46);
+    memcpy(out, a, n);
+    snprintf(out + n, VR_ADDR_STRLEN - 46, "/%d", c->prefix);
 }
 
 /* Sets (host=1) or clears (host=0) the bits after the prefix. */
