@@ -583,6 +583,7 @@ static void test_json_round_trip(void **state)
     f.state = vr_strdup("active");
     f.date_created = vr_strdup("2026-11-24T10:00:00.000Z");
     f.description = vr_strdup("Production \"VNI\"");
+    assert_int_equal(vr_iface_validate(&f, NULL, NULL), 0);
     cJSON *o = vr_iface_connection_json(&f);
     cJSON_AddStringToObject(o, "unknownField", "ignored");
     char *text = cJSON_PrintUnformatted(o);
