@@ -260,6 +260,13 @@ static int fetch_token(vr_auth *a, vr_error *err)
         return rc;
     }
     if (rc < 0) {
+        if (err) {
+            vr_buf m = VR_BUF_INIT;
+            vr_buf_printf(&m, "oauth token: %s", err->message);
+            snprintf(err->message, sizeof(err->message), "%s", vr_buf_str(&m));
+            vr_buf_free(&m);
+        }
+        vr_auth_scrub(a, err);
         vr_http_response_free(&resp);
         return rc;
     }

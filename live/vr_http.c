@@ -288,11 +288,11 @@ void vr_http_error_from_response(vr_error *err, const char *what, const vr_http_
         copy_text(err->correlation_id, sizeof(err->correlation_id), json_str(r->json, "contextId"));
 }
 
-/* Replaces every occurrence of secret in s (NUL-terminated) with "***" (shorter secrets with
- * as many '*'), scanning on past each replacement. */
+/* Replaces every occurrence of secret in s (NUL-terminated) with "***", scanning on past each
+ * replacement. */
 static void scrub(char *s, const char *secret)
 {
-    if (!secret || !*secret || !s) return;
+    if (!secret || strlen(secret) < VR_SECRET_MIN_SCRUB || !s) return;
     size_t sl = strlen(secret);
     char *from = s;
     char *p;

@@ -148,9 +148,13 @@ void vr_http_error_from_response(vr_error *err, const char *what, const vr_http_
  * it must stay valid while h makes calls. At most 8; more are ignored. */
 void vr_http_add_secret(vr_http *h, const char *secret);
 
-/* Replaces every occurrence of secret (NULL or "" : nothing) in err's message, remedy, code
- * and correlation id with "***". vr_http_do applies it with the request's token and Basic
- * password; layers that rebuild an error text apply it again. */
+/* Secrets shorter than this are not scrubbed: they are substrings of ordinary words, and
+ * replacing them would garble every message (real client secrets and tokens are far longer). */
+#define VR_SECRET_MIN_SCRUB 6
+
+/* Replaces every occurrence of secret (NULL, or shorter than VR_SECRET_MIN_SCRUB: nothing) in
+ * err's message, remedy, code and correlation id with "***". vr_http_do applies it with the
+ * request's token and Basic password; layers that rebuild an error text apply it again. */
 void vr_error_scrub(vr_error *err, const char *secret);
 
 #endif

@@ -501,7 +501,10 @@ static void test_scrub(void **state)
     assert_string_equal(e.code, "c-***");
     assert_string_equal(e.remedy, "no *** here");
     assert_string_equal(e.correlation_id, "***");
-    vr_error_scrub(&e, "*"); /* must terminate */
+    vr_error_scrub(&e, "******"); /* must terminate */
+    vr_error_set(&e, "c", "a short one: abc");
+    vr_error_scrub(&e, "abc"); /* too short to hide: left alone rather than garbling */
+    assert_string_equal(e.message, "a short one: abc");
     vr_error_scrub(&e, NULL);
     vr_error_scrub(&e, "");
 }
