@@ -9,6 +9,5 @@
         fprintf(stderr, "vni-reconcile %s: not implemented yet\n", argv[0]);                       \
         return VR_EXIT_ERROR;                                                                      \
     }
-NOT_YET(cmd_plan)
 NOT_YET(cmd_apply)
 NOT_YET(cmd_drift)

@@ -1,0 +1,167 @@
+/* cmd_plan: `vni-reconcile plan`: diff the inventory against live state, print the ordered
+ * plan (text, JSON or Markdown), optionally save it and probe the gateways. */
+#include "cmd.h"
+#include "cmd_session.h"
+
+#include "vr_planfile.h"
+#include "vr_probe.h"
+#include "vr_render.h"
+#include "vr_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    vr_common_opts common;
+    const char *out;
+    const char *format;
+    const char *shard;
+    bool detailed_exitcode;
+    bool probe;
+    bool prune;
+    long max_deletes;
+    bool help;
+} plan_opts;
+
+/* With --probe: every gateway a create would need is probed now; an unreachable one makes
+ * the plan impossible, as apply would stop at that step. */
+static void probe_gateways(vr_session *s)
+{
+    for (size_t i = 0; i < s->org_count; i++) {
+        vr_plan_org_result *r = s->orgs[i].plan;
+        for (size_t a = 0; a < r->action_count; a++) {
+            vr_plan_action *act = &r->actions[a];
+            if (act->kind != VR_ACTION_CREATE)
+                continue;
+            vr_probe_result pr;
+            vr_error err = VR_ERROR_INIT;
+            int port = act->iface.probe_port ? act->iface.probe_port : VR_DEFAULT_PROBE_PORT;
+            if (vr_probe(&pr, &s->probe_map, &act->iface.remote, port, act->iface.probe_timeout_ms,
+                         &err) < 0) {
+                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
+                             "%s: gateway %s cannot be probed: %s", act->name,
+                             act->iface.remote_ip, err.message);
+                continue;
+            }
+            if (pr.status != VR_PROBE_REACHABLE)
+                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
+                             "%s: gateway %s:%d is %s (probed %s%s)", act->name,
+                             act->iface.remote_ip, port, pr.detail, pr.target,
+                             pr.redirected ? " via --probe-map" : "");
+            else if (s->opts->verbose)
+                fprintf(stderr, "vni-reconcile plan: %s: gateway %s:%d reachable (%s, %lld ms)\n",
+                        act->name, act->iface.remote_ip, port, pr.target, pr.latency_ms);
+        }
+    }
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    plan_opts o;
+    memset(&o, 0, sizeof(o));
+    o.max_deletes = 1;
+    vr_opt table[] = {
+        {"out", 0, VR_OPT_STRING, &o.out, "FILE", "save the plan as JSON for `apply FILE`", 0, 0},
+        {"format", 0, VR_OPT_STRING, &o.format, "FORMAT", "text (default), json or markdown", 0, 0},
+        {"detailed-exitcode", 0, VR_OPT_FLAG, &o.detailed_exitcode, NULL,
+         "exit 2 when there are changes", 0, 0},
+        {"probe", 0, VR_OPT_FLAG, &o.probe, NULL, "probe the gateway of every create now", 0, 0},
+        {"prune", 0, VR_OPT_FLAG, &o.prune, NULL,
+         "plan deletions of managed connections the inventory no longer names", 0, 0},
+        {"max-deletes", 0, VR_OPT_LONG, &o.max_deletes, "N", "at most N deletions (default 1)", 0,
+         100000},
+        {"shard", 0, VR_OPT_STRING, &o.shard, "I/N", "only the I-th of N shares of organizations",
+         0, 0},
+        VR_OPTS_COMMON(&o.common),
+        {"help", 'h', VR_OPT_FLAG, &o.help, NULL, "show this help", 0, 0},
+        {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
+    };
+    vr_strlist pos = {0};
+    char errbuf[512];
+    if (vr_opts_parse(table, argc, argv, &pos, errbuf, sizeof(errbuf)) < 0) {
+        fprintf(stderr, "vni-reconcile plan: %s\n", errbuf);
+        vr_strlist_free(&pos);
+        vr_strlist_free(&o.common.files);
+        vr_strlist_free(&o.common.probe_map);
+        return VR_EXIT_ERROR;
+    }
+    int rc = VR_EXIT_ERROR;
+    vr_session s;
+    vr_session_init(&s, &o.common, "plan");
+    if (o.help) {
+        puts("usage: vni-reconcile plan -f PATH... [--out FILE] [--format text|json|markdown]\n"
+             "                          [--detailed-exitcode] [--probe] [options]\n\n"
+             "Diffs the inventory against the live organization and prints the ordered plan.\n"
+             "exit: 0 no changes (or changes, without --detailed-exitcode), 1 error,\n"
+             "      2 changes (--detailed-exitcode), 3 invalid inventory or impossible plan\n");
+        vr_opts_help(stdout, table);
+        rc = VR_EXIT_OK;
+        goto done;
+    }
+    for (size_t i = 0; i < pos.count; i++)
+        vr_strlist_push(&o.common.files, pos.items[i]);
+    const char *format = o.format ? o.format : "text";
+    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown")) {
+        fprintf(stderr, "vni-reconcile plan: --format '%s' is not one of text, json, markdown\n",
+                format);
+        goto done;
+    }
+    if (o.shard && (rc = vr_session_set_shard(&s, o.shard)) != 0)
+        goto done;
+    if ((rc = vr_session_load(&s)) != 0 || (rc = vr_session_connect(&s)) != 0 ||
+        (rc = vr_session_read_live(&s)) != 0)
+        goto done;
+    vr_plan_opts popts;
+    vr_plan_opts_init(&popts);
+    popts.prune = o.prune;
+    popts.max_deletes = o.max_deletes;
+    if ((rc = vr_session_plan(&s, &popts)) != 0)
+        goto done;
+    if (o.probe)
+        probe_gateways(&s);
+
+    vr_buf out = VR_BUF_INIT;
+    vr_render_opts ropts = {0};
+    ropts.color = s.use_color && strcmp(format, "text") == 0;
+    ropts.verbose = o.common.verbose > 0;
+    if (strcmp(format, "json") == 0)
+        vr_render_json(&out, &s.plan);
+    else if (strcmp(format, "markdown") == 0)
+        vr_render_markdown(&out, &s.plan, &ropts);
+    else
+        vr_render_text(&out, &s.plan, &ropts);
+    fputs(vr_buf_str(&out), stdout);
+    if (out.len && out.data[out.len - 1] != '\n')
+        fputc('\n', stdout);
+    fflush(stdout);
+    vr_buf_free(&out);
+
+    if (o.out) {
+        vr_error err = VR_ERROR_INIT;
+        if (vr_planfile_write(o.out, &s.plan, &err) < 0) {
+            vr_session_print_error(&s, &err);
+            rc = VR_EXIT_ERROR;
+            goto done;
+        }
+        if (!o.common.quiet)
+            fprintf(stderr, "vni-reconcile plan: saved the plan to %s; carry it out with "
+                            "`vni-reconcile apply %s`\n",
+                    o.out, o.out);
+    }
+    if (!vr_plan_possible(&s.plan)) {
+        fprintf(stderr, "vni-reconcile plan: the plan cannot be carried out; see the errors "
+                        "above\n");
+        rc = VR_EXIT_INVALID;
+    } else if (o.detailed_exitcode && vr_plan_has_changes(&s.plan)) {
+        rc = VR_EXIT_CHANGES;
+    } else {
+        rc = VR_EXIT_OK;
+    }
+done:
+    vr_session_free(&s);
+    vr_strlist_free(&pos);
+    vr_strlist_free(&o.common.files);
+    vr_strlist_free(&o.common.probe_map);
+    return rc;
+}
