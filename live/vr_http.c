@@ -124,6 +124,11 @@ const vr_http_config *vr_http_get_config(const vr_http *h)
     return &h->cfg;
 }
 
+void vr_http_set_run_deadline(vr_http *h, int64_t deadline_ms)
+{
+    h->cfg.run_deadline_ms = deadline_ms > 0 ? deadline_ms : 0;
+}
+
 void vr_http_response_free(vr_http_response *r)
 {
     if (!r) return;

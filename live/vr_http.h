@@ -75,6 +75,8 @@ int vr_http_new(vr_http **out, const vr_http_config *cfg, vr_error *err);
 void vr_http_free(vr_http *h);
 /* The settings in use (defaults filled in). */
 const vr_http_config *vr_http_get_config(const vr_http *h);
+/* Sets the run's deadline (absolute, on the config's clock; 0: none) for the calls to come. */
+void vr_http_set_run_deadline(vr_http *h, int64_t deadline_ms);
 
 /* A request. Every pointer is borrowed for the duration of vr_http_do. */
 typedef struct {

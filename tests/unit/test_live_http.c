@@ -302,6 +302,42 @@ static void test_budget_exhausted(void **state)
     finish(f);
 }
 
+static void quick_timeout(vr_http_config *cfg)
+{
+    cfg->attempt_timeout_ms = 300;
+}
+
+static void test_slow_answer_times_out_and_is_retried(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"GET", "/slow", NULL, 200, NULL, "{\"late\":true}", 0, 1000, 0},
+        {"GET", "/slow", NULL, 200, NULL, "{\"late\":false}", 0, 0, 0},
+    };
+    fixture *f = START(script, quick_timeout);
+    int64_t t0 = vr_now_ms();
+    assert_int_equal(get(f, "/slow"), 0);
+    assert_true(vr_now_ms() - t0 < 1000); /* did not wait for the slow answer */
+    assert_int_equal(f->resp.attempts, 2);
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(f->resp.json, "late")));
+    finish(f);
+}
+
+static void test_run_deadline(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"GET", "/rd", NULL, 503, "Retry-After: 5\n", "{}", 0, 0, 0},
+    };
+    fixture *f = START(script, NULL);
+    /* the run must end within 2 s from now: a 5 s wait does not fit */
+    vr_http_set_run_deadline(f->h, env_now(&f->env) + 2000);
+    assert_int_equal(get(f, "/rd"), VR_HTTP_ERROR);
+    assert_string_equal(f->err.code, "budget.exhausted");
+    assert_int_equal(f->env.nsleeps, 0);
+    finish(f);
+}
+
 static void test_dropped_mid_response_is_transient(void **state)
 {
     (void)state;
@@ -534,6 +570,8 @@ int main(void)
         cmocka_unit_test(test_503_retry_after_is_a_minimum),
         cmocka_unit_test(test_attempts_exhausted),
         cmocka_unit_test(test_budget_exhausted),
+        cmocka_unit_test(test_slow_answer_times_out_and_is_retried),
+        cmocka_unit_test(test_run_deadline),
         cmocka_unit_test(test_dropped_mid_response_is_transient),
         cmocka_unit_test(test_drop_exhausted_message),
         cmocka_unit_test(test_4xx_final_no_retry),
