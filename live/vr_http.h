@@ -135,9 +135,13 @@ void vr_http_response_free(vr_http_response *r);
  * Returns 0 for a 2xx (resp filled); VR_HTTP_ESTATUS for a final non-2xx, with resp filled
  * and err set from the error body: http_status, code, message (the server's message, with
  * 422 fields and 409 entity when given), correlation_id, attempts, elapsed_ms (no remedy:
- * vr_client adds those); VR_HTTP_ERROR when no usable response came, err saying how many
- * tries over how long ("network", "timeout", "attempts.exhausted", "budget.exhausted").
- * Error texts never hold a header, token, secret or request body. */
+ * vr_client adds those); VR_HTTP_ERROR when no usable response came, with err.code one of
+ * "attempts.exhausted" (transient failures max_attempts times), "budget.exhausted" (the next
+ * wait would pass the call budget or the run deadline), "network" (a failure that is not
+ * transient: DNS, TLS verification...), "bad.response" (a 2xx whose body is not JSON),
+ * "response.too_large"; err.message says how many tries over how long and what the last
+ * answer was, err.http_status is the last status (0: none), err.remedy what to do.
+ * Error texts and hook records never hold a header, token, secret or request body. */
 int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, vr_error *err);
 
 /* Fills err from a non-2xx response (status, code, message, correlation id): the error body
