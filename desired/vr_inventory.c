@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,8 +254,9 @@ static bool is_core_int(const char *s)
 static bool is_core_float(const char *s)
 {
     if (*s == '-' || *s == '+') s++;
-    if (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF")) return true;
-    if (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")) return true;
+    if (*s == '.' && (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF") ||
+                      !strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")))
+        return true;
     size_t int_digits = strspn(s, "0123456789");
     s += int_digits;
     size_t frac_digits = 0;
@@ -371,8 +373,11 @@ static int get_str(reader *r, const char *what, char **out, vr_loc *loc)
                    kind, scalar(r));
         return R_BAD;
     }
+    /* Take libyaml's copy instead of making another: it is malloc'd (yaml_malloc is malloc),
+     * and yaml_event_delete() skips a NULL value. */
     free(*out);
-    *out = vr_strdup(scalar(r));
+    *out = (char *)r->ev.data.scalar.value;
+    r->ev.data.scalar.value = NULL;
     return R_OK;
 }
 
@@ -1059,40 +1064,39 @@ static void merge_file(vr_inventory *inv, file_state *fs, vr_diags *diags)
     }
 }
 
-typedef struct {
-    const vr_iface *f;
-    size_t index;
-} name_ref;
-
-static int name_ref_cmp(const void *x, const void *y)
+static uint64_t name_hash(const char *s)
 {
-    const name_ref *a = x, *b = y;
-    int c = strcmp(a->f->name, b->f->name);
-    if (c) return c;
-    return a->index < b->index ? -1 : (a->index > b->index);
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
 }
 
-/* A name defined twice within one organization, in one file or across files. */
+/* A name defined twice within one organization, in one file or across files: one pass over
+ * the interfaces in file order with an open-addressing set, so the first one is kept. */
 static void check_names(const vr_org *org, vr_diags *diags)
 {
     if (org->count < 2) return;
-    name_ref *refs = vr_xmalloc(org->count * sizeof(*refs));
-    size_t n = 0;
-    for (size_t i = 0; i < org->count; i++)
-        if (org->ifaces[i].name) refs[n++] = (name_ref){&org->ifaces[i], i};
-    qsort(refs, n, sizeof(*refs), name_ref_cmp);
-    size_t first = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(refs[i].f->name, refs[first].f->name) != 0) {
-            first = i;
+    size_t size = 16;
+    while (size < org->count * 2)
+        size *= 2;
+    const vr_iface **slots = vr_xcalloc(size, sizeof(*slots));
+    for (size_t i = 0; i < org->count; i++) {
+        const vr_iface *f = &org->ifaces[i];
+        if (!f->name) continue;
+        size_t at = (size_t)name_hash(f->name) & (size - 1);
+        while (slots[at] && strcmp(slots[at]->name, f->name) != 0)
+            at = (at + 1) & (size - 1);
+        if (!slots[at]) {
+            slots[at] = f;
             continue;
         }
-        const vr_loc *was = &refs[first].f->locs.name;
-        vr_diags_add(diags, VR_SEV_ERROR, &refs[i].f->locs.name, "duplicate-name",
-                     "name '%s' is defined twice in organization %s; first at %s:%d:%d",
-                     refs[i].f->name, org->id, was->file, was->line, was->column);
+        const vr_loc *was = &slots[at]->locs.name;
+        vr_diags_add(diags, VR_SEV_ERROR, &f->locs.name, "duplicate-name",
+                     "name '%s' is defined twice in organization %s; first at %s:%d:%d", f->name,
+                     org->id, was->file, was->line, was->column);
     }
-    free(refs);
+    free(slots);
 }
 
 /* ---- files and folders ----------------------------------------------------------------- */
