@@ -1,0 +1,687 @@
+/* vr_apply: one organization's plan carried out step by step (see vr_apply.h). */
+#include "vr_apply.h"
+
+#include "vr_util.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *vr_step_kind_name(vr_step_kind k)
+{
+    switch (k) {
+    case VR_STEP_CREATE:
+        return "create";
+    case VR_STEP_DELETE:
+        return "delete";
+    case VR_STEP_ACTIVATE:
+        return "activate";
+    }
+    return "unknown";
+}
+
+const char *vr_step_status_name(vr_step_status s)
+{
+    switch (s) {
+    case VR_STEP_PENDING:
+        return "pending";
+    case VR_STEP_DONE:
+        return "done";
+    case VR_STEP_FAILED:
+        return "failed";
+    case VR_STEP_SKIPPED:
+        return "skipped";
+    }
+    return "unknown";
+}
+
+void vr_apply_opts_init(vr_apply_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->max_creates = -1;
+}
+
+static void policy_fill(vr_poll_policy *out, const vr_poll_policy *p)
+{
+    out->initial_ms = p && p->initial_ms > 0 ? p->initial_ms : VR_APPLY_DEFAULT_POLL_INITIAL_MS;
+    out->factor = p && p->factor >= 1.0 ? p->factor : VR_APPLY_DEFAULT_POLL_FACTOR;
+    out->max_ms = p && p->max_ms > 0 ? p->max_ms : VR_APPLY_DEFAULT_POLL_MAX_MS;
+}
+
+int64_t vr_apply_poll_delay(const vr_poll_policy *p, long long estimate_ms, int n)
+{
+    vr_poll_policy q;
+    policy_fill(&q, p);
+    if (n <= 0) return estimate_ms >= 0 ? (int64_t)estimate_ms : q.initial_ms;
+    double d = (double)q.initial_ms * pow(q.factor, (double)(n - 1));
+    if (d >= (double)q.max_ms) return q.max_ms;
+    return (int64_t)d;
+}
+
+/* ---- result bookkeeping ---- */
+
+static void step_clear(vr_apply_step *s)
+{
+    free(s->name);
+    free(s->id);
+    free(s->routing_table_id);
+    free(s->note);
+    for (size_t i = 0; i < s->correlation_count; i++)
+        free(s->correlation_ids[i]);
+    free(s->correlation_ids);
+    memset(s, 0, sizeof(*s));
+}
+
+void vr_apply_result_free(vr_apply_result *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->step_count; i++)
+        step_clear(&r->steps[i]);
+    free(r->steps);
+    free(r->org_id);
+    memset(r, 0, sizeof(*r));
+}
+
+static vr_apply_step *step_add(vr_apply_result *r, vr_step_kind kind, const vr_iface *f)
+{
+    r->steps = vr_xrealloc(r->steps, (r->step_count + 1) * sizeof(*r->steps));
+    vr_apply_step *s = &r->steps[r->step_count++];
+    memset(s, 0, sizeof(*s));
+    s->seq = r->step_count;
+    s->kind = kind;
+    s->status = VR_STEP_PENDING;
+    s->name = vr_strdup(f->name ? f->name : "");
+    s->id = f->id ? vr_strdup(f->id) : NULL;
+    s->routing_table_id = f->routing_table_id ? vr_strdup(f->routing_table_id) : NULL;
+    s->total_ms = s->create_ms = s->convergence_ms = VR_AUDIT_MS_NONE;
+    s->estimated_ms = -1;
+    return s;
+}
+
+static void step_note(vr_apply_step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step_note(vr_apply_step *s, const char *fmt, ...)
+{
+    vr_buf b = VR_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vr_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    free(s->note);
+    s->note = vr_buf_detach(&b);
+}
+
+static void step_add_correlation(vr_apply_step *s, const char *id)
+{
+    if (!id || !*id) return;
+    for (size_t i = 0; i < s->correlation_count; i++)
+        if (strcmp(s->correlation_ids[i], id) == 0) return;
+    s->correlation_ids =
+        vr_xrealloc(s->correlation_ids, (s->correlation_count + 1) * sizeof(*s->correlation_ids));
+    s->correlation_ids[s->correlation_count++] = vr_strdup(id);
+}
+
+static bool names_contain(const vr_plan_ref *refs, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (refs[i].name && strcmp(refs[i].name, name) == 0) return true;
+    return false;
+}
+
+static bool named_by_inventory(const vr_plan_org_result *plan, const char *name)
+{
+    if (names_contain(plan->unchanged, plan->unchanged_count, name)) return true;
+    for (size_t i = 0; i < plan->drift_count; i++)
+        if (plan->drift[i].name && strcmp(plan->drift[i].name, name) == 0) return true;
+    return false;
+}
+
+void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const vr_iface *live,
+                    size_t live_count)
+{
+    memset(out, 0, sizeof(*out));
+    out->org_id = vr_strdup(plan->org_id ? plan->org_id : "");
+    for (size_t i = 0; i < plan->action_count; i++)
+        if (plan->actions[i].kind == VR_ACTION_DELETE)
+            step_add(out, VR_STEP_DELETE, &plan->actions[i].iface);
+    for (size_t i = 0; i < live_count; i++) {
+        const vr_iface *f = &live[i];
+        if (!f->name || !f->id || !f->state || strcmp(f->state, "provisioning") != 0) continue;
+        if (named_by_inventory(plan, f->name)) step_add(out, VR_STEP_ACTIVATE, f);
+    }
+    for (size_t i = 0; i < plan->action_count; i++)
+        if (plan->actions[i].kind == VR_ACTION_CREATE)
+            step_add(out, VR_STEP_CREATE, &plan->actions[i].iface);
+}
+
+/* ---- the run ---- */
+
+typedef struct {
+    vr_client *c;
+    const vr_apply_opts *o;
+    vr_poll_policy poll;
+    int64_t converge_timeout_ms;
+} apply_run;
+
+static int64_t run_now(const apply_run *r)
+{
+    return r->o->now ? r->o->now(r->o->env_ctx) : vr_now_ms();
+}
+
+static void run_sleep(const apply_run *r, int64_t ms)
+{
+    if (ms <= 0) return;
+    if (r->o->sleep)
+        r->o->sleep(r->o->env_ctx, ms);
+    else
+        vr_sleep_ms(ms);
+}
+
+/* Keeps the correlation id of the call just made (and of its error). */
+static void note_call(const apply_run *r, vr_apply_step *s, const vr_error *err)
+{
+    const vr_http_response *resp = vr_client_last_response(r->c);
+    if (resp) step_add_correlation(s, resp->correlation_id);
+    if (err) step_add_correlation(s, err->correlation_id);
+}
+
+static int sync_table(const apply_run *r, vr_apply_step *s, const char *table, vr_sync_result *sr,
+                      vr_error *err)
+{
+    vr_sync_result_clear(sr);
+    int rc = vr_client_sync_routing_table(r->c, table, sr, err);
+    note_call(r, s, rc < 0 ? err : NULL);
+    if (rc < 0) return -1;
+    s->syncs++;
+    s->estimated_ms = sr->estimated_convergence_ms;
+    if (!sr->expected_hash) {
+        vr_error_set(err, "sync.invalid",
+                     "sync of routing table %s: the answer has no expectedHash", table);
+        return -1;
+    }
+    return 0;
+}
+
+/* Syncs table and waits until its currentHash reaches the sync's expectedHash. */
+static int converge_wait(const apply_run *r, vr_apply_step *s, const char *table, vr_error *err)
+{
+    int64_t t0 = run_now(r);
+    int64_t deadline = t0 + r->converge_timeout_ms;
+    vr_sync_result sr = {0};
+    vr_routing_table t = {0};
+    char *last_seen = NULL;
+    bool resynced = false;
+    int rc = -1, n = 0;
+
+    if (sync_table(r, s, table, &sr, err) < 0) goto done;
+    for (;;) {
+        int64_t d = vr_apply_poll_delay(&r->poll, sr.estimated_convergence_ms, n);
+        int64_t left = deadline - run_now(r);
+        run_sleep(r, d < left ? d : left);
+        vr_routing_table_clear(&t);
+        int g = vr_client_get_routing_table(r->c, table, &t, err);
+        note_call(r, s, g < 0 ? err : NULL);
+        s->polls++;
+        n++;
+        if (g < 0) goto done;
+        if (t.current_hash && strcmp(t.current_hash, sr.expected_hash) == 0) break;
+        bool moved = last_seen && t.current_hash && strcmp(last_seen, t.current_hash) != 0;
+        bool settled = t.state && strcmp(t.state, "converged") == 0;
+        if (moved || settled) {
+            /* another sync replaced ours and the table converged to its hash */
+            if (resynced) {
+                vr_error_set(err, "converge.replaced",
+                             "routing table %s converged to hash %s, not %s, after a re-sync: "
+                             "other syncs keep replacing this run's",
+                             table, t.current_hash ? t.current_hash : "(none)", sr.expected_hash);
+                vr_error_remedy(err, "find what else syncs routing table %s and run apply again",
+                                table);
+                goto done;
+            }
+            resynced = true;
+            if (sync_table(r, s, table, &sr, err) < 0) goto done;
+            free(last_seen);
+            last_seen = NULL;
+            n = 0;
+            continue;
+        }
+        free(last_seen);
+        last_seen = t.current_hash ? vr_strdup(t.current_hash) : NULL;
+        if (run_now(r) >= deadline) {
+            vr_error_set(err, "converge.timeout",
+                         "routing table %s did not converge within %lld s (currentHash %s, "
+                         "expectedHash %s, state %s, %d polls)",
+                         table, (long long)(r->converge_timeout_ms / 1000),
+                         t.current_hash ? t.current_hash : "(none)", sr.expected_hash,
+                         t.state ? t.state : "(none)", n);
+            vr_error_remedy(err,
+                            "check routing table %s in the platform; when convergence is just "
+                            "slow, raise --converge-timeout and run apply again",
+                            table);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    s->convergence_ms = run_now(r) - t0;
+    free(last_seen);
+    vr_routing_table_clear(&t);
+    vr_sync_result_clear(&sr);
+    return rc;
+}
+
+/* After convergence: the connection must be active (polled briefly while provisioning). */
+static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
+{
+    int64_t t0 = run_now(r);
+    for (int n = 1;; n++) {
+        vr_iface f;
+        memset(&f, 0, sizeof(f));
+        int rc = vr_client_get_connection(r->c, s->id, &f, err);
+        note_call(r, s, rc < 0 ? err : NULL);
+        if (rc < 0) {
+            if (strcmp(err->code, "not.found") == 0)
+                vr_error_set(err, "not.found",
+                             "connection %s (%s) disappeared after its routing table converged",
+                             s->name, s->id);
+            return -1;
+        }
+        char state[32];
+        snprintf(state, sizeof(state), "%s", f.state ? f.state : "(none)");
+        vr_iface_clear(&f);
+        if (strcmp(state, "active") == 0) return 0;
+        if (strcmp(state, "failed") == 0 || run_now(r) - t0 >= VR_APPLY_ACTIVE_GRACE_MS) {
+            vr_error_set(err, "not.active",
+                         "connection %s (%s) is %s after its routing table converged", s->name,
+                         s->id, state);
+            vr_error_remedy(err, "check the connection in the platform; apply syncs a named "
+                                 "connection left provisioning when run again");
+            return -1;
+        }
+        run_sleep(r, vr_apply_poll_delay(&r->poll, -1, n));
+    }
+}
+
+typedef struct {
+    vr_buf *b;
+    int n;
+} diff_ctx;
+
+static void collect_diff(void *ctx, const char *field, const char *want, const char *have)
+{
+    diff_ctx *d = ctx;
+    vr_buf_printf(d->b, "%s%s: want %s, live %s", d->n++ ? "; " : "", field, want ? want : "",
+                  have ? have : "");
+}
+
+/* 409 name.duplicate: the create was already done (a lost response, or a run that crashed).
+ * Takes the live connection when it matches what was asked. */
+static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *want, vr_iface *out,
+                          vr_error *err)
+{
+    bool found = false;
+    vr_error e2 = VR_ERROR_INIT;
+    int rc = vr_client_find_connection(r->c, want->name, out, &found, &e2);
+    note_call(r, s, rc < 0 ? &e2 : NULL);
+    if (rc < 0) {
+        *err = e2;
+        return -1;
+    }
+    if (!found) {
+        vr_error_set(err, "name.duplicate",
+                     "create connection %s: the platform says the name is taken (409 "
+                     "name.duplicate) but lists no connection of that name",
+                     want->name);
+        return -1;
+    }
+    vr_buf diffs = VR_BUF_INIT;
+    diff_ctx dc = {&diffs, 0};
+    int nd = vr_iface_compare(want, out, collect_diff, &dc);
+    if (nd > 0) {
+        vr_error_set(err, "name.duplicate",
+                     "create connection %s: a connection of that name exists (%s) and differs "
+                     "from the inventory (%s): not taken as created",
+                     want->name, out->id ? out->id : "no id", vr_buf_str(&diffs));
+        vr_error_remedy(err, "it is drift: see vni-reconcile drift; change the inventory or the "
+                             "live connection so they agree");
+        vr_buf_free(&diffs);
+        vr_iface_clear(out);
+        return -1;
+    }
+    vr_buf_free(&diffs);
+    s->adopted = true;
+    return 0;
+}
+
+static int do_create(const apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+{
+    const vr_apply_opts *o = r->o;
+    vr_addr remote = want->remote;
+    if (remote.family == VR_AF_NONE &&
+        (!want->remote_ip || vr_addr_parse(&remote, want->remote_ip) != 0)) {
+        vr_error_set(err, "invalid.field", "connection %s: remoteIp %s is not an address", s->name,
+                     want->remote_ip ? want->remote_ip : "(none)");
+        return -1;
+    }
+    int port = want->probe_port > 0 ? want->probe_port
+               : o->probe_port > 0  ? o->probe_port
+                                    : VR_DEFAULT_PROBE_PORT;
+    int timeout = want->probe_timeout_ms > 0 ? want->probe_timeout_ms
+                  : o->probe_timeout_ms > 0  ? o->probe_timeout_ms
+                                             : VR_DEFAULT_PROBE_TIMEOUT_MS;
+    vr_probe_result pr;
+    memset(&pr, 0, sizeof(pr));
+    if (vr_probe(&pr, o->probe_map, &remote, port, timeout, err) < 0) return -1;
+    snprintf(s->probe_detail, sizeof(s->probe_detail), "%s", pr.detail);
+    if (pr.status != VR_PROBE_REACHABLE) {
+        vr_error_set(err, "gateway.unreachable", "gateway %s of %s (probed at %s) is %s",
+                     want->remote_ip, s->name, pr.target, pr.detail);
+        vr_error_remedy(err,
+                        "nothing was created for %s; check the gateway answers TCP on port %d "
+                        "(the interface's probe.port sets another), then run apply again",
+                        s->name, port);
+        return -1;
+    }
+
+    int64_t tc = run_now(r);
+    vr_iface made;
+    memset(&made, 0, sizeof(made));
+    int rc = vr_client_create_connection(r->c, want, &made, err);
+    note_call(r, s, rc < 0 ? err : NULL);
+    if (rc == VR_HTTP_ESTATUS && err->http_status == 409 &&
+        strcmp(err->code, "name.duplicate") == 0) {
+        vr_error_clear(err);
+        rc = adopt_existing(r, s, want, &made, err);
+    }
+    s->create_ms = run_now(r) - tc;
+    if (rc < 0) return -1;
+    free(s->id);
+    s->id = vr_strdup(made.id);
+    if (!s->routing_table_id && made.routing_table_id)
+        s->routing_table_id = vr_strdup(made.routing_table_id);
+    bool active = made.state && strcmp(made.state, "active") == 0;
+    vr_iface_clear(&made);
+    if (s->adopted && active) {
+        step_note(s, "already existed and active (an earlier create went through)");
+        return 0;
+    }
+    if (s->adopted)
+        step_note(s, "already existed (an earlier create went through): taken as created");
+    if (!s->routing_table_id) {
+        vr_error_set(err, "invalid.field", "connection %s has no routingTableId to sync", s->name);
+        return -1;
+    }
+    if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
+    return check_active(r, s, err);
+}
+
+static int do_delete(const apply_run *r, vr_apply_step *s, vr_error *err)
+{
+    if (!s->id) {
+        vr_error_set(err, "invalid.plan", "delete %s: the plan has no connection id", s->name);
+        return -1;
+    }
+    int rc = vr_client_delete_connection(r->c, s->id, err);
+    note_call(r, s, rc < 0 ? err : NULL);
+    if (rc == VR_HTTP_ESTATUS && err->http_status == 404) {
+        vr_error_clear(err);
+        s->already_gone = true;
+        step_note(s, "already gone (404)");
+        rc = 0;
+    }
+    if (rc < 0) return -1;
+    if (!s->routing_table_id) return 0;
+    return converge_wait(r, s, s->routing_table_id, err);
+}
+
+static int do_activate(const apply_run *r, vr_apply_step *s, vr_error *err)
+{
+    vr_iface f;
+    memset(&f, 0, sizeof(f));
+    int rc = vr_client_get_connection(r->c, s->id, &f, err);
+    note_call(r, s, rc < 0 ? err : NULL);
+    if (rc < 0) return -1;
+    bool active = f.state && strcmp(f.state, "active") == 0;
+    if (f.routing_table_id) {
+        free(s->routing_table_id);
+        s->routing_table_id = vr_strdup(f.routing_table_id);
+    }
+    vr_iface_clear(&f);
+    if (active) {
+        step_note(s, "already active");
+        return 0;
+    }
+    step_note(s, "was left provisioning (no routing sync after its create): synced");
+    if (!s->routing_table_id) {
+        vr_error_set(err, "invalid.field", "connection %s has no routingTableId to sync", s->name);
+        return -1;
+    }
+    if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
+    return check_active(r, s, err);
+}
+
+static const vr_iface *action_iface(const vr_plan_org_result *plan, const vr_apply_step *s)
+{
+    vr_action_kind k = s->kind == VR_STEP_CREATE ? VR_ACTION_CREATE : VR_ACTION_DELETE;
+    for (size_t i = 0; i < plan->action_count; i++)
+        if (plan->actions[i].kind == k && strcmp(plan->actions[i].name, s->name) == 0)
+            return &plan->actions[i].iface;
+    return NULL;
+}
+
+/* The audit record of a step (written, fsync'd) and its webhook event. */
+static int audit_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
+{
+    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
+    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
+    if (!r->o->audit && !r->o->webhook) return 0;
+    vr_audit_record rec;
+    vr_audit_record_init(&rec, r->o->run_id,
+                         s->kind == VR_STEP_DELETE ? VR_AUDIT_VNI_DELETION
+                                                   : VR_AUDIT_VNI_PROVISIONING,
+                         s->status == VR_STEP_FAILED    ? VR_AUDIT_FAILED
+                         : s->status == VR_STEP_SKIPPED ? VR_AUDIT_SKIPPED
+                         : s->kind == VR_STEP_DELETE    ? VR_AUDIT_DELETED
+                                                        : VR_AUDIT_PROVISIONED);
+    rec.interface_name = s->name;
+    rec.interface_id = s->id;
+    rec.total_ms = s->total_ms;
+    rec.create_ms = s->create_ms;
+    rec.convergence_ms = s->convergence_ms;
+    rec.correlation_ids = (const char *const *)s->correlation_ids;
+    rec.correlation_count = s->correlation_count;
+    rec.error = s->status == VR_STEP_FAILED ? &s->error : NULL;
+    vr_buf line = VR_BUF_INIT;
+    int rc = vr_audit_write(w, &rec, &line, err);
+    if (rc == 0 && r->o->webhook)
+        vr_webhook_send(r->o->webhook, vr_audit_action_name(rec.action), rec.event_id, line.data,
+                        line.len);
+    vr_buf_free(&line);
+    return rc;
+}
+
+static void progress(const apply_run *r, vr_apply_event ev, const vr_apply_step *s, size_t total)
+{
+    if (r->o->progress) r->o->progress(r->o->progress_ctx, ev, s, total);
+}
+
+static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step *s)
+{
+    switch (s->status) {
+    case VR_STEP_DONE:
+        res->done++;
+        if (s->kind == VR_STEP_CREATE) res->created++;
+        if (s->kind == VR_STEP_CREATE && s->adopted) res->adopted++;
+        if (s->kind == VR_STEP_DELETE) res->deleted++;
+        if (s->kind == VR_STEP_ACTIVATE) res->activated++;
+        break;
+    case VR_STEP_FAILED:
+        res->failed++;
+        break;
+    case VR_STEP_SKIPPED:
+        res->skipped++;
+        break;
+    case VR_STEP_PENDING:
+        break;
+    }
+    res->polls += s->polls;
+    if (r->o->latency && s->status != VR_STEP_SKIPPED) {
+        vr_latency_add(r->o->latency, VR_PHASE_CREATE, s->create_ms);
+        vr_latency_add(r->o->latency, VR_PHASE_CONVERGENCE, s->convergence_ms);
+        vr_latency_add(r->o->latency, VR_PHASE_TOTAL, s->total_ms);
+    }
+}
+
+int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *plan,
+                 const vr_iface *live, size_t live_count, const vr_apply_opts *opts)
+{
+    vr_apply_opts defaults;
+    if (!opts) {
+        vr_apply_opts_init(&defaults);
+        opts = &defaults;
+    }
+    apply_run r = {c, opts, {0, 0, 0}, 0};
+    policy_fill(&r.poll, &opts->poll);
+    r.converge_timeout_ms = opts->converge_timeout_ms > 0 ? opts->converge_timeout_ms
+                                                          : VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS;
+
+    vr_apply_steps(out, plan, live, live_count);
+    out->started_wall_ms = vr_wall_ms();
+    int64_t t_run = run_now(&r);
+    long creates = 0;
+    bool stop = false;
+    const char *stop_why = NULL;
+
+    for (size_t i = 0; i < out->step_count; i++) {
+        vr_apply_step *s = &out->steps[i];
+        if (stop) {
+            s->status = VR_STEP_SKIPPED;
+            step_note(s, "not attempted: %s", stop_why);
+        } else if (s->kind == VR_STEP_CREATE && opts->max_creates >= 0 &&
+                   creates >= opts->max_creates) {
+            s->status = VR_STEP_SKIPPED;
+            step_note(s, "not attempted: over --max-creates %ld (the next run takes it)",
+                      opts->max_creates);
+        } else {
+            progress(&r, VR_APPLY_EVENT_START, s, out->step_count);
+            int64_t t0 = run_now(&r);
+            int rc;
+            if (s->kind == VR_STEP_CREATE) {
+                creates++;
+                const vr_iface *want = action_iface(plan, s);
+                if (want) {
+                    rc = do_create(&r, s, want, &s->error);
+                } else {
+                    vr_error_set(&s->error, "invalid.plan", "create %s: not in the plan", s->name);
+                    rc = -1;
+                }
+            } else if (s->kind == VR_STEP_DELETE) {
+                rc = do_delete(&r, s, &s->error);
+            } else {
+                rc = do_activate(&r, s, &s->error);
+            }
+            s->total_ms = run_now(&r) - t0;
+            s->status = rc == 0 ? VR_STEP_DONE : VR_STEP_FAILED;
+            if (rc == 0) vr_error_clear(&s->error);
+            if (rc != 0 && !opts->keep_going) {
+                stop = true;
+                stop_why = "an earlier step failed";
+            }
+        }
+        vr_error aerr = VR_ERROR_INIT;
+        if (audit_step(&r, s, &aerr) < 0 && !out->audit_failed) {
+            out->audit_failed = true;
+            out->audit_err = aerr;
+            stop = true;
+            stop_why = "the audit log could not be written";
+        }
+        finish_step(out, &r, s);
+        progress(&r, VR_APPLY_EVENT_END, s, out->step_count);
+    }
+    out->elapsed_ms = run_now(&r) - t_run;
+    return out->failed || out->audit_failed ? -1 : 0;
+}
+
+int vr_apply_summary(vr_buf *out, const vr_apply_result *r)
+{
+    vr_buf_printf(out, "%zu created, %zu deleted, %zu failed, %zu not attempted", r->created,
+                  r->deleted, r->failed, r->skipped);
+    if (r->activated) vr_buf_printf(out, ", %zu activated", r->activated);
+    return out->overflow ? -1 : 0;
+}
+
+static void add_ms(cJSON *o, const char *key, int64_t ms)
+{
+    if (ms < 0)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddNumberToObject(o, key, (double)ms);
+}
+
+cJSON *vr_apply_result_to_json(const vr_apply_result *r)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "organization", r->org_id ? r->org_id : "");
+    char ts[32];
+    vr_iso8601(r->started_wall_ms, ts);
+    cJSON_AddStringToObject(j, "startedAt", ts);
+    cJSON_AddNumberToObject(j, "elapsedMs", (double)r->elapsed_ms);
+    cJSON *n = cJSON_AddObjectToObject(j, "counts");
+    cJSON_AddNumberToObject(n, "created", (double)r->created);
+    cJSON_AddNumberToObject(n, "deleted", (double)r->deleted);
+    cJSON_AddNumberToObject(n, "activated", (double)r->activated);
+    cJSON_AddNumberToObject(n, "adopted", (double)r->adopted);
+    cJSON_AddNumberToObject(n, "done", (double)r->done);
+    cJSON_AddNumberToObject(n, "failed", (double)r->failed);
+    cJSON_AddNumberToObject(n, "notAttempted", (double)r->skipped);
+    cJSON_AddNumberToObject(n, "polls", (double)r->polls);
+    if (r->audit_failed) cJSON_AddStringToObject(j, "auditError", r->audit_err.message);
+    cJSON *steps = cJSON_AddArrayToObject(j, "steps");
+    for (size_t i = 0; i < r->step_count; i++) {
+        const vr_apply_step *s = &r->steps[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "seq", (double)s->seq);
+        cJSON_AddStringToObject(o, "action", vr_step_kind_name(s->kind));
+        cJSON_AddStringToObject(o, "name", s->name);
+        if (s->id)
+            cJSON_AddStringToObject(o, "id", s->id);
+        else
+            cJSON_AddNullToObject(o, "id");
+        cJSON_AddStringToObject(o, "status",
+                                s->status == VR_STEP_SKIPPED ? "not attempted"
+                                                             : vr_step_status_name(s->status));
+        if (s->routing_table_id) cJSON_AddStringToObject(o, "routingTableId", s->routing_table_id);
+        if (s->adopted) cJSON_AddBoolToObject(o, "adopted", true);
+        if (s->already_gone) cJSON_AddBoolToObject(o, "alreadyGone", true);
+        if (s->note)
+            cJSON_AddStringToObject(o, "note", s->note);
+        else
+            cJSON_AddNullToObject(o, "note");
+        if (s->status == VR_STEP_FAILED) {
+            cJSON *e = cJSON_AddObjectToObject(o, "error");
+            if (s->error.http_status)
+                cJSON_AddNumberToObject(e, "httpStatus", s->error.http_status);
+            else
+                cJSON_AddNullToObject(e, "httpStatus");
+            cJSON_AddStringToObject(e, "code", s->error.code);
+            cJSON_AddStringToObject(e, "message", s->error.message);
+            cJSON_AddStringToObject(e, "correlationId", s->error.correlation_id);
+            cJSON_AddStringToObject(e, "remedy", s->error.remedy);
+        } else {
+            cJSON_AddNullToObject(o, "error");
+        }
+        cJSON *l = cJSON_AddObjectToObject(o, "latencyMs");
+        add_ms(l, "total", s->total_ms);
+        add_ms(l, "create", s->create_ms);
+        add_ms(l, "convergence", s->convergence_ms);
+        cJSON_AddNumberToObject(o, "polls", s->polls);
+        cJSON_AddNumberToObject(o, "syncs", s->syncs);
+        if (s->probe_detail[0]) cJSON_AddStringToObject(o, "probe", s->probe_detail);
+        cJSON *ids = cJSON_AddArrayToObject(o, "correlationIds");
+        for (size_t k = 0; k < s->correlation_count; k++)
+            cJSON_AddItemToArray(ids, cJSON_CreateString(s->correlation_ids[k]));
+        cJSON_AddItemToArray(steps, o);
+    }
+    return j;
+}

@@ -1,0 +1,169 @@
+/* vr_apply: carries out one organization's plan through the platform client, one step at a
+ * time (cli.md "Apply"): probe the gateway, create, sync the routing table, wait for
+ * convergence, check the connection is active, write the audit record (fsync'd) and send the
+ * webhook, then the next step. Prints nothing: the cmd layer prints from the progress callback
+ * and from the result.
+ *
+ * Steps, in this order:
+ *   - every delete of the plan (delete; 404 is "already gone"; sync its table; converge);
+ *   - "activate": a live connection the inventory names (the plan's unchanged or drift list)
+ *     whose state is "provisioning", e.g. left so by a run that crashed between its create and
+ *     its sync: sync its table and converge (audited as vni_provisioning/provisioned);
+ *   - every create of the plan (probe; create; on 409 name.duplicate the connection of that
+ *     name is read and taken as created when it matches what was asked, else the step fails;
+ *     sync; converge; check active).
+ * The first failure stops the run (the rest are skipped, "not attempted") unless keep_going.
+ * Creates past max_creates are skipped with a note. Re-running after a crash or a failure
+ * re-plans from live state, so nothing is created twice.
+ *
+ * Convergence wait (converge_wait): after a sync, the table is polled (GET) on a schedule that
+ * starts at the server's estimatedConvergenceMs (or poll_initial_ms without one) and then
+ * backs off geometrically from poll_initial_ms by poll_factor up to poll_max_ms, never
+ * sleeping past the deadline (sync time + converge timeout; one last poll at the deadline).
+ * When the table's currentHash moves to a hash that is not ours (another sync replaced ours)
+ * the table is synced once more; a second time the step fails.
+ *
+ * Ownership: a vr_apply_result owns every string and array in it; vr_apply_result_free()
+ * releases them. Options' pointers are borrowed for the call. */
+#ifndef VR_APPLY_H
+#define VR_APPLY_H
+
+#include "vr_audit.h"
+#include "vr_client.h"
+#include "vr_diag.h"
+#include "vr_latency.h"
+#include "vr_plan.h"
+#include "vr_probe.h"
+#include "vr_webhook.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS (300 * 1000)
+#define VR_APPLY_DEFAULT_POLL_INITIAL_MS 50
+#define VR_APPLY_DEFAULT_POLL_FACTOR 1.5
+#define VR_APPLY_DEFAULT_POLL_MAX_MS 5000
+/* After convergence, how long a connection still "provisioning" is polled before failing. */
+#define VR_APPLY_ACTIVE_GRACE_MS 3000
+
+typedef enum {
+    VR_STEP_CREATE = 0,
+    VR_STEP_DELETE,
+    VR_STEP_ACTIVATE, /* sync + converge a named connection left provisioning */
+} vr_step_kind;
+
+typedef enum {
+    VR_STEP_PENDING = 0, /* not reached yet (only seen by the progress callback) */
+    VR_STEP_DONE,
+    VR_STEP_FAILED,
+    VR_STEP_SKIPPED, /* not attempted: an earlier step failed, or over max_creates */
+} vr_step_status;
+
+/* "create", "delete", "activate"; "pending", "done", "failed", "skipped". Static. */
+const char *vr_step_kind_name(vr_step_kind k);
+const char *vr_step_status_name(vr_step_status s);
+
+/* One step and what became of it. Strings malloc'd and owned. */
+typedef struct {
+    size_t seq; /* 1-based position in the run */
+    vr_step_kind kind;
+    vr_step_status status;
+    char *name;
+    char *id;               /* connection id; NULL when never known (failed before create) */
+    char *routing_table_id; /* NULL when unknown */
+    bool adopted;           /* create: 409 name.duplicate, the existing connection matched */
+    bool already_gone;      /* delete: the connection was already deleted (404) */
+    vr_error error;         /* when FAILED */
+    char *note;             /* SKIPPED: why; DONE/FAILED: extra detail or NULL */
+    int64_t total_ms, create_ms, convergence_ms; /* VR_AUDIT_MS_NONE when not measured */
+    int polls;                                   /* routing-table GETs of converge_wait */
+    int syncs;                                   /* sync requests (2 after a re-sync) */
+    long long estimated_ms; /* the last sync's estimatedConvergenceMs, -1 when absent */
+    char probe_detail[256]; /* create: vr_probe_result.detail, "" when no probe was made */
+    char **correlation_ids; /* of every API call of the step */
+    size_t correlation_count;
+} vr_apply_step;
+
+/* The outcome of one organization's apply. Zero-initialise, or let vr_apply_org do it. */
+typedef struct {
+    char *org_id;
+    vr_apply_step *steps;
+    size_t step_count;
+    size_t created, deleted, activated; /* DONE steps by kind */
+    size_t adopted;                     /* of created: taken over after name.duplicate */
+    size_t done, failed, skipped;
+    int polls; /* every routing-table poll of the run */
+    int64_t started_wall_ms, elapsed_ms;
+    bool audit_failed;  /* the audit log could not be written: the run stopped there */
+    vr_error audit_err; /* when audit_failed */
+} vr_apply_result;
+
+typedef enum {
+    VR_APPLY_EVENT_START = 0, /* a step begins (status PENDING) */
+    VR_APPLY_EVENT_END,       /* a step ended: DONE, FAILED or SKIPPED */
+} vr_apply_event;
+
+/* Called for every step event; step is valid during the call only; total is the step count. */
+typedef void (*vr_apply_progress_fn)(void *ctx, vr_apply_event ev, const vr_apply_step *step,
+                                     size_t total);
+
+/* The convergence polling schedule. Zeros take the defaults above. */
+typedef struct {
+    int64_t initial_ms; /* first poll without an estimate; base of the backoff */
+    double factor;      /* backoff multiplier, >= 1 */
+    int64_t max_ms;     /* cap of one wait */
+} vr_poll_policy;
+
+/* The wait before poll number n (0-based) of one convergence wait: n == 0 is the estimate
+ * (estimate_ms >= 0, used as given) or initial_ms; poll n >= 1 waits
+ * min(max_ms, initial_ms * factor^(n-1)). Pure; the caller cuts it to the deadline. */
+int64_t vr_apply_poll_delay(const vr_poll_policy *p, long long estimate_ms, int n);
+
+typedef struct {
+    const vr_probe_map *probe_map; /* may be NULL */
+    int probe_port;                /* 0: VR_DEFAULT_PROBE_PORT (an interface's own port wins) */
+    int probe_timeout_ms;          /* 0: VR_DEFAULT_PROBE_TIMEOUT_MS (idem) */
+    int64_t converge_timeout_ms;   /* 0: VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS */
+    vr_poll_policy poll;
+    bool keep_going;
+    long max_creates;              /* < 0: no cap */
+    vr_audit_writer *audit;        /* may be NULL: no record written */
+    vr_webhook *webhook;           /* may be NULL */
+    vr_latency *latency;           /* may be NULL; gets create/convergence/total of each step */
+    const char *run_id;            /* the run's UUID for audit records */
+    vr_apply_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+    /* Clock and sleep of the convergence wait (NULL: vr_now_ms, vr_sleep_ms), for tests. */
+    int64_t (*now)(void *ctx);
+    void (*sleep)(void *ctx, int64_t ms);
+    void *env_ctx;
+} vr_apply_opts;
+
+/* Zeros, max_creates -1. */
+void vr_apply_opts_init(vr_apply_opts *o);
+
+/* The steps of plan (deletes, activations, creates; see above) without carrying them out:
+ * every step PENDING. live is the organization's live connections (for activations; may be
+ * NULL with live_count 0). out is overwritten. */
+void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const vr_iface *live,
+                    size_t live_count);
+
+/* Carries out plan through c. out is overwritten. Returns 0 when no step failed (skips over
+ * max_creates are not failures), -1 when some step failed or the audit log could not be
+ * written (details in out). */
+int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *plan,
+                 const vr_iface *live, size_t live_count, const vr_apply_opts *opts);
+
+/* "3 created, 0 deleted, 0 failed, 0 not attempted" (plus ", 1 activated" when any) appended
+ * to out, no newline. Returns 0, or -1 (out's max). */
+int vr_apply_summary(vr_buf *out, const vr_apply_result *r);
+
+/* The result as JSON (the report of the run): org, counts, and each step with its status,
+ * id, error {httpStatus, code, message, correlationId}, note, latencies, polls and correlation
+ * ids. Caller cJSON_Delete()s it. */
+cJSON *vr_apply_result_to_json(const vr_apply_result *r);
+
+void vr_apply_result_free(vr_apply_result *r);
+
+#endif
