@@ -285,7 +285,7 @@ static int list_all(vr_client *c, const char *base_path, const char *what, const
 {
     vr_error local = VR_ERROR_INIT;
     if (!err) err = &local;
-    long long totals[VR_LIST_TRIES];
+    long long totals[VR_LIST_TRIES] = {0};
     for (int attempt = 0; attempt < VR_LIST_TRIES; attempt++) {
         sink->reset(sink->ctx);
         bool have_first = false;
@@ -340,7 +340,6 @@ static int list_all(vr_client *c, const char *base_path, const char *what, const
                 return bad_response(c, err, what, "more than 10000 pages: the listing never ends");
         }
         if (!changed) return 0;
-        (void)totals;
     }
     vr_error_clear(err);
     vr_error_set(err, "list.unstable",
