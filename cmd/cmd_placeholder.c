@@ -9,5 +9,3 @@
         fprintf(stderr, "vni-reconcile %s: not implemented yet\n", argv[0]);                       \
         return VR_EXIT_ERROR;                                                                      \
     }
-NOT_YET(cmd_apply)
-NOT_YET(cmd_drift)

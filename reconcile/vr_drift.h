@@ -1,0 +1,170 @@
+/* vr_drift: the drift report of one organization, built from its plan (vr_plan_org_result)
+ * and the inventory's ignore list, its uptime rates from earlier reports, and its renderings
+ * (text, JSON, bounded Markdown). Pure: no I/O, no network; the cmd layer reads the history
+ * (vr_gitreport_history_read) and hands the parsed reports over.
+ *
+ * Ownership: a vr_drift_org owns every string and array in it (malloc'd copies); nothing
+ * points into the inventory, the live list or the plan, which may be freed right after
+ * vr_drift_build(). vr_drift_org_free() releases everything.
+ *
+ * Kinds (cli.md "Drift"; the names are those of the metric vni_reconcile_drift_interfaces):
+ *   missing     an inventory interface with no live connection of that name
+ *   different   an inventory interface whose live connection differs (field by field, each
+ *               with the inventory's text and the live text)
+ *   unmanaged   a live connection the inventory does not name
+ *   not_active  a live connection (named or not) whose state is not "active"
+ * An interface may be both different and not_active.
+ *
+ * Ignore list (vr_org_ignores): an entry with a name and no field leaves that interface out of
+ * the report altogether (not missing, not different, not unmanaged, not not_active, no
+ * uptime); an entry with a field leaves that field out of the comparison (of every interface,
+ * or of the one named). What was left out is counted (ignored_ifaces, ignored_fields) so a
+ * reader sees that something was ignored.
+ *
+ * Uptime: an inventory interface is "ok" in a check when it is present, matching (no differing
+ * field after ignores) and active. Its uptime rate is ok_checks / checks over this check and
+ * the earlier reports given to vr_drift_apply_history() that list it (a report written before
+ * the interface was in the inventory does not count against it). Without history it is 1 or
+ * 0 from this check alone. Unmanaged connections have no uptime.
+ *
+ * Report JSON (one organization; what is committed as drift/<org>/latest.json and read back):
+ *   {"formatVersion": 1, "command": "drift", "toolVersion": "0.1.0",
+ *    "organization": "<id>", "createdAt": "2026-11-24T10:00:01.234Z", "runId": "<uuid>",
+ *    "liveCount": n, "history": {"window": N, "reports": k},
+ *    "interfaces": [{"name": s, "id": s|null, "state": s|null, "present": b, "matching": b,
+ *                    "active": b, "kinds": ["different", ...],
+ *                    "fields": [{"field": s, "inventory": s, "live": s}],
+ *                    "ignoredFields": n, "uptimeRate": x, "checks": n, "okChecks": n}],
+ *    "unmanaged": [{"name": s, "id": s|null, "state": s|null, "active": b}],
+ *    "summary": {"interfaces": n, "unchanged": n, "missing": n, "different": n,
+ *                "unmanaged": n, "notActive": n, "ignoredInterfaces": n,
+ *                "ignoredFields": n, "drift": b}}
+ * interfaces[] is in name order (every inventory interface not ignored as a whole, drifted or
+ * not); unmanaged[] in name order. The history reader needs only formatVersion, command,
+ * organization and interfaces[].name/present/matching/active; runId makes every report's
+ * blob unique (vr_gitreport counts the commits that changed it). */
+#ifndef VR_DRIFT_H
+#define VR_DRIFT_H
+
+#include "vr_iface.h"
+#include "vr_plan.h"
+#include "vr_util.h"
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VR_DRIFT_FORMAT_VERSION 1
+/* --history default: the uptime window, in checks, this one included. */
+#define VR_DRIFT_DEFAULT_HISTORY 30
+/* Same bound as the plan's Markdown (GitHub refuses comments over 65,535 characters). */
+#define VR_DRIFT_MARKDOWN_MAX 60000
+
+typedef enum {
+    VR_DRIFT_MISSING = 0,
+    VR_DRIFT_DIFFERENT,
+    VR_DRIFT_UNMANAGED,
+    VR_DRIFT_NOT_ACTIVE,
+    VR_DRIFT_KIND_COUNT
+} vr_drift_kind;
+
+/* "missing", "different", "unmanaged", "not_active"; "unknown" outside the enum. */
+const char *vr_drift_kind_name(vr_drift_kind k);
+
+/* One inventory interface (in interfaces[]) or one unmanaged live connection. */
+typedef struct {
+    char *name;
+    char *id;    /* live id; NULL when missing */
+    char *state; /* live state; NULL when missing (or the platform gave none) */
+    bool present, matching, active;
+    vr_drift_field *fields; /* differing fields after ignores (vr_plan.h's type, owned) */
+    size_t field_count;
+    size_t ignored_fields; /* differing fields the ignore list left out */
+    size_t checks;         /* checks counted for uptime, this one included (0: unmanaged) */
+    size_t ok_checks;
+    double uptime_rate; /* ok_checks / checks; 0 when checks is 0 */
+} vr_drift_iface;
+
+/* The drift report of one organization. Zero-initialise, or let vr_drift_build() do it. */
+typedef struct {
+    char *org_id;
+    char run_id[37];
+    char created_at[32];
+    int64_t wall_ms;
+    size_t live_count;
+    size_t history_window;  /* checks the uptime may cover (--history), 0 when not given */
+    size_t history_reports; /* earlier reports used (vr_drift_apply_history) */
+    vr_drift_iface *ifaces; /* inventory interfaces, name order */
+    size_t iface_count;
+    vr_drift_iface *unmanaged; /* live connections not named, name order */
+    size_t unmanaged_count;
+    size_t counts[VR_DRIFT_KIND_COUNT];
+    size_t unchanged;      /* inventory interfaces that are ok (present, matching, active) */
+    size_t ignored_ifaces; /* interfaces left out whole (named or live-only) */
+    size_t ignored_fields; /* differing fields left out, over every interface */
+} vr_drift_org;
+
+/* Builds the report of one organization: org is the inventory's organization (its interfaces
+ * and ignore list), live its live connections (the list the plan was made from), plan that
+ * organization's vr_plan_org() result. run_id (NULL: "") and wall_ms stamp the report.
+ * Every interface starts with this check only (checks 1). out is overwritten (not freed
+ * first). Returns 0, or -1 when an argument is NULL (out then zeroed). */
+int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, size_t live_count,
+                   const vr_plan_org_result *plan, const char *run_id, int64_t wall_ms);
+
+/* Adds earlier reports (parsed report JSON, any order) to the uptime of r's interfaces.
+ * Reports of another organization, another command or format version, or without an
+ * interfaces array are skipped; so are entries without a name (a name listed twice counts
+ * once per report). window is recorded in the report (the --history value). Returns the
+ * number of reports used. */
+size_t vr_drift_apply_history(vr_drift_org *r, const cJSON *const *reports, size_t count,
+                              size_t window);
+
+/* True when the organization has drift of any kind (what --exit-code reports as 2). */
+bool vr_drift_has_drift(const vr_drift_org *r);
+/* True when the interface is ok in this check: present, matching and active. */
+bool vr_drift_iface_ok(const vr_drift_iface *f);
+
+void vr_drift_org_free(vr_drift_org *r);
+
+/* The report JSON described above (caller frees with cJSON_Delete); NULL when out of memory. */
+cJSON *vr_drift_to_json(const vr_drift_org *r);
+
+/* The document of a whole run (stdout of --format json):
+ *   {"formatVersion": 1, "command": "drift", "toolVersion": s, "createdAt": s, "runId": s,
+ *    "organizations": [<report of each organization>], "summary": {totals as above}}
+ * created_at and run_id are the run's (NULL: those of the first organization, or ""). */
+cJSON *vr_drift_run_to_json(const vr_drift_org *orgs, size_t count, const char *run_id,
+                            const char *created_at);
+
+/* "Drift: 1 missing, 2 different, 0 unmanaged, 1 not active; 7 unchanged; 3 ignored" or
+ * "No drift: 7 unchanged; 3 ignored" ("; N ignored" only when something was), no newline.
+ * vr_drift_summary_all: the same over several organizations. Return 0, or -1 (out's max). */
+int vr_drift_summary(vr_buf *out, const vr_drift_org *r);
+int vr_drift_summary_all(vr_buf *out, const vr_drift_org *orgs, size_t count);
+
+typedef struct {
+    bool color;          /* ANSI colors in text (the caller decides: vr_use_color) */
+    bool verbose;        /* text: list every interface with its uptime, not only drifted ones */
+    size_t markdown_max; /* bytes; 0: VR_DRIFT_MARKDOWN_MAX */
+    const char *title;   /* Markdown heading; NULL: "vni-reconcile drift" */
+} vr_drift_render_opts;
+
+/* Text: per organization a header with its summary, then "- missing NAME",
+ * "~ different NAME (id ID)" with one "    FIELD: inventory WANT, live HAVE" line per field,
+ * "? unmanaged NAME (id ID, STATE)", "! not active NAME (STATE)", each inventory interface's
+ * uptime "(uptime 75.0%, 3 of 4 checks)" on its line; with verbose, unchanged interfaces too;
+ * then the run's summary line. opts may be NULL. */
+int vr_drift_render_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
+                         const vr_drift_render_opts *opts);
+/* vr_drift_run_to_json printed with indentation and a final newline. */
+int vr_drift_render_json(vr_buf *out, const vr_drift_org *orgs, size_t count);
+/* Markdown: a heading, the summary, per organization tables of missing, differing fields
+ * (inventory and live values), unmanaged, not active, and uptime (interfaces under 100%,
+ * lowest first), with the count of what was ignored. Kept under opts->markdown_max bytes
+ * however large the report: tables are cut with a "... and N more" line. */
+int vr_drift_render_markdown(vr_buf *out, const vr_drift_org *orgs, size_t count,
+                             const vr_drift_render_opts *opts);
+
+#endif
