@@ -277,7 +277,7 @@ static int write_metrics(const drift_run *run, bool success, const vr_webhook_st
     const vr_common_opts *c = &run->o->common;
     vr_metrics m = VR_METRICS_INIT;
     vr_metrics_declare_standard(&m);
-    double now = (double)vr_wall_ms() / 1000.0;
+    double now = (double)(vr_wall_ms() / 1000);
     for (size_t i = 0; i < run->count; i++) {
         const vr_drift_org *r = &run->reports[i];
         for (int k = 0; k < VR_DRIFT_KIND_COUNT; k++)
