@@ -1008,7 +1008,14 @@ static void file_state_free(file_state *fs)
 }
 
 /* Resolves defaults, validates every interface, and moves what the file says into inv. */
-static void merge_file(vr_inventory *inv, file_state *fs, vr_diags *diags)
+/* Where each organization's region was first given (vr_org has no place for it), by the
+ * organization's index. */
+typedef struct {
+    vr_loc *items;
+    size_t count;
+} region_locs;
+
+static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, vr_diags *diags)
 {
     for (size_t i = 0; i < fs->count; i++) {
         vr_iface *f = &fs->ifaces[i];
@@ -1021,13 +1028,23 @@ static void merge_file(vr_inventory *inv, file_state *fs, vr_diags *diags)
     if (!fs->org_ok) return;
     vr_org *org = vr_inventory_add_org(inv, fs->org_id);
     if (!org->loc.file) org->loc = fs->org_loc;
+    size_t index = (size_t)(org - inv->orgs);
+    if (regions->count < inv->org_count) {
+        regions->items = vr_xrealloc(regions->items, inv->org_count * sizeof(*regions->items));
+        memset(regions->items + regions->count, 0,
+               (inv->org_count - regions->count) * sizeof(*regions->items));
+        regions->count = inv->org_count;
+    }
     if (fs->region) {
         if (!org->region) {
             org->region = vr_strdup(fs->region);
+            regions->items[index] = fs->region_loc;
         } else if (strcmp(org->region, fs->region) != 0) {
+            const vr_loc *was = &regions->items[index];
             vr_diags_add(diags, VR_SEV_ERROR, &fs->region_loc, "region-conflict",
-                         "organization %s region '%s' differs from region '%s' given in %s:%d",
-                         org->id, fs->region, org->region, org->loc.file, org->loc.line);
+                         "organization %s region '%s' differs from its region '%s' given at "
+                         "%s:%d:%d",
+                         org->id, fs->region, org->region, was->file, was->line, was->column);
         }
     }
     if (org->count + fs->count > VR_INVENTORY_MAX_IFACES) {
@@ -1110,7 +1127,7 @@ static const char *add_source(vr_inventory *inv, const char *shown, const char *
     return s->path;
 }
 
-static void load_file(vr_inventory *inv, const char *path, vr_diags *diags)
+static void load_file(vr_inventory *inv, const char *path, region_locs *regions, vr_diags *diags)
 {
     bool is_stdin = strcmp(path, "-") == 0;
     const char *shown = is_stdin ? "<stdin>" : path;
@@ -1157,7 +1174,7 @@ static void load_file(vr_inventory *inv, const char *path, vr_diags *diags)
         int read_rc = read_stream(&r, &fs);
         if (r.have_ev) yaml_event_delete(&r.ev);
         yaml_parser_delete(&r.parser);
-        if (read_rc == R_OK) merge_file(inv, &fs, diags);
+        if (read_rc == R_OK) merge_file(inv, &fs, regions, diags);
         file_state_free(&fs);
     }
     free(data);
@@ -1229,6 +1246,7 @@ size_t vr_inventory_iface_count(const vr_inventory *inv)
 int vr_inventory_load(vr_inventory *out, const char *const *paths, size_t npaths, vr_diags *diags)
 {
     size_t errors_before = diags->errors;
+    region_locs regions = {NULL, 0};
     for (size_t i = 0; i < npaths; i++) {
         const char *p = paths[i];
         struct stat st;
@@ -1242,14 +1260,15 @@ int vr_inventory_load(vr_inventory *out, const char *const *paths, size_t npaths
             }
             if (files.count > 1) qsort(files.items, files.count, sizeof(*files.items), str_ptr_cmp);
             for (size_t j = 0; j < files.count; j++) {
-                load_file(out, files.items[j], diags);
+                load_file(out, files.items[j], &regions, diags);
                 free(files.items[j]);
             }
             free(files.items);
         } else {
-            load_file(out, p, diags);
+            load_file(out, p, &regions, diags);
         }
     }
+    free(regions.items);
     for (size_t i = 0; i < out->org_count; i++)
         check_names(&out->orgs[i], diags);
     return diags->errors > errors_before ? -1 : 0;

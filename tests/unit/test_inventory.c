@@ -148,7 +148,8 @@ static const rule_case rules[] = {
     {"duplicate-name-split", "duplicate-name-split/b.yaml", 9, 11, "duplicate-name",
      "first at fixtures/invalid/duplicate-name-split/a.yaml:9:11"},
     {"region-conflict", "region-conflict/b.yaml", 5, 11, "region-conflict",
-     "region 'mypurecloud.ie' differs from region 'mypurecloud.com'"},
+     "region 'mypurecloud.ie' differs from its region 'mypurecloud.com' given at "
+     "fixtures/invalid/region-conflict/a.yaml:5:11"},
     {"dup-local-ip.yaml", "dup-local-ip.yaml", 14, 14, "duplicate-ip",
      "localIp 2001:db8:1::1 of 'vni-b' is also the localIp of 'vni-a' "
      "(fixtures/invalid/dup-local-ip.yaml:10)"},
