@@ -57,6 +57,8 @@ typedef struct {
     bool org_ok;
     char *region;
     vr_loc region_loc;
+    char *managed_prefix;
+    vr_loc managed_prefix_loc;
     vr_iface defaults;
     marks defaults_marks;
     vr_iface *ifaces; /* handed over to the organization when it has none yet */
@@ -761,13 +763,13 @@ bool vr_inventory_uuid_valid(const char *text)
 
 static int read_organization(reader *r, file_state *fs)
 {
-    static const char *const keys[] = {"id", "region"};
-    vr_loc seen[2] = {{0}};
+    static const char *const keys[] = {"id", "region", "managedPrefix"};
+    vr_loc seen[3] = {{0}};
     int rc = expect(r, YAML_MAPPING_START_EVENT, "organization");
     if (rc != R_OK) return rc;
     vr_loc org_loc = here(r);
     int which;
-    while ((rc = map_next(r, keys, 2, "organization", seen, &which)) == 1) {
+    while ((rc = map_next(r, keys, 3, "organization", seen, &which)) == 1) {
         if (which == 0) {
             vr_loc l;
             rc = get_str(r, "organization id", &fs->org_id, &l);
@@ -784,8 +786,18 @@ static int read_organization(reader *r, file_state *fs)
                            fs->org_id);
                 }
             }
-        } else {
+        } else if (which == 1) {
             rc = get_str(r, "organization region", &fs->region, &fs->region_loc);
+        } else {
+            rc = get_str(r, "organization managedPrefix", &fs->managed_prefix,
+                         &fs->managed_prefix_loc);
+            /* A prefix of a valid name: what prune may delete must be nameable. */
+            if (rc == R_OK && (strlen(fs->managed_prefix) >= VR_NAME_MAX ||
+                               !vr_name_valid(fs->managed_prefix)))
+                err_at(r, &fs->managed_prefix_loc, "invalid-value",
+                       "organization managedPrefix '%s' must be 1 to 63 characters of A-Z, a-z, "
+                       "0-9, '.', '_' and '-' (e.g. arch-vni-)",
+                       fs->managed_prefix);
         }
         if (rc == R_STOP) return R_STOP;
     }
@@ -994,6 +1006,7 @@ static void file_state_free(file_state *fs)
 {
     free(fs->org_id);
     free(fs->region);
+    free(fs->managed_prefix);
     vr_iface_clear(&fs->defaults);
     for (size_t i = 0; i < fs->count; i++)
         vr_iface_clear(&fs->ifaces[i]);
@@ -1046,6 +1059,15 @@ static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, 
                          "%s:%d:%d",
                          org->id, fs->region, org->region, was->file, was->line, was->column);
         }
+    }
+    if (fs->managed_prefix) {
+        if (!org->managed_prefix)
+            org->managed_prefix = vr_strdup(fs->managed_prefix);
+        else if (strcmp(org->managed_prefix, fs->managed_prefix) != 0)
+            vr_diags_add(diags, VR_SEV_ERROR, &fs->managed_prefix_loc, "managed-prefix-conflict",
+                         "organization %s managedPrefix '%s' differs from its managedPrefix '%s' "
+                         "in another file; give one prefix per organization",
+                         org->id, fs->managed_prefix, org->managed_prefix);
     }
     if (org->count + fs->count > VR_INVENTORY_MAX_IFACES) {
         vr_diags_add(diags, VR_SEV_ERROR, &fs->org_loc, "too-many-interfaces",

@@ -150,6 +150,10 @@ static const rule_case rules[] = {
     {"region-conflict", "region-conflict/b.yaml", 5, 11, "region-conflict",
      "region 'mypurecloud.ie' differs from its region 'mypurecloud.com' given at "
      "fixtures/invalid/region-conflict/a.yaml:5:11"},
+    {"managed-prefix.yaml", "managed-prefix.yaml", 6, 18, "invalid-value",
+     "organization managedPrefix 'arch vni' must be 1 to 63 characters"},
+    {"managed-prefix-conflict", "managed-prefix-conflict/b.yaml", 6, 18, "managed-prefix-conflict",
+     "managedPrefix 'edge-vni-' differs from its managedPrefix 'arch-vni-'"},
     {"dup-local-ip.yaml", "dup-local-ip.yaml", 14, 14, "duplicate-ip",
      "localIp 2001:db8:1::1 of 'vni-b' is also the localIp of 'vni-a' "
      "(fixtures/invalid/dup-local-ip.yaml:10)"},
