@@ -1,0 +1,555 @@
+/* test_apply: the apply engine against a scripted server with a virtual clock: the convergence
+ * polling schedule (estimate first, geometric backoff, never past the deadline), re-sync when
+ * another sync replaced ours, name.duplicate taken over or refused, the probe gate, the active
+ * check, the order of steps, stop-on-failure, keep-going, max-creates and the result's counts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fake_server.h"
+#include "vr_apply.h"
+#include "vr_audit.h"
+#include "vr_client.h"
+#include "vr_latency.h"
+#include "vr_probe.h"
+#include "vr_util.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CONNS "/api/v2/organization/privateconnectivity/connections"
+#define RT_CORE "/api/v2/architect/networking/routingtables/rt-core"
+#define JSON_HDR "Content-Type: application/json\nININ-Correlation-Id: "
+#define CONN_BODY(id, name, state)                                                                 \
+    "{\"id\":\"" id "\",\"name\":\"" name                                                          \
+    "\",\"organizationId\":\"org-1\",\"type\":\"ipconnect\","                                      \
+    "\"localIp\":\"10.0.1.1\",\"remoteIp\":\"203.0.113.5\",\"subnetCidr\":\"10.0.1.0/24\","        \
+    "\"dnsServers\":[\"8.8.8.8\"],\"routingTableId\":\"rt-core\",\"state\":\"" state "\"}"
+#define TABLE(hash, state)                                                                         \
+    "{\"id\":\"rt-core\",\"name\":\"core\",\"currentHash\":\"" hash "\",\"routeCount\":1,"         \
+    "\"state\":\"" state "\"}"
+
+/* ---- the virtual clock ---- */
+
+typedef struct {
+    int64_t t;
+    int64_t sleeps[256];
+    int n;
+} vclock;
+
+static int64_t v_now(void *ctx)
+{
+    return ((vclock *)ctx)->t;
+}
+
+static void v_sleep(void *ctx, int64_t ms)
+{
+    vclock *v = ctx;
+    if (v->n < 256) v->sleeps[v->n++] = ms;
+    v->t += ms;
+}
+
+static int64_t sleeps_sum(const vclock *v)
+{
+    int64_t s = 0;
+    for (int i = 0; i < v->n; i++)
+        s += v->sleeps[i];
+    return s;
+}
+
+/* ---- fixtures ---- */
+
+typedef struct {
+    fake_server *fs;
+    vr_client *c;
+    vr_probe_map map;
+    vclock clock;
+    vr_apply_opts opts;
+    vr_latency lat;
+    vr_plan_org_result plan;
+    vr_apply_result res;
+} fixture;
+
+static void iface_fill(vr_iface *f, const char *name, int octet, const char *table)
+{
+    char buf[64];
+    memset(f, 0, sizeof(*f));
+    f->name = vr_strdup(name);
+    f->org_id = vr_strdup("org-1");
+    f->type = vr_strdup("ipconnect");
+    snprintf(buf, sizeof(buf), "10.0.%d.1", octet);
+    f->local_ip = vr_strdup(buf);
+    f->remote_ip = vr_strdup("203.0.113.5");
+    snprintf(buf, sizeof(buf), "10.0.%d.0/24", octet);
+    f->subnet_cidr = vr_strdup(buf);
+    f->dns[0] = vr_strdup("8.8.8.8");
+    f->dns_count = 1;
+    f->routing_table_id = vr_strdup(table);
+    assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
+}
+
+static void plan_add(vr_plan_org_result *p, vr_action_kind kind, const char *name, int octet,
+                     const char *id)
+{
+    p->actions = vr_xrealloc(p->actions, (p->action_count + 1) * sizeof(*p->actions));
+    vr_plan_action *a = &p->actions[p->action_count++];
+    memset(a, 0, sizeof(*a));
+    a->seq = p->action_count;
+    a->kind = kind;
+    a->name = vr_strdup(name);
+    a->reason = vr_strdup("test");
+    iface_fill(&a->iface, name, octet, "rt-core");
+    if (id) a->iface.id = vr_strdup(id);
+    if (kind == VR_ACTION_CREATE)
+        p->create_count++;
+    else
+        p->delete_count++;
+}
+
+/* The probe of 203.0.113.5 goes to port (the fake server's, or a closed one). */
+static fixture *start(const fs_exchange *script, size_t n, int probe_port)
+{
+    fixture *f = vr_xcalloc(1, sizeof(*f));
+    f->fs = fs_start(script, n);
+    assert_non_null(f->fs);
+    vr_credentials creds = {0};
+    creds.access_token = vr_strdup("static-token-for-tests");
+    creds.source = vr_strdup("GENESYSCLOUD_ACCESS_TOKEN");
+    vr_client_config cfg = {.api_base = f->fs->url, .login_base = f->fs->url, .creds = &creds};
+    vr_http_config_init(&cfg.http);
+    cfg.http.backoff_base_ms = 1;
+    cfg.http.backoff_cap_ms = 2;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_client_new(&f->c, &cfg, &err), 0);
+    vr_credentials_clear(&creds);
+    char m[64];
+    snprintf(m, sizeof(m), "203.0.113.5=127.0.0.1:%d", probe_port ? probe_port : f->fs->port);
+    assert_int_equal(vr_probe_map_add(&f->map, m, &err), 0);
+    vr_apply_opts_init(&f->opts);
+    f->opts.probe_map = &f->map;
+    f->opts.probe_timeout_ms = 1000;
+    f->opts.latency = &f->lat;
+    f->opts.run_id = "11111111-2222-4333-8444-555555555555";
+    f->opts.now = v_now;
+    f->opts.sleep = v_sleep;
+    f->opts.env_ctx = &f->clock;
+    f->plan.org_id = vr_strdup("org-1");
+    return f;
+}
+
+static int run(fixture *f)
+{
+    return vr_apply_org(&f->res, f->c, &f->plan, NULL, 0, &f->opts);
+}
+
+static void finish(fixture *f, bool whole_script)
+{
+    if (f->fs->unexpected) fprintf(stderr, "fake server: %s\n", f->fs->unexpected_text);
+    assert_int_equal(f->fs->unexpected, 0);
+    if (whole_script) assert_int_equal(fs_pending(f->fs), 0);
+    vr_client_free(f->c);
+    fs_stop(f->fs);
+    vr_probe_map_free(&f->map);
+    vr_latency_free(&f->lat);
+    vr_plan_org_result_free(&f->plan);
+    vr_apply_result_free(&f->res);
+    free(f);
+}
+
+/* A loopback port that nothing listens on. */
+static int closed_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    socklen_t len = sizeof(sin);
+    getsockname(s, (struct sockaddr *)&sin, &len);
+    close(s);
+    return ntohs(sin.sin_port);
+}
+
+/* ---- the schedule ---- */
+
+static void test_poll_schedule(void **state)
+{
+    (void)state;
+    vr_poll_policy p = {0, 0, 0};
+    /* the first poll at the server's estimate, or ~50 ms without one */
+    assert_int_equal(vr_apply_poll_delay(&p, 412, 0), 412);
+    assert_int_equal(vr_apply_poll_delay(&p, 0, 0), 0);
+    assert_int_equal(vr_apply_poll_delay(&p, -1, 0), 50);
+    assert_int_equal(vr_apply_poll_delay(NULL, -1, 0), 50);
+    /* then geometric from 50 ms by 1.5, capped */
+    assert_int_equal(vr_apply_poll_delay(&p, 412, 1), 50);
+    assert_int_equal(vr_apply_poll_delay(&p, 412, 2), 75);
+    assert_int_equal(vr_apply_poll_delay(&p, 412, 3), 112);
+    assert_int_equal(vr_apply_poll_delay(&p, -1, 4), 168);
+    assert_int_equal(vr_apply_poll_delay(&p, -1, 30), VR_APPLY_DEFAULT_POLL_MAX_MS);
+    vr_poll_policy q = {100, 2.0, 1000};
+    assert_int_equal(vr_apply_poll_delay(&q, -1, 0), 100);
+    assert_int_equal(vr_apply_poll_delay(&q, -1, 2), 200);
+    assert_int_equal(vr_apply_poll_delay(&q, -1, 4), 800);
+    assert_int_equal(vr_apply_poll_delay(&q, -1, 5), 1000);
+    /* every wait is positive and never above the cap */
+    for (int n = 1; n < 100; n++) {
+        int64_t d = vr_apply_poll_delay(&p, -1, n);
+        assert_true(d >= 50 && d <= VR_APPLY_DEFAULT_POLL_MAX_MS);
+        assert_true(d >= vr_apply_poll_delay(&p, -1, n - 1) || n == 1);
+    }
+}
+
+/* ---- one create, end to end ---- */
+
+static void test_create_converges(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c-create", CONN_BODY("id-1", "u-01", "provisioning"),
+         0, 0, 0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c-sync",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":300}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c-poll1", TABLE("A0", "syncing"), 0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c-poll2", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c-get", CONN_BODY("id-1", "u-01", "active"), 0,
+         0, 0},
+    };
+    fixture *f = start(script, 5, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    char path[] = "/tmp/vr-apply-audit.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    vr_audit_writer w = VR_AUDIT_WRITER_INIT;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_audit_writer_open(&w, path, &err), 0);
+    f->opts.audit = &w;
+
+    assert_int_equal(run(f), 0);
+    const vr_apply_step *s = &f->res.steps[0];
+    assert_int_equal(f->res.step_count, 1);
+    assert_int_equal(s->status, VR_STEP_DONE);
+    assert_string_equal(s->id, "id-1");
+    assert_int_equal(f->res.created, 1);
+    assert_int_equal(f->res.done, 1);
+    /* first poll at the estimate, the second 50 ms later: two polls */
+    assert_int_equal(f->clock.n, 2);
+    assert_int_equal(f->clock.sleeps[0], 300);
+    assert_int_equal(f->clock.sleeps[1], 50);
+    assert_int_equal(s->polls, 2);
+    assert_int_equal(s->syncs, 1);
+    assert_int_equal(s->estimated_ms, 300);
+    assert_int_equal(s->convergence_ms, 350);
+    assert_int_equal(s->total_ms, 350);
+    assert_int_equal(s->correlation_count, 5);
+    assert_string_equal(s->correlation_ids[0], "c-create");
+    assert_string_equal(s->correlation_ids[4], "c-get");
+    assert_string_equal(s->probe_detail, "reachable");
+    vr_latency_stats st;
+    vr_latency_stats_of(&f->lat, VR_PHASE_CONVERGENCE, &st);
+    assert_int_equal(st.count, 1);
+    assert_int_equal(st.max, 350);
+
+    /* the audit record: provisioned, the id, the latencies, the correlation ids */
+    vr_audit_writer_close(&w);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(vr_read_file(path, 1 << 20, &text, &len), 0);
+    unlink(path);
+    cJSON *j = cJSON_Parse(text);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "provisioned");
+    assert_string_equal(cJSON_GetObjectItem(j, "action")->valuestring, "vni_provisioning");
+    assert_string_equal(cJSON_GetObjectItem(j, "interfaceId")->valuestring, "id-1");
+    assert_string_equal(cJSON_GetObjectItem(j, "runId")->valuestring, f->opts.run_id);
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latencyMs"), "convergence")->valueint, 350);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "correlationIds")), 5);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "error")));
+    cJSON_Delete(j);
+    free(text);
+    finish(f, true);
+}
+
+/* A table that never converges: the waits add up to the timeout exactly, the last one cut to
+ * what is left, then the step fails and the next one is not attempted. */
+static void test_converge_timeout(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":300}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("A0", "syncing"), 0, 0, 100},
+    };
+    fixture *f = start(script, 3, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    f->opts.converge_timeout_ms = 1000;
+    assert_int_equal(run(f), -1);
+    const vr_apply_step *s = &f->res.steps[0];
+    assert_int_equal(s->status, VR_STEP_FAILED);
+    assert_string_equal(s->error.code, "converge.timeout");
+    assert_non_null(strstr(s->error.message, "routing table rt-core did not converge within 1 s"));
+    assert_string_equal(s->id, "id-1"); /* created: the record keeps its id */
+    /* 300 (estimate), 50, 75, 112, 168, 253, then the 42 ms left: 7 polls, 1000 ms */
+    int64_t want[] = {300, 50, 75, 112, 168, 253, 42};
+    assert_int_equal(f->clock.n, 7);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(f->clock.sleeps[i], want[i]);
+    assert_int_equal(sleeps_sum(&f->clock), 1000);
+    assert_int_equal(s->polls, 7);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_non_null(strstr(f->res.steps[1].note, "an earlier step failed"));
+    assert_int_equal(f->res.failed, 1);
+    assert_int_equal(f->res.skipped, 1);
+    assert_int_equal(f->res.created, 0);
+    vr_buf b = VR_BUF_INIT;
+    vr_apply_summary(&b, &f->res);
+    assert_string_equal(vr_buf_str(&b), "0 created, 0 deleted, 1 failed, 1 not attempted");
+    vr_buf_free(&b);
+    finish(f, false);
+}
+
+/* The table converged to another hash (another sync replaced ours): one re-sync. */
+static void test_resync_when_replaced(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\"}", 0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("X9", "converged"), 0, 0, 0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c4",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E2\",\"estimatedConvergenceMs\":20}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c5", TABLE("E2", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c6", CONN_BODY("id-1", "u-01", "active"), 0, 0,
+         0},
+    };
+    fixture *f = start(script, 6, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    assert_int_equal(run(f), 0);
+    const vr_apply_step *s = &f->res.steps[0];
+    assert_int_equal(s->status, VR_STEP_DONE);
+    assert_int_equal(s->syncs, 2);
+    assert_int_equal(s->polls, 2);
+    /* no estimate: 50 ms; after the re-sync its estimate, 20 ms */
+    assert_int_equal(f->clock.n, 2);
+    assert_int_equal(f->clock.sleeps[0], 50);
+    assert_int_equal(f->clock.sleeps[1], 20);
+    finish(f, true);
+}
+
+/* Provisioning right after convergence: polled briefly until active. */
+static void test_active_after_a_moment(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":10}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "provisioning"),
+         0, 0, 2},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c5", CONN_BODY("id-1", "u-01", "active"), 0, 0,
+         0},
+    };
+    fixture *f = start(script, 5, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    assert_int_equal(run(f), 0);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_DONE);
+    finish(f, true);
+}
+
+/* 409 name.duplicate (a lost response): the connection of that name matches, taken as created;
+ * it is already active, so nothing else is needed. */
+static void test_duplicate_taken_over(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 409, JSON_HDR "c1",
+         "{\"message\":\"a connection named u-01 "
+         "exists\",\"code\":\"name.duplicate\",\"status\":409}",
+         0, 0, 0},
+        {"GET", CONNS, NULL, 200, JSON_HDR "c2",
+         "{\"entities\":[" CONN_BODY("id-7", "u-01",
+                                     "active") "],\"pageSize\":200,\"pageNumber\":1,"
+                                               "\"total\":1,\"pageCount\":1}",
+         0, 0, 0},
+    };
+    fixture *f = start(script, 2, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    assert_int_equal(run(f), 0);
+    const vr_apply_step *s = &f->res.steps[0];
+    assert_int_equal(s->status, VR_STEP_DONE);
+    assert_true(s->adopted);
+    assert_string_equal(s->id, "id-7");
+    assert_int_equal(s->syncs, 0);
+    assert_int_equal(f->res.created, 1);
+    assert_int_equal(f->res.adopted, 1);
+    finish(f, true);
+}
+
+/* 409 name.duplicate and the live one differs: not taken, a clear drift message. */
+static void test_duplicate_that_differs(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 409, JSON_HDR "c1",
+         "{\"message\":\"a connection named u-02 "
+         "exists\",\"code\":\"name.duplicate\",\"status\":409}",
+         0, 0, 0},
+        {"GET", CONNS, NULL, 200, JSON_HDR "c2",
+         "{\"entities\":[" CONN_BODY("id-8", "u-02", "active") "],\"total\":1,\"pageCount\":1}", 0,
+         0, 0},
+    };
+    fixture *f = start(script, 2, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL); /* 10.0.2.x, live has 10.0.1.x */
+    assert_int_equal(run(f), -1);
+    const vr_apply_step *s = &f->res.steps[0];
+    assert_int_equal(s->status, VR_STEP_FAILED);
+    assert_string_equal(s->error.code, "name.duplicate");
+    assert_non_null(strstr(s->error.message, "differs from the inventory"));
+    assert_non_null(strstr(s->error.message, "localIp: want 10.0.2.1, live 10.0.1.1"));
+    assert_false(s->adopted);
+    finish(f, true);
+}
+
+/* An unreachable gateway: nothing sent to the platform; --keep-going goes on to the next. */
+static void test_probe_gate_and_keep_going(void **state)
+{
+    (void)state;
+    fixture *f = start(NULL, 0, closed_port());
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    f->opts.keep_going = true;
+    assert_int_equal(run(f), -1);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_FAILED);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_FAILED); /* attempted: keep going */
+    assert_string_equal(f->res.steps[0].error.code, "gateway.unreachable");
+    assert_non_null(strstr(f->res.steps[0].error.message, "connection refused"));
+    assert_null(f->res.steps[0].id);
+    assert_int_equal(f->res.steps[0].create_ms, VR_AUDIT_MS_NONE);
+    assert_int_equal(fs_request_count(f->fs), 0);
+    assert_int_equal(f->res.failed, 2);
+    finish(f, true);
+}
+
+/* Deletes first (404 is already gone), then named connections left provisioning, then creates;
+ * max-creates skips the rest with a note, and that is not a failure. */
+static void test_order_and_max_creates(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"DELETE", CONNS "/id-old", NULL, 404, JSON_HDR "d1",
+         "{\"message\":\"not found\",\"code\":\"not.found\",\"status\":404}", 0, 0, 0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "d2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":5}", 0,
+         0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "d3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-prov", NULL, 200, JSON_HDR "a1",
+         CONN_BODY("id-prov", "u-09", "provisioning"), 0, 0, 0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "a2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E2\",\"estimatedConvergenceMs\":5}", 0,
+         0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "a3", TABLE("E2", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-prov", NULL, 200, JSON_HDR "a4", CONN_BODY("id-prov", "u-09", "active"),
+         0, 0, 0},
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E3\",\"estimatedConvergenceMs\":5}", 0,
+         0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E3", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0,
+         0},
+    };
+    fixture *f = start(script, 11, 0);
+    plan_add(&f->plan, VR_ACTION_DELETE, "old-01", 7, "id-old");
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    /* u-09 is named by the inventory (unchanged) and left provisioning live; x-01 is not named */
+    f->plan.unchanged = vr_xcalloc(1, sizeof(*f->plan.unchanged));
+    f->plan.unchanged[0].name = vr_strdup("u-09");
+    f->plan.unchanged[0].id = vr_strdup("id-prov");
+    f->plan.unchanged_count = 1;
+    vr_iface live[2];
+    iface_fill(&live[0], "u-09", 9, "rt-core");
+    live[0].id = vr_strdup("id-prov");
+    live[0].state = vr_strdup("provisioning");
+    iface_fill(&live[1], "x-01", 10, "rt-core");
+    live[1].id = vr_strdup("id-x");
+    live[1].state = vr_strdup("provisioning");
+    f->opts.max_creates = 1;
+
+    assert_int_equal(vr_apply_org(&f->res, f->c, &f->plan, live, 2, &f->opts), 0);
+    assert_int_equal(f->res.step_count, 4);
+    const char *names[] = {"old-01", "u-09", "u-01", "u-02"};
+    vr_step_kind kinds[] = {VR_STEP_DELETE, VR_STEP_ACTIVATE, VR_STEP_CREATE, VR_STEP_CREATE};
+    vr_step_status sts[] = {VR_STEP_DONE, VR_STEP_DONE, VR_STEP_DONE, VR_STEP_SKIPPED};
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(f->res.steps[i].name, names[i]);
+        assert_int_equal(f->res.steps[i].kind, kinds[i]);
+        assert_int_equal(f->res.steps[i].status, sts[i]);
+        assert_int_equal(f->res.steps[i].seq, (size_t)i + 1);
+    }
+    assert_true(f->res.steps[0].already_gone);
+    assert_non_null(strstr(f->res.steps[3].note, "over --max-creates 1"));
+    assert_int_equal(f->res.deleted, 1);
+    assert_int_equal(f->res.activated, 1);
+    assert_int_equal(f->res.created, 1);
+    assert_int_equal(f->res.skipped, 1);
+    assert_int_equal(f->res.failed, 0);
+    vr_buf b = VR_BUF_INIT;
+    vr_apply_summary(&b, &f->res);
+    assert_string_equal(vr_buf_str(&b),
+                        "1 created, 1 deleted, 0 failed, 1 not attempted, 1 activated");
+    vr_buf_free(&b);
+    cJSON *j = vr_apply_result_to_json(&f->res);
+    cJSON *steps = cJSON_GetObjectItem(j, "steps");
+    assert_int_equal(cJSON_GetArraySize(steps), 4);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 3), "status")->valuestring,
+                        "not attempted");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 1), "action")->valuestring,
+                        "activate");
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "counts"), "notAttempted")->valueint, 1);
+    cJSON_Delete(j);
+    vr_iface_clear(&live[0]);
+    vr_iface_clear(&live[1]);
+    finish(f, true);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_poll_schedule),
+        cmocka_unit_test(test_create_converges),
+        cmocka_unit_test(test_converge_timeout),
+        cmocka_unit_test(test_resync_when_replaced),
+        cmocka_unit_test(test_active_after_a_moment),
+        cmocka_unit_test(test_duplicate_taken_over),
+        cmocka_unit_test(test_duplicate_that_differs),
+        cmocka_unit_test(test_probe_gate_and_keep_going),
+        cmocka_unit_test(test_order_and_max_creates),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
