@@ -382,6 +382,16 @@ int cmd_drift(int argc, char **argv)
     popts.max_deletes = 0;
     if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
 
+    /* What the plan found beyond drift (conflicts a create would meet, live duplicates) is
+     * apply's business; with -v it is shown as context. */
+    for (size_t i = 0; i < s.org_count && o.common.verbose; i++) {
+        const vr_diags *d = &s.orgs[i].plan->diags;
+        for (size_t k = 0; k < d->count; k++) {
+            char *line = vr_diag_format(&d->items[k]);
+            fprintf(stderr, "vni-reconcile drift: plan: %s\n", line);
+            free(line);
+        }
+    }
     int64_t wall_ms = vr_wall_ms();
     run.reports = vr_xcalloc(s.org_count ? s.org_count : 1, sizeof(*run.reports));
     for (size_t i = 0; i < s.org_count; i++) {

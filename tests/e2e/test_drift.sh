@@ -134,6 +134,38 @@ check_contains "metrics: last run of drift succeeded" \
     "vni_reconcile_last_run_success{org=\"$ORG\",command=\"drift\"} 1" "$M"
 check_not_contains "no secret in the audit log" "vni-demo-secret" "$(cat "$T_DIR/audit.jsonl")"
 
+# --- webhook: the same records, signed (vni-sim --webhook-sink) ---
+if "$VSIM" --help 2>&1 | grep -q -- --webhook-sink; then
+    printf 'hook-key-for-drift\n' >"$T_DIR/hook.key"
+    chmod 600 "$T_DIR/hook.key"
+    "$VSIM" --webhook-sink 127.0.0.1:0 --webhook-secret-file "$T_DIR/hook.key" \
+        >"$T_DIR/sink.out" 2>"$T_DIR/sink.err" &
+    SINK_PID=$!
+    T_PIDS+=("$SINK_PID")
+    for i in $(seq 1 100); do
+        line=$(head -n1 "$T_DIR/sink.out" 2>/dev/null)
+        case "$line" in "vni-sim webhook sink on "*) break ;; esac
+        sleep 0.05
+    done
+    HOOK=${line#vni-sim webhook sink on }
+    run_vr drift -f "$INV" --audit-log "$T_DIR/hook-audit.jsonl" --webhook-url "$HOOK/events" \
+        --webhook-secret-file "$T_DIR/hook.key"
+    check_eq "webhook: the run succeeds (exit 0)" 0 "$RC"
+    EV=$(tail -n +2 "$T_DIR/sink.out")
+    check_eq "webhook: one drift_check event per audit record, all validly signed" "5 5 valid" \
+        "$(jq -s 'length' <<<"$EV") $(wc -l <"$T_DIR/hook-audit.jsonl" | tr -d ' ') $(jq -rs '[.[] | select(.event == "drift_check") | .signature] | unique | join(",")' <<<"$EV")"
+    check_eq "webhook: bodies are the audit records (same event ids, same statuses)" \
+        "$(jq -r '"\(.eventId) \(.interfaceName) \(.status)"' "$T_DIR/hook-audit.jsonl")" \
+        "$(jq -r '.body | "\(.eventId) \(.interfaceName) \(.status)"' <<<"$EV")"
+    check_eq "webhook: X-Vni-Delivery is the eventId" "$(jq -r .eventId "$T_DIR/hook-audit.jsonl" | tr '\n' ' ')" \
+        "$(jq -r .delivery <<<"$EV" | tr '\n' ' ')"
+    check_not_contains "webhook: the secret never leaves the machine" "hook-key-for-drift" "$EV$OUT$ERR"
+    kill "$SINK_PID" 2>/dev/null
+    wait "$SINK_PID" 2>/dev/null
+else
+    ok "# SKIP vni-sim has no --webhook-sink yet"
+fi
+
 check_eq "drift is read-only: no POST or DELETE to the API in the sim's request log" 0 "$(api_writes)"
 stop_sim
 
