@@ -552,8 +552,10 @@ static void paint(text_ctx *t, const char *color, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Only with history: from this check alone it would just repeat the line's verdict. */
 static void text_uptime(text_ctx *t, const vr_drift_iface *f)
 {
+    if (f->checks < 2) return;
     if (t->color) vr_buf_puts(t->out, C_DIM);
     vr_buf_printf(t->out, " (uptime %.1f%%, %zu of %zu check%s)", f->uptime_rate * 100.0,
                   f->ok_checks, f->checks, f->checks == 1 ? "" : "s");

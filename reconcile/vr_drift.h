@@ -153,9 +153,10 @@ typedef struct {
 
 /* Text: per organization a header with its summary, then "- missing NAME",
  * "~ different NAME (id ID)" with one "    FIELD: inventory WANT, live HAVE" line per field,
- * "? unmanaged NAME (id ID, STATE)", "! not active NAME (STATE)", each inventory interface's
- * uptime "(uptime 75.0%, 3 of 4 checks)" on its line; with verbose, unchanged interfaces too;
- * then the run's summary line. opts may be NULL. */
+ * "? unmanaged NAME (id ID, STATE)", "! not active NAME (STATE)", and with history (more
+ * than one check) each inventory interface's uptime "(uptime 75.0%, 3 of 4 checks)" on its
+ * line; with verbose, unchanged interfaces too ("= unchanged NAME"); then the summary line.
+ * opts may be NULL. */
 int vr_drift_render_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
                          const vr_drift_render_opts *opts);
 /* vr_drift_run_to_json printed with indentation and a final newline. */
