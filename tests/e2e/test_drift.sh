@@ -59,6 +59,9 @@ check_eq "invalid inventory: exit 3" 3 "$RC"
 GENESYSCLOUD_OAUTHCLIENT_SECRET=wrong run_vr drift -f "$INV" --exit-code
 check_eq "bad credentials: exit 1" 1 "$RC"
 check_not_contains "bad credentials: the secret is not printed" "wrong" "$OUT$ERR"
+run_vr drift -f "$FIX/valid/two-orgs/org-b.yaml" --exit-code
+check_eq "credentials of another organization: exit 1" 1 "$RC"
+check_contains "credentials of another organization: says which" "not to 0f0e0d0c-0b0a-4998-8776-655443322110" "$ERR"
 run_vr drift -f "$INV" --format yaml
 check_eq "unknown --format: exit 1" 1 "$RC"
 run_vr drift -f "$INV" --history 0
