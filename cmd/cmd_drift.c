@@ -49,8 +49,9 @@ static int read_history(drift_run *run)
     const drift_opts *o = run->o;
     for (size_t i = 0; i < run->count; i++) {
         vr_drift_org *r = &run->reports[i];
+        if (!o->common.audit_repo) continue; /* no history kept: this check alone */
         r->history_window = (size_t)o->history;
-        if (!o->common.audit_repo || o->history <= 1) continue;
+        if (o->history <= 1) continue;
         vr_buf path = VR_BUF_INIT;
         vr_error err = VR_ERROR_INIT;
         if (vr_gitreport_drift_path(&path, r->org_id, "json") < 0) {

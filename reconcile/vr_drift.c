@@ -677,6 +677,39 @@ static int uptime_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* Uptime table (only where an audit repository keeps the history): interfaces under 100%,
+ * lowest first. */
+static void md_uptime(vr_buf *o, const vr_drift_org *r, size_t k)
+{
+    if (r->history_window == 0) return;
+    size_t low = 0;
+    for (size_t i = 0; i < r->iface_count; i++)
+        low += r->ifaces[i].uptime_rate < 1.0;
+    size_t checks = r->history_reports + 1;
+    vr_buf_printf(o, "\n**Uptime** over the last %zu check%s: ", checks, checks == 1 ? "" : "s");
+    if (low == 0) {
+        vr_buf_printf(o, "every interface at 100%% (%zu).\n", r->iface_count);
+    } else {
+        vr_buf_printf(o, "%zu of %zu interface%s under 100%%.\n\n", low, r->iface_count,
+                      r->iface_count == 1 ? "" : "s");
+        const vr_drift_iface **v = vr_xmalloc(low * sizeof(*v));
+        size_t n = 0;
+        for (size_t i = 0; i < r->iface_count; i++)
+            if (r->ifaces[i].uptime_rate < 1.0) v[n++] = &r->ifaces[i];
+        qsort(v, n, sizeof(*v), uptime_cmp);
+        vr_buf_puts(o, "| name | uptime rate | ok checks |\n|---|---:|---:|\n");
+        size_t shown = n < k ? n : k;
+        for (size_t i = 0; i < shown; i++) {
+            vr_buf_puts(o, "| ");
+            md_cell(o, v[i]->name);
+            vr_buf_printf(o, " | %.2f | %zu of %zu |\n", v[i]->uptime_rate, v[i]->ok_checks,
+                          v[i]->checks);
+        }
+        md_more(o, n - shown, "interfaces under 100%");
+        free(v);
+    }
+}
+
 static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
 {
     vr_buf_puts(o, "\n#### Organization `");
@@ -688,7 +721,7 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
     vr_buf_puts(o, ".\n");
 
     if (r->counts[VR_DRIFT_MISSING]) {
-        vr_buf_puts(o, "\n**Missing live**\n\n| name | uptime |\n|---|---:|\n");
+        vr_buf_puts(o, "\n**Missing live**\n\n| name |\n|---|\n");
         size_t rows = 0, more = 0;
         for (size_t i = 0; i < r->iface_count; i++) {
             const vr_drift_iface *f = &r->ifaces[i];
@@ -700,7 +733,7 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
             rows++;
             vr_buf_puts(o, "| ");
             md_cell(o, f->name);
-            vr_buf_printf(o, " | %.2f |\n", f->uptime_rate);
+            vr_buf_puts(o, " |\n");
         }
         md_more(o, more, "missing interfaces");
     }
@@ -768,33 +801,7 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
         md_more(o, more, "connections not active");
     }
 
-    /* uptime: interfaces under 100%, lowest first */
-    size_t low = 0;
-    for (size_t i = 0; i < r->iface_count; i++)
-        low += r->ifaces[i].uptime_rate < 1.0;
-    size_t checks = r->history_reports + 1;
-    vr_buf_printf(o, "\n**Uptime** over the last %zu check%s: ", checks, checks == 1 ? "" : "s");
-    if (low == 0) {
-        vr_buf_printf(o, "every interface at 100%% (%zu).\n", r->iface_count);
-    } else {
-        vr_buf_printf(o, "%zu of %zu interface%s under 100%%.\n\n", low, r->iface_count,
-                      r->iface_count == 1 ? "" : "s");
-        const vr_drift_iface **v = vr_xmalloc(low * sizeof(*v));
-        size_t n = 0;
-        for (size_t i = 0; i < r->iface_count; i++)
-            if (r->ifaces[i].uptime_rate < 1.0) v[n++] = &r->ifaces[i];
-        qsort(v, n, sizeof(*v), uptime_cmp);
-        vr_buf_puts(o, "| name | uptime rate | ok checks |\n|---|---:|---:|\n");
-        size_t shown = n < k ? n : k;
-        for (size_t i = 0; i < shown; i++) {
-            vr_buf_puts(o, "| ");
-            md_cell(o, v[i]->name);
-            vr_buf_printf(o, " | %.2f | %zu of %zu |\n", v[i]->uptime_rate, v[i]->ok_checks,
-                          v[i]->checks);
-        }
-        md_more(o, n - shown, "interfaces under 100%");
-        free(v);
-    }
+    md_uptime(o, r, k);
     if (r->ignored_ifaces || r->ignored_fields)
         vr_buf_printf(o,
                       "\nIgnored by the inventory's `drift.ignore`: %zu interface%s, %zu "

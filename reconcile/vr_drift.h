@@ -93,7 +93,7 @@ typedef struct {
     char created_at[32];
     int64_t wall_ms;
     size_t live_count;
-    size_t history_window;  /* checks the uptime may cover (--history), 0 when not given */
+    size_t history_window;  /* checks the uptime may cover (--history); 0: no history kept */
     size_t history_reports; /* earlier reports used (vr_drift_apply_history) */
     vr_drift_iface *ifaces; /* inventory interfaces, name order */
     size_t iface_count;
@@ -162,8 +162,9 @@ int vr_drift_render_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
 /* vr_drift_run_to_json printed with indentation and a final newline. */
 int vr_drift_render_json(vr_buf *out, const vr_drift_org *orgs, size_t count);
 /* Markdown: a heading, the summary, per organization tables of missing, differing fields
- * (inventory and live values), unmanaged, not active, and uptime (interfaces under 100%,
- * lowest first), with the count of what was ignored. Kept under opts->markdown_max bytes
+ * (inventory and live values), unmanaged, not active, and, when history_window is set (an
+ * audit repository keeps the history), uptime (interfaces under 100%, lowest first); then
+ * the count of what was ignored. Kept under opts->markdown_max bytes
  * however large the report: tables are cut with a "... and N more" line. */
 int vr_drift_render_markdown(vr_buf *out, const vr_drift_org *orgs, size_t count,
                              const vr_drift_render_opts *opts);
