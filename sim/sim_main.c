@@ -3,6 +3,7 @@
  * loopback TCP listener for gateway probes. See docs/simulator.md. */
 #include "sim_faults.h"
 #include "sim_server.h"
+#include "sim_sink.h"
 #include "sim_state.h"
 #include "vr_addr.h"
 #include "vr_util.h"
@@ -23,6 +24,9 @@
 typedef struct {
     const char *listen;
     const char *probe_listen;
+    const char *sink_listen;
+    const char *sink_secret;
+    long sink_fail_first;
     bool allow_non_loopback;
     bool admin;
     const char *state_path;
@@ -37,6 +41,7 @@ static void usage(FILE *out)
     fputs("usage: vni-sim [--listen HOST:PORT] [--admin] [--state FILE] [--save FILE]\n"
           "               [--seed N] [fault options]\n"
           "       vni-sim --probe-listener HOST:PORT\n"
+          "       vni-sim --webhook-sink HOST:PORT [--webhook-secret-file FILE]\n"
           "\n"
           "  --listen HOST:PORT       address to serve on (default 127.0.0.1:0, a free port)\n"
           "  --allow-non-loopback     allow a HOST that is not 127.0.0.0/8, ::1 or localhost\n"
@@ -58,7 +63,10 @@ static void usage(FILE *out)
           "  --ratelimit-headers      send inin-ratelimit-count/allowed/reset\n"
           "  --count-field F          total (default), totalCount or both\n"
           "  --no-estimate            leave estimatedConvergenceMs out of sync answers\n"
-          "  --probe-listener HOST:PORT  accept and close TCP connections until killed\n",
+          "  --probe-listener HOST:PORT  accept and close TCP connections until killed\n"
+          "  --webhook-sink HOST:PORT    receive webhook events, print one JSON line each\n"
+          "  --webhook-secret-file FILE  with --webhook-sink: check X-Vni-Signature-256\n"
+          "  --sink-fail-first N         with --webhook-sink: answer the first N with 503\n",
           out);
 }
 
@@ -83,6 +91,9 @@ enum {
     OPT_RLHEADERS,
     OPT_COUNT,
     OPT_NOEST,
+    OPT_SINK,
+    OPT_SINK_SECRET,
+    OPT_SINK_FAIL,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -120,6 +131,9 @@ static int parse_args(sim_opts *o, int argc, char **argv)
         {"ratelimit-headers", no_argument, NULL, OPT_RLHEADERS},
         {"count-field", required_argument, NULL, OPT_COUNT},
         {"no-estimate", no_argument, NULL, OPT_NOEST},
+        {"webhook-sink", required_argument, NULL, OPT_SINK},
+        {"webhook-secret-file", required_argument, NULL, OPT_SINK_SECRET},
+        {"sink-fail-first", required_argument, NULL, OPT_SINK_FAIL},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -136,6 +150,18 @@ static int parse_args(sim_opts *o, int argc, char **argv)
             break;
         case OPT_PROBE:
             o->probe_listen = optarg;
+            break;
+        case OPT_SINK:
+            o->sink_listen = optarg;
+            break;
+        case OPT_SINK_SECRET:
+            o->sink_secret = optarg;
+            break;
+        case OPT_SINK_FAIL:
+            if (vr_parse_long(optarg, 0, 1000000, &o->sink_fail_first) < 0) {
+                fprintf(stderr, "vni-sim: --sink-fail-first takes a whole number\n");
+                return -1;
+            }
             break;
         case OPT_NONLOOP:
             o->allow_non_loopback = true;
@@ -413,6 +439,11 @@ int main(int argc, char **argv)
     if (o.probe_listen) {
         cJSON_Delete(o.faults);
         return run_probe_listener(&o);
+    }
+    if (o.sink_listen) {
+        cJSON_Delete(o.faults);
+        return sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first,
+                            o.allow_non_loopback);
     }
     if (!o.has_seed) {
         o.seed = vr_random_u64() & 0x1fffffffffffffULL;
