@@ -442,8 +442,7 @@ int main(int argc, char **argv)
     }
     if (o.sink_listen) {
         cJSON_Delete(o.faults);
-        return sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first,
-                            o.allow_non_loopback);
+        return sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first, o.allow_non_loopback);
     }
     if (!o.has_seed) {
         o.seed = vr_random_u64() & 0x1fffffffffffffULL;
