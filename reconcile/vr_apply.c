@@ -162,6 +162,9 @@ typedef struct {
     const vr_apply_opts *o;
     vr_poll_policy poll;
     int64_t converge_timeout_ms;
+    /* Without a server estimate: when the last wait last saw its table still syncing (ms
+     * after its sync), the first poll of the next wait; -1 before any. */
+    int64_t learned_ms;
 } apply_run;
 
 static int64_t run_now(const apply_run *r)
@@ -204,9 +207,10 @@ static int sync_table(const apply_run *r, vr_apply_step *s, const char *table, v
 }
 
 /* Syncs table and waits until its currentHash reaches the sync's expectedHash. */
-static int converge_wait(const apply_run *r, vr_apply_step *s, const char *table, vr_error *err)
+static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_error *err)
 {
-    int64_t t0 = run_now(r);
+    int64_t t0 = run_now(r), t_sync = 0, pending_at = -1;
+    long long hint = -1;
     int64_t deadline = t0 + r->converge_timeout_ms;
     vr_sync_result sr = {0};
     vr_routing_table t = {0};
@@ -215,10 +219,13 @@ static int converge_wait(const apply_run *r, vr_apply_step *s, const char *table
     int rc = -1, n = 0;
 
     if (sync_table(r, s, table, &sr, err) < 0) goto done;
+    t_sync = run_now(r);
+    hint = sr.estimated_convergence_ms >= 0 ? sr.estimated_convergence_ms : r->learned_ms;
     for (;;) {
-        int64_t d = vr_apply_poll_delay(&r->poll, sr.estimated_convergence_ms, n);
+        int64_t d = vr_apply_poll_delay(&r->poll, hint, n);
         int64_t left = deadline - run_now(r);
         run_sleep(r, d < left ? d : left);
+        int64_t poll_at = run_now(r) - t_sync;
         vr_routing_table_clear(&t);
         int g = vr_client_get_routing_table(r->c, table, &t, err);
         note_call(r, s, g < 0 ? err : NULL);
@@ -226,6 +233,7 @@ static int converge_wait(const apply_run *r, vr_apply_step *s, const char *table
         n++;
         if (g < 0) goto done;
         if (t.current_hash && strcmp(t.current_hash, sr.expected_hash) == 0) break;
+        pending_at = poll_at;
         bool moved = last_seen && t.current_hash && strcmp(last_seen, t.current_hash) != 0;
         bool settled = t.state && strcmp(t.state, "converged") == 0;
         if (moved || settled) {
@@ -241,6 +249,9 @@ static int converge_wait(const apply_run *r, vr_apply_step *s, const char *table
             }
             resynced = true;
             if (sync_table(r, s, table, &sr, err) < 0) goto done;
+            t_sync = run_now(r);
+            hint = sr.estimated_convergence_ms >= 0 ? sr.estimated_convergence_ms : r->learned_ms;
+            pending_at = -1;
             free(last_seen);
             last_seen = NULL;
             n = 0;
@@ -261,6 +272,15 @@ static int converge_wait(const apply_run *r, vr_apply_step *s, const char *table
                             table);
             goto done;
         }
+    }
+    /* Learn where to poll first next time when the server gives no estimate: just after the
+     * last moment this table was seen syncing (a lower bound of its convergence time); when
+     * the first poll already found it converged, a little earlier than last time. */
+    if (sr.estimated_convergence_ms < 0) {
+        if (pending_at >= 0)
+            r->learned_ms = pending_at;
+        else if (r->learned_ms > 0)
+            r->learned_ms = r->learned_ms * 9 / 10;
     }
     rc = 0;
 done:
@@ -354,7 +374,7 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
     return 0;
 }
 
-static int do_create(const apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
 {
     const vr_apply_opts *o = r->o;
     vr_addr remote = want->remote;
@@ -416,7 +436,7 @@ static int do_create(const apply_run *r, vr_apply_step *s, const vr_iface *want,
     return check_active(r, s, err);
 }
 
-static int do_delete(const apply_run *r, vr_apply_step *s, vr_error *err)
+static int do_delete(apply_run *r, vr_apply_step *s, vr_error *err)
 {
     if (!s->id) {
         vr_error_set(err, "invalid.plan", "delete %s: the plan has no connection id", s->name);
@@ -435,7 +455,7 @@ static int do_delete(const apply_run *r, vr_apply_step *s, vr_error *err)
     return converge_wait(r, s, s->routing_table_id, err);
 }
 
-static int do_activate(const apply_run *r, vr_apply_step *s, vr_error *err)
+static int do_activate(apply_run *r, vr_apply_step *s, vr_error *err)
 {
     vr_iface f;
     memset(&f, 0, sizeof(f));
@@ -541,7 +561,7 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
         vr_apply_opts_init(&defaults);
         opts = &defaults;
     }
-    apply_run r = {c, opts, {0, 0, 0}, 0};
+    apply_run r = {c, opts, {0, 0, 0}, 0, -1};
     policy_fill(&r.poll, &opts->poll);
     r.converge_timeout_ms = opts->converge_timeout_ms > 0 ? opts->converge_timeout_ms
                                                           : VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS;
@@ -677,6 +697,10 @@ cJSON *vr_apply_result_to_json(const vr_apply_result *r)
         add_ms(l, "convergence", s->convergence_ms);
         cJSON_AddNumberToObject(o, "polls", s->polls);
         cJSON_AddNumberToObject(o, "syncs", s->syncs);
+        if (s->estimated_ms >= 0)
+            cJSON_AddNumberToObject(o, "estimatedConvergenceMs", (double)s->estimated_ms);
+        else
+            cJSON_AddNullToObject(o, "estimatedConvergenceMs");
         if (s->probe_detail[0]) cJSON_AddStringToObject(o, "probe", s->probe_detail);
         cJSON *ids = cJSON_AddArrayToObject(o, "correlationIds");
         for (size_t k = 0; k < s->correlation_count; k++)

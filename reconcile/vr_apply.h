@@ -20,6 +20,9 @@
  * starts at the server's estimatedConvergenceMs (or poll_initial_ms without one) and then
  * backs off geometrically from poll_initial_ms by poll_factor up to poll_max_ms, never
  * sleeping past the deadline (sync time + converge timeout; one last poll at the deadline).
+ * Without an estimate, the run learns one: the first poll of a wait is where the previous wait
+ * last saw its table still syncing (a lower bound of the convergence time), so steps of
+ * similar delays take about two polls each instead of a whole backoff series.
  * When the table's currentHash moves to a hash that is not ours (another sync replaced ours)
  * the table is synced once more; a second time the step fails.
  *
@@ -161,7 +164,8 @@ int vr_apply_summary(vr_buf *out, const vr_apply_result *r);
 
 /* The result as JSON (the report of the run): org, counts, and each step with its status,
  * id, error {httpStatus, code, message, correlationId}, note, latencies, polls and correlation
- * ids. Caller cJSON_Delete()s it. */
+ * ids, syncs and the last sync's estimatedConvergenceMs (null when absent). Caller
+ * cJSON_Delete()s it. */
 cJSON *vr_apply_result_to_json(const vr_apply_result *r);
 
 void vr_apply_result_free(vr_apply_result *r);

@@ -353,6 +353,42 @@ static void test_resync_when_replaced(void **state)
     finish(f, true);
 }
 
+/* Without estimates the run learns one: the second wait polls first where the first wait last
+ * saw its table syncing. */
+static void test_learns_without_estimate(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\"}", 0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("A0", "syncing"), 0, 0, 3},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c4", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c5", CONN_BODY("id-1", "u-01", "active"), 0, 0,
+         0},
+        {"POST", CONNS, NULL, 201, JSON_HDR "d1", CONN_BODY("id-2", "u-02", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "d2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E2\"}", 0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "d3", TABLE("E2", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-2", NULL, 200, JSON_HDR "d4", CONN_BODY("id-2", "u-02", "active"), 0, 0,
+         0},
+    };
+    fixture *f = start(script, 9, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    assert_int_equal(run(f), 0);
+    /* first wait: 50, 50, 75, 112 (syncing at 50, 100, 175; converged at 287) */
+    assert_int_equal(f->res.steps[0].polls, 4);
+    assert_int_equal(f->res.steps[0].convergence_ms, 287);
+    /* second wait: first poll at 175, converged */
+    assert_int_equal(f->res.steps[1].polls, 1);
+    assert_int_equal(f->clock.n, 5);
+    assert_int_equal(f->clock.sleeps[4], 175);
+    finish(f, true);
+}
+
 /* Provisioning right after convergence: polled briefly until active. */
 static void test_active_after_a_moment(void **state)
 {
@@ -543,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_create_converges),
         cmocka_unit_test(test_converge_timeout),
         cmocka_unit_test(test_resync_when_replaced),
+        cmocka_unit_test(test_learns_without_estimate),
         cmocka_unit_test(test_active_after_a_moment),
         cmocka_unit_test(test_duplicate_taken_over),
         cmocka_unit_test(test_duplicate_that_differs),
