@@ -39,3 +39,6 @@ bash bench/gen_inventory.sh 100000 >"$BENCH_TMP/inventory-100k.yaml"
 }
 summary "validate -f (100,000 interfaces, $(($(stat -c %s "$BENCH_TMP/inventory-100k.yaml") / 1048576)) MiB)" \
     "$(bench_ms "$BIN/vni-reconcile" validate -q -f "$BENCH_TMP/inventory-100k.yaml")"
+
+## apply: N interfaces against vni-sim, convergence delays of a few hundred ms (bench/bench_apply.sh)
+VR_BIN=$BIN bash bench/bench_apply.sh "${BENCH_APPLY_N:-20}"
