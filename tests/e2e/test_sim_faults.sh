@@ -83,6 +83,19 @@ faults '{"seed": 7}'
 check_eq "5xx: reseeding at run time replays from the start" "$RUN1" "$(statuses)"
 stop_sim
 
+# --- the same seed gives the same connection ids and convergence delays ---
+replay() {
+    start_sim --seed 5
+    get_token
+    api POST $CONNS "$(conn replay-1 1)"
+    printf '%s ' "$(jqb .id)"
+    api POST $RT/rt-core/sync '{"forceSync":true}'
+    printf '%s' "$(jqb .estimatedConvergenceMs)"
+    stop_sim
+}
+R1=$(replay)
+check_eq "seed: ids and delays replay" "$R1" "$(replay)"
+
 # --- latency ---
 start_sim --latency-ms 250-300
 get_token

@@ -62,6 +62,14 @@ alive "a 2 MiB token request"
 R=$(code -H "Authorization: Bearer $TOKEN" --data-binary @"$T_DIR/almost" "$SIM_URL$CONNS")
 check_eq "a body just under 1 MiB is accepted and judged (422 description)" "422 description" "$R $(jq -r '.details[0].fieldName' "$T_DIR/body" 2>/dev/null)"
 
+# The limit is exact: 1 MiB is read (and judged: not JSON, 400), 1 MiB + 1 byte is 413.
+head -c $((1024 * 1024)) /dev/zero | tr '\0' ' ' >"$T_DIR/exact"
+R=$(code -H "Authorization: Bearer $TOKEN" --data-binary @"$T_DIR/exact" "$SIM_URL$CONNS")
+check_eq "a body of exactly 1 MiB is read (400 bad.request: no JSON in it)" 400 "$R"
+printf ' ' >>"$T_DIR/exact"
+R=$(code -H "Authorization: Bearer $TOKEN" --data-binary @"$T_DIR/exact" "$SIM_URL$CONNS")
+check_eq "a body of 1 MiB + 1 byte is 413" 413 "$R"
+
 HBIG=$(head -c $((100 * 1024)) /dev/zero | tr '\0' 'h')
 R=$(code -H "X-Big: $HBIG" -H "Authorization: Bearer $TOKEN" "$SIM_URL$CONNS")
 check "100 KiB header: a 4xx or a closed connection" grep -Eq '^(4[0-9][0-9]|000)$' <<<"$R"
