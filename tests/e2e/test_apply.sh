@@ -120,6 +120,33 @@ check_eq "saved plan used twice: refused as stale" 1 "$RC"
 check_contains "saved plan used twice: names what was created since" "added since the plan: 6" "$ERR"
 stop_sim
 
+# --- on a terminal: the plan, the question, and only "yes" applies ---
+start_sim --converge-ms 20-40 --seed 16
+T3=$FIX/apply/three.yaml
+probe_args "$T3"
+TTY_CMD="$VR apply -f $T3 ${PM[*]} --lock-dir $LOCKS --no-color"
+printf 'no\n' | script -qec "$TTY_CMD" /dev/null >"$T_DIR/tty1.out" 2>&1
+check_eq "terminal, answer no: exit 1" 1 "$?"
+check_contains "terminal: asks" "Apply these 3 changes? Only 'yes' will be accepted:" "$(cat "$T_DIR/tty1.out")"
+check_contains "terminal, answer no: nothing changed" "not approved; nothing was changed" "$(cat "$T_DIR/tty1.out")"
+check_eq "terminal, answer no: nothing created" 0 "$(live_states | wc -l)"
+printf 'yes\n' | script -qec "$TTY_CMD" /dev/null >"$T_DIR/tty2.out" 2>&1
+check_eq "terminal, answer yes: exit 0" 0 "$?"
+check_contains "terminal, answer yes: applied" "Apply complete: 3 created" "$(cat "$T_DIR/tty2.out")"
+
+# --- prune: a managed connection the inventory no longer names is deleted, audited ---
+probe_args "$FIX/apply/prune.yaml"
+run_vr apply -f "$FIX/apply/prune.yaml" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --audit-log "$T_DIR/prune.jsonl"
+check_eq "without --prune: nothing to do" "0 No changes" "$RC $(printf '%s' "$OUT" | grep -o 'No changes')"
+run_vr apply -f "$FIX/apply/prune.yaml" --auto-approve --prune "${PM[@]}" --lock-dir "$LOCKS" --audit-log "$T_DIR/prune.jsonl"
+check_eq "--prune: exit 0" 0 "$RC"
+check_contains "--prune: summary" "Apply complete: 0 created, 1 deleted, 0 failed, 0 not attempted" "$OUT"
+check_contains "--prune: progress" "[1/1] flt-vni-03: deleted, converged in" "$ERR"
+check_eq "--prune: the rest stays" "flt-vni-01 flt-vni-02" "$(live_names | tr '\n' ' ' | sed 's/ $//')"
+check_eq "--prune: audited as vni_deletion/deleted" "vni_deletion deleted" "$(jq -r '"\(.action) \(.status)"' "$T_DIR/prune.jsonl")"
+probe_args "$INV"
+stop_sim
+
 # --- one apply per organization at a time ---
 start_sim --converge-ms 1500 --seed 14
 "$VR" apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" >"$T_DIR/bg.out" 2>"$T_DIR/bg.err" </dev/null &
@@ -135,8 +162,10 @@ stop_sim
 
 # --- secrets: neither the client secret nor the token reach any output or file ---
 start_sim --converge-ms 20-40 --seed 15
+closed_port
+HOOKS=(--webhook-url "http://127.0.0.1:$CLOSED_PORT/events") # down: the events stay in the outbox
 run_vr apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --audit-log "$T_DIR/s-audit.jsonl" \
-    --metrics-file "$T_DIR/s-metrics.prom" --audit-repo "$REPO" -v
+    --metrics-file "$T_DIR/s-metrics.prom" --audit-repo "$REPO" -v "${HOOKS[@]}"
 cp "$T_DIR/out" "$T_DIR/s1.out"; cp "$T_DIR/err" "$T_DIR/s1.err"
 check_eq "secrets: apply with a client secret: exit 0" 0 "$RC"
 TOKEN=$(curl -sS -u vni-demo:vni-demo-secret -d grant_type=client_credentials "$SIM_URL/oauth/token" | jq -r .access_token)
@@ -148,14 +177,18 @@ cp "$T_DIR/out" "$T_DIR/s2.out"; cp "$T_DIR/err" "$T_DIR/s2.err"
 unset GENESYSCLOUD_OAUTHCLIENT_ID GENESYSCLOUD_OAUTHCLIENT_SECRET
 export GENESYSCLOUD_ACCESS_TOKEN=$TOKEN
 run_vr apply "$T_DIR/s-plan.json" "${PM[@]}" \
-    --lock-dir "$LOCKS" --audit-log "$T_DIR/s-audit.jsonl" --metrics-file "$T_DIR/s-metrics.prom" --audit-repo "$REPO" -v
+    --lock-dir "$LOCKS" --audit-log "$T_DIR/s-audit.jsonl" --metrics-file "$T_DIR/s-metrics.prom" --audit-repo "$REPO" -v \
+    "${HOOKS[@]}"
 cp "$T_DIR/out" "$T_DIR/s3.out"; cp "$T_DIR/err" "$T_DIR/s3.err"
 check_eq "secrets: apply with a static token: exit 0" 0 "$RC"
 check_contains "secrets: the static-token run created the deleted one" "1 created" "$OUT"
 git -C "$REPO" log -p --all >"$T_DIR/s-git.txt"
+check "secrets: the webhook outbox was written" test -s "$T_DIR/s-audit.jsonl.outbox"
 LEAKS=$(grep -l -a -F -e vni-demo-secret -e "$TOKEN" "$T_DIR"/s1.* "$T_DIR"/s2.* "$T_DIR"/s3.* "$T_DIR/s-audit.jsonl" \
-    "$T_DIR/s-metrics.prom" "$T_DIR/s-plan.json" "$T_DIR/s-git.txt" 2>/dev/null)
-check_eq "secrets: no secret or token in stdout, stderr, audit log, metrics, plan file, audit repo" "" "$LEAKS"
+    "$T_DIR/s-audit.jsonl.outbox" "$T_DIR/s-metrics.prom" "$T_DIR/s-plan.json" "$T_DIR/s-git.txt" 2>/dev/null)
+check_eq "secrets: no secret or token in stdout, stderr, audit log, outbox, metrics, plan file, audit repo" "" "$LEAKS"
+LEAKS=$(grep -r -l -a -F -e vni-demo-secret -e "$TOKEN" "$REPO/.git" "$LOCKS" 2>/dev/null)
+check_eq "secrets: none in the audit repo's files (loose objects are compressed: checked above through git) or the lock files" "" "$LEAKS"
 check "secrets: the token is a real one (the grep can find it)" test "${#TOKEN}" -ge 16
 stop_sim
 
