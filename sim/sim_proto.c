@@ -34,13 +34,12 @@ static void error_v(sim_resp *r, int status, const char *code, cJSON *details, c
 {
     char msg[1024];
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    char ctx[40];
-    vr_uuid4(ctx);
+    if (!r->correlation_id[0]) vr_uuid4(r->correlation_id);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "message", msg);
     cJSON_AddStringToObject(o, "code", code);
     cJSON_AddNumberToObject(o, "status", status);
-    cJSON_AddStringToObject(o, "contextId", ctx);
+    cJSON_AddStringToObject(o, "contextId", r->correlation_id);
     cJSON_AddItemToObject(o, "details", details ? details : cJSON_CreateArray());
     cJSON_AddItemToObject(o, "messageParams", cJSON_CreateObject());
     sim_resp_json(r, status, o);

@@ -31,6 +31,7 @@ typedef struct {
     bool drop;
     char client_id[128]; /* for the request log: who made the call, "" when unknown */
     long rl_count, rl_allowed, rl_reset; /* inin-ratelimit-* headers; rl_allowed 0: none */
+    char correlation_id[40]; /* ININ-Correlation-Id, also the contextId of error bodies */
 } sim_resp;
 
 void sim_resp_init(sim_resp *r);
@@ -38,7 +39,8 @@ void sim_resp_free(sim_resp *r);
 /* Sets status and the printed body of json (consumed). */
 void sim_resp_json(sim_resp *r, int status, cJSON *json);
 /* The contract's error body: {message, code, status, contextId, details, messageParams}.
- * details (consumed; NULL: []) lists 422 field errors. */
+ * contextId is r->correlation_id (a new UUID when that is still empty). details (consumed;
+ * NULL: []) lists 422 field errors. */
 void sim_resp_error_details(sim_resp *r, int status, const char *code, cJSON *details,
                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void sim_resp_error(sim_resp *r, int status, const char *code, const char *fmt, ...)

@@ -251,7 +251,8 @@ void sim_server_handle(sim_server *srv, sim_req *req, const char *raw_uri, sim_r
                        char *correlation_id)
 {
     int64_t now = vr_now_ms();
-    vr_uuid4(correlation_id);
+    vr_uuid4(resp->correlation_id);
+    memcpy(correlation_id, resp->correlation_id, 37);
     req->client = -1;
     pthread_mutex_lock(&srv->lock);
     sim_state_tick(&srv->state, now, &srv->faults);
@@ -363,11 +364,9 @@ static enum MHD_Result refuse(sim_server *srv, struct MHD_Connection *conn, cons
 {
     sim_resp r;
     sim_resp_init(&r);
-    sim_resp_error(&r, status, code, "%s", msg);
-    char corr[40];
-    vr_uuid4(corr);
-    sim_server_log_early(srv, method, ctx->raw_uri, status, corr);
-    enum MHD_Result rc = queue(conn, &r, corr);
+    sim_resp_error(&r, status, code, "%s", msg); /* fills r.correlation_id */
+    sim_server_log_early(srv, method, ctx->raw_uri, status, r.correlation_id);
+    enum MHD_Result rc = queue(conn, &r, r.correlation_id);
     sim_resp_free(&r);
     return rc;
 }

@@ -76,6 +76,7 @@ req GET $CONNS
 check_eq "no token: 401" 401 "$ST"
 check "401 carries the error body shape" error_shape_ok 401
 check "401 carries ININ-Correlation-Id" grep -Eq "$UUID_RE" <<<"$(hdr ININ-Correlation-Id)"
+check_eq "error bodies: contextId is the ININ-Correlation-Id" "$(hdr ININ-Correlation-Id)" "$(jqb .contextId)"
 req GET $CONNS -H "Authorization: Bearer not-a-token"
 check_eq "invalid token: 401" 401 "$ST"
 req GET /api/v2/nothing-here -H "Authorization: Bearer $TOKEN"

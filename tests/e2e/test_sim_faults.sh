@@ -94,6 +94,7 @@ replay() {
     stop_sim
 }
 R1=$(replay)
+check "seed: a run yields an id and a delay" grep -Eq '^[0-9a-f-]{36} [0-9]+$' <<<"$R1"
 check_eq "seed: ids and delays replay" "$R1" "$(replay)"
 
 # --- latency ---
