@@ -63,7 +63,7 @@ AUDIT=(--audit-log "$WORK/audit.jsonl" --webhook-url "$HOOK/vni-events"
 
 say "1. validate: the inventory alone, no network"
 run "$VR" validate -f "$INV"
-run "$VR" validate -f fixtures/invalid/subnet-host-bits.yaml -f fixtures/invalid/local-outside.yaml
+run "$VR" validate -f fixtures/demo/broken.yaml
 
 say "2. plan: the diff against the live organization (empty at first)"
 run "$VR" plan -f "$INV" --out "$WORK/plan.json" --no-color "${PROBE_ARGS[@]}" --probe
