@@ -497,6 +497,9 @@ int cmd_apply(int argc, char **argv)
         goto done;
     }
     from_file = pos.count == 1;
+    if (from_file && (o.prune || o.max_deletes != 1 || o.shard))
+        fprintf(stderr, "vni-reconcile apply: warning: --prune, --max-deletes and --shard apply to "
+                        "-f; a saved plan carries its own actions and organizations\n");
     if (!from_file && o.common.files.count == 0) {
         fprintf(stderr, "vni-reconcile apply: nothing to apply; use -f PATH (inventory) or a "
                         "PLANFILE saved by `plan --out`\n");

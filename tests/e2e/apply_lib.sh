@@ -41,3 +41,6 @@ retry_after_violations() {
     sim_admin GET /__sim/requests | jq '[. as $l | range(0; length - 1) | select($l[.].retryAfter != null
         and ($l[.].status == 429 or $l[.].status == 503) and ($l[. + 1].tMs - $l[.].tMs) < ($l[.].retryAfter * 1000))] | length'
 }
+
+# start_listener, tried twice (on a loaded machine a start can miss lib.sh's 5 s window).
+start_probe_listener() { start_listener || start_listener; }

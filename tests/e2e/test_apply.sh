@@ -7,7 +7,7 @@
 . "$(dirname "$0")/apply_lib.sh"
 
 INV=$FIX/apply/six.yaml
-start_listener || { not_ok "probe listener starts"; exit 1; }
+start_probe_listener || { not_ok "probe listener starts"; exit 1; }
 probe_args "$INV"
 
 # --- without a terminal, -f needs --auto-approve ---

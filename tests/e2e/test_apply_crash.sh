@@ -6,7 +6,7 @@
 . "$(dirname "$0")/apply_lib.sh"
 
 INV=$FIX/apply/six.yaml
-start_listener || { not_ok "probe listener starts"; exit 1; }
+start_probe_listener || { not_ok "probe listener starts"; exit 1; }
 probe_args "$INV"
 SYNC_RE='/sync$'
 count_created() { sim_admin GET /__sim/requests | jq --arg p "$CONNS" '[.[] | select(.method == "POST" and .path == $p and .status == 201)] | length'; }

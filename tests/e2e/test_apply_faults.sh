@@ -7,7 +7,7 @@
 . "$(dirname "$0")/apply_lib.sh"
 
 INV=$FIX/apply/three.yaml
-start_listener || { not_ok "probe listener starts"; exit 1; }
+start_probe_listener || { not_ok "probe listener starts"; exit 1; }
 probe_args "$INV"
 all_active() { check_eq "$1: three connections, all active" "3 active" "$(live_states | sort | uniq -c | awk '{print $1, $2}')"; }
 one_each() { check_eq "$1: no duplicate" "flt-vni-01 flt-vni-02 flt-vni-03" "$(live_names | tr '\n' ' ' | sed 's/ $//')"; }
@@ -93,7 +93,7 @@ stop_sim
 # --- an unreachable gateway ---
 closed_port
 check "closed port found" test -n "${CLOSED_PORT:-}"
-start_listener # closed_port replaced PROBE_PORT: a live listener again
+start_probe_listener # closed_port replaced PROBE_PORT: a live listener again
 start_sim --converge-ms 20-40 --seed 26
 PM2=(--probe-map "203.0.113.31=127.0.0.1:$PROBE_PORT" --probe-map "203.0.113.32=127.0.0.1:$CLOSED_PORT" --probe-map "203.0.113.33=127.0.0.1:$PROBE_PORT")
 run_vr apply -f "$INV" --auto-approve "${PM2[@]}" --lock-dir "$LOCKS" --audit-log "$T_DIR/probe.jsonl"

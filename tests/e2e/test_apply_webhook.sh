@@ -12,7 +12,7 @@ fi
 INV=$FIX/apply/three.yaml
 closed_port
 check "a closed port to stand for a receiver that is down" test -n "${CLOSED_PORT:-}"
-start_listener || { not_ok "probe listener starts"; exit 1; }
+start_probe_listener || { not_ok "probe listener starts"; exit 1; }
 probe_args "$INV"
 printf 'hook-key-for-apply\n' >"$T_DIR/hook.key"
 chmod 600 "$T_DIR/hook.key"
