@@ -70,22 +70,96 @@ typedef struct {
 
 /* The common options as a table, to be appended to a command's own (see VR_OPTS_COMMON). */
 #define VR_OPTS_COMMON(c)                                                                          \
-    {"file", 'f', VR_OPT_LIST, &(c)->files, "PATH", "inventory file or folder; - for stdin", 0, 0}, \
-    {"api-url", 0, VR_OPT_STRING, &(c)->api_url, "URL", "base URL for API and OAuth", 0, 0},       \
-    {"region", 0, VR_OPT_STRING, &(c)->region, "REGION", "region domain or name", 0, 0},           \
-    {"audit-log", 0, VR_OPT_STRING, &(c)->audit_log, "FILE", "append audit records (JSON lines)", 0, 0}, \
-    {"audit-repo", 0, VR_OPT_STRING, &(c)->audit_repo, "DIR", "commit the report to this Git repository", 0, 0}, \
-    {"audit-branch", 0, VR_OPT_STRING, &(c)->audit_branch, "NAME", "branch for reports (vni-audit)", 0, 0}, \
-    {"webhook-url", 0, VR_OPT_STRING, &(c)->webhook_url, "URL", "POST each audit record here", 0, 0}, \
-    {"webhook-secret-file", 0, VR_OPT_STRING, &(c)->webhook_secret_file, "FILE", "HMAC-SHA256 key for webhook signatures", 0, 0}, \
-    {"metrics-file", 0, VR_OPT_STRING, &(c)->metrics_file, "FILE", "write Prometheus text metrics", 0, 0}, \
-    {"client-secret-file", 0, VR_OPT_STRING, &(c)->client_secret_file, "FILE", "read the OAuth client secret from FILE", 0, 0}, \
-    {"credentials", 0, VR_OPT_STRING, &(c)->credentials, "FILE", "YAML map: organization id to client id and secret file", 0, 0}, \
-    {"probe-map", 0, VR_OPT_LIST, &(c)->probe_map, "ADDR=HOST:PORT", "send the probe for ADDR to HOST:PORT", 0, 0}, \
-    {"converge-timeout", 0, VR_OPT_LONG, &(c)->converge_timeout_s, "SECONDS", "give up waiting for a routing table", 1, 86400}, \
-    {"no-color", 0, VR_OPT_FLAG, &(c)->no_color, NULL, "no colors (also NO_COLOR)", 0, 0},        \
-    {"quiet", 'q', VR_OPT_FLAG, &(c)->quiet, NULL, "only errors", 0, 0},                          \
-    {"verbose", 'v', VR_OPT_COUNT, &(c)->verbose, NULL, "more detail (repeatable)", 0, 0}
+    {                                                                                              \
+        "file", 'f', VR_OPT_LIST, &(c)->files, "PATH", "inventory file or folder; - for stdin",    \
+        0,      0},                                                                                \
+        {"api-url", 0, VR_OPT_STRING, &(c)->api_url, "URL", "base URL for API and OAuth", 0, 0},   \
+        {"region", 0, VR_OPT_STRING, &(c)->region, "REGION", "region domain or name", 0, 0},       \
+        {"audit-log",                                                                              \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->audit_log,                                                                          \
+         "FILE",                                                                                   \
+         "append audit records (JSON lines)",                                                      \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"audit-repo",                                                                             \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->audit_repo,                                                                         \
+         "DIR",                                                                                    \
+         "commit the report to this Git repository",                                               \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"audit-branch",                                                                           \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->audit_branch,                                                                       \
+         "NAME",                                                                                   \
+         "branch for reports (vni-audit)",                                                         \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"webhook-url",                                                                            \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->webhook_url,                                                                        \
+         "URL",                                                                                    \
+         "POST each audit record here",                                                            \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"webhook-secret-file",                                                                    \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->webhook_secret_file,                                                                \
+         "FILE",                                                                                   \
+         "HMAC-SHA256 key for webhook signatures",                                                 \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"metrics-file",                                                                           \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->metrics_file,                                                                       \
+         "FILE",                                                                                   \
+         "write Prometheus text metrics",                                                          \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"client-secret-file",                                                                     \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->client_secret_file,                                                                 \
+         "FILE",                                                                                   \
+         "read the OAuth client secret from FILE",                                                 \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"credentials",                                                                            \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->credentials,                                                                        \
+         "FILE",                                                                                   \
+         "YAML map: organization id to client id and secret file",                                 \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"probe-map",                                                                              \
+         0,                                                                                        \
+         VR_OPT_LIST,                                                                              \
+         &(c)->probe_map,                                                                          \
+         "ADDR=HOST:PORT",                                                                         \
+         "send the probe for ADDR to HOST:PORT",                                                   \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"converge-timeout",                                                                       \
+         0,                                                                                        \
+         VR_OPT_LONG,                                                                              \
+         &(c)->converge_timeout_s,                                                                 \
+         "SECONDS",                                                                                \
+         "give up waiting for a routing table",                                                    \
+         1,                                                                                        \
+         86400},                                                                                   \
+        {"no-color", 0, VR_OPT_FLAG, &(c)->no_color, NULL, "no colors (also NO_COLOR)", 0, 0},     \
+        {"quiet", 'q', VR_OPT_FLAG, &(c)->quiet, NULL, "only errors", 0, 0},                       \
+    {                                                                                              \
+        "verbose", 'v', VR_OPT_COUNT, &(c)->verbose, NULL, "more detail (repeatable)", 0, 0        \
+    }
 
 /* True when colors should be used on stream (a terminal, no --no-color, no NO_COLOR). */
 bool vr_use_color(FILE *stream, bool no_color);

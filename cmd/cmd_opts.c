@@ -22,16 +22,14 @@ void vr_strlist_free(vr_strlist *l)
 static const vr_opt *find_long(const vr_opt *opts, const char *name, size_t len)
 {
     for (const vr_opt *o = opts; o->long_name; o++)
-        if (strlen(o->long_name) == len && strncmp(o->long_name, name, len) == 0)
-            return o;
+        if (strlen(o->long_name) == len && strncmp(o->long_name, name, len) == 0) return o;
     return NULL;
 }
 
 static const vr_opt *find_short(const vr_opt *opts, char c)
 {
     for (const vr_opt *o = opts; o->long_name; o++)
-        if (o->short_name && o->short_name == c)
-            return o;
+        if (o->short_name && o->short_name == c) return o;
     return NULL;
 }
 
@@ -62,8 +60,8 @@ static int set_value(const vr_opt *o, const char *val, const char *shown, char *
     case VR_OPT_LONG: {
         long v;
         if (vr_parse_long(val, o->min, o->max, &v) < 0) {
-            snprintf(errbuf, errlen, "option %s: '%s' is not a whole number from %ld to %ld",
-                     shown, val, o->min, o->max);
+            snprintf(errbuf, errlen, "option %s: '%s' is not a whole number from %ld to %ld", shown,
+                     val, o->min, o->max);
             return -1;
         }
         *(long *)o->dest = v;
@@ -107,8 +105,7 @@ int vr_opts_parse(const vr_opt *opts, int argc, char **argv, vr_strlist *pos, ch
                     snprintf(errbuf, errlen, "unknown option %s", shown);
                 return -1;
             }
-            if (eq)
-                inline_val = eq + 1;
+            if (eq) inline_val = eq + 1;
         } else {
             o = find_short(opts, a[1]);
             snprintf(shown, sizeof(shown), "-%c", a[1]);
@@ -116,8 +113,7 @@ int vr_opts_parse(const vr_opt *opts, int argc, char **argv, vr_strlist *pos, ch
                 snprintf(errbuf, errlen, "unknown option %s", shown);
                 return -1;
             }
-            if (a[2])
-                inline_val = a + 2;
+            if (a[2]) inline_val = a + 2;
         }
         if (o->kind == VR_OPT_FLAG || o->kind == VR_OPT_COUNT) {
             if (inline_val && a[1] == '-') {
@@ -153,8 +149,7 @@ int vr_opts_parse(const vr_opt *opts, int argc, char **argv, vr_strlist *pos, ch
             }
             val = argv[++i];
         }
-        if (set_value(o, val, shown, errbuf, errlen) < 0)
-            return -1;
+        if (set_value(o, val, shown, errbuf, errlen) < 0) return -1;
     }
     return 0;
 }
@@ -175,10 +170,8 @@ void vr_opts_help(FILE *out, const vr_opt *opts)
 
 bool vr_use_color(FILE *stream, bool no_color)
 {
-    if (no_color)
-        return false;
+    if (no_color) return false;
     const char *nc = getenv("NO_COLOR");
-    if (nc && *nc)
-        return false;
+    if (nc && *nc) return false;
     return isatty(fileno(stream)) != 0;
 }

@@ -32,16 +32,15 @@ static void probe_gateways(vr_session *s)
         vr_plan_org_result *r = s->orgs[i].plan;
         for (size_t a = 0; a < r->action_count; a++) {
             vr_plan_action *act = &r->actions[a];
-            if (act->kind != VR_ACTION_CREATE)
-                continue;
+            if (act->kind != VR_ACTION_CREATE) continue;
             vr_probe_result pr;
             vr_error err = VR_ERROR_INIT;
             int port = act->iface.probe_port ? act->iface.probe_port : VR_DEFAULT_PROBE_PORT;
             if (vr_probe(&pr, &s->probe_map, &act->iface.remote, port, act->iface.probe_timeout_ms,
                          &err) < 0) {
                 vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
-                             "%s: gateway %s cannot be probed: %s", act->name,
-                             act->iface.remote_ip, err.message);
+                             "%s: gateway %s cannot be probed: %s", act->name, act->iface.remote_ip,
+                             err.message);
                 continue;
             }
             if (pr.status != VR_PROBE_REACHABLE)
@@ -107,8 +106,7 @@ int cmd_plan(int argc, char **argv)
                 format);
         goto done;
     }
-    if (o.shard && (rc = vr_session_set_shard(&s, o.shard)) != 0)
-        goto done;
+    if (o.shard && (rc = vr_session_set_shard(&s, o.shard)) != 0) goto done;
     if ((rc = vr_session_load(&s)) != 0 || (rc = vr_session_connect(&s)) != 0 ||
         (rc = vr_session_read_live(&s)) != 0)
         goto done;
@@ -116,10 +114,8 @@ int cmd_plan(int argc, char **argv)
     vr_plan_opts_init(&popts);
     popts.prune = o.prune;
     popts.max_deletes = o.max_deletes;
-    if ((rc = vr_session_plan(&s, &popts)) != 0)
-        goto done;
-    if (o.probe)
-        probe_gateways(&s);
+    if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
+    if (o.probe) probe_gateways(&s);
 
     vr_buf out = VR_BUF_INIT;
     vr_render_opts ropts = {0};
@@ -132,8 +128,7 @@ int cmd_plan(int argc, char **argv)
     else
         vr_render_text(&out, &s.plan, &ropts);
     fputs(vr_buf_str(&out), stdout);
-    if (out.len && out.data[out.len - 1] != '\n')
-        fputc('\n', stdout);
+    if (out.len && out.data[out.len - 1] != '\n') fputc('\n', stdout);
     fflush(stdout);
     vr_buf_free(&out);
 
@@ -145,8 +140,9 @@ int cmd_plan(int argc, char **argv)
             goto done;
         }
         if (!o.common.quiet)
-            fprintf(stderr, "vni-reconcile plan: saved the plan to %s; carry it out with "
-                            "`vni-reconcile apply %s`\n",
+            fprintf(stderr,
+                    "vni-reconcile plan: saved the plan to %s; carry it out with "
+                    "`vni-reconcile apply %s`\n",
                     o.out, o.out);
     }
     if (!vr_plan_possible(&s.plan)) {

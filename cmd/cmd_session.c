@@ -94,7 +94,8 @@ int vr_session_load(vr_session *s)
 {
     const vr_common_opts *o = s->opts;
     if (o->files.count == 0) {
-        fprintf(stderr, "vni-reconcile %s: no inventory given; use -f PATH (a file, a folder or -)\n",
+        fprintf(stderr,
+                "vni-reconcile %s: no inventory given; use -f PATH (a file, a folder or -)\n",
                 s->command);
         return VR_EXIT_ERROR;
     }
@@ -106,21 +107,20 @@ int vr_session_load(vr_session *s)
         }
     }
     int rc = vr_inventory_load(&s->inv, o->files.items, o->files.count, &s->diags);
-    if (rc == 0)
-        rc = vr_inventory_check(&s->inv, &s->diags);
+    if (rc == 0) rc = vr_inventory_check(&s->inv, &s->diags);
     vr_diags_sort(&s->diags);
     print_diags(s);
     if (rc < 0 || s->diags.errors) {
-        fprintf(stderr, "vni-reconcile %s: the inventory is invalid (%zu error%s); nothing was read "
-                        "from the platform\n",
+        fprintf(stderr,
+                "vni-reconcile %s: the inventory is invalid (%zu error%s); nothing was read "
+                "from the platform\n",
                 s->command, s->diags.errors, s->diags.errors == 1 ? "" : "s");
         return VR_EXIT_INVALID;
     }
     s->orgs = vr_xcalloc(s->inv.org_count ? s->inv.org_count : 1, sizeof(*s->orgs));
     for (size_t i = 0; i < s->inv.org_count; i++) {
         vr_org *org = &s->inv.orgs[i];
-        if (s->shard_count && shard_of(org->id, s->shard_count) != s->shard_index)
-            continue;
+        if (s->shard_count && shard_of(org->id, s->shard_count) != s->shard_index) continue;
         s->orgs[s->org_count++].org = org;
     }
     return 0;
@@ -128,21 +128,18 @@ int vr_session_load(vr_session *s)
 
 void vr_session_print_error(const vr_session *s, const vr_error *err)
 {
-    fprintf(stderr, "vni-reconcile %s: %s\n", s->command, err->message[0] ? err->message : "failed");
+    fprintf(stderr, "vni-reconcile %s: %s\n", s->command,
+            err->message[0] ? err->message : "failed");
     if (err->http_status || err->code[0]) {
         fprintf(stderr, "  status: ");
-        if (err->http_status)
-            fprintf(stderr, "HTTP %d", err->http_status);
-        if (err->code[0])
-            fprintf(stderr, "%s%s", err->http_status ? ", code " : "", err->code);
+        if (err->http_status) fprintf(stderr, "HTTP %d", err->http_status);
+        if (err->code[0]) fprintf(stderr, "%s%s", err->http_status ? ", code " : "", err->code);
         fputc('\n', stderr);
     }
     if (err->attempts > 1)
         fprintf(stderr, "  tries: %d over %lld ms\n", err->attempts, err->elapsed_ms);
-    if (err->correlation_id[0])
-        fprintf(stderr, "  correlation id: %s\n", err->correlation_id);
-    if (err->remedy[0])
-        fprintf(stderr, "  what to do: %s\n", err->remedy);
+    if (err->correlation_id[0]) fprintf(stderr, "  correlation id: %s\n", err->correlation_id);
+    if (err->remedy[0]) fprintf(stderr, "  what to do: %s\n", err->remedy);
 }
 
 void vr_session_call_hook(void *ctx, const vr_call_record *rec)
@@ -172,9 +169,11 @@ typedef struct {
 
 static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key)
 {
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         const yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, key) == 0)
+        if (k && k->type == YAML_SCALAR_NODE &&
+            strcmp((const char *)k->data.scalar.value, key) == 0)
             return yaml_document_get_node(doc, p->value);
     }
     return NULL;
@@ -218,7 +217,8 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
         rc = 1;
         goto done;
     }
-    const yaml_node_t *id = entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientId") : NULL;
+    const yaml_node_t *id =
+        entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientId") : NULL;
     const yaml_node_t *sf =
         entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientSecretFile") : NULL;
     if (!id || id->type != YAML_SCALAR_NODE || !sf || sf->type != YAML_SCALAR_NODE) {
@@ -254,8 +254,7 @@ static int load_credentials(vr_session *s, vr_session_org *so, vr_error *err)
     if (o->credentials) {
         cred_entry e;
         int rc = credentials_file_entry(o->credentials, so->org->id, &e, err);
-        if (rc < 0)
-            return -1;
+        if (rc < 0) return -1;
         if (rc == 0) {
             bool loose = false;
             char *secret = NULL;
@@ -354,8 +353,9 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
     bool has_stdin = false;
     for (size_t i = 0; i < s->opts->files.count; i++)
         has_stdin |= strcmp(s->opts->files.items[i], "-") == 0;
-    if (!has_stdin && vr_planfile_git_commit(&s->plan.git_commit, &s->plan.git_dirty,
-                                             s->opts->files.items, s->opts->files.count, &err) < 0) {
+    if (!has_stdin &&
+        vr_planfile_git_commit(&s->plan.git_commit, &s->plan.git_dirty, s->opts->files.items,
+                               s->opts->files.count, &err) < 0) {
         /* The commit is informative: say so and go on. */
         fprintf(stderr, "vni-reconcile %s: warning: %s\n", s->command, err.message);
     }
@@ -372,8 +372,7 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
         ctx.tables = tables;
         ctx.table_count = so->tables.count;
         ctx.opts = *popts;
-        if (!ctx.opts.managed_prefix)
-            ctx.opts.managed_prefix = so->org->managed_prefix;
+        if (!ctx.opts.managed_prefix) ctx.opts.managed_prefix = so->org->managed_prefix;
         vr_plan_org_result *r = vr_plan_add_org(&s->plan);
         int rc = vr_plan_org(r, so->org, so->live.items, so->live.count, &ctx);
         free(tables);
@@ -394,10 +393,8 @@ void vr_session_secrets(const vr_session *s, const char ***out, size_t *count)
     const char **list = vr_xcalloc(2 * s->org_count + 1, sizeof(*list));
     size_t n = 0;
     for (size_t i = 0; i < s->org_count; i++) {
-        if (s->orgs[i].creds.client_secret)
-            list[n++] = s->orgs[i].creds.client_secret;
-        if (s->orgs[i].creds.access_token)
-            list[n++] = s->orgs[i].creds.access_token;
+        if (s->orgs[i].creds.client_secret) list[n++] = s->orgs[i].creds.client_secret;
+        if (s->orgs[i].creds.access_token) list[n++] = s->orgs[i].creds.access_token;
     }
     *out = list;
     *count = n;

@@ -28,7 +28,7 @@ typedef struct {
 
 /* One organization of the run. */
 typedef struct {
-    vr_org *org;          /* borrowed from session.inv */
+    vr_org *org; /* borrowed from session.inv */
     vr_endpoints endpoints;
     vr_credentials creds; /* owned; wiped on free */
     vr_client *client;    /* owned; NULL until vr_session_connect */
@@ -44,17 +44,17 @@ typedef struct {
     const vr_common_opts *opts; /* borrowed */
     const char *command;        /* "plan", "apply", "drift": for messages */
     vr_inventory inv;
-    vr_diags diags;             /* the inventory's diagnostics */
+    vr_diags diags; /* the inventory's diagnostics */
     vr_plan plan;
-    vr_session_org *orgs;       /* the organizations of this run (after --shard) */
+    vr_session_org *orgs; /* the organizations of this run (after --shard) */
     size_t org_count;
-    vr_probe_map probe_map;     /* from --probe-map */
+    vr_probe_map probe_map;        /* from --probe-map */
     long shard_index, shard_count; /* --shard I/N (1-based I); 0/0: every organization */
     char run_id[37];
-    vr_session_call *calls;     /* every API call of the run, in order */
+    vr_session_call *calls; /* every API call of the run, in order */
     size_t call_count, call_cap;
-    vr_latency latency;         /* VR_PHASE_* samples; apply adds its own */
-    bool use_color;             /* on stdout */
+    vr_latency latency; /* VR_PHASE_* samples; apply adds its own */
+    bool use_color;     /* on stdout */
 } vr_session;
 
 void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *command);

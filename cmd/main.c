@@ -29,17 +29,17 @@ static void usage(FILE *out)
           out);
     for (const struct cmd_entry *c = commands; c->name; c++)
         fprintf(out, "  %-10s %s\n", c->name, c->summary);
-    fputs("  help       show this, or `help <command>` for a command's options\n\n"
-          "exit codes: 0 ok, 1 error, 2 changes or drift (when asked), 3 invalid inventory or plan\n"
-          "see `man vni-reconcile` or docs/cli.md\n",
-          out);
+    fputs(
+        "  help       show this, or `help <command>` for a command's options\n\n"
+        "exit codes: 0 ok, 1 error, 2 changes or drift (when asked), 3 invalid inventory or plan\n"
+        "see `man vni-reconcile` or docs/cli.md\n",
+        out);
 }
 
 static const struct cmd_entry *find(const char *name)
 {
     for (const struct cmd_entry *c = commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
+        if (strcmp(c->name, name) == 0) return c;
     return NULL;
 }
 
@@ -58,8 +58,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return VR_EXIT_OK;
     }
-    if (strcmp(name, "--version") == 0)
-        name = "version";
+    if (strcmp(name, "--version") == 0) name = "version";
     const struct cmd_entry *c = find(name);
     if (!c) {
         fprintf(stderr, "vni-reconcile: '%s' is not a command; see `vni-reconcile help`\n", name);

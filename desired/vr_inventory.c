@@ -792,8 +792,8 @@ static int read_organization(reader *r, file_state *fs)
             rc = get_str(r, "organization managedPrefix", &fs->managed_prefix,
                          &fs->managed_prefix_loc);
             /* A prefix of a valid name: what prune may delete must be nameable. */
-            if (rc == R_OK && (strlen(fs->managed_prefix) >= VR_NAME_MAX ||
-                               !vr_name_valid(fs->managed_prefix)))
+            if (rc == R_OK &&
+                (strlen(fs->managed_prefix) >= VR_NAME_MAX || !vr_name_valid(fs->managed_prefix)))
                 err_at(r, &fs->managed_prefix_loc, "invalid-value",
                        "organization managedPrefix '%s' must be 1 to 63 characters of A-Z, a-z, "
                        "0-9, '.', '_' and '-' (e.g. arch-vni-)",

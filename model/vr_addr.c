@@ -14,16 +14,13 @@ static size_t addr_len(vr_af f)
 int vr_addr_parse(vr_addr *out, const char *text)
 {
     memset(out, 0, sizeof(*out));
-    if (!text || !*text || strlen(text) >= VR_ADDR_STRLEN)
-        return -1;
+    if (!text || !*text || strlen(text) >= VR_ADDR_STRLEN) return -1;
     if (strchr(text, ':')) {
-        if (inet_pton(AF_INET6, text, out->bytes) != 1)
-            return -1;
+        if (inet_pton(AF_INET6, text, out->bytes) != 1) return -1;
         out->family = VR_AF_V6;
         return 0;
     }
-    if (inet_pton(AF_INET, text, out->bytes) != 1)
-        return -1;
+    if (inet_pton(AF_INET, text, out->bytes) != 1) return -1;
     out->family = VR_AF_V4;
     return 0;
 }
@@ -39,8 +36,7 @@ void vr_addr_format(const vr_addr *a, char *out)
 
 int vr_addr_cmp(const vr_addr *a, const vr_addr *b)
 {
-    if (a->family != b->family)
-        return a->family < b->family ? -1 : 1;
+    if (a->family != b->family) return a->family < b->family ? -1 : 1;
     return memcmp(a->bytes, b->bytes, addr_len(a->family));
 }
 
@@ -52,10 +48,8 @@ bool vr_addr_equal(const vr_addr *a, const vr_addr *b)
 bool vr_addr_is_loopback(const vr_addr *a)
 {
     static const unsigned char v6_loop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    if (a->family == VR_AF_V4)
-        return a->bytes[0] == 127;
-    if (a->family == VR_AF_V6)
-        return memcmp(a->bytes, v6_loop, 16) == 0;
+    if (a->family == VR_AF_V4) return a->bytes[0] == 127;
+    if (a->family == VR_AF_V6) return memcmp(a->bytes, v6_loop, 16) == 0;
     return false;
 }
 
@@ -63,22 +57,17 @@ int vr_cidr_parse(vr_cidr *out, const char *text)
 {
     char buf[VR_ADDR_STRLEN];
     memset(out, 0, sizeof(*out));
-    if (!text)
-        return -1;
+    if (!text) return -1;
     const char *slash = strchr(text, '/');
-    if (!slash || (size_t)(slash - text) >= sizeof(buf))
-        return -1;
+    if (!slash || (size_t)(slash - text) >= sizeof(buf)) return -1;
     memcpy(buf, text, (size_t)(slash - text));
     buf[slash - text] = '\0';
-    if (vr_addr_parse(&out->addr, buf) < 0)
-        return -1;
+    if (vr_addr_parse(&out->addr, buf) < 0) return -1;
     const char *p = slash + 1;
     size_t digits = strspn(p, "0123456789");
-    if (digits == 0 || digits > 3 || p[digits] != '\0' || (digits > 1 && p[0] == '0'))
-        return -1;
+    if (digits == 0 || digits > 3 || p[digits] != '\0' || (digits > 1 && p[0] == '0')) return -1;
     int len = (int)strtol(p, NULL, 10);
-    if (len > (int)addr_len(out->addr.family) * 8)
-        return -1;
+    if (len > (int)addr_len(out->addr.family) * 8) return -1;
     out->prefix = len;
     return 0;
 }
@@ -139,10 +128,8 @@ void vr_cidr_canonical(const vr_cidr *c, vr_cidr *out)
 
 bool vr_cidr_prefix_allowed(const vr_cidr *c)
 {
-    if (c->addr.family == VR_AF_V4)
-        return c->prefix == 8 || c->prefix == 16 || c->prefix == 24;
-    if (c->addr.family == VR_AF_V6)
-        return c->prefix == 48 || c->prefix == 56 || c->prefix == 64;
+    if (c->addr.family == VR_AF_V4) return c->prefix == 8 || c->prefix == 16 || c->prefix == 24;
+    if (c->addr.family == VR_AF_V6) return c->prefix == 48 || c->prefix == 56 || c->prefix == 64;
     return false;
 }
 
@@ -153,8 +140,7 @@ const char *vr_cidr_allowed_text(vr_af family)
 
 bool vr_cidr_contains(const vr_cidr *c, const vr_addr *a)
 {
-    if (c->addr.family == VR_AF_NONE || c->addr.family != a->family)
-        return false;
+    if (c->addr.family == VR_AF_NONE || c->addr.family != a->family) return false;
     vr_cidr probe = {*a, c->prefix};
     vr_addr n1, n2;
     vr_cidr_network(c, &n1);
@@ -164,8 +150,7 @@ bool vr_cidr_contains(const vr_cidr *c, const vr_addr *a)
 
 bool vr_cidr_overlaps(const vr_cidr *a, const vr_cidr *b)
 {
-    if (a->addr.family == VR_AF_NONE || a->addr.family != b->addr.family)
-        return false;
+    if (a->addr.family == VR_AF_NONE || a->addr.family != b->addr.family) return false;
     /* Two CIDR blocks overlap exactly when the shorter prefix contains the other's network. */
     const vr_cidr *wide = a->prefix <= b->prefix ? a : b;
     const vr_cidr *narrow = wide == a ? b : a;
@@ -183,11 +168,9 @@ static int span_cmp(const void *x, const void *y)
 {
     const span *a = x, *b = y;
     int c = vr_addr_cmp(&a->first, &b->first);
-    if (c)
-        return c;
+    if (c) return c;
     c = vr_addr_cmp(&b->last, &a->last); /* wider first */
-    if (c)
-        return c;
+    if (c) return c;
     return a->index < b->index ? -1 : (a->index > b->index);
 }
 
@@ -195,15 +178,12 @@ int vr_cidr_find_overlaps(vr_overlap **out, size_t *out_count, const vr_cidr *bl
 {
     *out = NULL;
     *out_count = 0;
-    if (n < 2)
-        return 0;
+    if (n < 2) return 0;
     span *s = malloc(n * sizeof(*s));
-    if (!s)
-        return -1;
+    if (!s) return -1;
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        if (blocks[i].addr.family == VR_AF_NONE)
-            continue;
+        if (blocks[i].addr.family == VR_AF_NONE) continue;
         vr_cidr_network(&blocks[i], &s[m].first);
         vr_cidr_last(&blocks[i], &s[m].last);
         s[m].index = i;

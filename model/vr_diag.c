@@ -39,17 +39,13 @@ void vr_diags_add(vr_diags *d, vr_severity sev, const vr_loc *loc, const char *c
 
 static int diag_cmp(const vr_diag *a, const vr_diag *b)
 {
-    if (!a->file != !b->file)
-        return a->file ? -1 : 1;
+    if (!a->file != !b->file) return a->file ? -1 : 1;
     if (a->file && b->file) {
         int c = strcmp(a->file, b->file);
-        if (c)
-            return c;
+        if (c) return c;
     }
-    if (a->line != b->line)
-        return a->line < b->line ? -1 : 1;
-    if (a->column != b->column)
-        return a->column < b->column ? -1 : 1;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    if (a->column != b->column) return a->column < b->column ? -1 : 1;
     return 0;
 }
 
@@ -57,8 +53,7 @@ void vr_diags_sort(vr_diags *d)
 {
     /* Insertion sort via merge would be overkill; a stable merge sort keeps equal-location
      * diagnostics in the order they were found. */
-    if (d->count < 2)
-        return;
+    if (d->count < 2) return;
     vr_diag *tmp = vr_xmalloc(d->count * sizeof(*tmp));
     for (size_t width = 1; width < d->count; width *= 2) {
         for (size_t lo = 0; lo < d->count; lo += 2 * width) {
@@ -96,8 +91,7 @@ char *vr_diag_format(const vr_diag *g)
         vr_buf_puts(&b, g->file);
         if (g->line > 0) {
             vr_buf_printf(&b, ":%d", g->line);
-            if (g->column > 0)
-                vr_buf_printf(&b, ":%d", g->column);
+            if (g->column > 0) vr_buf_printf(&b, ":%d", g->column);
         }
         vr_buf_puts(&b, ": ");
     }
@@ -112,8 +106,7 @@ void vr_error_clear(vr_error *e)
 
 void vr_error_set(vr_error *e, const char *code, const char *fmt, ...)
 {
-    if (!e)
-        return;
+    if (!e) return;
     snprintf(e->code, sizeof(e->code), "%s", code ? code : "");
     va_list ap;
     va_start(ap, fmt);
@@ -123,8 +116,7 @@ void vr_error_set(vr_error *e, const char *code, const char *fmt, ...)
 
 void vr_error_remedy(vr_error *e, const char *fmt, ...)
 {
-    if (!e)
-        return;
+    if (!e) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->remedy, sizeof(e->remedy), fmt, ap);

@@ -18,7 +18,7 @@ typedef struct {
 /* One diagnostic. file, code and message are owned by the list. */
 typedef struct {
     vr_severity severity;
-    char *file;    /* NULL when not tied to a file */
+    char *file; /* NULL when not tied to a file */
     int line, column;
     char *code;    /* short machine-readable id, e.g. "unknown-key", "subnet-overlap" */
     char *message; /* lower-case, no full stop, says what and, where it can, what would be right */
@@ -31,7 +31,10 @@ typedef struct {
     size_t errors, warnings;
 } vr_diags;
 
-#define VR_DIAGS_INIT {NULL, 0, 0, 0, 0}
+#define VR_DIAGS_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0, 0, 0                                                                           \
+    }
 
 void vr_diags_add(vr_diags *d, vr_severity sev, const vr_loc *loc, const char *code,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -55,7 +58,10 @@ typedef struct {
     long long elapsed_ms;     /* time spent on them */
 } vr_error;
 
-#define VR_ERROR_INIT {0, "", "", "", "", 0, 0}
+#define VR_ERROR_INIT                                                                              \
+    {                                                                                              \
+        0, "", "", "", "", 0, 0                                                                    \
+    }
 
 void vr_error_clear(vr_error *e);
 void vr_error_set(vr_error *e, const char *code, const char *fmt, ...)

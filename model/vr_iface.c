@@ -44,11 +44,9 @@ void vr_iface_copy(vr_iface *out, const vr_iface *src)
 
 bool vr_name_valid(const char *name)
 {
-    if (!name)
-        return false;
+    if (!name) return false;
     size_t n = strlen(name);
-    if (n < 1 || n > VR_NAME_MAX)
-        return false;
+    if (n < 1 || n > VR_NAME_MAX) return false;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -62,8 +60,7 @@ size_t vr_utf8_length(const char *s)
 {
     size_t n = 0;
     for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
+        if (((unsigned char)*s & 0xc0) != 0x80) n++;
     return n;
 }
 
@@ -79,8 +76,7 @@ static void report(vr_field_error_fn cb, void *ctx, int *bad, const char *field,
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     (*bad)++;
-    if (cb)
-        cb(ctx, field, index, code, msg);
+    if (cb) cb(ctx, field, index, code, msg);
 }
 
 static int check_addr(vr_addr *out, const char *text, const char *field, vr_field_error_fn cb,
@@ -92,8 +88,8 @@ static int check_addr(vr_addr *out, const char *text, const char *field, vr_fiel
         return -1;
     }
     if (vr_addr_parse(out, text) < 0) {
-        report(cb, ctx, bad, field, -1, "invalid.format",
-               "%s '%s' is not an IPv4 or IPv6 address", field, text);
+        report(cb, ctx, bad, field, -1, "invalid.format", "%s '%s' is not an IPv4 or IPv6 address",
+               field, text);
         return -1;
     }
     return 0;
@@ -116,8 +112,8 @@ static void check_local_in_subnet(vr_iface *f, vr_field_error_fn cb, void *ctx, 
     if (vr_addr_equal(&first, &f->local)) {
         vr_addr_format(&first, net);
         report(cb, ctx, bad, "localIp", -1, "invalid.value",
-               "localIp %s is the network address of %s; use a host address inside it",
-               f->local_ip, sub);
+               "localIp %s is the network address of %s; use a host address inside it", f->local_ip,
+               sub);
     } else if (f->local.family == VR_AF_V4 && vr_addr_equal(&last, &f->local)) {
         report(cb, ctx, bad, "localIp", -1, "invalid.value",
                "localIp %s is the broadcast address of %s; use a host address inside it",
@@ -132,8 +128,7 @@ int vr_iface_validate(vr_iface *f, vr_field_error_fn cb, void *ctx)
         report(cb, ctx, &bad, "name", -1, "required", "name is required");
     else if (!vr_name_valid(f->name))
         report(cb, ctx, &bad, "name", -1, "invalid.value",
-               "name '%s' must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'",
-               f->name);
+               "name '%s' must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'", f->name);
 
     if (!f->type)
         report(cb, ctx, &bad, "type", -1, "required", "type is required (ipconnect)");
@@ -173,16 +168,15 @@ int vr_iface_validate(vr_iface *f, vr_field_error_fn cb, void *ctx)
     } else {
         subnet_ok = true;
     }
-    if (local_ok && subnet_ok)
-        check_local_in_subnet(f, cb, ctx, &bad);
+    if (local_ok && subnet_ok) check_local_in_subnet(f, cb, ctx, &bad);
 
     if (f->dns_count == 0) {
         report(cb, ctx, &bad, "dnsServers", -1, "required",
                "dnsServers must list 1 to %d addresses; it is empty", VR_DNS_MAX);
     } else if (f->dns_count > VR_DNS_MAX) {
         report(cb, ctx, &bad, "dnsServers", -1, "out.of.range",
-               "dnsServers lists more than %d addresses; the platform takes at most %d",
-               VR_DNS_MAX, VR_DNS_MAX);
+               "dnsServers lists more than %d addresses; the platform takes at most %d", VR_DNS_MAX,
+               VR_DNS_MAX);
     }
     for (size_t i = 0; i < f->dns_count && i < VR_DNS_MAX + 1; i++) {
         memset(&f->dns_addr[i], 0, sizeof(f->dns_addr[i]));
@@ -204,18 +198,15 @@ int vr_iface_validate(vr_iface *f, vr_field_error_fn cb, void *ctx)
 
 static bool addr_text_equal(const char *a, const char *b)
 {
-    if (!a || !b)
-        return a == b;
+    if (!a || !b) return a == b;
     vr_addr x, y;
-    if (vr_addr_parse(&x, a) == 0 && vr_addr_parse(&y, b) == 0)
-        return vr_addr_equal(&x, &y);
+    if (vr_addr_parse(&x, a) == 0 && vr_addr_parse(&y, b) == 0) return vr_addr_equal(&x, &y);
     return strcmp(a, b) == 0;
 }
 
 static bool cidr_text_equal(const char *a, const char *b)
 {
-    if (!a || !b)
-        return a == b;
+    if (!a || !b) return a == b;
     vr_cidr x, y;
     if (vr_cidr_parse(&x, a) == 0 && vr_cidr_parse(&y, b) == 0)
         return x.prefix == y.prefix && vr_addr_equal(&x.addr, &y.addr);
@@ -243,11 +234,9 @@ int vr_iface_compare(const vr_iface *want, const vr_iface *live, vr_field_diff_f
 #define DIFF(field, w, h)                                                                          \
     do {                                                                                           \
         n++;                                                                                       \
-        if (cb)                                                                                    \
-            cb(ctx, field, (w) ? (w) : "", (h) ? (h) : "");                                        \
+        if (cb) cb(ctx, field, (w) ? (w) : "", (h) ? (h) : "");                                    \
     } while (0)
-    if (!str_equal(want->type, live->type))
-        DIFF("type", want->type, live->type);
+    if (!str_equal(want->type, live->type)) DIFF("type", want->type, live->type);
     if (!addr_text_equal(want->local_ip, live->local_ip))
         DIFF("localIp", want->local_ip, live->local_ip);
     if (!addr_text_equal(want->remote_ip, live->remote_ip))
@@ -273,8 +262,7 @@ int vr_iface_compare(const vr_iface *want, const vr_iface *live, vr_field_diff_f
 
 static void add_str(cJSON *o, const char *key, const char *v)
 {
-    if (v)
-        cJSON_AddStringToObject(o, key, v);
+    if (v) cJSON_AddStringToObject(o, key, v);
 }
 
 cJSON *vr_iface_payload_json(const vr_iface *f)
@@ -333,8 +321,7 @@ int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err)
     out->id = take_str(obj, "id");
     out->name = take_str(obj, "name");
     if (!out->id || !out->name) {
-        vr_error_set(err, "bad.response", "connection lacks a string %s",
-                     out->id ? "name" : "id");
+        vr_error_set(err, "bad.response", "connection lacks a string %s", out->id ? "name" : "id");
         vr_iface_clear(out);
         return -1;
     }
@@ -351,18 +338,15 @@ int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err)
     const cJSON *d;
     cJSON_ArrayForEach(d, dns)
     {
-        if (out->dns_count >= VR_DNS_MAX + 1)
-            break;
+        if (out->dns_count >= VR_DNS_MAX + 1) break;
         if (cJSON_IsString(d) && d->valuestring) {
             out->dns[out->dns_count] = vr_strdup(d->valuestring);
             vr_addr_parse(&out->dns_addr[out->dns_count], d->valuestring);
             out->dns_count++;
         }
     }
-    if (out->local_ip)
-        vr_addr_parse(&out->local, out->local_ip);
-    if (out->remote_ip)
-        vr_addr_parse(&out->remote, out->remote_ip);
+    if (out->local_ip) vr_addr_parse(&out->local, out->local_ip);
+    if (out->remote_ip) vr_addr_parse(&out->remote, out->remote_ip);
     if (out->subnet_cidr && vr_cidr_parse(&out->subnet, out->subnet_cidr) < 0)
         memset(&out->subnet, 0, sizeof(out->subnet));
     return 0;
@@ -371,16 +355,14 @@ int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err)
 vr_org *vr_inventory_find_org(const vr_inventory *inv, const char *id)
 {
     for (size_t i = 0; i < inv->org_count; i++)
-        if (strcmp(inv->orgs[i].id, id) == 0)
-            return &inv->orgs[i];
+        if (strcmp(inv->orgs[i].id, id) == 0) return &inv->orgs[i];
     return NULL;
 }
 
 vr_org *vr_inventory_add_org(vr_inventory *inv, const char *id)
 {
     vr_org *o = vr_inventory_find_org(inv, id);
-    if (o)
-        return o;
+    if (o) return o;
     inv->orgs = vr_xrealloc(inv->orgs, (inv->org_count + 1) * sizeof(*inv->orgs));
     o = &inv->orgs[inv->org_count++];
     memset(o, 0, sizeof(*o));
@@ -427,12 +409,9 @@ bool vr_org_ignores(const vr_org *org, const char *name, const char *field)
 {
     for (size_t i = 0; i < org->ignore_count; i++) {
         const vr_ignore *g = &org->ignores[i];
-        if (g->name && strcmp(g->name, name) != 0)
-            continue;
-        if (!g->field)
-            return true;
-        if (field && strcmp(g->field, field) == 0)
-            return true;
+        if (g->name && strcmp(g->name, name) != 0) continue;
+        if (!g->field) return true;
+        if (field && strcmp(g->field, field) == 0) return true;
     }
     return false;
 }

@@ -19,8 +19,8 @@
 
 /* Where each field of an inventory interface was written, for diagnostics. */
 typedef struct {
-    vr_loc item, name, type, local_ip, remote_ip, subnet_cidr, dns, routing_table_id,
-        description, order, protect, probe;
+    vr_loc item, name, type, local_ip, remote_ip, subnet_cidr, dns, routing_table_id, description,
+        order, protect, probe;
     vr_loc dns_item[VR_DNS_MAX];
 } vr_iface_locs;
 
@@ -110,10 +110,10 @@ typedef struct {
 /* One organization of the inventory, with its interfaces merged from every file. */
 typedef struct {
     char *id;
-    char *region; /* NULL when no file named one */
+    char *region;         /* NULL when no file named one */
     char *managed_prefix; /* organization.managedPrefix: prune may delete unnamed live
                              connections whose name starts with it; NULL: none */
-    vr_loc loc;   /* where the organization was first named */
+    vr_loc loc;           /* where the organization was first named */
     vr_iface *ifaces;
     size_t count, cap;
     vr_ignore *ignores;

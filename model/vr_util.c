@@ -16,8 +16,7 @@
 
 int vr_buf_append(vr_buf *b, const void *data, size_t len)
 {
-    if (b->overflow)
-        return -1;
+    if (b->overflow) return -1;
     if (b->max && b->len + len > b->max) {
         b->overflow = true;
         return -1;
@@ -34,8 +33,7 @@ int vr_buf_append(vr_buf *b, const void *data, size_t len)
         b->data = p;
         b->cap = cap;
     }
-    if (len)
-        memcpy(b->data + b->len, data, len);
+    if (len) memcpy(b->data + b->len, data, len);
     b->len += len;
     b->data[b->len] = '\0';
     return 0;
@@ -53,10 +51,8 @@ int vr_buf_vprintf(vr_buf *b, const char *fmt, va_list ap)
     va_copy(cp, ap);
     int n = vsnprintf(small, sizeof(small), fmt, cp);
     va_end(cp);
-    if (n < 0)
-        return -1;
-    if ((size_t)n < sizeof(small))
-        return vr_buf_append(b, small, (size_t)n);
+    if (n < 0) return -1;
+    if ((size_t)n < sizeof(small)) return vr_buf_append(b, small, (size_t)n);
     char *big = malloc((size_t)n + 1);
     if (!big) {
         b->overflow = true;
@@ -81,8 +77,7 @@ void vr_buf_reset(vr_buf *b)
 {
     b->len = 0;
     b->overflow = false;
-    if (b->data)
-        b->data[0] = '\0';
+    if (b->data) b->data[0] = '\0';
 }
 
 void vr_buf_free(vr_buf *b)
@@ -122,8 +117,7 @@ int64_t vr_wall_ms(void)
 
 void vr_sleep_ms(int64_t ms)
 {
-    if (ms <= 0)
-        return;
+    if (ms <= 0) return;
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
     }
@@ -145,8 +139,7 @@ static void random_bytes(void *out, size_t n)
     while (n > 0) {
         ssize_t got = getrandom(p, n, 0);
         if (got < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             abort();
         }
         p += got;
@@ -160,10 +153,9 @@ void vr_uuid4(char *out)
     random_bytes(b, sizeof(b));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 uint64_t vr_random_u64(void)
@@ -204,8 +196,7 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
     *out = NULL;
     *out_len = 0;
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f)
-        return -1;
+    if (!f) return -1;
     vr_buf b = VR_BUF_INIT;
     char chunk[65536];
     size_t n;
@@ -225,8 +216,7 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
         rc = -1;
     }
     int saved = errno;
-    if (f != stdin)
-        fclose(f);
+    if (f != stdin) fclose(f);
     if (rc < 0) {
         vr_buf_free(&b);
         errno = saved;
@@ -252,28 +242,24 @@ int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigne
     while (left > 0) {
         ssize_t w = write(fd, p, left);
         if (w < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             goto fail;
         }
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) < 0)
-        goto fail;
+    if (fsync(fd) < 0) goto fail;
     if (close(fd) < 0) {
         fd = -1;
         goto fail;
     }
     fd = -1;
-    if (rename(tmp, path) < 0)
-        goto fail;
+    if (rename(tmp, path) < 0) goto fail;
     free(tmp);
     return 0;
-fail: {
+fail : {
     int saved = errno;
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     unlink(tmp);
     free(tmp);
     errno = saved;
@@ -313,8 +299,7 @@ void *vr_xrealloc(void *p, size_t n)
 
 char *vr_strdup(const char *s)
 {
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     size_t n = strlen(s) + 1;
     char *d = vr_xmalloc(n);
     memcpy(d, s, n);
@@ -323,13 +308,11 @@ char *vr_strdup(const char *s)
 
 int vr_parse_long(const char *s, long min, long max, long *out)
 {
-    if (!s || !*s)
-        return -1;
+    if (!s || !*s) return -1;
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
+    if (errno || *end || v < min || v > max) return -1;
     *out = v;
     return 0;
 }
@@ -337,8 +320,7 @@ int vr_parse_long(const char *s, long min, long max, long *out)
 size_t vr_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
+    if (la > 64 || lb > 64) return (size_t)-1;
     size_t row[65];
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
@@ -349,10 +331,8 @@ size_t vr_edit_distance(const char *a, const char *b)
             size_t cur = row[j];
             size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
             size_t best = prev + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
+            if (row[j] + 1 < best) best = row[j] + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
             row[j] = best;
             prev = cur;
         }

@@ -16,7 +16,10 @@ typedef struct {
     bool overflow; /* set once an append was refused because of max, or out of memory */
 } vr_buf;
 
-#define VR_BUF_INIT {NULL, 0, 0, 0, false}
+#define VR_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, 0, false                                                                       \
+    }
 
 /* Appends; returns 0, or -1 (and sets overflow) when past max or out of memory. */
 int vr_buf_append(vr_buf *b, const void *data, size_t len);

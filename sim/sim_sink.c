@@ -61,8 +61,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return MHD_YES;
     }
     if (*upload_size) {
-        if (vr_buf_append(&req->body, upload, *upload_size) < 0)
-            req->too_large = true;
+        if (vr_buf_append(&req->body, upload, *upload_size) < 0) req->too_large = true;
         *upload_size = 0;
         return MHD_YES;
     }
@@ -78,11 +77,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         verdict = "invalid";
         if (ctx->secret) {
             char hex[65], want[80];
-            vr_hmac_sha256_hex(ctx->secret, ctx->secret_len, vr_buf_str(&req->body),
-                               req->body.len, hex);
+            vr_hmac_sha256_hex(ctx->secret, ctx->secret_len, vr_buf_str(&req->body), req->body.len,
+                               hex);
             snprintf(want, sizeof(want), "sha256=%s", hex);
-            if (strcmp(want, sig) == 0)
-                verdict = "valid";
+            if (strcmp(want, sig) == 0) verdict = "valid";
         }
     }
     pthread_mutex_lock(&ctx->lock);
@@ -159,10 +157,8 @@ int sim_sink_run(const char *listen, const char *secret_path, long fail_first,
             fprintf(stderr, "vni-sim: cannot read the webhook secret file %s\n", secret_path);
             return 2;
         }
-        if (len && ctx.secret[len - 1] == '\n')
-            ctx.secret[--len] = '\0';
-        if (len && ctx.secret[len - 1] == '\r')
-            ctx.secret[--len] = '\0';
+        if (len && ctx.secret[len - 1] == '\n') ctx.secret[--len] = '\0';
+        if (len && ctx.secret[len - 1] == '\r') ctx.secret[--len] = '\0';
         ctx.secret_len = len;
     }
     struct sockaddr_storage ss;
@@ -180,10 +176,10 @@ int sim_sink_run(const char *listen, const char *secret_path, long fail_first,
         s4->sin_port = htons((uint16_t)port);
         memcpy(&s4->sin_addr, a.bytes, 4);
     }
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, handle, &ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)10, MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(flags, 0, NULL, NULL, handle, &ctx, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "vni-sim: cannot listen on %s\n", listen);
         free(ctx.secret);
