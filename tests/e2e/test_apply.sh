@@ -77,6 +77,11 @@ run_vr apply -f "$FIX/apply/conflict.yaml" --auto-approve "${PM[@]}" --lock-dir 
 check_eq "impossible plan: exit 3" 3 "$RC"
 check_contains "impossible plan: says why" "subnet" "$OUT$ERR"
 check_eq "impossible plan: nothing sent but reads" 0 "$(sim_admin GET /__sim/requests | jq '[.[] | select(.method != "GET" and (.path | startswith("/api/")))] | length')"
+run_vr plan -f "$FIX/apply/conflict.yaml" --out "$T_DIR/impossible.json"
+check_eq "impossible saved plan: plan says so (exit 3) and still saves it" "3 yes" "$RC $([ -s "$T_DIR/impossible.json" ] && echo yes)"
+run_vr apply "$T_DIR/impossible.json" "${PM[@]}" --lock-dir "$LOCKS"
+check_eq "impossible saved plan: apply exits 3" 3 "$RC"
+check_eq "impossible saved plan: nothing sent but reads" 0 "$(sim_admin GET /__sim/requests | jq '[.[] | select(.method != "GET" and (.path | startswith("/api/")))] | length')"
 
 # --- JSON output ---
 sim_admin DELETE /__sim/connections/"$(sim_admin GET /__sim/state | jq -r '.organizations[0].connections[] | select(.name == "app-vni-06") | .id')" >/dev/null
