@@ -408,6 +408,29 @@ static void print_latency_line(FILE *out, const vr_latency *l)
             (long long)c.p95, (long long)c.max);
 }
 
+/* After a failure: which steps were done, which failed, which were not attempted. */
+static void print_outcome(FILE *out, const vr_session *s, const org_run *runs)
+{
+    static const vr_step_status order[] = {VR_STEP_DONE, VR_STEP_FAILED, VR_STEP_SKIPPED};
+    static const char *const label[] = {"done", "failed", "not attempted"};
+    for (size_t i = 0; i < s->org_count; i++) {
+        const vr_apply_result *r = &runs[i].result;
+        if (!runs[i].ran) continue;
+        if (s->org_count > 1) fprintf(out, "organization %s:\n", r->org_id);
+        for (int k = 0; k < 3; k++) {
+            vr_buf line = VR_BUF_INIT;
+            for (size_t j = 0; j < r->step_count; j++) {
+                const vr_apply_step *st = &r->steps[j];
+                if (st->status != order[k]) continue;
+                vr_buf_printf(&line, "%s%s", line.len ? ", " : "", st->name);
+                if (st->status == VR_STEP_FAILED) vr_buf_printf(&line, " (%s)", st->error.code);
+            }
+            if (line.len) fprintf(out, "  %s: %s\n", label[k], vr_buf_str(&line));
+            vr_buf_free(&line);
+        }
+    }
+}
+
 /* ---- the command ---- */
 
 static int read_webhook_secret(const char *path, char **out, size_t *len)
@@ -724,6 +747,7 @@ int cmd_apply(int argc, char **argv)
                any_failed ? "failed" : "complete", created, deleted, failed, skipped);
         if (activated) printf(", %zu activated", activated);
         putchar('\n');
+        if (any_failed) print_outcome(stdout, &s, runs);
         print_latency_line(stdout, &s.latency);
     }
     fflush(stdout);

@@ -63,6 +63,8 @@ check_eq "stuck table: exit 1" 1 "$RC"
 check_contains "stuck table: the step failed on convergence" "[1/3] flt-vni-01: create failed: routing table rt-core did not converge within 1 s" "$ERR"
 check_contains "stuck table: later steps not attempted" "[3/3] flt-vni-03: not attempted: an earlier step failed" "$ERR"
 check_contains "stuck table: summary" "Apply failed: 0 created, 0 deleted, 1 failed, 2 not attempted" "$OUT"
+check_contains "stuck table: says which step failed" "  failed: flt-vni-01 (converge.timeout)" "$OUT"
+check_contains "stuck table: says which were not attempted" "  not attempted: flt-vni-02, flt-vni-03" "$OUT"
 check_eq "stuck table: only the first was created" "flt-vni-01" "$(live_names | tr '\n' ' ' | sed 's/ $//')"
 check_eq "stuck table: audit failed, skipped, skipped" "failed:converge.timeout skipped:null skipped:null" \
     "$(jq -r '"\(.status):\(.error.code // "null")"' "$T_DIR/stuck.jsonl" | tr '\n' ' ' | sed 's/ $//')"
