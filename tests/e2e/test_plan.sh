@@ -93,6 +93,30 @@ run_vr plan -f "$INV"
 check_eq "limit: exactly at the limit is possible" 0 "$RC"
 stop_sim
 
+# --- --probe: gateways probed at plan time, redirected to loopback listeners ---
+export VR_PROBE_LOOPBACK_ONLY=1
+start_sim
+start_listener
+OPEN_MAP=()
+for ip in $(sed -n 's/^ *remoteIp: *//p' "$INV"); do OPEN_MAP+=(--probe-map "$ip=127.0.0.1:$PROBE_PORT"); done
+run_vr plan -f "$INV" --probe "${OPEN_MAP[@]}" -v
+check_eq "--probe: every gateway reachable, exit 0" 0 "$RC"
+check_contains "--probe -v: says where the probe went" "reachable (127.0.0.1:$PROBE_PORT" "$ERR"
+closed_port
+CLOSED_MAP=("${OPEN_MAP[@]:0:2}" --probe-map "203.0.113.11=127.0.0.1:$CLOSED_PORT" "${OPEN_MAP[@]:4}")
+run_vr plan -f "$INV" --probe "${CLOSED_MAP[@]}" --out "$T_DIR/pprobe.json"
+check_eq "--probe: an unreachable gateway makes the plan impossible (exit 3)" 3 "$RC"
+check_contains "--probe: names the interface and the gateway" "arch-vni-prod-02: gateway 203.0.113.11:443 is not reachable" "$OUT$ERR"
+check_eq "--probe: recorded in the plan file" gateway-unreachable \
+    "$(jq -r '[.organizations[0].diagnostics[].code] | unique | join(",")' "$T_DIR/pprobe.json")"
+run_vr plan -f "$INV" --probe
+check_eq "--probe without a map under VR_PROBE_LOOPBACK_ONLY: blocked, never sent (exit 3)" 3 "$RC"
+check_contains "--probe: says it was blocked" "blocked by VR_PROBE_LOOPBACK_ONLY" "$OUT$ERR"
+run_vr plan -f "$INV" --probe-map nonsense
+check_eq "--probe-map: a malformed entry is a usage error (exit 1)" 1 "$RC"
+check_contains "--probe-map: says what is wrong" "probe" "$ERR"
+stop_sim
+
 # --- a missing limits endpoint ---
 start_sim --no-limits-endpoint
 run_vr plan -f "$INV" --out "$T_DIR/p404.json"
