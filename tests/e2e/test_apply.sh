@@ -152,6 +152,28 @@ check_eq "--prune: audited as vni_deletion/deleted" "vni_deletion deleted" "$(jq
 probe_args "$INV"
 stop_sim
 
+# --- the convergence wait: close to the server's own delays, with few polls ---
+T3=$FIX/apply/three.yaml
+probe_args "$T3"
+start_sim --converge-ms 200-300 --seed 17
+run_vr apply -f "$T3" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --format json
+check_eq "wait, with the server's estimate: exit 0" 0 "$RC"
+printf '%s' "$OUT" >"$T_DIR/wait.json"
+check "wait, with estimate: steps within 25% of the server's delays" jq -e '.organizations[0].steps
+    | (map(.latencyMs.total) | add) <= 1.25 * (map(.estimatedConvergenceMs) | add)' "$T_DIR/wait.json"
+check_eq "wait, with estimate: one poll per step" "1 1 1" "$(jq -r '[.organizations[0].steps[].polls] | map(tostring) | join(" ")' "$T_DIR/wait.json")"
+stop_sim
+start_sim --converge-ms 250 --no-estimate --seed 17
+run_vr apply -f "$T3" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --format json
+check_eq "wait, without an estimate: exit 0" 0 "$RC"
+printf '%s' "$OUT" >"$T_DIR/wait2.json"
+check "wait, without estimate: steps within 60% of the server's delays" jq -e '.organizations[0].steps
+    | (map(.latencyMs.total) | add) <= 1.6 * 750' "$T_DIR/wait2.json"
+check "wait, without estimate: at most 6 polls per step, fewer once learned" jq -e '.organizations[0].steps
+    | (map(.polls) | max) <= 6 and .[2].polls <= 3' "$T_DIR/wait2.json"
+stop_sim
+probe_args "$INV"
+
 # --- one apply per organization at a time ---
 start_sim --converge-ms 1500 --seed 14
 "$VR" apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" >"$T_DIR/bg.out" 2>"$T_DIR/bg.err" </dev/null &
