@@ -166,6 +166,22 @@ if "$VSIM" --help 2>&1 | grep -q -- --webhook-sink; then
     check_not_contains "webhook: the secret never leaves the machine" "hook-key-for-drift" "$EV$OUT$ERR"
     kill "$SINK_PID" 2>/dev/null
     wait "$SINK_PID" 2>/dev/null
+    # a receiver that fails at first: retried, never fails the run
+    "$VSIM" --webhook-sink 127.0.0.1:0 --sink-fail-first 2 >"$T_DIR/sink2.out" 2>/dev/null &
+    SINK_PID=$!
+    T_PIDS+=("$SINK_PID")
+    for i in $(seq 1 100); do
+        line=$(head -n1 "$T_DIR/sink2.out" 2>/dev/null)
+        case "$line" in "vni-sim webhook sink on "*) break ;; esac
+        sleep 0.05
+    done
+    HOOK=${line#vni-sim webhook sink on }
+    run_vr drift -f "$INV" --audit-log "$T_DIR/hook2-audit.jsonl" --webhook-url "$HOOK/events" --exit-code
+    check_eq "webhook failing at first: drift's exit code is unchanged (2)" 2 "$RC"
+    check_eq "webhook failing at first: 2 refused, then all 5 events delivered, unsigned without a secret" "2 5 absent" \
+        "$(tail -n +2 "$T_DIR/sink2.out" | jq -rs '"\([.[] | select(.status == 503)] | length) \([.[] | select(.status == 204) | .delivery] | unique | length) \([.[].signature] | unique | join(","))"')"
+    kill "$SINK_PID" 2>/dev/null
+    wait "$SINK_PID" 2>/dev/null
 else
     ok "# SKIP vni-sim has no --webhook-sink yet"
 fi
