@@ -514,8 +514,15 @@ int cmd_apply(int argc, char **argv)
         fprintf(stderr, "vni-reconcile apply: --format '%s' is not one of text, json\n", format);
         goto done;
     }
-    if (pos.count > 1 || (pos.count == 1 && o.common.files.count > 0)) {
-        fprintf(stderr, "vni-reconcile apply: give either -f PATH... or one PLANFILE, not both "
+    if (pos.count > 1) {
+        fprintf(stderr,
+                "vni-reconcile apply: one PLANFILE at most (got %zu); inventory files go "
+                "with -f\n",
+                pos.count);
+        goto done;
+    }
+    if (pos.count == 1 && o.common.files.count > 0) {
+        fprintf(stderr, "vni-reconcile apply: give either -f PATH... or a PLANFILE, not both "
                         "(see --help)\n");
         goto done;
     }
