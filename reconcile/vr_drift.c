@@ -1,5 +1,6 @@
 /* vr_drift: drift report of one organization, uptime from earlier reports, renderings. */
 #include "vr_drift.h"
+#include "vr_render.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -635,33 +636,6 @@ int vr_drift_render_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
 
 /* ---- Markdown ----------------------------------------------------------------------------- */
 
-/* A table cell: '|' escaped, line breaks flattened, '<' and '>' as entities, no backticks. */
-static void md_cell(vr_buf *o, const char *s)
-{
-    for (const char *p = nz(s); *p; p++) {
-        switch (*p) {
-        case '|':
-            vr_buf_puts(o, "\\|");
-            break;
-        case '\n':
-        case '\r':
-            vr_buf_puts(o, " ");
-            break;
-        case '<':
-            vr_buf_puts(o, "&lt;");
-            break;
-        case '>':
-            vr_buf_puts(o, "&gt;");
-            break;
-        case '`':
-            vr_buf_puts(o, "'");
-            break;
-        default:
-            vr_buf_append(o, p, 1);
-        }
-    }
-}
-
 static void md_more(vr_buf *o, size_t more, const char *what)
 {
     if (more)
@@ -701,7 +675,7 @@ static void md_uptime(vr_buf *o, const vr_drift_org *r, size_t k)
         size_t shown = n < k ? n : k;
         for (size_t i = 0; i < shown; i++) {
             vr_buf_puts(o, "| ");
-            md_cell(o, v[i]->name);
+            vr_render_md_cell(o, v[i]->name);
             vr_buf_printf(o, " | %.2f | %zu of %zu |\n", v[i]->uptime_rate, v[i]->ok_checks,
                           v[i]->checks);
         }
@@ -713,7 +687,7 @@ static void md_uptime(vr_buf *o, const vr_drift_org *r, size_t k)
 static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
 {
     vr_buf_puts(o, "\n#### Organization `");
-    md_cell(o, r->org_id);
+    vr_render_md_cell(o, r->org_id);
     vr_buf_printf(o, "`\n\n%zu interface%s in the inventory, %zu live connection%s. ",
                   r->iface_count, r->iface_count == 1 ? "" : "s", r->live_count,
                   r->live_count == 1 ? "" : "s");
@@ -732,7 +706,7 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
             }
             rows++;
             vr_buf_puts(o, "| ");
-            md_cell(o, f->name);
+            vr_render_md_cell(o, f->name);
             vr_buf_puts(o, " |\n");
         }
         md_more(o, more, "missing interfaces");
@@ -750,13 +724,13 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
                 }
                 rows++;
                 vr_buf_puts(o, "| ");
-                md_cell(o, f->name);
+                vr_render_md_cell(o, f->name);
                 vr_buf_puts(o, " | ");
-                md_cell(o, f->fields[j].field);
+                vr_render_md_cell(o, f->fields[j].field);
                 vr_buf_puts(o, " | ");
-                md_cell(o, f->fields[j].want);
+                vr_render_md_cell(o, f->fields[j].want);
                 vr_buf_puts(o, " | ");
-                md_cell(o, f->fields[j].live);
+                vr_render_md_cell(o, f->fields[j].live);
                 vr_buf_puts(o, " |\n");
             }
         }
@@ -769,11 +743,11 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
         for (size_t i = 0; i < shown; i++) {
             const vr_drift_iface *f = &r->unmanaged[i];
             vr_buf_puts(o, "| ");
-            md_cell(o, f->name);
+            vr_render_md_cell(o, f->name);
             vr_buf_puts(o, " | ");
-            md_cell(o, f->id);
+            vr_render_md_cell(o, f->id);
             vr_buf_puts(o, " | ");
-            md_cell(o, f->state ? f->state : "unknown");
+            vr_render_md_cell(o, f->state ? f->state : "unknown");
             vr_buf_puts(o, " |\n");
         }
         md_more(o, r->unmanaged_count - shown, "unmanaged connections");
@@ -792,9 +766,9 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
                 }
                 rows++;
                 vr_buf_puts(o, "| ");
-                md_cell(o, v[i].name);
+                vr_render_md_cell(o, v[i].name);
                 vr_buf_puts(o, " | ");
-                md_cell(o, v[i].state ? v[i].state : "unknown");
+                vr_render_md_cell(o, v[i].state ? v[i].state : "unknown");
                 vr_buf_puts(o, " |\n");
             }
         }
@@ -814,7 +788,7 @@ static void md_render(vr_buf *o, const vr_drift_org *orgs, size_t count, size_t 
                       const char *title)
 {
     vr_buf_puts(o, "### ");
-    md_cell(o, title);
+    vr_render_md_cell(o, title);
     vr_buf_puts(o, "\n\n**");
     vr_drift_summary_all(o, orgs, count);
     vr_buf_puts(o, "**\n");

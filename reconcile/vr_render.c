@@ -160,8 +160,7 @@ int vr_render_json(vr_buf *out, const vr_plan *plan)
 
 /* ---- Markdown ------------------------------------------------------------------------------- */
 
-/* A table cell: '|' escaped, line breaks flattened, '<' and '>' as entities (no HTML). */
-static void md_cell(vr_buf *o, const char *s)
+void vr_render_md_cell(vr_buf *o, const char *s)
 {
     for (const char *p = nz(s); *p; p++) {
         switch (*p) {
@@ -197,7 +196,7 @@ static void md_more(vr_buf *o, size_t more, const char *what)
 static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
 {
     vr_buf_puts(o, "\n#### Organization `");
-    md_cell(o, r->org_id);
+    vr_render_md_cell(o, r->org_id);
     vr_buf_printf(o, "`\n\nLimit %ld%s, %zu live connection%s, live fingerprint `%.12s`. ",
                   r->limit,
                   r->limit_defaulted ? " (documented default: the platform gave none)" : "",
@@ -213,15 +212,15 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
             vr_buf_printf(o, "| %zu | %s | ", a->seq,
                           a->kind == VR_ACTION_DELETE ? "\xe2\x9e\x96 delete"
                                                       : "\xe2\x9e\x95 create");
-            md_cell(o, a->name);
+            vr_render_md_cell(o, a->name);
             vr_buf_puts(o, " | ");
-            md_cell(o, a->iface.routing_table_id);
+            vr_render_md_cell(o, a->iface.routing_table_id);
             vr_buf_puts(o, " | ");
-            md_cell(o, a->iface.local_ip);
+            vr_render_md_cell(o, a->iface.local_ip);
             vr_buf_puts(o, " | ");
-            md_cell(o, a->iface.subnet_cidr);
+            vr_render_md_cell(o, a->iface.subnet_cidr);
             vr_buf_puts(o, " | ");
-            md_cell(o, a->reason);
+            vr_render_md_cell(o, a->reason);
             vr_buf_puts(o, " |\n");
         }
         md_more(o, r->action_count - shown, "actions");
@@ -240,13 +239,13 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
                 }
                 rows++;
                 vr_buf_puts(o, "| ");
-                md_cell(o, d->name);
+                vr_render_md_cell(o, d->name);
                 vr_buf_puts(o, " | ");
-                md_cell(o, d->fields[f].field);
+                vr_render_md_cell(o, d->fields[f].field);
                 vr_buf_puts(o, " | ");
-                md_cell(o, d->fields[f].want);
+                vr_render_md_cell(o, d->fields[f].want);
                 vr_buf_puts(o, " | ");
-                md_cell(o, d->fields[f].live);
+                vr_render_md_cell(o, d->fields[f].live);
                 vr_buf_puts(o, " |\n");
             }
         }
@@ -265,7 +264,7 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
                               sev == VR_SEV_ERROR     ? "\xe2\x9d\x8c error:"
                               : sev == VR_SEV_WARNING ? "\xe2\x9a\xa0\xef\xb8\x8f warning:"
                                                       : "\xe2\x84\xb9\xef\xb8\x8f note:");
-                md_cell(o, g->message);
+                vr_render_md_cell(o, g->message);
                 vr_buf_puts(o, "\n");
             }
         md_more(o, r->diags.count - rows, "problems");
@@ -277,7 +276,7 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
             size_t shown = r->unmanaged_count < k ? r->unmanaged_count : k;
             for (size_t i = 0; i < shown; i++) {
                 vr_buf_puts(o, i ? ", `" : " \xe2\x80\x94 `");
-                md_cell(o, r->unmanaged[i].name);
+                vr_render_md_cell(o, r->unmanaged[i].name);
                 vr_buf_puts(o, "`");
             }
             if (shown < r->unmanaged_count)
@@ -289,9 +288,9 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
             size_t shown = r->not_active_count < k ? r->not_active_count : k;
             for (size_t i = 0; i < shown; i++) {
                 vr_buf_puts(o, i ? ", `" : " \xe2\x80\x94 `");
-                md_cell(o, r->not_active[i].name);
+                vr_render_md_cell(o, r->not_active[i].name);
                 vr_buf_puts(o, "` (");
-                md_cell(o, r->not_active[i].state ? r->not_active[i].state : "unknown");
+                vr_render_md_cell(o, r->not_active[i].state ? r->not_active[i].state : "unknown");
                 vr_buf_puts(o, ")");
             }
             if (shown < r->not_active_count)
@@ -305,7 +304,7 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
 static void md_render(vr_buf *o, const vr_plan *plan, size_t k, const char *title)
 {
     vr_buf_puts(o, "### ");
-    md_cell(o, title);
+    vr_render_md_cell(o, title);
     vr_buf_puts(o, "\n\n**");
     vr_render_summary(o, plan);
     vr_buf_puts(o, "**");

@@ -44,4 +44,8 @@ int vr_render_markdown(vr_buf *out, const vr_plan *plan, const vr_render_opts *o
 int vr_render_summary(vr_buf *out, const vr_plan *plan);
 int vr_render_summary_org(vr_buf *out, const vr_plan_org_result *org);
 
+/* Appends text as one Markdown table cell: '|' escaped, line breaks flattened, '<' and '>'
+ * as entities (no HTML), backticks as quotes. NULL appends nothing. Shared with drift. */
+void vr_render_md_cell(vr_buf *out, const char *text);
+
 #endif
