@@ -172,6 +172,10 @@ static int audit_records(drift_run *run, vr_webhook_stats *wstats)
 
     for (size_t i = 0; i < run->count && rc == 0; i++) {
         const vr_drift_org *r = &run->reports[i];
+        /* The check rests on the organization's reads: their correlation ids go with it. */
+        const char **ids = NULL;
+        size_t nids = 0;
+        vr_session_correlation_ids(s, i, &ids, &nids);
         for (size_t k = 0; k < r->iface_count && rc == 0; k++) {
             const vr_drift_iface *f = &r->ifaces[k];
             vr_audit_record rec;
@@ -181,6 +185,8 @@ static int audit_records(drift_run *run, vr_webhook_stats *wstats)
             rec.interface_id = f->id;
             rec.has_uptime_rate = true;
             rec.uptime_rate = f->uptime_rate;
+            rec.correlation_ids = ids;
+            rec.correlation_count = nids;
             if (write_record(&w, wh, &rec) < 0) rc = VR_EXIT_ERROR;
         }
         for (size_t k = 0; k < r->unmanaged_count && rc == 0; k++) {
@@ -188,8 +194,11 @@ static int audit_records(drift_run *run, vr_webhook_stats *wstats)
             vr_audit_record_init(&rec, s->run_id, VR_AUDIT_DRIFT_CHECK, VR_AUDIT_DRIFTED);
             rec.interface_name = r->unmanaged[k].name;
             rec.interface_id = r->unmanaged[k].id;
+            rec.correlation_ids = ids;
+            rec.correlation_count = nids;
             if (write_record(&w, wh, &rec) < 0) rc = VR_EXIT_ERROR;
         }
+        free(ids);
     }
 done:
     if (wh) {

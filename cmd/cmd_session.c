@@ -156,6 +156,19 @@ void vr_session_call_hook(void *ctx, const vr_call_record *rec)
     c->attempts = rec->attempts;
     c->latency_ms = rec->latency_ms;
     c->correlation_id = vr_strdup(rec->correlation_id ? rec->correlation_id : "");
+    c->org_index = s->current_org;
+}
+
+void vr_session_correlation_ids(const vr_session *s, size_t org_index, const char ***out,
+                                size_t *count)
+{
+    const char **ids = vr_xcalloc(s->call_count + 1, sizeof(*ids));
+    size_t n = 0;
+    for (size_t i = 0; i < s->call_count; i++)
+        if (s->calls[i].org_index == org_index && s->calls[i].correlation_id[0])
+            ids[n++] = s->calls[i].correlation_id;
+    *out = ids;
+    *count = n;
 }
 
 /* ---- the --credentials file: a YAML map from organization id to
@@ -280,6 +293,7 @@ int vr_session_connect(vr_session *s)
     for (size_t i = 0; i < s->org_count; i++) {
         vr_session_org *so = &s->orgs[i];
         vr_error err = VR_ERROR_INIT;
+        s->current_org = i;
         vr_endpoint_inputs in = {0};
         in.api_url_option = o->api_url;
         in.region_option = o->region;
@@ -333,6 +347,7 @@ int vr_session_read_live(vr_session *s)
     for (size_t i = 0; i < s->org_count; i++) {
         vr_session_org *so = &s->orgs[i];
         vr_error err = VR_ERROR_INIT;
+        s->current_org = i;
         vr_iface_list_free(&so->live);
         vr_routing_table_list_free(&so->tables);
         if (vr_client_list_connections(so->client, &so->live, &err) < 0 ||

@@ -24,6 +24,7 @@ typedef struct {
     int attempts;
     long long latency_ms;
     char *correlation_id;
+    size_t org_index; /* the organization (index in session.orgs) the call was made for */
 } vr_session_call;
 
 /* One organization of the run. */
@@ -51,6 +52,7 @@ typedef struct {
     vr_probe_map probe_map;        /* from --probe-map */
     long shard_index, shard_count; /* --shard I/N (1-based I); 0/0: every organization */
     char run_id[37];
+    size_t current_org;     /* the organization calls are being made for now */
     vr_session_call *calls; /* every API call of the run, in order */
     size_t call_count, call_cap;
     vr_latency latency; /* VR_PHASE_* samples; apply adds its own */
@@ -96,6 +98,12 @@ void vr_session_print_error(const vr_session *s, const vr_error *err);
 /* The secrets of the run (client secrets, a static token) for redaction lists: *out is a
  * malloc'd array of borrowed strings (free() the array only; valid while the session is). */
 void vr_session_secrets(const vr_session *s, const char ***out, size_t *count);
+
+/* The correlation ids of the calls made for organization org_index that answered (a status
+ * was received), in order: *out is a malloc'd array of borrowed strings (free() the array
+ * only; valid until the next call is recorded). */
+void vr_session_correlation_ids(const vr_session *s, size_t org_index, const char ***out,
+                                size_t *count);
 
 /* The session's call hook, for clients made elsewhere (it records into s->calls). */
 void vr_session_call_hook(void *ctx, const vr_call_record *rec);

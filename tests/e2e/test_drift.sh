@@ -129,6 +129,9 @@ check_eq "audit: statuses and uptime rates" \
     "$(jq -rs '[.[] | "\(.interfaceName):\(.status):\(.uptimeRate)"] | join(" ")' "$T_DIR/audit.jsonl")"
 check_eq "audit: one runId, interface ids (null when missing)" "1 null $OK_ID" \
     "$(jq -rs '"\([.[].runId]|unique|length) \(.[] | select(.interfaceName=="drift-missing") | .interfaceId) \(.[] | select(.interfaceName=="drift-ok") | .interfaceId)"' "$T_DIR/audit.jsonl")"
+LOGGED=$(sim_admin GET /__sim/requests | jq -c '[.[].correlationId]')
+check "audit: each record carries the correlation ids of the reads it rests on, as the sim logged them" \
+    jq -se --argjson logged "$LOGGED" 'all(.[]; (.correlationIds | length) >= 3 and ((.correlationIds - $logged) | length) == 0)' "$T_DIR/audit.jsonl"
 M=$(cat "$T_DIR/metrics.prom" 2>/dev/null)
 for kind in missing different unmanaged not_active; do
     check_contains "metrics: vni_reconcile_drift_interfaces kind=$kind is 1" \
