@@ -95,7 +95,9 @@ start_listener() {
 closed_port() {
     start_listener || return 1
     CLOSED_PORT=$PROBE_PORT
-    kill "$LISTENER_PID" 2>/dev/null; wait "$LISTENER_PID" 2>/dev/null
+    kill "$LISTENER_PID" 2>/dev/null
+    wait "$LISTENER_PID" 2>/dev/null
+    return 0
 }
 
 t_done() { [ "$T_FAILED" -eq 0 ]; }
