@@ -443,6 +443,12 @@ int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *er
         return -1;
     }
     if (vr_webhook_url_check(cfg->url, err) != 0) return -1;
+    if (cfg->secret && cfg->secret_len == 0) {
+        /* an empty HMAC key signs what anyone can sign: refuse it rather than sign */
+        vr_error_set(err, "webhook", "webhook secret is empty");
+        vr_error_remedy(err, "put a non-empty key in the secret file, or leave the secret out");
+        return -1;
+    }
     vr_webhook *wh = vr_xcalloc(1, sizeof *wh);
     wh->cfg = *cfg;
     if (wh->cfg.attempt_timeout_ms <= 0)

@@ -50,7 +50,7 @@
  * caller keeps and wipes it). Zero values mean the defaults above. */
 typedef struct {
     const char *url;
-    const void *secret; /* NULL: no X-Vni-Signature-256 */
+    const void *secret; /* NULL: no X-Vni-Signature-256; non-NULL with secret_len 0 is refused */
     size_t secret_len;
     const char *outbox_path; /* NULL: undelivered events are dropped (counted in stats) */
     long attempt_timeout_ms;
@@ -80,7 +80,8 @@ typedef struct vr_webhook vr_webhook;
 /* Checks the URL (see the rule above), makes a curl easy handle, and loads the outbox (a
  * missing file is an empty outbox; unreadable lines are skipped and counted as dropped).
  * Sends nothing yet. Returns 0, or -1 with err set (code "webhook-url" for a URL refused,
- * "webhook" otherwise): only configuration errors fail here. */
+ * "webhook" otherwise, e.g. "webhook secret is empty" for a non-NULL secret of length 0: an
+ * empty HMAC key would let anyone forge the signature): only configuration errors fail here. */
 int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *err);
 
 /* Queues one event and delivers what it can, oldest first, within the budget. event is the

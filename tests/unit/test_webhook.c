@@ -577,6 +577,34 @@ static void test_url_rule(void **state)
     assert_null(wh);
 }
 
+/* An empty secret would sign with an empty HMAC key (anyone can forge it): refused at open,
+ * before anything is sent. */
+static void test_empty_secret_refused(void **state)
+{
+    (void)state;
+    receiver r;
+    receiver_start(&r);
+    vr_webhook *wh = (vr_webhook *)&r; /* not NULL: open must reset it */
+    vr_error err = VR_ERROR_INIT;
+    vr_webhook_config cfg = {.url = r.url, .secret = "", .secret_len = 0};
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), -1);
+    assert_null(wh);
+    assert_string_equal(err.code, "webhook");
+    assert_non_null(strstr(err.message, "webhook secret is empty"));
+    /* a non-empty buffer with length 0 is the same empty key */
+    vr_error err2 = VR_ERROR_INIT;
+    cfg.secret = SECRET;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err2), -1);
+    assert_null(wh);
+    assert_non_null(strstr(err2.message, "webhook secret is empty"));
+    assert_int_equal(r.nreq, 0);
+    /* no secret at all (NULL) is still fine: unsigned events */
+    cfg.secret = NULL;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    vr_webhook_close(wh, NULL);
+    receiver_stop(&r);
+}
+
 static void test_default_outbox(void **state)
 {
     (void)state;
@@ -617,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_budget_with_hanging_receiver),
         cmocka_unit_test(test_4xx_kept),
         cmocka_unit_test(test_url_rule),
+        cmocka_unit_test(test_empty_secret_refused),
         cmocka_unit_test(test_default_outbox),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
