@@ -22,6 +22,7 @@
 
 typedef struct {
     char *event, *delivery, *body;
+    char *url; /* the URL it is meant for; NULL for a line of the old format (no "url") */
     size_t body_len;
     char queued_at[32];
     bool persisted; /* known to be in the outbox file */
@@ -44,6 +45,7 @@ static void pending_free(pending *p)
     free(p->event);
     free(p->delivery);
     free(p->body);
+    free(p->url);
 }
 
 static void set_last_error(vr_webhook *wh, int status, const char *msg)
@@ -58,12 +60,20 @@ static void set_last_error(vr_webhook *wh, int status, const char *msg)
 int vr_webhook_url_check(const char *url, vr_error *err)
 {
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
+    char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
     int rc = -1;
     if (!u || !url || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         vr_error_set(err, "webhook-url", "webhook url: not a valid URL");
+        goto done;
+    }
+    /* credentials in the URL would be written to the outbox and shown in messages */
+    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
+        vr_error_set(err, "webhook-url", "webhook url: user info (user:password@) is not allowed");
+        vr_error_remedy(err, "authenticate the receiver with --webhook-secret-file (the "
+                             "signature), not with credentials in the URL");
         goto done;
     }
     if (strcasecmp(scheme, "https") == 0) {
@@ -94,6 +104,8 @@ int vr_webhook_url_check(const char *url, vr_error *err)
 done:
     curl_free(scheme);
     curl_free(host);
+    curl_free(user);
+    curl_free(password);
     curl_url_cleanup(u);
     return rc;
 }
@@ -158,9 +170,12 @@ static int parse_entry(const char *line, pending *p)
     const cJSON *dl = cJSON_GetObjectItemCaseSensitive(j, "delivery");
     const cJSON *bd = cJSON_GetObjectItemCaseSensitive(j, "body");
     const cJSON *qa = cJSON_GetObjectItemCaseSensitive(j, "queuedAt");
+    const cJSON *ur = cJSON_GetObjectItemCaseSensitive(j, "url"); /* absent in the old format */
     int rc = -1;
-    if (cJSON_IsString(ev) && cJSON_IsString(dl) && cJSON_IsString(bd) && dl->valuestring[0]) {
+    if (cJSON_IsString(ev) && cJSON_IsString(dl) && cJSON_IsString(bd) && dl->valuestring[0] &&
+        (!ur || (cJSON_IsString(ur) && ur->valuestring[0]))) {
         p->event = vr_strdup(ev->valuestring);
+        p->url = ur ? vr_strdup(ur->valuestring) : NULL;
         p->delivery = vr_strdup(dl->valuestring);
         p->body = vr_strdup(bd->valuestring);
         p->body_len = strlen(p->body);
@@ -214,6 +229,7 @@ static int read_outbox(const char *path, pending **out, size_t *n, size_t *bad)
 static void entry_json(vr_buf *b, const pending *p)
 {
     cJSON *j = cJSON_CreateObject();
+    if (p->url) cJSON_AddStringToObject(j, "url", p->url); /* an old-format line stays one */
     cJSON_AddStringToObject(j, "event", p->event);
     cJSON_AddStringToObject(j, "delivery", p->delivery);
     cJSON_AddStringToObject(j, "body", p->body);
@@ -225,6 +241,13 @@ static void entry_json(vr_buf *b, const pending *p)
         vr_buf_puts(b, "\n");
         free(s);
     }
+}
+
+/* Whether p is for the URL of this run: the same URL (compared as text), or none recorded (a
+ * line of the previous version, which did not record it: sent to the current URL). */
+static bool for_this_url(const vr_webhook *wh, const pending *p)
+{
+    return !p->url || strcmp(p->url, wh->cfg.url) == 0;
 }
 
 static bool was_delivered(const vr_webhook *wh, const char *id)
@@ -273,8 +296,11 @@ static void sync_outbox(vr_webhook *wh)
         wh->st.dropped += skip;
     }
     vr_buf out = VR_BUF_INIT;
-    for (size_t i = skip; i < mn; i++)
+    size_t other = 0;
+    for (size_t i = skip; i < mn; i++) {
         entry_json(&out, merged[i]);
+        if (!for_this_url(wh, merged[i])) other++;
+    }
     int rc;
     if (out.len == 0)
         rc = (unlink(path) == 0 || errno == ENOENT) ? 0 : -1;
@@ -287,6 +313,7 @@ static void sync_outbox(vr_webhook *wh)
         for (size_t i = 0; i < wh->qn; i++)
             wh->q[i].persisted = true;
         wh->need_sync = false;
+        wh->st.other_url = other;
     }
     vr_buf_free(&out);
     free(merged);
@@ -473,13 +500,24 @@ int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *er
             set_last_error(wh, 0, "webhook outbox: cannot read it");
         }
         if (lfd >= 0) close(lfd);
-        for (size_t i = 0; i < n; i++)
+        /* only the events meant for this URL (and old lines without one) are this run's to
+         * send; the others stay in the file for a run with their URL */
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!for_this_url(wh, &items[i])) {
+                wh->st.other_url++;
+                pending_free(&items[i]);
+                continue;
+            }
             items[i].persisted = true;
+            items[k++] = items[i];
+        }
         wh->q = items;
-        wh->qn = wh->qcap = n;
-        wh->st.from_outbox = n;
+        wh->qn = k;
+        wh->qcap = n;
+        wh->st.from_outbox = k;
         wh->st.dropped += bad;
-        wh->st.pending = n;
+        wh->st.pending = k;
     }
     *out = wh;
     return 0;
@@ -497,6 +535,7 @@ void vr_webhook_send(vr_webhook *wh, const char *event, const char *delivery, co
     memset(p, 0, sizeof *p);
     p->event = vr_strdup(event ? event : "");
     p->delivery = vr_strdup(delivery ? delivery : "");
+    p->url = vr_strdup(wh->cfg.url);
     p->body = vr_xmalloc(body_len + 1);
     if (body_len) memcpy(p->body, body, body_len);
     p->body[body_len] = '\0';

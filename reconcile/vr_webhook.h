@@ -6,7 +6,9 @@
  * X-Vni-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>. Any 2xx is delivered;
  * anything else (another status, refused, timeout) is a failed attempt. Redirects are not
  * followed. URL rule (the same as the API's): https to any host; http only to loopback hosts
- * (127.0.0.0/8, ::1, localhost), for tests and local receivers.
+ * (127.0.0.0/8, ::1, localhost), for tests and local receivers; never user info
+ * (user:password@): the URL is written to the outbox and may appear in messages, so it must
+ * hold no secret (a query string is kept as given: keep tokens out of it too).
  *
  * Order and the outbox: events are delivered strictly in order (outbox from earlier runs
  * first, then this run's events). When the oldest pending event cannot be delivered after
@@ -14,11 +16,17 @@
  * from the oldest, with a single attempt (no backoff) until one succeeds, so a receiver that
  * is down costs one full retry series per run, not one per event. Pending events are kept in the
  * outbox file (JSON lines, one per event:
- * {"event": "...", "delivery": "...", "body": "<raw body as a JSON string>", "queuedAt":
- * "..."}), rewritten atomically (temporary file, fsync, rename, mode 0600) whenever the queue
- * changes, under an flock on "<outbox>.lock" so concurrent runs (other organizations) merge
+ * {"url": "...", "event": "...", "delivery": "...", "body": "<raw body as a JSON string>",
+ * "queuedAt": "..."}), rewritten atomically (temporary file, fsync, rename, mode 0600) whenever the
+ * queue changes, under an flock on "<outbox>.lock" so concurrent runs (other organizations) merge
  * rather than overwrite: a run removes only the events it delivered and adds only its own.
  * The outbox never holds the signature (recomputed at each attempt) nor the secret.
+ *
+ * URLs: each entry records the URL it was queued for. A run loads and sends only the entries
+ * whose "url" equals its own cfg.url (compared as text), in order; entries for other URLs stay
+ * in the outbox as they are, for a run with their URL (stats.other_url counts them). Lines of
+ * the previous version have no "url": they are sent to the current URL (and, while undelivered,
+ * kept without one).
  * A receiver may see an event twice (a crash between delivery and the outbox update); the
  * X-Vni-Delivery id lets it deduplicate.
  *
@@ -63,8 +71,9 @@ typedef struct {
 /* What happened during the run. */
 typedef struct {
     size_t delivered;      /* events delivered (from the outbox and new) */
-    size_t from_outbox;    /* events found in the outbox at open */
-    size_t pending;        /* events left queued (in the outbox) */
+    size_t from_outbox;    /* events for this URL found in the outbox at open */
+    size_t pending;        /* events for this URL left queued (in the outbox) */
+    size_t other_url;      /* events in the outbox kept for other URLs (not sent by this run) */
     size_t dropped;        /* events lost: no outbox path, outbox over its maximum */
     size_t attempts;       /* POSTs tried */
     bool budget_exhausted; /* true once the budget ran out */

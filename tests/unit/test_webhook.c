@@ -35,6 +35,7 @@ typedef struct {
     pthread_mutex_t mu;
     int statuses[16]; /* answer of request i (0: 200); the last one repeats */
     int nstatuses;
+    int fail_status; /* when not 0, the answer to every request (a receiver that is down) */
     request req[MAX_REQ];
     int nreq;
     char url[64];
@@ -72,6 +73,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     int i = r->nreq;
     int status = 200;
     if (r->nstatuses > 0) status = r->statuses[i < r->nstatuses ? i : r->nstatuses - 1];
+    if (r->fail_status) status = r->fail_status;
     if (i < MAX_REQ) {
         request *q = &r->req[i];
         q->event = dup_or_null(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Vni-Event"));
@@ -124,6 +126,13 @@ static void receiver_start(receiver *r)
     r->port = info->port;
     assert_true(r->port > 0);
     snprintf(r->url, sizeof r->url, "http://127.0.0.1:%d/hook", r->port);
+}
+
+static void receiver_fail(receiver *r, int status)
+{
+    pthread_mutex_lock(&r->mu);
+    r->fail_status = status;
+    pthread_mutex_unlock(&r->mu);
 }
 
 static void receiver_stop(receiver *r)
@@ -306,10 +315,12 @@ static void test_outbox_then_next_run(void **state)
 {
     (void)state;
     char *dir = make_tmpdir();
-    vr_buf outbox = VR_BUF_INIT, url = VR_BUF_INIT, body = VR_BUF_INIT;
+    vr_buf outbox = VR_BUF_INIT, body = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/state/sub/outbox.jsonl", dir); /* folders made on demand */
-    vr_buf_printf(&url, "http://127.0.0.1:%d/hook", dead_port());
-    vr_webhook_config cfg = {.url = vr_buf_str(&url),
+    receiver r;
+    receiver_start(&r);
+    receiver_fail(&r, 503); /* down for run 1; the next run uses the same URL */
+    vr_webhook_config cfg = {.url = r.url,
                              .secret = SECRET,
                              .secret_len = strlen(SECRET),
                              .outbox_path = vr_buf_str(&outbox),
@@ -321,7 +332,7 @@ static void test_outbox_then_next_run(void **state)
     char ids[3][37];
     char *bodies[3];
 
-    /* run 1: the receiver is down */
+    /* run 1: the receiver is down (answers 503) */
     assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
     for (int i = 0; i < 2; i++) {
         body_for(&body, i, ids[i]);
@@ -352,6 +363,7 @@ static void test_outbox_then_next_run(void **state)
         *nl = '\0';
         cJSON *j = cJSON_Parse(save);
         assert_non_null(j);
+        assert_string_equal(cJSON_GetObjectItem(j, "url")->valuestring, r.url);
         assert_string_equal(cJSON_GetObjectItem(j, "event")->valuestring, "vni_provisioning");
         assert_string_equal(cJSON_GetObjectItem(j, "delivery")->valuestring, ids[i]);
         assert_string_equal(cJSON_GetObjectItem(j, "body")->valuestring, bodies[i]);
@@ -362,9 +374,9 @@ static void test_outbox_then_next_run(void **state)
     free(text);
 
     /* run 2: the receiver is back; the outbox goes first, in order, then the new event */
-    receiver r;
-    receiver_start(&r);
-    cfg.url = r.url;
+    int base = r.nreq;
+    assert_int_equal(base, 3);
+    receiver_fail(&r, 0);
     assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
     assert_int_equal(vr_webhook_stats_get(wh)->from_outbox, 2);
     body_for(&body, 2, ids[2]);
@@ -373,24 +385,24 @@ static void test_outbox_then_next_run(void **state)
     vr_webhook_close(wh, &st);
     assert_int_equal(st.delivered, 3);
     assert_int_equal(st.pending, 0);
-    assert_int_equal(r.nreq, 3);
+    assert_int_equal(st.other_url, 0);
+    assert_int_equal(r.nreq, base + 3);
     for (int i = 0; i < 3; i++) {
-        assert_string_equal(r.req[i].delivery, ids[i]);
-        assert_string_equal(r.req[i].body, bodies[i]);
+        assert_string_equal(r.req[base + i].delivery, ids[i]);
+        assert_string_equal(r.req[base + i].body, bodies[i]);
         char hex[65], want[80];
         vr_hmac_sha256_hex(SECRET, strlen(SECRET), bodies[i], strlen(bodies[i]), hex);
         snprintf(want, sizeof want, "sha256=%s", hex); /* recomputed for old events */
-        assert_string_equal(r.req[i].signature, want);
+        assert_string_equal(r.req[base + i].signature, want);
     }
-    assert_string_equal(r.req[0].event, "vni_provisioning");
-    assert_string_equal(r.req[2].event, "routing_sync");
+    assert_string_equal(r.req[base].event, "vni_provisioning");
+    assert_string_equal(r.req[base + 2].event, "routing_sync");
     assert_false(file_exists(vr_buf_str(&outbox)));
     receiver_stop(&r);
 
     for (int i = 0; i < 3; i++)
         free(bodies[i]);
     vr_buf_free(&outbox);
-    vr_buf_free(&url);
     vr_buf_free(&body);
     rm_rf(dir);
     free(dir);
@@ -402,11 +414,12 @@ static void test_outbox_shared(void **state)
 {
     (void)state;
     char *dir = make_tmpdir();
-    vr_buf outbox = VR_BUF_INIT, url = VR_BUF_INIT;
+    vr_buf outbox = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
-    vr_buf_printf(&url, "http://127.0.0.1:%d/hook", dead_port());
-    vr_webhook_config cfg = {
-        .url = vr_buf_str(&url), .outbox_path = vr_buf_str(&outbox), .max_attempts = 1};
+    receiver r;
+    receiver_start(&r);
+    receiver_fail(&r, 502);
+    vr_webhook_config cfg = {.url = r.url, .outbox_path = vr_buf_str(&outbox), .max_attempts = 1};
     vr_webhook *a, *b;
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_webhook_open(&a, &cfg, &err), 0);
@@ -417,23 +430,229 @@ static void test_outbox_shared(void **state)
     vr_webhook_close(b, NULL);
     vr_webhook_close(a, NULL);
 
-    receiver r;
-    receiver_start(&r);
-    cfg.url = r.url;
+    int base = r.nreq;
+    receiver_fail(&r, 0);
     vr_webhook *c;
     assert_int_equal(vr_webhook_open(&c, &cfg, &err), 0);
     vr_webhook_flush(c);
     vr_webhook_stats st;
     vr_webhook_close(c, &st);
     assert_int_equal(st.delivered, 3);
-    assert_int_equal(r.nreq, 3);
-    assert_string_equal(r.req[0].delivery, "a-1");
-    assert_string_equal(r.req[1].delivery, "b-1");
-    assert_string_equal(r.req[2].delivery, "a-2");
+    assert_int_equal(r.nreq, base + 3);
+    assert_string_equal(r.req[base].delivery, "a-1");
+    assert_string_equal(r.req[base + 1].delivery, "b-1");
+    assert_string_equal(r.req[base + 2].delivery, "a-2");
     assert_false(file_exists(vr_buf_str(&outbox)));
     receiver_stop(&r);
     vr_buf_free(&outbox);
-    vr_buf_free(&url);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* The outbox line (without its newline) holding delivery id, malloc'd, or NULL. */
+static char *outbox_line_of(const char *path, const char *id)
+{
+    char *text = NULL;
+    size_t n = 0;
+    if (vr_read_file(path, 1 << 20, &text, &n) != 0) return NULL;
+    char *found = NULL, *save = text;
+    while (save && *save && !found) {
+        char *nl = strchr(save, '\n');
+        if (nl) *nl = '\0';
+        cJSON *j = cJSON_Parse(save);
+        const cJSON *d = cJSON_GetObjectItem(j, "delivery");
+        if (cJSON_IsString(d) && strcmp(d->valuestring, id) == 0) found = vr_strdup(save);
+        cJSON_Delete(j);
+        save = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    return found;
+}
+
+static size_t outbox_lines(const char *path)
+{
+    char *text = NULL;
+    size_t n = 0, lines = 0;
+    if (vr_read_file(path, 1 << 20, &text, &n) != 0) return 0;
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    free(text);
+    return lines;
+}
+
+/* Two webhook URLs share one outbox: a run sends only the events queued for its own URL, in
+ * order, and leaves the others in the outbox exactly as they were. */
+static void test_outbox_two_urls(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    vr_buf outbox = VR_BUF_INIT, dead = VR_BUF_INIT;
+    vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
+    vr_buf_printf(&dead, "http://127.0.0.1:%d/hook", dead_port());
+    const char *ob = vr_buf_str(&outbox);
+    receiver ra, rb;
+    receiver_start(&ra);
+    receiver_start(&rb);
+    receiver_fail(&ra, 503);
+    receiver_fail(&rb, 503);
+    vr_webhook_config ca = {.url = ra.url, .outbox_path = ob, .max_attempts = 1};
+    vr_webhook_config cb = {.url = rb.url, .outbox_path = ob, .max_attempts = 1};
+    vr_webhook *a, *b;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_open(&a, &ca, &err), 0);
+    assert_int_equal(vr_webhook_open(&b, &cb, &err), 0);
+    vr_webhook_send(a, "vni_provisioning", "a-1", "{\"a\":1}", 7);
+    vr_webhook_send(b, "drift_check", "b-1", "{\"b\":1}", 7);
+    vr_webhook_send(a, "vni_provisioning", "a-2", "{\"a\":2}", 7);
+    vr_webhook_close(b, NULL);
+    vr_webhook_close(a, NULL);
+    assert_int_equal(outbox_lines(ob), 3);
+    char *b_line = outbox_line_of(ob, "b-1");
+    assert_non_null(b_line);
+    cJSON *j = cJSON_Parse(b_line);
+    assert_string_equal(cJSON_GetObjectItem(j, "url")->valuestring, rb.url);
+    cJSON_Delete(j);
+    int a_base = ra.nreq, b_base = rb.nreq;
+
+    /* A is back: a-1 and a-2 go to A, b-1 is neither sent (to A) nor touched */
+    receiver_fail(&ra, 0);
+    vr_webhook_stats st;
+    assert_int_equal(vr_webhook_open(&a, &ca, &err), 0);
+    assert_int_equal(vr_webhook_stats_get(a)->from_outbox, 2);
+    assert_int_equal(vr_webhook_stats_get(a)->other_url, 1);
+    vr_webhook_flush(a);
+    vr_webhook_close(a, &st);
+    assert_int_equal(st.delivered, 2);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.other_url, 1);
+    assert_int_equal(ra.nreq, a_base + 2);
+    assert_string_equal(ra.req[a_base].delivery, "a-1");
+    assert_string_equal(ra.req[a_base + 1].delivery, "a-2");
+    assert_int_equal(rb.nreq, b_base);
+    assert_int_equal(outbox_lines(ob), 1);
+    char *b_after = outbox_line_of(ob, "b-1");
+    assert_non_null(b_after);
+    assert_string_equal(b_after, b_line);
+    free(b_after);
+
+    /* a run for a third URL (refused) with an event of its own: b-1 still untouched */
+    vr_webhook_config cc = {.url = vr_buf_str(&dead), .outbox_path = ob, .max_attempts = 1};
+    vr_webhook *c;
+    assert_int_equal(vr_webhook_open(&c, &cc, &err), 0);
+    assert_int_equal(vr_webhook_stats_get(c)->from_outbox, 0);
+    vr_webhook_send(c, "drift_check", "c-1", "{\"c\":1}", 7);
+    vr_webhook_close(c, &st);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.pending, 1);
+    assert_int_equal(st.other_url, 1);
+    assert_int_equal(st.attempts, 1); /* c-1 only: b-1 is not tried at the dead URL */
+    assert_int_equal(rb.nreq, b_base);
+    assert_int_equal(ra.nreq, a_base + 2);
+    b_after = outbox_line_of(ob, "b-1");
+    assert_non_null(b_after);
+    assert_string_equal(b_after, b_line);
+    free(b_after);
+
+    /* B is back: b-1 goes to B; c-1 waits for its URL */
+    receiver_fail(&rb, 0);
+    assert_int_equal(vr_webhook_open(&b, &cb, &err), 0);
+    vr_webhook_flush(b);
+    vr_webhook_close(b, &st);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.other_url, 1);
+    assert_int_equal(rb.nreq, b_base + 1);
+    assert_string_equal(rb.req[b_base].delivery, "b-1");
+    assert_string_equal(rb.req[b_base].body, "{\"b\":1}");
+    assert_int_equal(outbox_lines(ob), 1);
+    char *c_line = outbox_line_of(ob, "c-1");
+    assert_non_null(c_line);
+    free(c_line);
+
+    free(b_line);
+    receiver_stop(&ra);
+    receiver_stop(&rb);
+    vr_buf_free(&outbox);
+    vr_buf_free(&dead);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Lines of the previous version (no "url") are sent to the current URL, in their place in the
+ * order; while undelivered they stay as they were (no URL added). */
+static void test_outbox_old_format(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    vr_buf outbox = VR_BUF_INIT, text = VR_BUF_INIT;
+    vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
+    const char *ob = vr_buf_str(&outbox);
+    receiver r;
+    receiver_start(&r);
+    receiver_fail(&r, 500);
+    const char *other = "https://hooks.example.com/other";
+    vr_buf_printf(&text,
+                  "{\"event\":\"drift_check\",\"delivery\":\"old-1\",\"body\":\"{}\","
+                  "\"queuedAt\":\"2026-11-24T10:00:00.000Z\"}\n"
+                  "{\"url\":\"%s\",\"event\":\"drift_check\",\"delivery\":\"x-1\","
+                  "\"body\":\"{}\",\"queuedAt\":\"2026-11-24T10:00:01.000Z\"}\n"
+                  "{\"url\":\"%s\",\"event\":\"drift_check\",\"delivery\":\"c-1\","
+                  "\"body\":\"{}\",\"queuedAt\":\"2026-11-24T10:00:02.000Z\"}\n"
+                  "{\"event\":\"drift_check\",\"delivery\":\"old-2\",\"body\":\"{}\","
+                  "\"queuedAt\":\"2026-11-24T10:00:03.000Z\"}\n",
+                  other, r.url);
+    assert_int_equal(vr_write_file_atomic(ob, text.data, text.len, 0600), 0);
+    char *old1 = outbox_line_of(ob, "old-1");
+    assert_non_null(old1);
+
+    /* run 1, receiver down: old-1, c-1, old-2 are this URL's (3), x-1 another's */
+    vr_webhook_config cfg = {.url = r.url, .outbox_path = ob, .max_attempts = 1};
+    vr_webhook *wh;
+    vr_error err = VR_ERROR_INIT;
+    vr_webhook_stats st;
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    assert_int_equal(vr_webhook_stats_get(wh)->from_outbox, 3);
+    assert_int_equal(vr_webhook_stats_get(wh)->other_url, 1);
+    vr_webhook_send(wh, "vni_provisioning", "n-1", "{\"n\":1}", 7);
+    vr_webhook_close(wh, &st);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.pending, 4);
+    assert_int_equal(r.nreq, 1);
+    assert_string_equal(r.req[0].delivery, "old-1"); /* the oldest first, at the current URL */
+    assert_int_equal(outbox_lines(ob), 5);
+    char *still = outbox_line_of(ob, "old-1");
+    assert_non_null(still);
+    assert_string_equal(still, old1); /* not given a URL */
+    free(still);
+    char *n1 = outbox_line_of(ob, "n-1");
+    assert_non_null(n1);
+    cJSON *j = cJSON_Parse(n1);
+    assert_string_equal(cJSON_GetObjectItem(j, "url")->valuestring, r.url);
+    cJSON_Delete(j);
+    free(n1);
+
+    /* run 2, receiver up: old-1, c-1, old-2, n-1 in order; x-1 kept */
+    int base = r.nreq;
+    receiver_fail(&r, 0);
+    assert_int_equal(vr_webhook_open(&wh, &cfg, &err), 0);
+    vr_webhook_flush(wh);
+    vr_webhook_close(wh, &st);
+    assert_int_equal(st.delivered, 4);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.other_url, 1);
+    const char *want[] = {"old-1", "c-1", "old-2", "n-1"};
+    assert_int_equal(r.nreq, base + 4);
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(r.req[base + i].delivery, want[i]);
+    assert_int_equal(outbox_lines(ob), 1);
+    char *x1 = outbox_line_of(ob, "x-1");
+    assert_non_null(x1);
+    assert_non_null(strstr(x1, other));
+    free(x1);
+
+    free(old1);
+    receiver_stop(&r);
+    vr_buf_free(&outbox);
+    vr_buf_free(&text);
     rm_rf(dir);
     free(dir);
 }
@@ -571,6 +790,15 @@ static void test_url_rule(void **state)
     assert_int_equal(vr_webhook_url_check("http://10.0.0.1/x", &err), -1);
     assert_int_equal(vr_webhook_url_check("ftp://127.0.0.1/x", &err), -1);
     assert_int_equal(vr_webhook_url_check("not a url", &err), -1);
+    /* credentials in the URL would land in the outbox: refused, and not repeated */
+    vr_error e2 = VR_ERROR_INIT;
+    assert_int_equal(vr_webhook_url_check("https://bob:hunter2@hooks.example.com/x", &e2), -1);
+    assert_string_equal(e2.code, "webhook-url");
+    assert_non_null(strstr(e2.message, "user info"));
+    assert_null(strstr(e2.message, "hunter2"));
+    assert_int_equal(vr_webhook_url_check("https://bob@hooks.example.com/x", &err), -1);
+    assert_int_equal(vr_webhook_url_check("http://:hunter2@127.0.0.1:9/x", &err), -1);
+    assert_int_equal(vr_webhook_url_check("https://hooks.example.com/x?team=a", &err), 0);
     vr_webhook *wh;
     vr_webhook_config cfg = {.url = "http://192.0.2.1/hook"};
     assert_int_equal(vr_webhook_open(&wh, &cfg, &err), -1);
@@ -641,6 +869,8 @@ int main(void)
         cmocka_unit_test(test_500_retried),
         cmocka_unit_test(test_outbox_then_next_run),
         cmocka_unit_test(test_outbox_shared),
+        cmocka_unit_test(test_outbox_two_urls),
+        cmocka_unit_test(test_outbox_old_format),
         cmocka_unit_test(test_flush_without_events),
         cmocka_unit_test(test_budget_with_hanging_receiver),
         cmocka_unit_test(test_4xx_kept),
