@@ -161,6 +161,21 @@ typedef struct {
         "verbose", 'v', VR_OPT_COUNT, &(c)->verbose, NULL, "more detail (repeatable)", 0, 0        \
     }
 
+/* Parses a command's options the way every command does: on an error prints
+ * "vni-reconcile CMD: message" to stderr, frees pos and c's lists, and returns -1; else 0.
+ * Positional arguments are left in pos. c may be NULL for commands without common options. */
+int vr_cmd_parse(const char *cmd, const vr_opt *table, int argc, char **argv, vr_strlist *pos,
+                 vr_common_opts *c);
+/* Frees what vr_opts_parse allocated for pos and c's lists (c may be NULL). */
+void vr_cmd_opts_free(vr_strlist *pos, vr_common_opts *c);
+
+/* Reads --webhook-secret-file: one trailing newline stripped; an unreadable, empty or
+ * NUL-holding file is an error (printed, -1); a file readable by group or others is used
+ * with a warning (unless quiet). *out is NULL (and 0 returned) when path is NULL; otherwise
+ * malloc'd, free with vr_secret_free. */
+int vr_cmd_read_webhook_secret(const char *cmd, const char *path, bool quiet, char **out,
+                               size_t *len);
+
 /* True when colors should be used on stream (a terminal, no --no-color, no NO_COLOR). */
 bool vr_use_color(FILE *stream, bool no_color);
 

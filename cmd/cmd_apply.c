@@ -19,9 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#define WEBHOOK_SECRET_MAX (64 * 1024)
 
 typedef struct {
     vr_common_opts common;
@@ -433,16 +432,14 @@ static void print_outcome(FILE *out, const vr_session *s, const org_run *runs)
 
 /* ---- the command ---- */
 
-static int read_webhook_secret(const char *path, char **out, size_t *len)
+/* A YAML file, a folder or stdin is an inventory: apply takes those only with -f. */
+static bool looks_like_inventory(const char *path)
 {
-    int rc = vr_read_file(path, WEBHOOK_SECRET_MAX, out, len);
-    if (rc < 0) {
-        fprintf(stderr, "vni-reconcile apply: --webhook-secret-file %s: %s\n", path,
-                rc == -2 ? "larger than 64 KiB" : "cannot read it");
-        return -1;
-    }
-    if (*len > 0 && (*out)[*len - 1] == '\n') (*out)[--*len] = '\0';
-    return 0;
+    struct stat st;
+    size_t n = strlen(path);
+    if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) return true;
+    return (n > 5 && strcmp(path + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(path + n - 4, ".yml") == 0);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -470,14 +467,7 @@ int cmd_apply(int argc, char **argv)
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
     };
     vr_strlist pos = {0};
-    char errbuf[512];
-    if (vr_opts_parse(table, argc, argv, &pos, errbuf, sizeof(errbuf)) < 0) {
-        fprintf(stderr, "vni-reconcile apply: %s\n", errbuf);
-        vr_strlist_free(&pos);
-        vr_strlist_free(&o.common.files);
-        vr_strlist_free(&o.common.probe_map);
-        return VR_EXIT_ERROR;
-    }
+    if (vr_cmd_parse("apply", table, argc, argv, &pos, &o.common) < 0) return VR_EXIT_ERROR;
     int rc = VR_EXIT_ERROR;
     vr_session s;
     vr_session_init(&s, &o.common, "apply");
@@ -527,6 +517,13 @@ int cmd_apply(int argc, char **argv)
         goto done;
     }
     from_file = pos.count == 1;
+    if (from_file && looks_like_inventory(pos.items[0])) {
+        fprintf(stderr,
+                "vni-reconcile apply: %s looks like an inventory, not a saved plan; apply an "
+                "inventory with -f %s, or a plan saved by `plan --out FILE`\n",
+                pos.items[0], pos.items[0]);
+        goto done;
+    }
     if (from_file && (o.prune || o.max_deletes != 1 || o.shard))
         fprintf(stderr, "vni-reconcile apply: warning: --prune, --max-deletes and --shard apply to "
                         "-f; a saved plan carries its own actions and organizations\n");
@@ -645,8 +642,8 @@ int cmd_apply(int argc, char **argv)
         }
         vr_audit_set_redactions(&audit, secrets, secret_count);
         if (o.common.webhook_url) {
-            if (o.common.webhook_secret_file &&
-                read_webhook_secret(o.common.webhook_secret_file, &wh_secret, &wh_secret_len) < 0) {
+            if (vr_cmd_read_webhook_secret("apply", o.common.webhook_secret_file, o.common.quiet,
+                                           &wh_secret, &wh_secret_len) < 0) {
                 rc = VR_EXIT_ERROR;
                 goto done;
             }
@@ -762,10 +759,7 @@ int cmd_apply(int argc, char **argv)
 
 done:
     if (wh) vr_webhook_close(wh, NULL);
-    if (wh_secret) {
-        memset(wh_secret, 0, wh_secret_len);
-        free(wh_secret);
-    }
+    vr_secret_free(wh_secret);
     free(outbox);
     vr_audit_writer_close(&audit);
     if (runs) {
@@ -786,8 +780,6 @@ done:
         if (from_file) s.orgs[i].plan = NULL;
     vr_session_free(&s);
     vr_plan_free(&saved);
-    vr_strlist_free(&pos);
-    vr_strlist_free(&o.common.files);
-    vr_strlist_free(&o.common.probe_map);
+    vr_cmd_opts_free(&pos, &o.common);
     return rc;
 }

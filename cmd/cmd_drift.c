@@ -96,25 +96,6 @@ static void print_report(const drift_run *run, const char *format)
     vr_buf_free(&out);
 }
 
-/* Reads --webhook-secret-file (NULL: no signature). Returns 0, or VR_EXIT_ERROR (printed). */
-static int read_webhook_secret(const drift_opts *o, char **secret)
-{
-    *secret = NULL;
-    if (!o->common.webhook_secret_file) return 0;
-    bool loose = false;
-    vr_error err = VR_ERROR_INIT;
-    if (vr_secret_read_file(secret, &loose, o->common.webhook_secret_file, &err) < 0) {
-        print_error("cannot read the webhook secret", &err);
-        return VR_EXIT_ERROR;
-    }
-    if (loose && !o->common.quiet)
-        fprintf(stderr,
-                "vni-reconcile drift: warning: the webhook secret file %s is readable by group "
-                "or others; chmod 600 it\n",
-                o->common.webhook_secret_file);
-    return 0;
-}
-
 static int write_record(vr_audit_writer *w, vr_webhook *wh, const vr_audit_record *rec)
 {
     vr_buf line = VR_BUF_INIT;
@@ -149,7 +130,12 @@ static int audit_records(drift_run *run, vr_webhook_stats *wstats)
         print_error("cannot open the audit log", &err);
         return VR_EXIT_ERROR;
     }
-    if ((rc = read_webhook_secret(run->o, &secret)) != 0) goto done;
+    size_t secret_len = 0;
+    if (vr_cmd_read_webhook_secret("drift", c->webhook_secret_file, c->quiet, &secret,
+                                   &secret_len) < 0) {
+        rc = VR_EXIT_ERROR;
+        goto done;
+    }
     vr_session_secrets(s, &secrets, &nsecrets);
     secrets = vr_xrealloc(secrets, (nsecrets + 1) * sizeof(*secrets));
     if (secret) secrets[nsecrets++] = secret;
@@ -160,7 +146,7 @@ static int audit_records(drift_run *run, vr_webhook_stats *wstats)
         vr_webhook_config cfg = {0};
         cfg.url = c->webhook_url;
         cfg.secret = secret;
-        cfg.secret_len = secret ? strlen(secret) : 0;
+        cfg.secret_len = secret_len;
         if (vr_webhook_default_outbox(c->audit_log, &outbox) == 0) cfg.outbox_path = outbox;
         if (vr_webhook_open(&wh, &cfg, &err) < 0) {
             print_error("cannot use the webhook", &err);
@@ -210,10 +196,7 @@ done:
                     wstats->pending, wstats->pending == 1 ? "" : "s", wstats->last_error);
     }
     free(outbox);
-    if (secret) {
-        memset(secret, 0, strlen(secret));
-        free(secret);
-    }
+    vr_secret_free(secret);
     vr_audit_writer_close(&w);
     return rc;
 }
@@ -318,10 +301,9 @@ static int write_metrics(const drift_run *run, bool success, const vr_webhook_st
     vr_error err = VR_ERROR_INIT;
     int rc = vr_metrics_update_file(&m, c->metrics_file, &err);
     vr_metrics_free(&m);
-    if (rc < 0) {
-        print_error("cannot write the metrics file", &err);
-        return VR_EXIT_ERROR;
-    }
+    /* Metrics are an observation of the run, like the webhook: a file that cannot be
+     * written is reported, and the run's outcome stands (apply does the same). */
+    if (rc < 0) fprintf(stderr, "vni-reconcile drift: warning: %s\n", err.message);
     return 0;
 }
 
@@ -354,14 +336,7 @@ int cmd_drift(int argc, char **argv)
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
     };
     vr_strlist pos = {0};
-    char errbuf[512];
-    if (vr_opts_parse(table, argc, argv, &pos, errbuf, sizeof(errbuf)) < 0) {
-        fprintf(stderr, "vni-reconcile drift: %s\n", errbuf);
-        vr_strlist_free(&pos);
-        vr_strlist_free(&o.common.files);
-        vr_strlist_free(&o.common.probe_map);
-        return VR_EXIT_ERROR;
-    }
+    if (vr_cmd_parse("drift", table, argc, argv, &pos, &o.common) < 0) return VR_EXIT_ERROR;
     int rc = VR_EXIT_ERROR;
     vr_session s;
     vr_session_init(&s, &o.common, "drift");
@@ -437,8 +412,6 @@ done:
         vr_drift_org_free(&run.reports[i]);
     free(run.reports);
     vr_session_free(&s);
-    vr_strlist_free(&pos);
-    vr_strlist_free(&o.common.files);
-    vr_strlist_free(&o.common.probe_map);
+    vr_cmd_opts_free(&pos, &o.common);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* cmd_opts: the small declarative option parser every command uses. */
 #include "cmd.h"
+#include "vr_auth.h"
 #include "vr_util.h"
 
 #include <stdlib.h>
@@ -174,4 +175,48 @@ bool vr_use_color(FILE *stream, bool no_color)
     const char *nc = getenv("NO_COLOR");
     if (nc && *nc) return false;
     return isatty(fileno(stream)) != 0;
+}
+
+void vr_cmd_opts_free(vr_strlist *pos, vr_common_opts *c)
+{
+    vr_strlist_free(pos);
+    if (c) {
+        vr_strlist_free(&c->files);
+        vr_strlist_free(&c->probe_map);
+    }
+}
+
+int vr_cmd_parse(const char *cmd, const vr_opt *table, int argc, char **argv, vr_strlist *pos,
+                 vr_common_opts *c)
+{
+    char errbuf[512];
+    if (vr_opts_parse(table, argc, argv, pos, errbuf, sizeof(errbuf)) < 0) {
+        fprintf(stderr, "vni-reconcile %s: %s\n", cmd, errbuf);
+        vr_cmd_opts_free(pos, c);
+        return -1;
+    }
+    return 0;
+}
+
+int vr_cmd_read_webhook_secret(const char *cmd, const char *path, bool quiet, char **out,
+                               size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (!path) return 0;
+    bool loose = false;
+    vr_error err = VR_ERROR_INIT;
+    if (vr_secret_read_file_as(out, &loose, path, "webhook secret file", "--webhook-secret-file",
+                               &err) < 0) {
+        fprintf(stderr, "vni-reconcile %s: %s\n", cmd, err.message);
+        if (err.remedy[0]) fprintf(stderr, "  what to do: %s\n", err.remedy);
+        return -1;
+    }
+    if (loose && !quiet)
+        fprintf(stderr,
+                "vni-reconcile %s: warning: the webhook secret file %s is readable by group or "
+                "others; chmod 600 it\n",
+                cmd, path);
+    *len = strlen(*out);
+    return 0;
 }

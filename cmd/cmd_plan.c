@@ -77,14 +77,7 @@ int cmd_plan(int argc, char **argv)
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
     };
     vr_strlist pos = {0};
-    char errbuf[512];
-    if (vr_opts_parse(table, argc, argv, &pos, errbuf, sizeof(errbuf)) < 0) {
-        fprintf(stderr, "vni-reconcile plan: %s\n", errbuf);
-        vr_strlist_free(&pos);
-        vr_strlist_free(&o.common.files);
-        vr_strlist_free(&o.common.probe_map);
-        return VR_EXIT_ERROR;
-    }
+    if (vr_cmd_parse("plan", table, argc, argv, &pos, &o.common) < 0) return VR_EXIT_ERROR;
     int rc = VR_EXIT_ERROR;
     vr_session s;
     vr_session_init(&s, &o.common, "plan");
@@ -100,6 +93,19 @@ int cmd_plan(int argc, char **argv)
     }
     for (size_t i = 0; i < pos.count; i++)
         vr_strlist_push(&o.common.files, pos.items[i]);
+    /* The common options name every output a run can leave; a plan leaves none of them (it
+     * changes nothing, so there is nothing to audit): say so rather than ignore them. */
+    const char *unused = o.common.audit_log            ? "--audit-log"
+                         : o.common.audit_repo         ? "--audit-repo"
+                         : o.common.webhook_url        ? "--webhook-url"
+                         : o.common.metrics_file       ? "--metrics-file"
+                         : o.common.converge_timeout_s ? "--converge-timeout"
+                                                       : NULL;
+    if (unused && !o.common.quiet)
+        fprintf(stderr,
+                "vni-reconcile plan: warning: %s has no effect on plan (it records apply and drift "
+                "runs)\n",
+                unused);
     const char *format = o.format ? o.format : "text";
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown")) {
         fprintf(stderr, "vni-reconcile plan: --format '%s' is not one of text, json, markdown\n",
@@ -121,7 +127,9 @@ int cmd_plan(int argc, char **argv)
     vr_render_opts ropts = {0};
     ropts.color = s.use_color && strcmp(format, "text") == 0;
     ropts.verbose = o.common.verbose > 0;
-    if (strcmp(format, "json") == 0)
+    if (o.common.quiet && strcmp(format, "text") == 0)
+        ; /* -q: only errors; the plan file and the exit code still tell the result */
+    else if (strcmp(format, "json") == 0)
         vr_render_json(&out, &s.plan);
     else if (strcmp(format, "markdown") == 0)
         vr_render_markdown(&out, &s.plan, &ropts);
@@ -156,8 +164,6 @@ int cmd_plan(int argc, char **argv)
     }
 done:
     vr_session_free(&s);
-    vr_strlist_free(&pos);
-    vr_strlist_free(&o.common.files);
-    vr_strlist_free(&o.common.probe_map);
+    vr_cmd_opts_free(&pos, &o.common);
     return rc;
 }

@@ -51,7 +51,13 @@ int main(int argc, char **argv)
     }
     const char *name = argv[1];
     if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-        if (argc > 2 && find(argv[2])) {
+        if (argc > 2) {
+            if (!find(argv[2])) {
+                fprintf(stderr,
+                        "vni-reconcile help: '%s' is not a command; see `vni-reconcile help`\n",
+                        argv[2]);
+                return VR_EXIT_ERROR;
+            }
             char *help_argv[] = {argv[2], "--help", NULL};
             return find(argv[2])->fn(2, help_argv);
         }

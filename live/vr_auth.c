@@ -35,36 +35,37 @@ void vr_secret_free(char *s)
     wipe_free(s);
 }
 
-int vr_secret_read_file(char **out, bool *loose, const char *path, vr_error *err)
+int vr_secret_read_file_as(char **out, bool *loose, const char *path, const char *what,
+                           const char *option, vr_error *err)
 {
     *out = NULL;
     if (loose) *loose = false;
     struct stat st;
     if (stat(path, &st) < 0) {
-        vr_error_set(err, "secret.file", "client secret file %s: %s", path, strerror(errno));
-        vr_error_remedy(err, "check the path given to --client-secret-file");
+        vr_error_set(err, "secret.file", "%s %s: %s", what, path, strerror(errno));
+        vr_error_remedy(err, "check the path given to %s", option);
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        vr_error_set(err, "secret.file", "client secret file %s: not a regular file", path);
+        vr_error_set(err, "secret.file", "%s %s: not a regular file", what, path);
         return -1;
     }
     char *data = NULL;
     size_t len = 0;
     int rc = vr_read_file(path, SECRET_FILE_MAX, &data, &len);
     if (rc == -2) {
-        vr_error_set(err, "secret.file", "client secret file %s: larger than %d bytes", path,
+        vr_error_set(err, "secret.file", "%s %s: larger than %d bytes", what, path,
                      SECRET_FILE_MAX);
         return -1;
     }
     if (rc < 0) {
-        vr_error_set(err, "secret.file", "client secret file %s: %s", path, strerror(errno));
+        vr_error_set(err, "secret.file", "%s %s: %s", what, path, strerror(errno));
         return -1;
     }
     if (memchr(data, '\0', len)) {
         memset(data, 0, len);
         free(data);
-        vr_error_set(err, "secret.file", "client secret file %s: holds a NUL byte", path);
+        vr_error_set(err, "secret.file", "%s %s: holds a NUL byte", what, path);
         return -1;
     }
     if (len > 0 && data[len - 1] == '\n') {
@@ -73,12 +74,18 @@ int vr_secret_read_file(char **out, bool *loose, const char *path, vr_error *err
     }
     if (len == 0) {
         free(data);
-        vr_error_set(err, "secret.file", "client secret file %s: empty", path);
+        vr_error_set(err, "secret.file", "%s %s: empty", what, path);
         return -1;
     }
     if (loose) *loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
     *out = data;
     return 0;
+}
+
+int vr_secret_read_file(char **out, bool *loose, const char *path, vr_error *err)
+{
+    return vr_secret_read_file_as(out, loose, path, "client secret file", "--client-secret-file",
+                                  err);
 }
 
 static const char *env(const char *name)

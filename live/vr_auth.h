@@ -29,6 +29,10 @@ typedef struct {
  * with err set (unreadable, empty, holding a NUL): the message names the path, never
  * the content. */
 int vr_secret_read_file(char **out, bool *loose, const char *path, vr_error *err);
+/* The same for any secret file: what names it in messages ("webhook secret file"), option
+ * the flag that gave the path ("--webhook-secret-file"). */
+int vr_secret_read_file_as(char **out, bool *loose, const char *path, const char *what,
+                           const char *option, vr_error *err);
 /* Zeroes and frees a secret (NULL is fine). */
 void vr_secret_free(char *s);
 
