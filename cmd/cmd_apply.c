@@ -103,8 +103,10 @@ static int session_from_planfile(vr_session *s, vr_plan *plan)
             return VR_EXIT_ERROR;
         }
     }
-    for (size_t i = 0; i < plan->org_count; i++)
-        vr_inventory_add_org(&s->inv, plan->orgs[i].org_id);
+    for (size_t i = 0; i < plan->org_count; i++) {
+        vr_org *org = vr_inventory_add_org(&s->inv, plan->orgs[i].org_id);
+        if (plan->orgs[i].region && !org->region) org->region = vr_strdup(plan->orgs[i].region);
+    }
     s->orgs = vr_xcalloc(s->inv.org_count ? s->inv.org_count : 1, sizeof(*s->orgs));
     for (size_t i = 0; i < s->inv.org_count; i++) {
         s->orgs[s->org_count].org = &s->inv.orgs[i];

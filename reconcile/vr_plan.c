@@ -433,6 +433,7 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     vr_plan_org_result *r = out;
     const vr_plan_opts *o = &ctx->opts;
     r->org_id = vr_strdup(nz(desired->id));
+    r->region = vr_strdup(desired->region);
     r->limit = ctx->limit;
     r->limit_defaulted = ctx->limit_defaulted;
     r->live_count = live_count;
@@ -621,6 +622,7 @@ void vr_plan_org_result_free(vr_plan_org_result *r)
 {
     if (!r) return;
     free(r->org_id);
+    free(r->region);
     for (size_t i = 0; i < r->action_count; i++) {
         free(r->actions[i].name);
         free(r->actions[i].reason);

@@ -124,6 +124,8 @@ typedef struct {
 /* The plan of one organization. Zero-initialise, or let vr_plan_org() do it. */
 typedef struct {
     char *org_id;
+    char *region; /* the inventory's organization.region, NULL when none: a saved plan must
+                     reach the same platform host as the plan that made it */
     long limit;
     bool limit_defaulted;
     size_t live_count;

@@ -44,6 +44,10 @@ static cJSON *org_json(const vr_plan_org_result *r)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", nz(r->org_id));
+    if (r->region)
+        cJSON_AddStringToObject(o, "region", r->region);
+    else
+        cJSON_AddNullToObject(o, "region");
     cJSON_AddNumberToObject(o, "limit", (double)r->limit);
     cJSON_AddBoolToObject(o, "limitDefaulted", r->limit_defaulted);
     cJSON_AddNumberToObject(o, "liveCount", (double)r->live_count);
@@ -482,6 +486,13 @@ static int read_org(vr_plan_org_result *r, const cJSON *org, size_t index, vr_er
     if (!*id) return bad(err, opath, "id is empty");
     if (!is_hex(fp, 64)) return bad(err, opath, "liveFingerprint is not 64 lower-case hex digits");
     r->org_id = vr_strdup(id);
+    /* region came with format 1's second release: optional when reading. */
+    const cJSON *region = cJSON_GetObjectItemCaseSensitive(org, "region");
+    if (region && !cJSON_IsNull(region)) {
+        if (!cJSON_IsString(region) || !region->valuestring || !*region->valuestring)
+            return bad(err, opath, "region is not a non-empty string or null");
+        r->region = vr_strdup(region->valuestring);
+    }
     r->limit = (long)limit;
     r->live_count = (size_t)live_count;
     memcpy(r->live_fingerprint, fp, 65);

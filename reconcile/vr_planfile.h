@@ -6,14 +6,11 @@
  *    "inventory": {"files": [{"path": "...", "sha256": "<64 hex>"}],
  *                  "gitCommit": "<40 hex>" | null, "gitDirty": false},
  *    "organizations": [{
- *      "id": "...", "limit": 50, "limitDefaulted": false, "liveCount": 3,
- *      "liveFingerprint": "<64 hex>",
- *      "actions": [{"seq": 1, "action": "delete"|"create", "name": "...", "reason": "...",
- *                   "payload": {...}}],
- *      "unchanged": [{"name": "...", "id": "..."}],
- *      "drift": [{"name": "...", "id": "...",
- *                 "fields": [{"field": "remoteIp", "want": "...", "live": "..."}]}],
- *      "unmanaged": [{"name": "...", "id": "...", "state": "..."}],
+ *      "id": "...", "region": "mypurecloud.ie" | null, "limit": 50, "limitDefaulted": false,
+ * "liveCount": 3, "liveFingerprint": "<64 hex>", "actions": [{"seq": 1, "action":
+ * "delete"|"create", "name": "...", "reason": "...", "payload": {...}}], "unchanged": [{"name":
+ * "...", "id": "..."}], "drift": [{"name": "...", "id": "...", "fields": [{"field": "remoteIp",
+ * "want": "...", "live": "..."}]}], "unmanaged": [{"name": "...", "id": "...", "state": "..."}],
  *      "notActive": [{"name": "...", "id": "...", "state": "..."}],
  *      "diagnostics": [{"severity": "error"|"warning"|"note", "code": "...",
  *                       "message": "...", "file": "..."|null, "line": 0, "column": 0}]}]}

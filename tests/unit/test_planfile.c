@@ -41,6 +41,7 @@ static void make_plan(vr_plan *plan)
     memset(plan, 0, sizeof(*plan));
     vr_inventory inv = {0};
     vr_org *org = vr_inventory_add_org(&inv, ORG);
+    org->region = vr_strdup("eu-west-1");
     inv.sources = vr_xcalloc(1, sizeof(*inv.sources));
     inv.sources[0].path = vr_strdup("inventory/prod.yaml");
     vr_sha256_hex("x", 1, inv.sources[0].sha256);
@@ -124,6 +125,8 @@ static void test_round_trip(void **state)
     assert_int_equal(back.org_count, 1);
     const vr_plan_org_result *r = &back.orgs[0];
     assert_string_equal(r->org_id, ORG);
+    assert_string_equal(w->region, "eu-west-1");
+    assert_string_equal(r->region, "eu-west-1"); /* apply PLANFILE reaches the same host */
     assert_int_equal(r->limit, 4);
     assert_false(r->limit_defaulted);
     assert_int_equal(r->live_count, 4);
@@ -291,6 +294,15 @@ static void edit_null_commit(cJSON *root)
                               cJSON_CreateNull());
 }
 
+static void edit_no_region(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(org0(root), "region");
+}
+static void edit_bad_region(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(org0(root), "region", cJSON_CreateNumber(5));
+}
+
 static void expect_error(void (*edit)(cJSON *), const char *needle)
 {
     vr_error err = VR_ERROR_INIT;
@@ -305,6 +317,8 @@ static void test_read_errors(void **state)
     assert_int_equal(parse_edited(edit_none, &err), 0);
     assert_int_equal(parse_edited(edit_unknown_key, &err), 0);
     assert_int_equal(parse_edited(edit_null_commit, &err), 0);
+    assert_int_equal(parse_edited(edit_no_region, &err), 0); /* written before regions were kept */
+    expect_error(edit_bad_region, "organizations[0]: region is not a non-empty string or null");
     expect_error(edit_version2, "formatVersion 2 is not supported");
     expect_error(edit_version_string, "formatVersion \"1\" is not supported");
     expect_error(edit_no_version, "lacks formatVersion");
