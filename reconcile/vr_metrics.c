@@ -297,6 +297,108 @@ static int parse_line(const char *line, vr_buf *name, vr_buf *labels, double *va
     return 0;
 }
 
+/* The label set of a summary's series: labels without the quantile label, as rendered text
+ * ("{org=\"a\",phase=\"create\",quantile=\"0.5\"}" -> "{org=\"a\",phase=\"create\"}"). */
+static void series_key(vr_buf *out, const char *labels)
+{
+    vr_buf_reset(out);
+    if (labels[0] != '{') {
+        vr_buf_puts(out, labels);
+        return;
+    }
+    bool first = true;
+    const char *p = labels + 1;
+    while (*p && *p != '}') {
+        const char *start = p;
+        while (*p && *p != '=' && *p != '}')
+            p++;
+        size_t klen = (size_t)(p - start);
+        if (*p == '=') p++;
+        if (*p == '"') {
+            for (p++; *p && *p != '"'; p++)
+                if (*p == '\\' && p[1]) p++;
+            if (*p == '"') p++;
+        }
+        bool quantile = klen == 8 && strncmp(start, "quantile", 8) == 0;
+        if (!quantile) {
+            vr_buf_puts(out, first ? "{" : ",");
+            vr_buf_append(out, start, (size_t)(p - start));
+            first = false;
+        }
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    if (!first) vr_buf_puts(out, "}");
+}
+
+/* The family a sample line belongs to: its own name, or for name_sum / name_count the summary
+ * family name. */
+static vr_metric_family *family_of_sample(const vr_metrics *m, const char *name)
+{
+    vr_metric_family *f = find_family(m, name);
+    if (f) return f;
+    size_t n = strlen(name);
+    static const char *const suffixes[] = {"_sum", "_count"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (n <= sl || strcmp(name + n - sl, suffixes[i]) != 0) continue;
+        for (size_t k = 0; k < m->count; k++) {
+            const vr_metric_family *c = &m->families[k];
+            if (c->type == VR_METRIC_SUMMARY && strlen(c->name) == n - sl &&
+                strncmp(c->name, name, n - sl) == 0)
+                return &m->families[k];
+        }
+    }
+    return NULL;
+}
+
+/* "# HELP name text" and "# TYPE name type" of the previous file: a family this run did not
+ * declare is declared as the file had it, so its samples are carried over too. */
+static void merge_comment(vr_metrics *m, const char *line, vr_buf *help_name, vr_buf *help)
+{
+    bool is_help = strncmp(line, "# HELP ", 7) == 0, is_type = strncmp(line, "# TYPE ", 7) == 0;
+    if (!is_help && !is_type) return;
+    const char *name = line + 7, *sp = strchr(name, ' ');
+    if (!sp) return;
+    size_t nlen = (size_t)(sp - name);
+    if (is_help) {
+        vr_buf_reset(help_name);
+        vr_buf_reset(help);
+        vr_buf_append(help_name, name, nlen);
+        for (const char *p = sp + 1; *p; p++) {
+            if (*p == '\\' && p[1] == 'n') {
+                vr_buf_puts(help, "\n");
+                p++;
+            } else if (*p == '\\' && p[1] == '\\') {
+                vr_buf_puts(help, "\\");
+                p++;
+            } else {
+                vr_buf_append(help, p, 1);
+            }
+        }
+        return;
+    }
+    vr_buf nb = VR_BUF_INIT;
+    vr_buf_append(&nb, name, nlen);
+    const char *t = sp + 1;
+    vr_metric_type type;
+    if (strcmp(t, "counter") == 0)
+        type = VR_METRIC_COUNTER;
+    else if (strcmp(t, "gauge") == 0)
+        type = VR_METRIC_GAUGE;
+    else if (strcmp(t, "summary") == 0)
+        type = VR_METRIC_SUMMARY;
+    else if (strcmp(t, "untyped") == 0)
+        type = VR_METRIC_UNTYPED;
+    else
+        type = (vr_metric_type)-1; /* histogram and others: not carried over */
+    if ((int)type >= 0 && !find_family(m, vr_buf_str(&nb))) {
+        bool same = strcmp(vr_buf_str(help_name), vr_buf_str(&nb)) == 0;
+        vr_metrics_declare(m, vr_buf_str(&nb), type, same ? vr_buf_str(help) : "");
+    }
+    vr_buf_free(&nb);
+}
+
 int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err)
 {
     char *text = NULL;
@@ -308,11 +410,14 @@ int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err)
                      r == -2 ? "too large" : strerror(errno));
         return -1;
     }
-    /* samples already set by this run, before the merge: only those hide a previous gauge */
-    size_t *own = vr_xcalloc(m->count ? m->count : 1, sizeof *own);
-    for (size_t i = 0; i < m->count; i++)
+    /* samples already set by this run, before the merge: only those hide a previous gauge or
+     * summary series. Families declared from the file later have none (own stays 0). */
+    size_t own_n = m->count;
+    size_t *own = vr_xcalloc(own_n ? own_n : 1, sizeof *own);
+    for (size_t i = 0; i < own_n; i++)
         own[i] = m->families[i].count;
-    vr_buf name = VR_BUF_INIT, labels = VR_BUF_INIT;
+    vr_buf name = VR_BUF_INIT, labels = VR_BUF_INIT, key = VR_BUF_INIT, okey = VR_BUF_INIT;
+    vr_buf help_name = VR_BUF_INIT, help = VR_BUF_INIT;
     char *save = text;
     while (save && *save) {
         char *line = save;
@@ -323,19 +428,38 @@ int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err)
         } else {
             save = NULL;
         }
-        if (line[0] == '#' || line[0] == '\0') continue;
+        if (line[0] == '#') {
+            merge_comment(m, line, &help_name, &help);
+            continue;
+        }
+        if (line[0] == '\0') continue;
         double v;
         vr_buf_reset(&name);
         vr_buf_reset(&labels);
         if (parse_line(line, &name, &labels, &v) != 0) continue;
-        vr_metric_family *f = find_family(m, vr_buf_str(&name));
+        vr_metric_family *f = family_of_sample(m, vr_buf_str(&name));
         if (!f) continue;
         size_t fi = (size_t)(f - m->families);
+        size_t nown = fi < own_n ? own[fi] : 0;
         if (f->type == VR_METRIC_COUNTER) {
+            if (strcmp(vr_buf_str(&name), f->name) != 0) continue;
             put_sample(f, f->name, vr_buf_str(&labels), v, true);
-        } else if (f->type == VR_METRIC_GAUGE) {
+        } else if (f->type == VR_METRIC_SUMMARY) {
+            /* a series (its quantiles, _sum and _count) this run produced replaces the old one
+             * as a whole; the others are kept as they were */
+            series_key(&key, vr_buf_str(&labels));
             bool set_here = false;
-            for (size_t j = 0; j < own[fi]; j++)
+            for (size_t j = 0; j < nown && !set_here; j++) {
+                series_key(&okey, f->samples[j].labels);
+                set_here = strcmp(vr_buf_str(&okey), vr_buf_str(&key)) == 0;
+            }
+            if (!set_here && !has_sample(f, vr_buf_str(&name), vr_buf_str(&labels)))
+                put_sample(f, vr_buf_str(&name), vr_buf_str(&labels), v, false);
+        } else {
+            /* gauge, untyped: kept unless this run set that label set */
+            if (strcmp(vr_buf_str(&name), f->name) != 0) continue;
+            bool set_here = false;
+            for (size_t j = 0; j < nown; j++)
                 if (strcmp(f->samples[j].labels, vr_buf_str(&labels)) == 0) set_here = true;
             if (!set_here && !has_sample(f, f->name, vr_buf_str(&labels)))
                 put_sample(f, f->name, vr_buf_str(&labels), v, false);
@@ -343,6 +467,10 @@ int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err)
     }
     vr_buf_free(&name);
     vr_buf_free(&labels);
+    vr_buf_free(&key);
+    vr_buf_free(&okey);
+    vr_buf_free(&help_name);
+    vr_buf_free(&help);
     free(own);
     free(text);
     return 0;

@@ -17,7 +17,10 @@
  *
  * Several runs (organizations, commands) share one file: vr_metrics_merge_previous() carries
  * over what the file held: counters are added up, gauges of label sets this run did not set
- * are kept; summaries describe the last run only. */
+ * are kept, and so are summary series (quantiles, _sum, _count of one label set without
+ * quantile, e.g. {org,phase}) this run did not produce; a series this run produced replaces
+ * the old one as a whole (a summary describes the last run that produced it). So a drift run
+ * keeps the step latency an apply wrote. */
 #ifndef VR_METRICS_H
 #define VR_METRICS_H
 
@@ -93,11 +96,15 @@ int vr_metrics_add_latency(vr_metrics *m, const vr_latency *l, const char *org);
  * shortest text that reads back the same, NaN, +Inf, -Inf. Returns 0, or -1 (out's max). */
 int vr_metrics_render(const vr_metrics *m, vr_buf *out);
 
-/* Reads the file at path (a missing file is fine) and merges its samples into m for families
- * m declares (label sets are compared as rendered text, so keep label order stable): counters are
- * added to this run's (or kept when this run has no such sample); gauges are kept when this run did
- * not set that label set; other types are ignored. Lines it cannot parse are ignored. Returns 0, or
- * -1 with err when the file exists but cannot be read. */
+/* Reads the file at path (a missing file is fine) and merges its samples into m (label sets are
+ * compared as rendered text, so keep label order stable): counters are added to this run's (or
+ * kept when this run has no such sample); gauges and untyped samples are kept when this run did
+ * not set that label set; a summary's samples (name, name_sum, name_count) are kept when this run
+ * produced no sample of the same series (labels without quantile), else this run's replace them.
+ * A family of the file that m does not declare is declared from its "# TYPE" (and "# HELP") line
+ * and carried over; histograms and lines it cannot parse are ignored. Only samples m held before
+ * the call hide previous ones. Returns 0, or -1 with err when the file exists but cannot be
+ * read. */
 int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err);
 
 /* Renders and writes path atomically, mode 0644 (the collector runs as another user).

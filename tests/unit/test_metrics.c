@@ -288,12 +288,146 @@ static void test_file_and_merge(void **state)
     free(dir);
 }
 
+/* How many lines of text start with prefix. */
+static int lines_with(const char *text, const char *prefix)
+{
+    int n = 0;
+    size_t len = strlen(prefix);
+    for (const char *p = text; p && *p;) {
+        if (strncmp(p, prefix, len) == 0) n++;
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    return n;
+}
+
+static char *read_all(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(vr_read_file(path, 1 << 20, &text, &len), 0);
+    return text;
+}
+
+/* apply --metrics-file F, then drift --metrics-file F: the apply's latency summary stays; a
+ * later apply of the same org replaces its series (not duplicated), another org's stays. */
+static void test_merge_keeps_summary(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    vr_buf path = VR_BUF_INIT;
+    vr_buf_printf(&path, "%s/vni.prom", dir);
+    const char *f = vr_buf_str(&path);
+    vr_error err = VR_ERROR_INIT;
+    vr_metrics m = VR_METRICS_INIT;
+    vr_latency l = VR_LATENCY_INIT;
+
+    /* apply of orgs a and b */
+    vr_metrics_declare_standard(&m);
+    vr_latency_add(&l, VR_PHASE_CREATE, 80);
+    vr_latency_add(&l, VR_PHASE_CREATE, 90);
+    vr_latency_add(&l, VR_PHASE_CONVERGENCE, 300);
+    vr_latency_add(&l, VR_PHASE_TOTAL, 400);
+    assert_int_equal(vr_metrics_add_latency(&m, &l, "a"), 0);
+    vr_latency_free(&l);
+    vr_latency_add(&l, VR_PHASE_TOTAL, 1000);
+    assert_int_equal(vr_metrics_add_latency(&m, &l, "b"), 0);
+    vr_latency_free(&l);
+    vr_metrics_set(&m, VR_METRIC_LAST_RUN, 100, "org", "a", "command", "apply", NULL);
+    vr_metrics_inc(&m, VR_METRIC_API_CALLS, 4, "status", "200", NULL);
+    assert_int_equal(vr_metrics_update_file(&m, f, &err), 0);
+    vr_metrics_free(&m);
+
+    /* drift of org a: no latency at all */
+    vr_metrics_declare_standard(&m);
+    vr_metrics_set(&m, VR_METRIC_DRIFT, 1, "org", "a", "kind", "missing", NULL);
+    vr_metrics_set(&m, VR_METRIC_LAST_RUN, 200, "org", "a", "command", "drift", NULL);
+    vr_metrics_inc(&m, VR_METRIC_API_CALLS, 2, "status", "200", NULL);
+    assert_int_equal(vr_metrics_update_file(&m, f, &err), 0);
+    vr_metrics_free(&m);
+
+    char *t = read_all(f);
+    assert_int_equal(lines_with(t, "# TYPE vni_reconcile_step_latency_ms summary\n"), 1);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms{org=\"a\",phase=\"create\","
+                            "quantile=\"0.5\"}") == 80);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms{org=\"a\",phase=\"create\","
+                            "quantile=\"0.95\"}") == 90);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms{org=\"a\",phase=\"create\","
+                            "quantile=\"1\"}") == 90);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_sum{org=\"a\",phase=\"create\"}") ==
+                170);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_count{org=\"a\",phase=\"create\"}") ==
+                2);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_sum{org=\"a\",phase=\"convergence\"}") ==
+                300);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_count{org=\"b\",phase=\"total\"}") == 1);
+    /* 3 phases x 5 samples for a, 1 x 5 for b */
+    assert_int_equal(lines_with(t, "vni_reconcile_step_latency_ms"), 20);
+    /* the rest as before: gauges per label set, counters summed */
+    assert_true(value_of(t, "vni_reconcile_last_run_timestamp_seconds{org=\"a\","
+                            "command=\"apply\"}") == 100);
+    assert_true(value_of(t, "vni_reconcile_last_run_timestamp_seconds{org=\"a\","
+                            "command=\"drift\"}") == 200);
+    assert_true(value_of(t, "vni_reconcile_api_calls_total{status=\"200\"}") == 6);
+    free(t);
+
+    /* a second apply of org a with only a total: a's total series is replaced, not added to
+     * or duplicated; a's other phases and b's series are not this run's: kept */
+    vr_metrics_declare_standard(&m);
+    vr_latency_add(&l, VR_PHASE_TOTAL, 50);
+    vr_latency_add(&l, VR_PHASE_TOTAL, 70);
+    assert_int_equal(vr_metrics_add_latency(&m, &l, "a"), 0);
+    vr_latency_free(&l);
+    assert_int_equal(vr_metrics_update_file(&m, f, &err), 0);
+    vr_metrics_free(&m);
+    t = read_all(f);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms{org=\"a\",phase=\"total\","
+                            "quantile=\"1\"}") == 70);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms{org=\"a\",phase=\"total\","
+                            "quantile=\"0.5\"}") == 50);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_sum{org=\"a\",phase=\"total\"}") == 120);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_count{org=\"a\",phase=\"total\"}") == 2);
+    assert_int_equal(lines_with(t, "vni_reconcile_step_latency_ms{org=\"a\",phase=\"total\","
+                                   "quantile=\"1\"} "),
+                     1);
+    assert_int_equal(lines_with(t, "vni_reconcile_step_latency_ms_sum{org=\"a\",phase=\"total\"} "),
+                     1);
+    assert_int_equal(
+        lines_with(t, "vni_reconcile_step_latency_ms_count{org=\"a\",phase=\"total\"} "), 1);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_sum{org=\"a\",phase=\"create\"}") ==
+                170);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_sum{org=\"b\",phase=\"total\"}") ==
+                1000);
+    assert_int_equal(lines_with(t, "vni_reconcile_step_latency_ms"), 20);
+    assert_int_equal(lines_with(t, "# TYPE vni_reconcile_step_latency_ms summary\n"), 1);
+    free(t);
+
+    /* a family this run does not declare at all is carried over from its TYPE line */
+    vr_metrics_declare(&m, VR_METRIC_DRIFT, VR_METRIC_GAUGE, "drift");
+    vr_metrics_set(&m, VR_METRIC_DRIFT, 0, "org", "a", "kind", "missing", NULL);
+    assert_int_equal(vr_metrics_update_file(&m, f, &err), 0);
+    vr_metrics_free(&m);
+    t = read_all(f);
+    assert_true(value_of(t, "vni_reconcile_step_latency_ms_sum{org=\"b\",phase=\"total\"}") ==
+                1000);
+    assert_int_equal(lines_with(t, "vni_reconcile_step_latency_ms"), 20);
+    assert_non_null(line_with(t, "# HELP vni_reconcile_step_latency_ms Latency of apply steps"));
+    assert_true(value_of(t, "vni_reconcile_api_calls_total{status=\"200\"}") == 6);
+    assert_true(value_of(t, "vni_reconcile_drift_interfaces{org=\"a\",kind=\"missing\"}") == 0);
+    free(t);
+
+    vr_buf_free(&path);
+    rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_percentiles),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_file_and_merge),
+        cmocka_unit_test(test_merge_keeps_summary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
