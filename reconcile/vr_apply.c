@@ -165,6 +165,11 @@ typedef struct {
     /* Without a server estimate: when the last wait last saw its table still syncing (ms
      * after its sync), the first poll of the next wait; -1 before any. */
     int64_t learned_ms;
+    /* The sync of the current step, recorded (routing_sync) with the step's own record, after
+     * the step, so audit and webhook time never counts in the step's latencies. */
+    bool sync_done;      /* the step requested a sync */
+    bool sync_converged; /* and its table converged */
+    vr_error sync_err;   /* why not, when it did not */
 } apply_run;
 
 static int64_t run_now(const apply_run *r)
@@ -204,6 +209,41 @@ static int sync_table(const apply_run *r, vr_apply_step *s, const char *table, v
         return -1;
     }
     return 0;
+}
+
+/* Writes (and sends) one audit record; a record the log refuses is counted by the caller. */
+static int audit_emit(const apply_run *r, vr_audit_record *rec, vr_error *err)
+{
+    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
+    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
+    vr_buf line = VR_BUF_INIT;
+    int rc = vr_audit_write(w, rec, &line, err);
+    if (rc == 0 && r->o->webhook)
+        vr_webhook_send(r->o->webhook, vr_audit_action_name(rec->action), rec->event_id, line.data,
+                        line.len);
+    vr_buf_free(&line);
+    return rc;
+}
+
+/* The routing_sync record of contract §9 for the sync(s) of a step: converged (provisioned,
+ * or deleted after a deletion) or not (failed, with why). Written just before the step's own
+ * record. */
+static int audit_sync(const apply_run *r, const vr_apply_step *s, vr_error *err)
+{
+    vr_audit_record rec;
+    /* The sync's status says what the table now carries: the new or the removed interface. */
+    vr_audit_record_init(&rec, r->o->run_id, VR_AUDIT_ROUTING_SYNC,
+                         !r->sync_converged          ? VR_AUDIT_FAILED
+                         : s->kind == VR_STEP_DELETE ? VR_AUDIT_DELETED
+                                                     : VR_AUDIT_PROVISIONED);
+    rec.interface_name = s->name;
+    rec.interface_id = s->id;
+    rec.convergence_ms = s->convergence_ms;
+    rec.total_ms = s->convergence_ms;
+    rec.correlation_ids = (const char *const *)s->correlation_ids;
+    rec.correlation_count = s->correlation_count;
+    rec.error = r->sync_converged ? NULL : &r->sync_err;
+    return audit_emit(r, &rec, err);
 }
 
 /* Syncs table and waits until its currentHash reaches the sync's expectedHash. */
@@ -285,6 +325,9 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
     rc = 0;
 done:
     s->convergence_ms = run_now(r) - t0;
+    r->sync_done = s->syncs > 0;
+    r->sync_converged = rc == 0;
+    if (rc != 0 && err) r->sync_err = *err;
     free(last_seen);
     vr_routing_table_clear(&t);
     vr_sync_result_clear(&sr);
@@ -512,13 +555,9 @@ static int audit_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
     rec.correlation_ids = (const char *const *)s->correlation_ids;
     rec.correlation_count = s->correlation_count;
     rec.error = s->status == VR_STEP_FAILED ? &s->error : NULL;
-    vr_buf line = VR_BUF_INIT;
-    int rc = vr_audit_write(w, &rec, &line, err);
-    if (rc == 0 && r->o->webhook)
-        vr_webhook_send(r->o->webhook, vr_audit_action_name(rec.action), rec.event_id, line.data,
-                        line.len);
-    vr_buf_free(&line);
-    return rc;
+    (void)w;
+    if (r->sync_done && audit_sync(r, s, err) < 0) return -1;
+    return audit_emit(r, &rec, err);
 }
 
 static void progress(const apply_run *r, vr_apply_event ev, const vr_apply_step *s, size_t total)
@@ -561,7 +600,11 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
         vr_apply_opts_init(&defaults);
         opts = &defaults;
     }
-    apply_run r = {c, opts, {0, 0, 0}, 0, -1};
+    apply_run r;
+    memset(&r, 0, sizeof(r));
+    r.c = c;
+    r.o = opts;
+    r.learned_ms = -1;
     policy_fill(&r.poll, &opts->poll);
     r.converge_timeout_ms = opts->converge_timeout_ms > 0 ? opts->converge_timeout_ms
                                                           : VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS;
@@ -575,6 +618,7 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
 
     for (size_t i = 0; i < out->step_count; i++) {
         vr_apply_step *s = &out->steps[i];
+        r.sync_done = false;
         if (stop) {
             s->status = VR_STEP_SKIPPED;
             step_note(s, "not attempted: %s", stop_why);

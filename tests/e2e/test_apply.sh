@@ -35,18 +35,25 @@ check_eq "clean apply: six connections, all active" "6 active" "$(live_states | 
 check_eq "clean apply: one POST per interface" 6 "$(count_req POST "$CONNS")"
 check_eq "clean apply: a sync per step" 6 "$(sim_admin GET /__sim/requests | jq '[.[] | select(.method == "POST" and (.path | endswith("/sync")))] | length')"
 
-# audit log: one valid JSON line per step, every §9 field
-check_eq "audit: six lines" 6 "$(wc -l <"$T_DIR/audit.jsonl")"
+# audit log: one valid JSON line per step and per routing-table sync, every §9 field
+check_eq "audit: twelve lines (a routing_sync and a vni_provisioning record per step)" 12 "$(wc -l <"$T_DIR/audit.jsonl")"
+jq -c 'select(.action != "routing_sync")' "$T_DIR/audit.jsonl" >"$T_DIR/steps.jsonl"
+jq -c 'select(.action == "routing_sync")' "$T_DIR/audit.jsonl" >"$T_DIR/syncs.jsonl"
+check_eq "audit: each sync record comes just before its step's record, converged" \
+    "$(printf 'routing_sync:provisioned vni_provisioning:provisioned %.0s' 1 2 3 4 5 6 | sed 's/ $//')" \
+    "$(jq -r '"\(.action):\(.status)"' "$T_DIR/audit.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+check "audit: sync records carry the convergence time and the interface id" jq -e -s \
+    'all(.[]; (.latencyMs.convergence|type)=="number" and (.interfaceId|type)=="string" and .error == null)' "$T_DIR/syncs.jsonl"
 check "audit: every line is JSON with every §9 field" jq -e -s 'all(.[]; has("eventId") and has("runId") and has("timestamp")
     and has("action") and has("interfaceName") and has("interfaceId") and has("status") and has("latencyMs")
     and has("uptimeRate") and has("correlationIds") and has("error"))' "$T_DIR/audit.jsonl"
 check_eq "audit: provisioned, no error, one run id" "vni_provisioning provisioned null 1" \
-    "$(jq -r -s '[(map(.action) | unique | join(",")), (map(.status) | unique | join(",")), (map(.error) | unique | map(tostring) | join(",")), (map(.runId) | unique | length | tostring)] | join(" ")' "$T_DIR/audit.jsonl")"
-check "audit: latencies are numbers, total >= convergence" jq -e -s 'all(.[]; (.latencyMs.total|type)=="number" and (.latencyMs.create|type)=="number" and .latencyMs.total >= .latencyMs.convergence)' "$T_DIR/audit.jsonl"
-check "audit: interface ids are the live ones" test "$(jq -r .interfaceId "$T_DIR/audit.jsonl" | sort)" = "$(sim_admin GET /__sim/state | jq -r '.organizations[0].connections[].id' | sort)"
-CID=$(jq -r 'select(.interfaceName == "app-vni-03") | .correlationIds[]' "$T_DIR/audit.jsonl" | head -1)
+    "$(jq -r -s '[(map(.action) | unique | join(",")), (map(.status) | unique | join(",")), (map(.error) | unique | map(tostring) | join(",")), (map(.runId) | unique | length | tostring)] | join(" ")' "$T_DIR/steps.jsonl")"
+check "audit: latencies are numbers, total >= convergence" jq -e -s 'all(.[]; (.latencyMs.total|type)=="number" and (.latencyMs.create|type)=="number" and .latencyMs.total >= .latencyMs.convergence)' "$T_DIR/steps.jsonl"
+check "audit: interface ids are the live ones" test "$(jq -r .interfaceId "$T_DIR/steps.jsonl" | sort)" = "$(sim_admin GET /__sim/state | jq -r '.organizations[0].connections[].id' | sort)"
+CID=$(jq -r 'select(.interfaceName == "app-vni-03") | .correlationIds[]' "$T_DIR/steps.jsonl" | head -1)
 check "audit: correlation ids are the platform's" test "$(sim_admin GET /__sim/requests | jq --arg c "$CID" '[.[] | select(.correlationId == $c)] | length')" = 1
-check_eq "audit: step order is the plan's (by table, then name)" "app-vni-01 app-vni-02 app-vni-03 app-vni-04 app-vni-05 app-vni-06" "$(jq -r .interfaceName "$T_DIR/audit.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "audit: step order is the plan's (by table, then name)" "app-vni-01 app-vni-02 app-vni-03 app-vni-04 app-vni-05 app-vni-06" "$(jq -r .interfaceName "$T_DIR/steps.jsonl" | tr '\n' ' ' | sed 's/ $//')"
 
 # metrics
 check_contains "metrics: provisioned counter" 'vni_reconcile_actions_total{org="a1b2c3d4-e5f6-7890-abcd-ef1234567890",action="vni_provisioning",status="provisioned"} 6' "$(cat "$T_DIR/metrics.prom")"
@@ -69,7 +76,7 @@ run_vr apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --audit-log
 check_eq "second apply: exit 0" 0 "$RC"
 check_contains "second apply: nothing to do" "No changes" "$OUT"
 check_eq "second apply: no create, no sync, no delete" 0 "$(sim_admin GET /__sim/requests | jq '[.[] | select(.method != "GET" and (.path | startswith("/api/")))] | length')"
-check_eq "second apply: no audit record" 6 "$(wc -l <"$T_DIR/audit.jsonl")"
+check_eq "second apply: no audit record" 12 "$(wc -l <"$T_DIR/audit.jsonl")"
 
 # --- an impossible plan: exit 3, nothing changed ---
 sim_admin DELETE /__sim/requests >/dev/null
@@ -148,7 +155,7 @@ check_eq "--prune: exit 0" 0 "$RC"
 check_contains "--prune: summary" "Apply complete: 0 created, 1 deleted, 0 failed, 0 not attempted" "$OUT"
 check_contains "--prune: progress" "[1/1] flt-vni-03: deleted, converged in" "$ERR"
 check_eq "--prune: the rest stays" "flt-vni-01 flt-vni-02" "$(live_names | tr '\n' ' ' | sed 's/ $//')"
-check_eq "--prune: audited as vni_deletion/deleted" "vni_deletion deleted" "$(jq -r '"\(.action) \(.status)"' "$T_DIR/prune.jsonl")"
+check_eq "--prune: audited as routing_sync/deleted then vni_deletion/deleted" "routing_sync deleted,vni_deletion deleted" "$(jq -r '"\(.action) \(.status)"' "$T_DIR/prune.jsonl" | paste -sd,)"
 probe_args "$INV"
 stop_sim
 

@@ -53,7 +53,7 @@ check_eq "lost create: the dropped POST, then a 409 name.duplicate" "0 409" \
     "$(sim_admin GET /__sim/requests | jq -r --arg p "$CONNS" '[.[] | select(.method == "POST" and .path == $p and .status != 201) | .status] | map(tostring) | join(" ")')"
 check_eq "lost create: audited as provisioned with the live id" \
     "provisioned $(sim_admin GET /__sim/state | jq -r '.organizations[0].connections[] | select(.name == "flt-vni-02") | .id')" \
-    "$(jq -r 'select(.interfaceName == "flt-vni-02") | "\(.status) \(.interfaceId)"' "$T_DIR/drop.jsonl")"
+    "$(jq -r 'select(.interfaceName == "flt-vni-02" and .action == "vni_provisioning") | "\(.status) \(.interfaceId)"' "$T_DIR/drop.jsonl")"
 stop_sim
 
 # --- a table that never converges ---
@@ -67,8 +67,10 @@ check_contains "stuck table: says which step failed" "  failed: flt-vni-01 (conv
 check_contains "stuck table: says which were not attempted" "  not attempted: flt-vni-02, flt-vni-03" "$OUT"
 check_eq "stuck table: only the first was created" "flt-vni-01" "$(live_names | tr '\n' ' ' | sed 's/ $//')"
 check_eq "stuck table: audit failed, skipped, skipped" "failed:converge.timeout skipped:null skipped:null" \
-    "$(jq -r '"\(.status):\(.error.code // "null")"' "$T_DIR/stuck.jsonl" | tr '\n' ' ' | sed 's/ $//')"
-check "stuck table: the failed record has the connection id" test "$(jq -r 'select(.status == "failed") | .interfaceId' "$T_DIR/stuck.jsonl")" != null
+    "$(jq -r 'select(.action != "routing_sync") | "\(.status):\(.error.code // "null")"' "$T_DIR/stuck.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "stuck table: the sync is audited as failed with why" "routing_sync:failed:converge.timeout" \
+    "$(jq -r 'select(.action == "routing_sync") | "\(.action):\(.status):\(.error.code)"' "$T_DIR/stuck.jsonl" | head -1)"
+check "stuck table: the failed record has the connection id" test "$(jq -r 'select(.status == "failed" and .action == "vni_provisioning") | .interfaceId' "$T_DIR/stuck.jsonl")" != null
 sim_admin POST /__sim/faults '{"stuckTable": null}' >/dev/null
 sim_admin DELETE /__sim/requests >/dev/null
 run_vr apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --audit-log "$T_DIR/stuck.jsonl"
@@ -89,7 +91,7 @@ check_contains "left provisioning: synced and activated, the rest created" "Appl
 check_contains "left provisioning: progress" "[1/3] flt-vni-01: activated, converged in" "$ERR"
 all_active "left provisioning"
 one_each "left provisioning"
-check_eq "left provisioning: audited as provisioned" "vni_provisioning provisioned" "$(jq -r 'select(.interfaceName == "flt-vni-01") | "\(.action) \(.status)"' "$T_DIR/activate.jsonl")"
+check_eq "left provisioning: audited as provisioned (its sync, then the step)" "routing_sync provisioned,vni_provisioning provisioned" "$(jq -r 'select(.interfaceName == "flt-vni-01") | "\(.action) \(.status)"' "$T_DIR/activate.jsonl" | paste -sd,)"
 stop_sim
 
 # --- an unreachable gateway ---

@@ -265,7 +265,19 @@ static void test_create_converges(void **state)
     size_t len = 0;
     assert_int_equal(vr_read_file(path, 1 << 20, &text, &len), 0);
     unlink(path);
-    cJSON *j = cJSON_Parse(text);
+    /* Two records: the routing_sync of the step, then the step's own. */
+    char *nl = strchr(text, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    cJSON *sync = cJSON_Parse(text);
+    assert_non_null(sync);
+    assert_string_equal(cJSON_GetObjectItem(sync, "action")->valuestring, "routing_sync");
+    assert_string_equal(cJSON_GetObjectItem(sync, "status")->valuestring, "provisioned");
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(sync, "latencyMs"), "convergence")->valueint, 350);
+    cJSON_Delete(sync);
+    assert_string_equal(nl + 1 + strlen(nl + 1) - 1, "\n");
+    cJSON *j = cJSON_Parse(nl + 1);
     assert_non_null(j);
     assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "provisioned");
     assert_string_equal(cJSON_GetObjectItem(j, "action")->valuestring, "vni_provisioning");
