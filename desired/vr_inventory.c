@@ -456,7 +456,7 @@ static int map_next(reader *r, const char *const *keys, size_t nkeys, const char
         }
         const char *k = scalar(r);
         int found = -1;
-        for (size_t i = 0; i < nkeys; i++)
+        for (size_t i = 0; i < nkeys && found < 0; i++)
             if (strcmp(keys[i], k) == 0) found = (int)i;
         if (found < 0) {
             if (is_plain(r) && strcmp(k, "<<") == 0) {

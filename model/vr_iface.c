@@ -97,28 +97,30 @@ static int check_addr(vr_addr *out, const char *text, const char *field, vr_fiel
 
 static void check_local_in_subnet(vr_iface *f, vr_field_error_fn cb, void *ctx, int *bad)
 {
-    char net[VR_ADDR_STRLEN], sub[VR_ADDR_STRLEN];
-    vr_cidr canon;
-    vr_cidr_canonical(&f->subnet, &canon);
-    vr_cidr_format(&canon, sub);
-    if (!vr_cidr_contains(&f->subnet, &f->local)) {
-        report(cb, ctx, bad, "localIp", -1, "out.of.range", "localIp %s is outside subnetCidr %s",
-               f->local_ip, sub);
-        return;
-    }
+    /* The subnet's canonical text goes only into messages: formatted on the error path alone
+     * (validating 100,000 interfaces should not print 100,000 subnets). */
     vr_addr first, last;
     vr_cidr_network(&f->subnet, &first);
     vr_cidr_last(&f->subnet, &last);
-    if (vr_addr_equal(&first, &f->local)) {
-        vr_addr_format(&first, net);
-        report(cb, ctx, bad, "localIp", -1, "invalid.value",
-               "localIp %s is the network address of %s; use a host address inside it", f->local_ip,
-               sub);
-    } else if (f->local.family == VR_AF_V4 && vr_addr_equal(&last, &f->local)) {
-        report(cb, ctx, bad, "localIp", -1, "invalid.value",
-               "localIp %s is the broadcast address of %s; use a host address inside it",
+    const char *why = NULL;
+    if (!vr_cidr_contains(&f->subnet, &f->local))
+        why = "outside";
+    else if (vr_addr_equal(&first, &f->local))
+        why = "network";
+    else if (f->local.family == VR_AF_V4 && vr_addr_equal(&last, &f->local))
+        why = "broadcast";
+    if (!why) return;
+    char sub[VR_ADDR_STRLEN];
+    vr_cidr canon;
+    vr_cidr_canonical(&f->subnet, &canon);
+    vr_cidr_format(&canon, sub);
+    if (why[0] == 'o')
+        report(cb, ctx, bad, "localIp", -1, "out.of.range", "localIp %s is outside subnetCidr %s",
                f->local_ip, sub);
-    }
+    else
+        report(cb, ctx, bad, "localIp", -1, "invalid.value",
+               "localIp %s is the %s address of %s; use a host address inside it", f->local_ip, why,
+               sub);
 }
 
 int vr_iface_validate(vr_iface *f, vr_field_error_fn cb, void *ctx)
