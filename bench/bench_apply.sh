@@ -14,7 +14,12 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/vr-bench-apply.XXXXXX")
 PIDS=()
 cleanup() {
     local p
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    # Only processes still ours: each was started here and is removed from PIDS once ended.
+    for p in "${PIDS[@]:-}"; do
+        [ -n "$p" ] || continue
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -57,7 +62,9 @@ one() {
         return 1
     }
     t1=$(date +%s%N)
-    kill "$sim" 2>/dev/null && wait "$sim" 2>/dev/null || true
+    kill "$sim" 2>/dev/null || true
+    wait "$sim" 2>/dev/null || true
+    PIDS=("${PIDS[@]/$sim/}") # ended: never signal that PID again
     jq -r --arg name "$label" --argjson server_sum "$fixed" --argjson proc $(((t1 - t0) / 1000000)) '
         .organizations[0] as $o
         | (if $server_sum > 0 then $server_sum else ($o.steps | map(.estimatedConvergenceMs) | add) end) as $server
