@@ -723,15 +723,9 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
                     continue;
                 }
                 rows++;
-                vr_buf_puts(o, "| ");
-                vr_render_md_cell(o, f->name);
-                vr_buf_puts(o, " | ");
-                vr_render_md_cell(o, f->fields[j].field);
-                vr_buf_puts(o, " | ");
-                vr_render_md_cell(o, f->fields[j].want);
-                vr_buf_puts(o, " | ");
-                vr_render_md_cell(o, f->fields[j].live);
-                vr_buf_puts(o, " |\n");
+                const char *cells[] = {f->name, f->fields[j].field, f->fields[j].want,
+                                       f->fields[j].live};
+                vr_render_md_row(o, cells, 4);
             }
         }
         md_more(o, more, "differing fields");

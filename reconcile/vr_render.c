@@ -186,6 +186,15 @@ void vr_render_md_cell(vr_buf *o, const char *s)
     }
 }
 
+void vr_render_md_row(vr_buf *o, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        vr_buf_puts(o, i ? " | " : "| ");
+        vr_render_md_cell(o, cells[i]);
+    }
+    vr_buf_puts(o, " |\n");
+}
+
 static void md_more(vr_buf *o, size_t more, const char *what)
 {
     if (more)
@@ -238,15 +247,9 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
                     continue;
                 }
                 rows++;
-                vr_buf_puts(o, "| ");
-                vr_render_md_cell(o, d->name);
-                vr_buf_puts(o, " | ");
-                vr_render_md_cell(o, d->fields[f].field);
-                vr_buf_puts(o, " | ");
-                vr_render_md_cell(o, d->fields[f].want);
-                vr_buf_puts(o, " | ");
-                vr_render_md_cell(o, d->fields[f].live);
-                vr_buf_puts(o, " |\n");
+                const char *cells[] = {d->name, d->fields[f].field, d->fields[f].want,
+                                       d->fields[f].live};
+                vr_render_md_row(o, cells, 4);
             }
         }
         md_more(o, more, "drifted fields");

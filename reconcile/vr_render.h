@@ -47,5 +47,7 @@ int vr_render_summary_org(vr_buf *out, const vr_plan_org_result *org);
 /* Appends text as one Markdown table cell: '|' escaped, line breaks flattened, '<' and '>'
  * as entities (no HTML), backticks as quotes. NULL appends nothing. Shared with drift. */
 void vr_render_md_cell(vr_buf *out, const char *text);
+/* Appends one Markdown table row of n cells ("| a | b |\n"), each escaped as above. */
+void vr_render_md_row(vr_buf *out, const char *const *cells, size_t n);
 
 #endif
