@@ -16,7 +16,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+    say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+    say() { printf '\n== %s\n' "$*"; }
+fi
 show() { printf '$ %s\n' "$*" | sed "s|$BIN/||g; s|$WORK|\$DEMO|g"; }
 run() { show "$*"; set +e; "$@"; local rc=$?; set -e; echo "(exit $rc)"; return 0; }
 
