@@ -15,6 +15,7 @@ struct vr_auth {
     vr_credentials creds;
     char *login_base;
     vr_http *http;
+    char *basic;        /* Base64 of "id:secret" as sent in Basic: the secret too; NULL */
     char *token;        /* cached, NULL when none */
     int64_t expires_at; /* on the http clock */
     int fetches;
@@ -169,6 +170,24 @@ void vr_credentials_clear(vr_credentials *creds)
     memset(creds, 0, sizeof(*creds));
 }
 
+/* Standard Base64 of len bytes (malloc'd), as HTTP Basic encodes "id:secret". */
+static char *base64(const char *in, size_t len)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = vr_xcalloc(1, (len + 2) / 3 * 4 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)(unsigned char)in[i] << 16;
+        if (i + 1 < len) v |= (unsigned)(unsigned char)in[i + 1] << 8;
+        if (i + 2 < len) v |= (unsigned char)in[i + 2];
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < len ? tab[v & 63] : '=';
+    }
+    return out;
+}
+
 int vr_auth_new(vr_auth **out, const vr_credentials *creds, const char *login_base, vr_http *h,
                 vr_error *err)
 {
@@ -188,8 +207,16 @@ int vr_auth_new(vr_auth **out, const vr_credentials *creds, const char *login_ba
     }
     a->login_base = vr_strdup(login_base ? login_base : "");
     a->http = h;
+    if (client) {
+        vr_buf pair = VR_BUF_INIT;
+        vr_buf_printf(&pair, "%s:%s", a->creds.client_id, a->creds.client_secret);
+        a->basic = base64(vr_buf_str(&pair), pair.len);
+        memset(pair.data, 0, pair.len);
+        vr_buf_free(&pair);
+    }
     vr_http_add_secret(h, a->creds.client_secret);
     vr_http_add_secret(h, a->creds.access_token);
+    vr_http_add_secret(h, a->basic);
     *out = a;
     return 0;
 }
@@ -198,6 +225,7 @@ void vr_auth_free(vr_auth *a)
 {
     if (!a) return;
     vr_credentials_clear(&a->creds);
+    wipe_free(a->basic);
     wipe_free(a->token);
     free(a->login_base);
     free(a);
@@ -217,6 +245,7 @@ void vr_auth_scrub(const vr_auth *a, vr_error *err)
 {
     vr_error_scrub(err, a->creds.client_secret);
     vr_error_scrub(err, a->creds.access_token);
+    vr_error_scrub(err, a->basic);
     vr_error_scrub(err, a->token);
 }
 

@@ -51,8 +51,8 @@ typedef struct vr_auth vr_auth;
 
 /* Creates a token cache for creds (copied) against login_base ("https://login.{domain}" or
  * the --api-url), using h for its calls (borrowed: it must outlive the cache). The clock of
- * h's config times the token's life. Registers the secret (or static token) with h
- * (vr_http_add_secret), so h must not make calls after vr_auth_free. Returns 0, or -1 with
+ * h's config times the token's life. Registers the secret, its Basic form (or the static token)
+ * with h (vr_http_add_secret), so h must not make calls after vr_auth_free. Returns 0, or -1 with
  * err set. */
 int vr_auth_new(vr_auth **out, const vr_credentials *creds, const char *login_base, vr_http *h,
                 vr_error *err);
@@ -75,8 +75,8 @@ bool vr_auth_invalidate(vr_auth *a);
 /* True when the token is static (GENESYSCLOUD_ACCESS_TOKEN): a 401 is then final. */
 bool vr_auth_is_static(const vr_auth *a);
 
-/* Scrubs the client secret, the static token and the cached token out of err's texts
- * (vr_error_scrub). */
+/* Scrubs the client secret, its Basic form (Base64 of "id:secret"), the static token and the
+ * cached token out of err's texts (vr_error_scrub). */
 void vr_auth_scrub(const vr_auth *a, vr_error *err);
 
 /* How many tokens were fetched so far (for tests and -v output). */

@@ -173,9 +173,13 @@ static int api_call(vr_client *c, const char *method, const char *path, const cJ
     if (!err) err = &local;
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
     int rc;
-    bool api_answered = false; /* false: the failure came from the token endpoint */
+    /* false: the failure came from the token endpoint (first round, or the new token after a
+     * 401): its error stands as vr_auth made it */
+    bool api_answered = false;
+    bool renewing = false; /* the API answered 401: this round fetches a new token */
     for (int round = 0;; round++) {
         const char *token = NULL;
+        api_answered = false;
         rc = vr_auth_token(c->auth, &token, err);
         if (rc < 0) break;
         api_answered = true;
@@ -190,8 +194,10 @@ static int api_call(vr_client *c, const char *method, const char *path, const cJ
         rc = vr_http_do(c->http, &req, &c->last, err);
         c->has_last = true;
         if (rc == VR_HTTP_ESTATUS && c->last.status == 401 && round == 0 &&
-            vr_auth_invalidate(c->auth))
+            vr_auth_invalidate(c->auth)) {
+            renewing = true;
             continue; /* a new token once, and this call once more */
+        }
         break;
     }
     free(text);
@@ -205,6 +211,13 @@ static int api_call(vr_client *c, const char *method, const char *path, const cJ
         vr_auth_scrub(c->auth, err);
     } else if (rc < 0 && api_answered) {
         prefix_message(err, what);
+    } else if (rc < 0 && renewing) {
+        /* the API refused the token and the token endpoint would not give a new one */
+        vr_buf b = VR_BUF_INIT;
+        vr_buf_printf(&b, "%s: the platform refused the token (HTTP 401) and no new one came",
+                      what);
+        prefix_message(err, vr_buf_str(&b));
+        vr_buf_free(&b);
     }
     if (rc < 0) vr_auth_scrub(c->auth, err);
     return rc;

@@ -854,6 +854,72 @@ static void test_secrets_never_in_errors_or_hook(void **state)
     finish(f); /* asserts no secret in errors or hook records */
 }
 
+/* A 401 from the API, then the token endpoint refuses the client (secret rotated mid-run): the
+ * error is the token endpoint's, not the API's 401 with a remedy about a fresh token that was
+ * never issued. */
+static void test_401_then_token_refused_reports_the_token_endpoint(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        TOKEN_X,
+        {"GET", "/api/v2/organizations/me", NULL, 401, "ININ-Correlation-Id: c-api-401\n",
+         "{\"message\":\"token revoked\",\"code\":\"bad.credentials\",\"status\":401}", 0, 0, 0},
+        {"POST", "/oauth/token", NULL, 401, "ININ-Correlation-Id: c-token-401\n",
+         "{\"error\":\"invalid_client\"}", 0, 0, 0},
+    };
+    fixture *f = START(script);
+    vr_org_info org;
+    assert_int_equal(note(f, vr_client_org_me(f->c, &org, &f->err)), VR_HTTP_ESTATUS);
+    assert_int_equal(f->err.http_status, 401);
+    assert_string_equal(f->err.code, "invalid_client");
+    assert_string_equal(f->err.correlation_id, "c-token-401");
+    assert_non_null(strstr(f->err.message, "oauth token"));
+    assert_non_null(strstr(f->err.message, "get the caller's organization"));
+    assert_null(strstr(f->err.remedy, "freshly issued token"));
+    assert_non_null(strstr(f->err.remedy, "GENESYSCLOUD_OAUTHCLIENT_ID"));
+    finish(f);
+}
+
+/* A server may issue short-lived tokens: one with under 60 s of life is renewed before each
+ * call that would use it. */
+static void test_short_lived_token(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"POST", "/oauth/token", NULL, 200, NULL,
+         "{\"access_token\":\"" TOKEN "\",\"token_type\":\"bearer\",\"expires_in\":30}", 0, 0, 0},
+        {"GET", "/api/v2/organizations/me", NULL, 200, NULL, "{\"id\":\"org-1\"}", 0, 0, 0},
+        {"POST", "/oauth/token", NULL, 200, NULL,
+         "{\"access_token\":\"" TOKEN2 "\",\"token_type\":\"bearer\",\"expires_in\":30}", 0, 0, 0},
+        {"GET", "/api/v2/organizations/me", NULL, 200, NULL, "{\"id\":\"org-1\"}", 0, 0, 0},
+    };
+    fixture *f = START(script);
+    vr_org_info org;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(note(f, vr_client_org_me(f->c, &org, &f->err)), 0);
+        vr_org_info_clear(&org);
+    }
+    assert_string_equal(f->fs->requests[1].authorization, "Bearer " TOKEN);
+    assert_string_equal(f->fs->requests[3].authorization, "Bearer " TOKEN2);
+    finish(f);
+}
+
+/* A token endpoint that echoes the Authorization header: Base64 of id:secret is the secret. */
+static void test_basic_credentials_never_in_errors(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"POST", "/oauth/token", NULL, 401, NULL,
+         "{\"error\":\"invalid_client\",\"error_description\":\"refused " BASIC "\"}", 0, 0, 0},
+    };
+    fixture *f = START(script);
+    vr_org_info org;
+    assert_true(note(f, vr_client_org_me(f->c, &org, &f->err)) < 0);
+    assert_string_equal(f->err.code, "invalid_client");
+    assert_non_null(strstr(f->err.message, "refused"));
+    finish(f); /* asserts the Base64 credentials are in no error text */
+}
+
 static int global_setup(void **state)
 {
     (void)state;
@@ -877,6 +943,9 @@ int main(void)
         cmocka_unit_test(test_401_twice_is_final),
         cmocka_unit_test(test_token_refused),
         cmocka_unit_test(test_static_token),
+        cmocka_unit_test(test_401_then_token_refused_reports_the_token_endpoint),
+        cmocka_unit_test(test_short_lived_token),
+        cmocka_unit_test(test_basic_credentials_never_in_errors),
         cmocka_unit_test(test_credentials_and_secret_file),
         cmocka_unit_test(test_paging_250),
         cmocka_unit_test(test_paging_total_count_only),
