@@ -48,6 +48,7 @@ typedef struct {
     unsigned set;
     unsigned from_default; /* fields filled in from defaults */
     unsigned bad;          /* fields given with a value of the wrong type (already reported) */
+    unsigned dns_bad;      /* dnsServers items of the wrong type (already reported), by index */
 } marks;
 
 /* What one file says, merged into the inventory once the whole file has been read. */
@@ -96,19 +97,37 @@ static vr_loc here(const reader *r)
     return mark_loc(r, r->ev.start_mark);
 }
 
-/* Line and column (in characters) of a byte offset, for reader errors and NUL bytes. */
+/* Bytes of the line break at p (n bytes left), 0 when none: the breaks libyaml counts in its
+ * marks, CR LF, CR, LF, NEL (U+0085), LS (U+2028) and PS (U+2029). */
+static size_t break_len(const unsigned char *p, size_t n)
+{
+    if (p[0] == '\r') return n > 1 && p[1] == '\n' ? 2 : 1;
+    if (p[0] == '\n') return 1;
+    if (p[0] == 0xc2 && n > 1 && p[1] == 0x85) return 2;
+    if (p[0] == 0xe2 && n > 2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) return 3;
+    return 0;
+}
+
+/* Line and column (in characters) of a byte offset, for reader errors and NUL bytes, counted
+ * as libyaml counts its marks: its line breaks, and a leading byte-order mark takes no
+ * column. */
 static vr_loc offset_loc(const reader *r, size_t offset)
 {
     vr_loc l = {r->file, 1, 1};
     if (offset > r->len) offset = r->len;
-    size_t line_start = 0;
-    for (size_t i = 0; i < offset; i++)
-        if (r->data[i] == '\n') {
+    size_t i = 0;
+    if (offset >= 3 && r->data[0] == 0xef && r->data[1] == 0xbb && r->data[2] == 0xbf) i = 3;
+    while (i < offset) {
+        size_t b = break_len(r->data + i, offset - i);
+        if (b) {
             l.line++;
-            line_start = i + 1;
+            l.column = 1;
+            i += b;
+            continue;
         }
-    for (size_t i = line_start; i < offset; i++)
         if ((r->data[i] & 0xc0) != 0x80) l.column++;
+        i++;
+    }
     return l;
 }
 
@@ -207,6 +226,11 @@ static int next(reader *r)
         break;
     case YAML_SCALAR_EVENT:
         check_props(r, r->ev.data.scalar.anchor, r->ev.data.scalar.tag);
+        /* A double-quoted \0, \x00 or \u0000: the value would silently end there. */
+        if (memchr(r->ev.data.scalar.value, '\0', r->ev.data.scalar.length))
+            err_at(r, &l, "nul-byte",
+                   "a NUL character (\\0) in a value or key is not allowed; an inventory is "
+                   "UTF-8 text without NUL");
         break;
     case YAML_ALIAS_EVENT:
         err_at(r, &l, "alias", "YAML aliases (*%s) are not allowed; write the value out in full",
@@ -565,6 +589,7 @@ static int read_dns(reader *r, vr_iface *f, marks *m)
         vr_loc l;
         rc = get_str(r, what, &val, &l);
         if (rc == R_STOP) return R_STOP;
+        if (rc == R_BAD && i < VR_DNS_MAX + 1) m->dns_bad |= 1u << i;
         if (i < VR_DNS_MAX + 1) {
             /* Keep a slot even for a bad item, so indexes stay those of the file. */
             f->dns[i] = val ? val : vr_strdup("");
@@ -902,6 +927,7 @@ typedef struct {
     vr_iface *f;
     unsigned from_default;
     unsigned bad;
+    unsigned dns_bad;
     vr_diags *diags;
 } validate_ctx;
 
@@ -950,6 +976,10 @@ static void on_field_error(void *vctx, const char *field, int index, const char 
     }
     /* A value of the wrong type was reported already: "required" would say it twice. */
     if (bit >= 0 && (c->bad & (1u << bit)) && strcmp(error_code, "required") == 0) return;
+    /* Nor would "not an address" for the empty slot kept in place of a DNS item of the wrong
+     * type. */
+    if (bit == F_DNS && index >= 0 && index < VR_DNS_MAX + 1 && (c->dns_bad & (1u << index)))
+        return;
     if (!l.line) l = L->item;
     if (bit >= 0 && (c->from_default & (1u << bit)) && c->f->name)
         vr_diags_add(c->diags, VR_SEV_ERROR, &l, error_code,
@@ -978,6 +1008,7 @@ static void apply_defaults(vr_iface *f, marks *m, const vr_iface *g, const marks
         for (size_t i = 0; i < g->dns_count; i++)
             f->dns[i] = vr_strdup(g->dns[i]);
         f->dns_count = g->dns_count;
+        m->dns_bad = dm->dns_bad;
         f->locs.dns = g->locs.dns;
         memcpy(f->locs.dns_item, g->locs.dns_item, sizeof(f->locs.dns_item));
         m->from_default |= 1u << F_DNS;
@@ -1035,7 +1066,7 @@ static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, 
         marks *m = &fs->marks[i];
         apply_defaults(f, m, &fs->defaults, &fs->defaults_marks);
         if (!f->type) f->type = vr_strdup("ipconnect");
-        validate_ctx c = {f, m->from_default, m->bad, diags};
+        validate_ctx c = {f, m->from_default, m->bad, m->dns_bad, diags};
         vr_iface_validate(f, on_field_error, &c);
     }
     if (!fs->org_ok) return;

@@ -411,6 +411,133 @@ static void test_several_errors_in_one_file(void **state)
     rmdir(dir);
 }
 
+/* Writes len bytes to a new file in a new folder; path gets "<dir>/t.yaml". */
+static void write_bytes(char *dir, char *path, size_t path_len, const char *data, size_t len)
+{
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, path_len, "%s/t.yaml", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static void remove_bytes(const char *dir, const char *path)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
+#define HEAD                                                                                       \
+    "apiVersion: vni-reconcile/v1\nkind: VniInventory\norganization: {id: "                        \
+    "a1b2c3d4-e5f6-7890-abcd-ef1234567890}\n"
+
+/* A double-quoted "\0" (or "\x00", "\u0000") puts a NUL inside a value: C strings would end
+ * there and the loader would take "vni-a" for "vni-a\0junk" (or a key "name\0x" for name). */
+static void test_nul_escape_refused(void **state)
+{
+    (void)state;
+    static const char text[] = HEAD "interfaces:\n"
+                                    "  - name: \"vni-a\\0junk\"\n"
+                                    "    localIp: 10.0.0.1\n"
+                                    "    remoteIp: 203.0.113.1\n"
+                                    "    subnetCidr: 10.0.0.0/24\n"
+                                    "    dnsServers: [8.8.8.8]\n"
+                                    "    routingTableId: rt-core\n"
+                                    "    description: \"a\\x00b\"\n"
+                                    "    \"order\\u0000x\": 1\n";
+    char dir[] = "/tmp/vr-inv-XXXXXX", path[256];
+    write_bytes(dir, path, sizeof(path), text, sizeof(text) - 1);
+    vr_inventory inv;
+    vr_diags d = VR_DIAGS_INIT;
+    int rc = load(&inv, &d, path);
+    if (d.errors != 3) print_diags(&d);
+    assert_int_equal(rc, -1);
+    assert_non_null(find_diag(&d, path, 5, 11, "nul-byte"));
+    assert_non_null(find_diag(&d, path, 11, 18, "nul-byte"));
+    assert_non_null(find_diag(&d, path, 12, 5, "nul-byte"));
+    assert_int_equal(d.errors, 3);
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir, path);
+}
+
+/* Locations the loader computes itself (NUL bytes, bad UTF-8) count lines and columns as
+ * libyaml does for every other diagnostic: CR, CR LF, LF, NEL, LS and PS end a line, and a
+ * byte-order mark takes no column. */
+static void test_offset_locations_follow_yaml_line_breaks(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t len;
+        int line, column;
+        const char *code;
+    } cases[] = {
+        {"apiVersion: x\rkind: y\rfoo: \0\r", 29, 3, 6, "nul-byte"},
+        {"apiVersion: x\r\nkind: y\r\nfoo: \0\r\n", 32, 3, 6, "nul-byte"},
+        {"apiVersion: x\xc2\x85kind: y\xe2\x80\xa8"
+         "foo: \0\n",
+         33, 3, 6, "nul-byte"},
+        {"a: x\xe2\x80\xa9"
+         "b: \xff\n",
+         12, 2, 4, "invalid-encoding"},
+        {"\xef\xbb\xbf{x: \0}\n", 10, 1, 5, "nul-byte"},
+        {"\xef\xbb\xbf{x: \xff}\n", 10, 1, 5, "invalid-encoding"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char dir[] = "/tmp/vr-inv-XXXXXX", path[256];
+        write_bytes(dir, path, sizeof(path), cases[i].text, cases[i].len);
+        vr_inventory inv;
+        vr_diags d = VR_DIAGS_INIT;
+        assert_int_equal(load(&inv, &d, path), -1);
+        const vr_diag *g = find_diag(&d, path, cases[i].line, cases[i].column, cases[i].code);
+        if (!g) {
+            print_message("case %zu: want %d:%d [%s]\n", i, cases[i].line, cases[i].column,
+                          cases[i].code);
+            print_diags(&d);
+        }
+        assert_non_null(g);
+        vr_diags_free(&d);
+        vr_inventory_free(&inv);
+        remove_bytes(dir, path);
+    }
+}
+
+/* A DNS entry of the wrong type is one error, not a second "is not an address" for the
+ * empty slot kept in its place; from defaults too. */
+static void test_dns_item_wrong_type_reported_once(void **state)
+{
+    (void)state;
+    static const char text[] = HEAD "defaults:\n"
+                                    "  dnsServers: [8.8.8.8, {a: 1}]\n"
+                                    "interfaces:\n"
+                                    "  - name: vni-a\n"
+                                    "    localIp: 10.0.0.1\n"
+                                    "    remoteIp: 203.0.113.1\n"
+                                    "    subnetCidr: 10.0.0.0/24\n"
+                                    "    routingTableId: rt-core\n"
+                                    "  - name: vni-b\n"
+                                    "    localIp: 10.0.1.1\n"
+                                    "    remoteIp: 203.0.113.1\n"
+                                    "    subnetCidr: 10.0.1.0/24\n"
+                                    "    dnsServers: [1, 8.8.8.8, bad]\n"
+                                    "    routingTableId: rt-core\n";
+    char dir[] = "/tmp/vr-inv-XXXXXX", path[256];
+    write_bytes(dir, path, sizeof(path), text, sizeof(text) - 1);
+    vr_inventory inv;
+    vr_diags d = VR_DIAGS_INIT;
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (d.errors != 3) print_diags(&d);
+    assert_non_null(find_diag(&d, path, 5, 25, "wrong-type"));
+    assert_non_null(find_diag(&d, path, 16, 18, "wrong-type"));
+    assert_non_null(find_diag(&d, path, 16, 30, "invalid.format"));
+    assert_int_equal(d.errors, 3);
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir, path);
+}
+
 static void test_stdin(void **state)
 {
     (void)state;
@@ -633,7 +760,7 @@ static void test_checks_ipv6_and_mixed_families(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NRULES + 14];
+    struct CMUnitTest tests[NRULES + 17];
     size_t n = 0;
     for (size_t i = 0; i < NRULES; i++) {
         struct CMUnitTest t = {rules[i].file, test_rule, NULL, NULL, (void *)&rules[i]};
@@ -650,6 +777,9 @@ int main(void)
     ADD(test_two_orgs_same_addresses);
     ADD(test_all_errors_reported);
     ADD(test_several_errors_in_one_file);
+    ADD(test_nul_escape_refused);
+    ADD(test_offset_locations_follow_yaml_line_breaks);
+    ADD(test_dns_item_wrong_type_reported_once);
     ADD(test_stdin);
     ADD(test_missing_path_and_empty_folder);
     ADD(test_file_too_large);
