@@ -2,6 +2,7 @@
 #include "sim_api.h"
 #include "vr_util.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,17 @@ void sim_api_limits(sim_server *srv, const sim_req *req, sim_resp *resp)
     sim_resp_json(resp, 200, j);
 }
 
+/* A pageNumber: a whole number from 1 up. One past what a long holds is still a page (past the
+ * last: no entities, contract §4.1), so it saturates at LONG_MAX. Returns 0, or -1. */
+static int parse_page_number(const char *v, long *out)
+{
+    if (vr_parse_long(v, 1, LONG_MAX, out) == 0) return 0;
+    size_t len = strlen(v);
+    if (len == 0 || strspn(v, "0123456789") != len || strspn(v, "0") == len) return -1;
+    *out = LONG_MAX; /* all digits, not zero, too large for a long */
+    return 0;
+}
+
 /* pageSize 1..200 (default 25), pageNumber >= 1 (default 1). Returns 0, or -1 with a 400. */
 static int parse_paging(const sim_req *req, sim_resp *resp, long *size, long *number)
 {
@@ -61,11 +73,20 @@ static int parse_paging(const sim_req *req, sim_resp *resp, long *size, long *nu
         return -1;
     }
     rc = sim_form_get(req->query, "pageNumber", v, sizeof(v));
-    if (rc < 0 || (rc == 1 && vr_parse_long(v, 1, 1000000000L, number) < 0)) {
+    if (rc < 0 || (rc == 1 && parse_page_number(v, number) < 0)) {
         sim_resp_error(resp, 400, "bad.request", "pageNumber must be a whole number from 1 up");
         return -1;
     }
     return 0;
+}
+
+/* Index of the first entity of page number (of size) among n: n when the page is past the
+ * last (no overflow, however large number is). */
+static size_t page_first(long number, long size, size_t n)
+{
+    if ((size_t)(number - 1) > n / (size_t)size) return n;
+    size_t first = (size_t)(number - 1) * (size_t)size;
+    return first < n ? first : n;
 }
 
 static void add_uri(cJSON *j, const char *key, const char *base, long size, long number)
@@ -107,8 +128,8 @@ void sim_api_conn_list(sim_server *srv, const sim_req *req, sim_resp *resp)
     size_t n;
     const vr_iface **sorted = sim_org_sorted_conns(o, &n);
     cJSON *ents = cJSON_CreateArray();
-    size_t first = (size_t)(number - 1) * (size_t)size;
-    for (size_t i = first; i < n && i < first + (size_t)size; i++)
+    size_t first = page_first(number, size, n);
+    for (size_t i = first; i < n && i - first < (size_t)size; i++)
         cJSON_AddItemToArray(ents, vr_iface_connection_json(sorted[i]));
     free(sorted);
     sim_resp_json(resp, 200, page_json(srv, CONN_BASE, ents, size, number, n));
@@ -348,8 +369,8 @@ void sim_api_table_list(sim_server *srv, const sim_req *req, sim_resp *resp)
         v[i] = &o->tables[i];
     qsort(v, o->table_count, sizeof(*v), cmp_table);
     cJSON *ents = cJSON_CreateArray();
-    size_t first = (size_t)(number - 1) * (size_t)size;
-    for (size_t i = first; i < o->table_count && i < first + (size_t)size; i++)
+    size_t first = page_first(number, size, o->table_count);
+    for (size_t i = first; i < o->table_count && i - first < (size_t)size; i++)
         cJSON_AddItemToArray(ents, sim_table_json(o, v[i]));
     free(v);
     sim_resp_json(resp, 200, page_json(srv, TABLE_BASE, ents, size, number, o->table_count));

@@ -248,6 +248,11 @@ P2=$BODY
 check_eq "paging: last page has no nextUri" "2 false" "$(jqb '"\(.entities|length) \(has("nextUri"))"')"
 api GET "$CONNS?pageSize=2&pageNumber=3"
 check_eq "paging: a page past the last is 200 with no entities" "200 0 false" "$ST $(jqb '"\(.entities|length) \(has("nextUri"))"')"
+for n in 1000000001 9223372036854775807 99999999999999999999999; do
+    api GET "$CONNS?pageSize=200&pageNumber=$n"
+    check_eq "paging: pageNumber $n (far past the last) is 200 with no entities" "200 0 4" \
+        "$ST $(jqb '"\(.entities|length) \(.total)"')"
+done
 ALL=$(jq -cn --argjson a "$P1" --argjson b "$P2" '[$a.entities[], $b.entities[]] | map([.dateCreated, .id])')
 check_eq "paging: entities ordered by dateCreated, then id" "$(jq -c 'sort' <<<"$ALL")" "$ALL"
 check_eq "paging: no connection on two pages" 4 "$(jq 'map(.[1]) | unique | length' <<<"$ALL")"
