@@ -199,6 +199,11 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         }
         const name_ix *na = find_name(not_active, plan->not_active_count, name);
         f->active = na == NULL;
+        if (have && !is_active(have->state) && vr_org_ignores(org, name, "state")) {
+            /* not active, but the ignore list leaves the state out (the plan did too) */
+            f->ignored_fields++;
+            out->ignored_fields++;
+        }
         if (na && !f->state) f->state = dup_or_null(plan->not_active[na->idx].state);
         if (!f->matching) out->counts[VR_DRIFT_DIFFERENT]++;
         if (!f->active) out->counts[VR_DRIFT_NOT_ACTIVE]++;
@@ -221,6 +226,11 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         f->state = dup_or_null(r->state);
         f->present = true;
         f->active = is_active(r->state);
+        if (!f->active && vr_org_ignores(org, f->name, "state")) {
+            f->active = true;
+            f->ignored_fields++;
+            out->ignored_fields++;
+        }
         out->counts[VR_DRIFT_UNMANAGED]++;
         if (!f->active) out->counts[VR_DRIFT_NOT_ACTIVE]++;
     }

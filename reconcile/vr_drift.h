@@ -18,8 +18,9 @@
  * Ignore list (vr_org_ignores): an entry with a name and no field leaves that interface out of
  * the report altogether (not missing, not different, not unmanaged, not not_active, no
  * uptime); an entry with a field leaves that field out of the comparison (of every interface,
- * or of the one named). What was left out is counted (ignored_ifaces, ignored_fields) so a
- * reader sees that something was ignored.
+ * or of the one named); field state makes a connection that is not active count as active
+ * (unmanaged ones too: still unmanaged, never not_active). What was left out is counted
+ * (ignored_ifaces, ignored_fields) so a reader sees that something was ignored.
  *
  * Uptime: an inventory interface is "ok" in a check when it is present, matching (no differing
  * field after ignores) and active. Its uptime rate is ok_checks / checks over this check and

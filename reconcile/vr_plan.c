@@ -504,7 +504,9 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
         const vr_iface *have = &live[ln[k].idx];
         bool ignored = vr_org_ignores(desired, ln[k].name, NULL);
         const name_ix *named = find_name(dn, nd, ln[k].name);
-        if (!ignored && (!have->state || strcmp(have->state, "active") != 0))
+        /* an ignore of the whole interface, or of its field state, leaves the state out */
+        if (!vr_org_ignores(desired, ln[k].name, "state") &&
+            (!have->state || strcmp(have->state, "active") != 0))
             push_ref(&r->not_active, &r->not_active_count, &cap_not_active, have);
         if (named || ignored) continue;
         push_ref(&r->unmanaged, &r->unmanaged_count, &cap_unmanaged, have);

@@ -35,9 +35,10 @@
  *     the next run takes them. The plan stays possible (deletion is housekeeping; a backlog of
  *     stale connections must not block the creations the pull request asks for).
  *
- * Ignore list (vr_org.ignores): an ignored field is left out of drift; an interface ignored as
- * a whole is never drift, unmanaged, not-active or a delete candidate (but is still created
- * when the inventory names it and it is missing live).
+ * Ignore list (vr_org.ignores): an ignored field is left out of drift (field state: the
+ * connection is never listed not-active); an interface ignored as a whole is never drift,
+ * unmanaged, not-active or a delete candidate (but is still created when the inventory names
+ * it and it is missing live).
  *
  * Order of actions (cli.md): deletions first (by name), then creations grouped by routing
  * table (tables in name order, from vr_plan_ctx.tables; a table without a name sorts by its

@@ -323,6 +323,54 @@ static void test_ignore_by_field(void **state)
     vr_inventory_free(&inv);
 }
 
+/* state is a field the ignore list may name (docs/inventory.md): {field: state} leaves every
+ * connection's state out (none is "not active"), {name: N, field: state} only N's; the
+ * state left out counts as an ignored field, and the plan's notActive list agrees. */
+static void test_ignore_state(void **state)
+{
+    (void)state;
+    vr_inventory inv;
+    vr_org *org;
+    live_list live;
+    scene(&inv, &org, &live);
+    ignore(org, NULL, "state");
+    vr_drift_org r;
+    build(&r, org, &live);
+    assert_int_equal(r.counts[VR_DRIFT_NOT_ACTIVE], 0);
+    const vr_drift_iface *d = find(&r, "d-idle");
+    assert_true(d->present && d->matching && d->active);
+    assert_true(vr_drift_iface_ok(d));
+    assert_int_equal(d->ignored_fields, 1);
+    assert_true(r.unmanaged[1].active); /* v-failed: still unmanaged, not "not active" */
+    assert_int_equal(r.counts[VR_DRIFT_UNMANAGED], 2);
+    assert_int_equal(r.unchanged, 2); /* b-same, d-idle */
+    vr_drift_org_free(&r);
+
+    vr_plan_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.limit = 50;
+    ctx.tables = TABLES;
+    ctx.table_count = 1;
+    vr_plan_opts_init(&ctx.opts);
+    vr_plan_org_result plan;
+    assert_int_equal(vr_plan_org(&plan, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(plan.not_active_count, 0);
+    vr_plan_org_result_free(&plan);
+
+    /* by name: only d-idle's state is left out */
+    free(org->ignores[0].field);
+    org->ignores[0].field = vr_strdup("state");
+    org->ignores[0].name = vr_strdup("d-idle");
+    build(&r, org, &live);
+    assert_true(find(&r, "d-idle")->active);
+    assert_false(r.unmanaged[1].active);
+    assert_int_equal(r.counts[VR_DRIFT_NOT_ACTIVE], 1);
+    assert_int_equal(r.ignored_fields, 1);
+    vr_drift_org_free(&r);
+    live_free(&live);
+    vr_inventory_free(&inv);
+}
+
 static void test_ignore_name_and_field(void **state)
 {
     (void)state;
@@ -694,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_ignore_by_name),
         cmocka_unit_test(test_ignore_by_field),
         cmocka_unit_test(test_ignore_name_and_field),
+        cmocka_unit_test(test_ignore_state),
         cmocka_unit_test(test_uptime_arithmetic),
         cmocka_unit_test(test_json_is_history),
         cmocka_unit_test(test_text),
