@@ -3,6 +3,7 @@
 #include "vr_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void oauth_error(sim_resp *resp, int status, const char *error)
@@ -30,9 +31,12 @@ void sim_oauth_token(sim_server *srv, const sim_req *req, sim_resp *resp)
         oauth_error(resp, 400, "unsupported_grant_type");
         return;
     }
-    char id[256] = "", secret[256] = "";
-    bool have = false;
+    /* Buffers as large as what they are decoded from: a value is never cut short, so a
+     * secret compares whole (a longer one that starts with the right one is refused). */
     const char *auth = req->authorization;
+    size_t cap = req->body_len + (auth ? strlen(auth) : 0) + 1;
+    char *id = vr_xcalloc(1, cap), *secret = vr_xcalloc(1, cap), *dec = vr_xcalloc(1, cap);
+    bool have = false;
     char scheme[7] = "";
     if (auth && strlen(auth) > 6) {
         memcpy(scheme, auth, 6);
@@ -42,28 +46,30 @@ void sim_oauth_token(sim_server *srv, const sim_req *req, sim_resp *resp)
         const char *b64 = auth + 6;
         while (*b64 == ' ')
             b64++;
-        char dec[520];
-        if (sim_base64_decode(b64, dec, sizeof(dec)) >= 0) {
+        if (sim_base64_decode(b64, dec, cap) >= 0) {
             char *colon = strchr(dec, ':');
-            if (colon && (size_t)(colon - dec) < sizeof(id) && strlen(colon + 1) < sizeof(secret)) {
+            if (colon) {
                 *colon = '\0';
                 memcpy(id, dec, strlen(dec) + 1);
                 memcpy(secret, colon + 1, strlen(colon + 1) + 1);
                 have = true;
             }
         }
-        memset(dec, 0, sizeof(dec));
     }
-    if (!have && sim_form_get(req->body, "client_id", id, sizeof(id)) == 1 &&
-        sim_form_get(req->body, "client_secret", secret, sizeof(secret)) == 1)
+    if (!have && sim_form_get(req->body, "client_id", id, cap) == 1 &&
+        sim_form_get(req->body, "client_secret", secret, cap) == 1)
         have = true;
     long ci = have ? sim_state_find_client(&srv->state, id) : -1;
-    if (ci < 0 || !secret_equal(srv->state.clients[ci].secret, secret)) {
-        memset(secret, 0, sizeof(secret));
+    bool ok = ci >= 0 && secret_equal(srv->state.clients[ci].secret, secret);
+    memset(secret, 0, cap);
+    memset(dec, 0, cap);
+    free(id);
+    free(secret);
+    free(dec);
+    if (!ok) {
         oauth_error(resp, 401, "invalid_client");
         return;
     }
-    memset(secret, 0, sizeof(secret));
     snprintf(resp->client_id, sizeof(resp->client_id), "%s", srv->state.clients[ci].id);
     char token[SIM_TOKEN_LEN + 1];
     sim_state_issue_token(&srv->state, (size_t)ci, srv->faults.token_lifetime_s, vr_now_ms(),

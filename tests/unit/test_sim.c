@@ -352,6 +352,33 @@ static void test_handle_oauth_and_auth(void **st)
     cJSON_Delete(j);
 }
 
+/* Credentials are compared whole: a long secret is neither cut short (so refused) nor does a
+ * secret that merely starts with the right one pass (form values are truncated on decode). */
+static void test_handle_oauth_long_secret(void **st)
+{
+    fixture *fx = *st;
+    sim_client *c = &fx->srv.state.clients[0];
+    char good[301], longer[401];
+    memset(good, 'k', 300);
+    good[300] = '\0';
+    memset(longer, 'k', 400);
+    longer[400] = '\0';
+    free(c->secret);
+    c->secret = vr_strdup(good);
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b, "grant_type=client_credentials&client_id=vni-demo&client_secret=%s", good);
+    assert_int_equal(call(fx, "POST", "/oauth/token", NULL, vr_buf_str(&b), NULL), 200);
+    vr_buf_reset(&b);
+    vr_buf_printf(&b, "grant_type=client_credentials&client_id=vni-demo&client_secret=%s", longer);
+    assert_int_equal(call(fx, "POST", "/oauth/token", NULL, vr_buf_str(&b), NULL), 401);
+    /* a stored secret of 255: a body secret with more after it is another secret */
+    good[255] = '\0';
+    free(c->secret);
+    c->secret = vr_strdup(good);
+    assert_int_equal(call(fx, "POST", "/oauth/token", NULL, vr_buf_str(&b), NULL), 401);
+    vr_buf_free(&b);
+}
+
 static void test_handle_create_and_sync(void **st)
 {
     fixture *fx = *st;
@@ -447,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_state_load),
         cmocka_unit_test(test_convergence),
         cmocka_unit_test_setup_teardown(test_handle_oauth_and_auth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_oauth_long_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handle_create_and_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handle_faults, setup, teardown),
     };
