@@ -337,6 +337,26 @@ static void scrub_error(const vr_http *h, vr_error *err, const vr_http_request *
         vr_error_scrub(err, h->secrets[i]);
 }
 
+static void scrub_all(const vr_http *h, char *s, const vr_http_request *req)
+{
+    scrub(s, req->bearer);
+    scrub(s, req->basic_pass);
+    for (size_t i = 0; i < h->secret_count; i++)
+        scrub(s, h->secrets[i]);
+}
+
+static void scrub_response(const vr_http *h, vr_http_response *r, const vr_http_request *req)
+{
+    scrub_all(h, r->correlation_id, req);
+    scrub_all(h, r->entity_id, req);
+    scrub_all(h, r->entity_name, req);
+    for (size_t i = 0; i < r->detail_count; i++) {
+        scrub_all(h, r->details[i].field, req);
+        scrub_all(h, r->details[i].error_code, req);
+        scrub_all(h, r->details[i].error_message, req);
+    }
+}
+
 /* ---- the call ---- */
 
 static bool curl_transient(CURLcode rc)
@@ -651,15 +671,12 @@ done:
         err->elapsed_ms = resp->latency_ms;
         scrub_error(h, err, req);
     }
+    /* what callers read of the response (the audit keeps its correlation id) holds no secret
+     * either; the raw body and json stay as received */
+    scrub_response(h, resp, req);
     if (cfg->hook) {
-        char corr[sizeof(resp->correlation_id)];
-        memcpy(corr, resp->correlation_id, sizeof(corr));
-        scrub(corr, req->bearer);
-        scrub(corr, req->basic_pass);
-        for (size_t i = 0; i < h->secret_count; i++)
-            scrub(corr, h->secrets[i]);
         vr_call_record rec = {method,         req->path ? req->path : "", resp->status,
-                              resp->attempts, resp->latency_ms,           corr};
+                              resp->attempts, resp->latency_ms,           resp->correlation_id};
         cfg->hook(cfg->hook_ctx, &rec);
     }
     vr_buf_free(&url);

@@ -141,7 +141,8 @@ void vr_http_response_free(vr_http_response *r);
  * transient: DNS, TLS verification...), "bad.response" (a 2xx whose body is not JSON),
  * "response.too_large"; err.message says how many tries over how long and what the last
  * answer was, err.http_status is the last status (0: none), err.remedy what to do.
- * Error texts and hook records never hold a header, token, secret or request body. */
+ * Error texts, hook records and resp's parsed texts (correlation id, entity, details) never
+ * hold a header, token, secret or request body; resp's raw body and json are as received. */
 int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, vr_error *err);
 
 /* Fills err from a non-2xx response (status, code, message, correlation id): the error body
