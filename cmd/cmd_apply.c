@@ -250,18 +250,6 @@ static cJSON *org_report_json(const vr_session *s, const org_run *run)
     return j;
 }
 
-static void md_cell(vr_buf *b, const char *t)
-{
-    for (; t && *t; t++) {
-        if (*t == '|')
-            vr_buf_puts(b, "\\|");
-        else if (*t == '\n' || *t == '\r')
-            vr_buf_puts(b, " ");
-        else
-            vr_buf_append(b, t, 1);
-    }
-}
-
 static void org_report_md(vr_buf *b, const vr_session *s, const org_run *run)
 {
     const vr_apply_result *r = &run->result;
@@ -278,7 +266,7 @@ static void org_report_md(vr_buf *b, const vr_session *s, const org_run *run)
         for (size_t i = 0; i < r->step_count; i++) {
             const vr_apply_step *st = &r->steps[i];
             vr_buf_printf(b, "| %zu | %s | ", st->seq, vr_step_kind_name(st->kind));
-            md_cell(b, st->name);
+            vr_render_md_cell(b, st->name);
             vr_buf_printf(b, " | %s | ",
                           st->status == VR_STEP_SKIPPED ? "not attempted"
                                                         : vr_step_status_name(st->status));
@@ -287,9 +275,9 @@ static void org_report_md(vr_buf *b, const vr_session *s, const org_run *run)
             if (st->convergence_ms >= 0) vr_buf_printf(b, "%lld", (long long)st->convergence_ms);
             vr_buf_puts(b, " | ");
             if (st->status == VR_STEP_FAILED)
-                md_cell(b, st->error.message);
+                vr_render_md_cell(b, st->error.message);
             else
-                md_cell(b, st->note);
+                vr_render_md_cell(b, st->note);
             vr_buf_puts(b, " |\n");
         }
         vr_buf_puts(b, "\n");
