@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define CONN_BASE "/api/v2/organization/privateconnectivity/connections"
 #define TABLE_BASE "/api/v2/architect/networking/routingtables"
@@ -419,19 +418,6 @@ void sim_api_table_sync(sim_server *srv, const sim_req *req, const char *id, sim
 
 /* --- another actor --- */
 
-static int64_t parse_iso_ms(const char *s)
-{
-    struct tm tm;
-    int ms = 0;
-    memset(&tm, 0, sizeof(tm));
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm) * 1000 + ms;
-}
-
 static bool subnet_free(const sim_org *o, const vr_cidr *c, const vr_addr *local)
 {
     for (size_t i = 0; i < o->conn_count; i++) {
@@ -487,7 +473,7 @@ void sim_api_insert_actor_conn(sim_server *srv, sim_org *o)
     /* Just before the oldest connection, so every page after the first shifts by one. */
     size_t n;
     const vr_iface **sorted = sim_org_sorted_conns(o, &n);
-    int64_t when = n ? parse_iso_ms(sorted[0]->date_created) : -1;
+    int64_t when = n ? sim_time_parse_ms(sorted[0]->date_created) : -1;
     free(sorted);
     vr_iso8601(when > 0 ? when - 1 : vr_wall_ms(), ts);
     f.date_created = vr_strdup(ts);

@@ -372,19 +372,82 @@ void sim_org_remove_conn(sim_org *o, size_t idx)
     o->conn_count--;
 }
 
+/* Reads n digits at *p into *out; advances *p. */
+static bool digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+int64_t sim_time_parse_ms(const char *text)
+{
+    const char *p = text;
+    int y, mo, d, h, mi, sec, ms = 0;
+    if (!p || !digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d))
+        return -1;
+    if (*p != 'T' && *p != 't') return -1;
+    p++;
+    if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
+        !digits(&p, 2, &sec))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
+    if (*p == '.') {
+        p++;
+        int scale = 100, nd = 0;
+        for (; *p >= '0' && *p <= '9'; p++, nd++) {
+            ms += (*p - '0') * scale; /* milliseconds: digits past the third are dropped */
+            scale /= 10;
+        }
+        if (nd == 0) return -1;
+    }
+    if ((*p != 'Z' && *p != 'z') || p[1]) return -1;
+    /* days from 1970-01-01 (proleptic Gregorian; Howard Hinnant's days_from_civil) */
+    int64_t yy = mo <= 2 ? y - 1 : y;
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    return ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + ms;
+}
+
+typedef struct {
+    const vr_iface *f;
+    int64_t t; /* dateCreated in ms, INT64_MAX when it is not a time */
+} sort_key;
+
 static int cmp_conn(const void *a, const void *b)
 {
-    const vr_iface *x = *(const vr_iface *const *)a, *y = *(const vr_iface *const *)b;
-    int c = strcmp(x->date_created ? x->date_created : "", y->date_created ? y->date_created : "");
-    return c ? c : strcmp(x->id, y->id);
+    const sort_key *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    int c = 0;
+    if (x->t == INT64_MAX) /* neither is a time: as text */
+        c = strcmp(x->f->date_created ? x->f->date_created : "",
+                   y->f->date_created ? y->f->date_created : "");
+    return c ? c : strcmp(x->f->id, y->f->id);
 }
 
 const vr_iface **sim_org_sorted_conns(const sim_org *o, size_t *n)
 {
+    sort_key *k = vr_xcalloc(o->conn_count + 1, sizeof(*k));
+    for (size_t i = 0; i < o->conn_count; i++) {
+        int64_t t = sim_time_parse_ms(o->conns[i].date_created);
+        k[i].f = &o->conns[i];
+        k[i].t = t < 0 ? INT64_MAX : t;
+    }
+    qsort(k, o->conn_count, sizeof(*k), cmp_conn);
     const vr_iface **v = vr_xcalloc(o->conn_count + 1, sizeof(*v));
     for (size_t i = 0; i < o->conn_count; i++)
-        v[i] = &o->conns[i];
-    qsort(v, o->conn_count, sizeof(*v), cmp_conn);
+        v[i] = k[i].f;
+    free(k);
     *n = o->conn_count;
     return v;
 }

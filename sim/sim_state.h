@@ -90,7 +90,11 @@ vr_iface *sim_state_find_conn(const sim_state *s, const char *id, sim_org **org_
 /* Moves *f into o (f is zeroed). Returns the stored connection. */
 vr_iface *sim_org_add_conn(sim_org *o, vr_iface *f);
 void sim_org_remove_conn(sim_org *o, size_t idx);
-/* The connections ordered by dateCreated, then id: a malloc'd array of borrowed pointers
+/* An ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fraction]Z" in milliseconds since the epoch
+ * (digits of the fraction past the third dropped), or -1 when text is not one. */
+int64_t sim_time_parse_ms(const char *text);
+/* The connections ordered by dateCreated (as a time; texts that are not times after every
+ * time, among themselves as text), then id: a malloc'd array of borrowed pointers
  * (free() it; valid until the next add or remove). *n gets the count. */
 const vr_iface **sim_org_sorted_conns(const sim_org *o, size_t *n);
 

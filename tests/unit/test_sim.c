@@ -195,6 +195,46 @@ static void test_state_load(void **st)
     }
 }
 
+/* Entities are ordered by dateCreated as a time, then id (contract §4.1): a state file may give
+ * whole seconds, or other fractions, beside the milliseconds the simulator writes. */
+static void test_order_by_time(void **st)
+{
+    static const char doc_text[] =
+        "{\"organizations\":[{\"id\":\"o\",\"connections\":["
+        "{\"id\":\"c1\",\"name\":\"late\",\"dateCreated\":\"2026-11-24T10:00:00.500Z\"},"
+        "{\"id\":\"c2\",\"name\":\"early\",\"dateCreated\":\"2026-11-24T10:00:00Z\"},"
+        "{\"id\":\"c3\",\"name\":\"mid\",\"dateCreated\":\"2026-11-24T10:00:00.25Z\"},"
+        "{\"id\":\"c0\",\"name\":\"tie\",\"dateCreated\":\"2026-11-24T10:00:00.250Z\"}]}],"
+        "\"clients\":[]}";
+    sim_state s;
+    sim_rng rng;
+    sim_rng_seed(&rng, 1);
+    char err[256];
+    cJSON *doc = cJSON_Parse(doc_text);
+    assert_int_equal(sim_state_load(&s, doc, &rng, err, sizeof(err)), 0);
+    cJSON_Delete(doc);
+    size_t n;
+    const vr_iface **v = sim_org_sorted_conns(&s.orgs[0], &n);
+    assert_int_equal(n, 4);
+    assert_string_equal(v[0]->name, "early");
+    assert_string_equal(v[1]->name, "tie"); /* same time as mid: by id */
+    assert_string_equal(v[2]->name, "mid");
+    assert_string_equal(v[3]->name, "late");
+    free(v);
+    sim_state_free(&s);
+    /* the times the simulator writes read back exactly; what is not a time is -1 */
+    char ts[32];
+    int64_t now = vr_wall_ms();
+    vr_iso8601(now, ts);
+    assert_true(sim_time_parse_ms(ts) == now);
+    assert_true(sim_time_parse_ms("1970-01-01T00:00:00Z") == 0);
+    assert_true(sim_time_parse_ms("2000-03-01T00:00:00.001Z") == 951868800001LL);
+    assert_true(sim_time_parse_ms("2026-11-24 10:00:00Z") == -1);
+    assert_true(sim_time_parse_ms("2026-11-24T10:00:00.Z") == -1);
+    assert_true(sim_time_parse_ms("2026-11-24T10:00:00") == -1);
+    assert_true(sim_time_parse_ms(NULL) == -1);
+}
+
 static void test_convergence(void **st)
 {
     sim_state s;
@@ -472,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_faults_json),
         cmocka_unit_test(test_state_load),
+        cmocka_unit_test(test_order_by_time),
         cmocka_unit_test(test_convergence),
         cmocka_unit_test_setup_teardown(test_handle_oauth_and_auth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handle_oauth_long_secret, setup, teardown),
