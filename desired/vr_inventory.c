@@ -65,6 +65,8 @@ typedef struct {
     vr_iface *ifaces; /* handed over to the organization when it has none yet */
     marks *marks;
     size_t count, cap;
+    size_t complete;        /* interfaces read to their end (all of them, unless stopped) */
+    bool defaults_complete; /* defaults absent so far, or read to their end */
     vr_ignore *ignores;
     size_t ignore_count, ignore_cap;
 } file_state;
@@ -694,6 +696,7 @@ static int read_interfaces(reader *r, file_state *fs)
         memset(f, 0, sizeof(*f));
         memset(m, 0, sizeof(*m));
         if (read_iface(r, f, m, false, where) == R_STOP) return R_STOP;
+        fs->complete = fs->count;
     }
     return rc;
 }
@@ -860,8 +863,11 @@ static int read_top(reader *r, file_state *fs)
             break;
         case T_DEFAULTS:
             rc = expect(r, YAML_MAPPING_START_EVENT, "defaults");
-            if (rc == R_OK)
+            if (rc == R_OK) {
+                fs->defaults_complete = false;
                 rc = read_iface(r, &fs->defaults, &fs->defaults_marks, true, "defaults");
+                if (rc != R_STOP) fs->defaults_complete = true;
+            }
             break;
         case T_IFACES:
             rc = read_interfaces(r, fs);
@@ -913,10 +919,11 @@ static int read_stream(reader *r, file_state *fs)
         return R_STOP;
     if (next(r) < 0) return R_STOP;
     if (r->ev.type == YAML_DOCUMENT_START_EVENT) {
+        /* The first document was read whole: it is merged and checked; the rest is not read. */
         vr_loc l = here(r);
         err_at(r, &l, "multiple-documents",
                "only one YAML document per file; use one file per document");
-        return R_STOP;
+        r->stop = true;
     }
     return R_OK;
 }
@@ -929,6 +936,7 @@ typedef struct {
     unsigned bad;
     unsigned dns_bad;
     vr_diags *diags;
+    bool partial; /* the file stopped early: "required" may be what the unread rest gives */
 } validate_ctx;
 
 static const char *const validated_fields[] = {"name",           "type",       "localIp",
@@ -976,6 +984,7 @@ static void on_field_error(void *vctx, const char *field, int index, const char 
     }
     /* A value of the wrong type was reported already: "required" would say it twice. */
     if (bit >= 0 && (c->bad & (1u << bit)) && strcmp(error_code, "required") == 0) return;
+    if (c->partial && strcmp(error_code, "required") == 0) return;
     /* Nor would "not an address" for the empty slot kept in place of a DNS item of the wrong
      * type. */
     if (bit == F_DNS && index >= 0 && index < VR_DNS_MAX + 1 && (c->dns_bad & (1u << index)))
@@ -1033,6 +1042,22 @@ static void apply_defaults(vr_iface *f, marks *m, const vr_iface *g, const marks
     }
 }
 
+/* A file that could not be read to its end (a syntax or encoding error, a limit): nothing of
+ * it is merged, but the interfaces read whole are checked for what they say themselves, with
+ * the defaults when those were read whole too; "required" is left out, as the unread rest of
+ * the file might have given the field in defaults. */
+static void check_partial(file_state *fs, vr_diags *diags)
+{
+    for (size_t i = 0; i < fs->complete && i < fs->count; i++) {
+        vr_iface *f = &fs->ifaces[i];
+        marks *m = &fs->marks[i];
+        if (fs->defaults_complete) apply_defaults(f, m, &fs->defaults, &fs->defaults_marks);
+        if (!f->type) f->type = vr_strdup("ipconnect");
+        validate_ctx c = {f, m->from_default, m->bad, m->dns_bad, diags, true};
+        vr_iface_validate(f, on_field_error, &c);
+    }
+}
+
 static void file_state_free(file_state *fs)
 {
     free(fs->org_id);
@@ -1066,7 +1091,7 @@ static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, 
         marks *m = &fs->marks[i];
         apply_defaults(f, m, &fs->defaults, &fs->defaults_marks);
         if (!f->type) f->type = vr_strdup("ipconnect");
-        validate_ctx c = {f, m->from_default, m->bad, m->dns_bad, diags};
+        validate_ctx c = {f, m->from_default, m->bad, m->dns_bad, diags, false};
         vr_iface_validate(f, on_field_error, &c);
     }
     if (!fs->org_ok) return;
@@ -1224,10 +1249,14 @@ static void load_file(vr_inventory *inv, const char *path, region_locs *regions,
         memset(&fs, 0, sizeof(fs));
         yaml_parser_initialize(&r.parser);
         yaml_parser_set_input_string(&r.parser, r.data, len);
+        fs.defaults_complete = true;
         int read_rc = read_stream(&r, &fs);
         if (r.have_ev) yaml_event_delete(&r.ev);
         yaml_parser_delete(&r.parser);
-        if (read_rc == R_OK) merge_file(inv, &fs, regions, diags);
+        if (read_rc == R_OK)
+            merge_file(inv, &fs, regions, diags);
+        else
+            check_partial(&fs, diags);
         file_state_free(&fs);
     }
     free(data);

@@ -24,7 +24,10 @@
  * parsed members that vr_iface_validate() fills.
  *
  * Every problem found, in every file, goes to diags as a located diagnostic; loading a file
- * stops only at a YAML syntax or encoding error (or a limit), and the other files go on.
+ * stops only at a YAML syntax or encoding error (or a limit), and the other files go on. The
+ * interfaces of a stopped file read whole before the stop are still validated (without
+ * "required", which the unread rest might have given in defaults), but not merged. Of a file
+ * with a second document, the first is merged; the second is reported and not read.
  *
  * Ownership: out owns everything it holds; vr_inventory_free() releases it. The file pointers
  * in vr_iface_locs, vr_org.loc and vr_ignore.loc point at out->sources[i].path and stay valid

@@ -538,6 +538,64 @@ static void test_dns_item_wrong_type_reported_once(void **state)
     remove_bytes(dir, path);
 }
 
+/* Errors of what could be read are reported even when the file cannot be read to its end:
+ * the first document of a file with a second one is read whole (and merged); the interfaces
+ * read whole before a syntax error are checked for what they say themselves (no "required"
+ * for a field the unread rest of the file might have given in defaults). */
+static void test_errors_before_a_stop_reported(void **state)
+{
+    (void)state;
+    static const char two_docs[] = HEAD "defaults: {dnsServers: [8.8.8.8], routingTableId: rt-1}\n"
+                                        "interfaces:\n"
+                                        "  - name: vni-a\n"
+                                        "    localIp: 10.0.1.0\n"
+                                        "    remoteIp: 203.0.113.10\n"
+                                        "    subnetCidr: 10.0.1.0/24\n"
+                                        "---\n"
+                                        "apiVersion: vni-reconcile/v1\n";
+    char dir[] = "/tmp/vr-inv-XXXXXX", path[256];
+    write_bytes(dir, path, sizeof(path), two_docs, sizeof(two_docs) - 1);
+    vr_inventory inv;
+    vr_diags d = VR_DIAGS_INIT;
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (d.errors != 2) print_diags(&d);
+    assert_non_null(find_diag(&d, path, 10, 1, "multiple-documents"));
+    assert_non_null(find_diag(&d, path, 7, 14, "invalid.value")); /* the network address */
+    assert_int_equal(d.errors, 2);
+    assert_int_equal(inv.org_count, 1);
+    assert_int_equal(inv.orgs[0].count, 1);
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir, path);
+
+    static const char syntax[] = HEAD "interfaces:\n"
+                                      "  - name: vni-a\n"
+                                      "    localIp: 10.0.1.7\n"
+                                      "    remoteIp: 203.0.113.10\n"
+                                      "    subnetCidr: 10.0.1.0/16\n"
+                                      "  - name: vni-b\n"
+                                      "    localIp: 10.0.2.1\n"
+                                      "    remoteIp: 203.0.113.11\n"
+                                      "    subnetCidr: 10.0.2.0/24\n"
+                                      "  - name: vni-c\n"
+                                      "    localIp: nowhere\n"
+                                      "    description: [unclosed\n"
+                                      "defaults: {dnsServers: [8.8.8.8], routingTableId: rt-1}\n";
+    char dir2[] = "/tmp/vr-inv-XXXXXX";
+    write_bytes(dir2, path, sizeof(path), syntax, sizeof(syntax) - 1);
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (d.errors != 2) print_diags(&d);
+    assert_non_null(find_diag(&d, path, 16, 9, "yaml-syntax"));
+    /* vni-a: host bits; vni-b: nothing (its DNS and table were to come from defaults);
+     * vni-c was not read whole */
+    assert_non_null(find_diag(&d, path, 8, 17, "invalid.value"));
+    assert_int_equal(d.errors, 2);
+    assert_int_equal(inv.org_count, 0); /* nothing merged */
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir2, path);
+}
+
 static void test_stdin(void **state)
 {
     (void)state;
@@ -760,7 +818,7 @@ static void test_checks_ipv6_and_mixed_families(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NRULES + 17];
+    struct CMUnitTest tests[NRULES + 18];
     size_t n = 0;
     for (size_t i = 0; i < NRULES; i++) {
         struct CMUnitTest t = {rules[i].file, test_rule, NULL, NULL, (void *)&rules[i]};
@@ -780,6 +838,7 @@ int main(void)
     ADD(test_nul_escape_refused);
     ADD(test_offset_locations_follow_yaml_line_breaks);
     ADD(test_dns_item_wrong_type_reported_once);
+    ADD(test_errors_before_a_stop_reported);
     ADD(test_stdin);
     ADD(test_missing_path_and_empty_folder);
     ADD(test_file_too_large);
