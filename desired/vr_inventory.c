@@ -418,10 +418,21 @@ static int get_long(reader *r, const char *what, long min, long max, long *out, 
         return wrong_type(r, "%s must be a whole number, not %s", what, node_kind(r));
     }
     long v;
-    if (!is_plain(r) || vr_parse_long(scalar(r), -2147483647L, 2147483647L, &v) < 0 ||
-        !all_in(*scalar(r) == '-' || *scalar(r) == '+' ? scalar(r) + 1 : scalar(r), "0123456789")) {
-        err_at(r, &l, "wrong-type", "%s must be a whole number; got %s '%s'", what, node_kind(r),
-               scalar(r));
+    const char *s = scalar(r);
+    bool decimal = is_plain(r) && all_in(*s == '-' || *s == '+' ? s + 1 : s, "0123456789");
+    if (!decimal) {
+        if (is_plain(r) && is_core_int(s))
+            err_at(r, &l, "wrong-type", "%s must be a whole number written in decimal; got '%s'",
+                   what, s);
+        else
+            err_at(r, &l, "wrong-type", "%s must be a whole number; got %s '%s'", what,
+                   node_kind(r), s);
+        return R_BAD;
+    }
+    if (vr_parse_long(s, -2147483647L, 2147483647L, &v) < 0) {
+        /* decimal digits past what a long holds here: out of range, not of the wrong type */
+        err_at(r, &l, "out-of-range", "%s %.40s is out of range; allowed are %ld to %ld", what, s,
+               min, max);
         return R_BAD;
     }
     if (v < min || v > max) {

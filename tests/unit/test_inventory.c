@@ -596,6 +596,41 @@ static void test_errors_before_a_stop_reported(void **state)
     remove_bytes(dir2, path);
 }
 
+/* A decimal whole number too large for the field is out of range (not "not a whole number");
+ * 0x10 and 0o7 (YAML 1.2 integers) are refused as not decimal. */
+static void test_whole_number_messages(void **state)
+{
+    (void)state;
+    static const char text[] = HEAD "interfaces:\n"
+                                    "  - name: vni-a\n"
+                                    "    localIp: 10.0.1.1\n"
+                                    "    remoteIp: 203.0.113.10\n"
+                                    "    subnetCidr: 10.0.1.0/24\n"
+                                    "    dnsServers: [8.8.8.8]\n"
+                                    "    routingTableId: rt-core\n"
+                                    "    order: 99999999999999999999999\n"
+                                    "    probe: {port: 0x1BB, timeoutMs: -99999999999}\n";
+    char dir[] = "/tmp/vr-inv-XXXXXX", path[256];
+    write_bytes(dir, path, sizeof(path), text, sizeof(text) - 1);
+    vr_inventory inv;
+    vr_diags d = VR_DIAGS_INIT;
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (d.errors != 3) print_diags(&d);
+    const vr_diag *g = find_diag(&d, path, 11, 12, "out-of-range");
+    assert_non_null(g);
+    assert_string_equal(g->message, "order 99999999999999999999999 is out of range; allowed are "
+                                    "-1000000000 to 1000000000");
+    g = find_diag(&d, path, 12, 19, "wrong-type");
+    assert_non_null(g);
+    assert_string_equal(g->message, "probe port must be a whole number written in decimal; got "
+                                    "'0x1BB'");
+    assert_non_null(find_diag(&d, path, 12, 37, "out-of-range"));
+    assert_int_equal(d.errors, 3);
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir, path);
+}
+
 static void test_stdin(void **state)
 {
     (void)state;
@@ -818,7 +853,7 @@ static void test_checks_ipv6_and_mixed_families(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NRULES + 18];
+    struct CMUnitTest tests[NRULES + 19];
     size_t n = 0;
     for (size_t i = 0; i < NRULES; i++) {
         struct CMUnitTest t = {rules[i].file, test_rule, NULL, NULL, (void *)&rules[i]};
@@ -839,6 +874,7 @@ int main(void)
     ADD(test_offset_locations_follow_yaml_line_breaks);
     ADD(test_dns_item_wrong_type_reported_once);
     ADD(test_errors_before_a_stop_reported);
+    ADD(test_whole_number_messages);
     ADD(test_stdin);
     ADD(test_missing_path_and_empty_folder);
     ADD(test_file_too_large);
