@@ -375,9 +375,58 @@ void vr_iface_list_free(vr_iface_list *l)
     memset(l, 0, sizeof(*l));
 }
 
+/* The ids taken so far, an open-addressing hash set (linear probing, at most half full), so
+ * that a listing of n connections is deduplicated in O(n), not O(n^2). The strings are the
+ * list items' own ids: they stay put when the items array moves. */
+typedef struct {
+    const char **slots;
+    size_t cap; /* a power of two, or 0 */
+    size_t count;
+} id_set;
+
+static size_t id_hash(const char *s)
+{
+    size_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Adds id; returns false when it was there already. */
+static bool id_set_add(id_set *set, const char *id)
+{
+    if (2 * (set->count + 1) > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 256;
+        const char **slots = vr_xcalloc(cap, sizeof(*slots));
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->slots[i]) continue;
+            size_t j = id_hash(set->slots[i]) & (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = set->slots[i];
+        }
+        free(set->slots);
+        set->slots = slots;
+        set->cap = cap;
+    }
+    size_t j = id_hash(id) & (set->cap - 1);
+    for (; set->slots[j]; j = (j + 1) & (set->cap - 1))
+        if (strcmp(set->slots[j], id) == 0) return false;
+    set->slots[j] = id;
+    set->count++;
+    return true;
+}
+
+static void id_set_free(id_set *set)
+{
+    free(set->slots);
+    memset(set, 0, sizeof(*set));
+}
+
 typedef struct {
     vr_iface_list *list;
     size_t cap;
+    id_set ids;
 } iface_acc;
 
 static void iface_reset(void *ctx)
@@ -385,6 +434,7 @@ static void iface_reset(void *ctx)
     iface_acc *a = ctx;
     vr_iface_list_free(a->list);
     a->cap = 0;
+    id_set_free(&a->ids);
 }
 
 static int iface_take(void *ctx, const cJSON *entity, vr_error *err)
@@ -392,14 +442,13 @@ static int iface_take(void *ctx, const cJSON *entity, vr_error *err)
     iface_acc *a = ctx;
     vr_iface f;
     if (vr_iface_from_json(&f, entity, err) < 0) return -1;
-    for (size_t i = 0; i < a->list->count; i++)
-        if (strcmp(a->list->items[i].id, f.id) == 0) { /* seen on an earlier page: skip */
-            vr_iface_clear(&f);
-            return 0;
-        }
     if (a->list->count == a->cap) {
         a->cap = a->cap ? a->cap * 2 : 64;
         a->list->items = vr_xrealloc(a->list->items, a->cap * sizeof(*a->list->items));
+    }
+    if (!id_set_add(&a->ids, f.id)) { /* seen on an earlier page: skip */
+        vr_iface_clear(&f);
+        return 0;
     }
     a->list->items[a->list->count++] = f;
     return 0;
@@ -408,10 +457,11 @@ static int iface_take(void *ctx, const cJSON *entity, vr_error *err)
 int vr_client_list_connections(vr_client *c, vr_iface_list *out, vr_error *err)
 {
     memset(out, 0, sizeof(*out));
-    iface_acc acc = {out, 0};
+    iface_acc acc = {out, 0, {NULL, 0, 0}};
     page_sink sink = {iface_take, iface_reset, &acc};
     int rc = list_all(c, VR_CONNECTIONS_PATH, "list connections", "privateconnectivity:read", &sink,
                       err);
+    id_set_free(&acc.ids);
     if (rc < 0) vr_iface_list_free(out);
     return rc;
 }
