@@ -1,5 +1,6 @@
 /* vr_inventory: strict inventory loader over libyaml events; one pass per file, no DOM. */
 #include "vr_inventory.h"
+#include "vr_regions.h"
 #include "vr_util.h"
 
 #include <ctype.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <yaml.h>
 
@@ -827,6 +829,16 @@ static int read_organization(reader *r, file_state *fs)
             }
         } else if (which == 1) {
             rc = get_str(r, "organization region", &fs->region, &fs->region_loc);
+            if (rc == R_OK && !vr_regions_domain(fs->region)) {
+                const char *best = vr_regions_suggest(fs->region);
+                err_at(r, &fs->region_loc, "unknown-region",
+                       "organization region '%s' is not a region of the platform; %s%s%s",
+                       fs->region,
+                       best ? "did you mean "
+                            : "use a name like eu-west-1 or a domain like "
+                              "mypurecloud.ie",
+                       best ? best : "", best ? "?" : "");
+            }
         } else {
             rc = get_str(r, "organization managedPrefix", &fs->managed_prefix,
                          &fs->managed_prefix_loc);
@@ -1095,6 +1107,14 @@ typedef struct {
     size_t count;
 } region_locs;
 
+/* Two texts of one region: its name and its domain, in any case (contract §1). */
+static bool same_region(const char *a, const char *b)
+{
+    const char *da = vr_regions_domain(a), *db = vr_regions_domain(b);
+    if (da && db) return strcmp(da, db) == 0;
+    return strcasecmp(a, b) == 0;
+}
+
 static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, vr_diags *diags)
 {
     for (size_t i = 0; i < fs->count; i++) {
@@ -1119,7 +1139,7 @@ static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, 
         if (!org->region) {
             org->region = vr_strdup(fs->region);
             regions->items[index] = fs->region_loc;
-        } else if (strcmp(org->region, fs->region) != 0) {
+        } else if (!same_region(org->region, fs->region)) {
             const vr_loc *was = &regions->items[index];
             vr_diags_add(diags, VR_SEV_ERROR, &fs->region_loc, "region-conflict",
                          "organization %s region '%s' differs from its region '%s' given at "

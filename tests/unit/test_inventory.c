@@ -432,6 +432,10 @@ static void remove_bytes(const char *dir, const char *path)
     "apiVersion: vni-reconcile/v1\nkind: VniInventory\norganization: {id: "                        \
     "a1b2c3d4-e5f6-7890-abcd-ef1234567890}\n"
 
+#define HEAD_REGION(r)                                                                             \
+    "apiVersion: vni-reconcile/v1\nkind: VniInventory\norganization:\n  region: " r "\n"           \
+    "  id: a1b2c3d4-e5f6-7890-abcd-ef1234567890\n"
+
 /* A double-quoted "\0" (or "\x00", "\u0000") puts a NUL inside a value: C strings would end
  * there and the loader would take "vni-a" for "vni-a\0junk" (or a key "name\0x" for name). */
 static void test_nul_escape_refused(void **state)
@@ -629,6 +633,51 @@ static void test_whole_number_messages(void **state)
     vr_diags_free(&d);
     vr_inventory_free(&inv);
     remove_bytes(dir, path);
+}
+
+/* A region is a name or a domain (contract §1), either case: eu-west-1 and MyPureCloud.IE
+ * are one region, not a conflict; a region that is neither is refused where it is written. */
+static void test_region_as_region(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/vr-inv-XXXXXX", a[256], b[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(a, sizeof(a), "%s/a.yaml", dir);
+    snprintf(b, sizeof(b), "%s/b.yaml", dir);
+    FILE *f = fopen(a, "w");
+    assert_non_null(f);
+    fputs(HEAD_REGION("eu-west-1"), f);
+    fclose(f);
+    f = fopen(b, "w");
+    assert_non_null(f);
+    fputs(HEAD_REGION("MyPureCloud.IE"), f);
+    fclose(f);
+    vr_inventory inv;
+    vr_diags d = VR_DIAGS_INIT;
+    int rc = load(&inv, &d, dir);
+    if (d.count) print_diags(&d);
+    assert_int_equal(rc, 0);
+    assert_int_equal(d.count, 0);
+    assert_string_equal(inv.orgs[0].region, "eu-west-1");
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+
+    f = fopen(b, "w");
+    assert_non_null(f);
+    fputs(HEAD_REGION("mypurecloud.ei"), f);
+    fclose(f);
+    assert_int_equal(load(&inv, &d, b), -1);
+    if (d.errors != 1) print_diags(&d);
+    assert_int_equal(d.errors, 1);
+    const vr_diag *g = find_diag(&d, b, 4, 11, "unknown-region");
+    assert_non_null(g);
+    assert_non_null(strstr(g->message, "region 'mypurecloud.ei' is not a region of the platform; "
+                                       "did you mean mypurecloud.ie?"));
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    unlink(a);
+    unlink(b);
+    rmdir(dir);
 }
 
 static void test_stdin(void **state)
@@ -853,7 +902,7 @@ static void test_checks_ipv6_and_mixed_families(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NRULES + 19];
+    struct CMUnitTest tests[NRULES + 20];
     size_t n = 0;
     for (size_t i = 0; i < NRULES; i++) {
         struct CMUnitTest t = {rules[i].file, test_rule, NULL, NULL, (void *)&rules[i]};
@@ -875,6 +924,7 @@ int main(void)
     ADD(test_dns_item_wrong_type_reported_once);
     ADD(test_errors_before_a_stop_reported);
     ADD(test_whole_number_messages);
+    ADD(test_region_as_region);
     ADD(test_stdin);
     ADD(test_missing_path_and_empty_folder);
     ADD(test_file_too_large);

@@ -3,6 +3,7 @@
 #include "vr_addr.h"
 #include "vr_diag.h"
 #include "vr_iface.h"
+#include "vr_regions.h"
 #include "vr_util.h"
 
 #include <setjmp.h>
@@ -727,6 +728,20 @@ static void test_diags(void **state)
     vr_diags_free(&d);
 }
 
+static void test_regions(void **state)
+{
+    (void)state;
+    assert_string_equal(vr_regions_domain("eu-west-1"), "mypurecloud.ie");
+    assert_string_equal(vr_regions_domain("MyPureCloud.IE"), "mypurecloud.ie");
+    assert_string_equal(vr_regions_domain("ap-northeast-3"), "apne3.pure.cloud");
+    assert_null(vr_regions_domain("mypurecloud.ei"));
+    assert_null(vr_regions_domain(""));
+    assert_null(vr_regions_domain(NULL));
+    assert_string_equal(vr_regions_suggest("mypurecloud.ei"), "mypurecloud.ie");
+    assert_string_equal(vr_regions_suggest("eu-west-9"), "eu-west-1");
+    assert_null(vr_regions_suggest("example.org"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -752,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_sha256_hmac),
         cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_diags),
+        cmocka_unit_test(test_regions),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }
