@@ -135,6 +135,17 @@ static vr_loc offset_loc(const reader *r, size_t offset)
     return l;
 }
 
+/* Bytes of s to quote at most max of, cut at a character (s is UTF-8: libyaml checked it). */
+static int quote_len(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n <= max) return (int)n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    return (int)n;
+}
+
 static void err_at(reader *r, const vr_loc *l, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -512,10 +523,11 @@ static int map_next(reader *r, const char *const *keys, size_t nkeys, const char
                     }
                 }
                 if (best)
-                    err_at(r, &kl, "unknown-key", "unknown key '%.100s' in %s; did you mean '%s'?",
-                           k, where, best);
+                    err_at(r, &kl, "unknown-key", "unknown key '%.*s' in %s; did you mean '%s'?",
+                           quote_len(k, 100), k, where, best);
                 else
-                    err_at(r, &kl, "unknown-key", "unknown key '%.100s' in %s", k, where);
+                    err_at(r, &kl, "unknown-key", "unknown key '%.*s' in %s", quote_len(k, 100), k,
+                           where);
             }
             if (next(r) < 0 || skip_node(r) < 0) return R_STOP;
             continue;

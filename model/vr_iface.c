@@ -73,8 +73,20 @@ static void report(vr_field_error_fn cb, void *ctx, int *bad, const char *field,
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof(msg)) {
+        /* cut at a character, not inside one: messages end up in JSON, which is UTF-8 */
+        size_t end = sizeof(msg) - 1;
+        size_t lead = end;
+        while (lead > 0 && ((unsigned char)msg[lead - 1] & 0xc0) == 0x80)
+            lead--;
+        if (lead > 0 && (unsigned char)msg[lead - 1] >= 0xc0) {
+            unsigned char c = (unsigned char)msg[lead - 1];
+            size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (end - (lead - 1) < want) msg[lead - 1] = '\0';
+        }
+    }
     (*bad)++;
     if (cb) cb(ctx, field, index, code, msg);
 }

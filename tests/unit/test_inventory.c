@@ -680,6 +680,36 @@ static void test_region_as_region(void **state)
     rmdir(dir);
 }
 
+/* An unknown key is quoted in part, cut at a character (the message goes into JSON). */
+static void test_unknown_key_cut_at_a_character(void **state)
+{
+    (void)state;
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_puts(&b, HEAD "x");
+    for (int i = 0; i < 80; i++)
+        vr_buf_puts(&b, "\xc3\xa9");
+    vr_buf_puts(&b, ": 1\n");
+    char dir[] = "/tmp/vr-inv-XXXXXX", path[256];
+    write_bytes(dir, path, sizeof(path), b.data, b.len);
+    vr_buf_free(&b);
+    vr_inventory inv;
+    vr_diags d = VR_DIAGS_INIT;
+    assert_int_equal(load(&inv, &d, path), -1);
+    const vr_diag *g = find_diag(&d, path, 4, 1, "unknown-key");
+    assert_non_null(g);
+    const unsigned char *m = (const unsigned char *)strstr(g->message, "'x") + 2;
+    size_t pairs = 0;
+    while (m[0] == 0xc3 && m[1] == 0xa9) {
+        m += 2;
+        pairs++;
+    }
+    assert_true(pairs >= 40);
+    assert_int_equal(m[0], '\''); /* the quote follows a whole character */
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir, path);
+}
+
 static void test_stdin(void **state)
 {
     (void)state;
@@ -902,7 +932,7 @@ static void test_checks_ipv6_and_mixed_families(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NRULES + 20];
+    struct CMUnitTest tests[NRULES + 21];
     size_t n = 0;
     for (size_t i = 0; i < NRULES; i++) {
         struct CMUnitTest t = {rules[i].file, test_rule, NULL, NULL, (void *)&rules[i]};
@@ -925,6 +955,7 @@ int main(void)
     ADD(test_errors_before_a_stop_reported);
     ADD(test_whole_number_messages);
     ADD(test_region_as_region);
+    ADD(test_unknown_key_cut_at_a_character);
     ADD(test_stdin);
     ADD(test_missing_path_and_empty_folder);
     ADD(test_file_too_large);

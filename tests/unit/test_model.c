@@ -728,6 +728,63 @@ static void test_diags(void **state)
     vr_diags_free(&d);
 }
 
+/* True when s is valid UTF-8 (no check of overlongs: enough to see a cut sequence). */
+static bool utf8_whole(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : 4;
+        for (size_t i = 1; i < n; i++)
+            if ((p[i] & 0xc0) != 0x80) return false;
+        p += n;
+    }
+    return true;
+}
+
+typedef struct {
+    int calls;
+    bool whole;
+} utf8_seen;
+
+static void utf8_cb(void *ctx, const char *field, int index, const char *code, const char *msg)
+{
+    (void)field;
+    (void)index;
+    (void)code;
+    utf8_seen *u = ctx;
+    u->calls++;
+    u->whole = u->whole && utf8_whole(msg);
+}
+
+/* A message quoting a long non-ASCII value is cut at a character, never inside one (it goes
+ * into JSON output, which must stay UTF-8). */
+static void test_validate_messages_stay_utf8(void **state)
+{
+    (void)state;
+    for (size_t pad = 0; pad < 4; pad++) {
+        vr_buf b = VR_BUF_INIT;
+        for (size_t i = 0; i < pad; i++)
+            vr_buf_puts(&b, "x");
+        for (int i = 0; i < 400; i++)
+            vr_buf_puts(&b, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+        vr_iface f;
+        memset(&f, 0, sizeof(f));
+        f.name = vr_buf_detach(&b);
+        f.type = vr_strdup(f.name);
+        f.local_ip = vr_strdup(f.name);
+        f.remote_ip = vr_strdup("203.0.113.1");
+        f.subnet_cidr = vr_strdup(f.name);
+        f.dns[0] = vr_strdup(f.name);
+        f.dns_count = 1;
+        f.routing_table_id = vr_strdup("rt-1");
+        utf8_seen u = {0, true};
+        assert_int_equal(vr_iface_validate(&f, utf8_cb, &u), 5);
+        assert_int_equal(u.calls, 5);
+        assert_true(u.whole);
+        vr_iface_clear(&f);
+    }
+}
+
 static void test_regions(void **state)
 {
     (void)state;
@@ -768,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_diags),
         cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_validate_messages_stay_utf8),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }
