@@ -52,43 +52,42 @@ typedef struct {
 static void print_progress(void *ctx, vr_apply_event ev, const vr_apply_step *st, size_t total)
 {
     const progress_ctx *p = ctx;
-    if (ev == VR_APPLY_EVENT_START) {
-        if (p->s->opts->verbose && !p->quiet)
-            fprintf(stderr, "[%zu/%zu] %s: %s...\n", st->seq, total, st->name,
-                    vr_step_kind_name(st->kind));
-        return;
-    }
-    if (p->quiet && st->status != VR_STEP_FAILED) return;
+    if (p->quiet && (ev == VR_APPLY_EVENT_START || st->status != VR_STEP_FAILED)) return;
+    if (ev == VR_APPLY_EVENT_START && !p->s->opts->verbose) return;
+    /* A live connection's name, and the platform's messages, go to a terminal escaped. */
+    char *name = vr_text_escape(st->name);
     char prefix[64] = "";
     if (p->multi_org) snprintf(prefix, sizeof(prefix), "%.8s ", p->org_id);
-    if (st->status == VR_STEP_SKIPPED) {
-        fprintf(stderr, "%s[%zu/%zu] %s: %s\n", prefix, st->seq, total, st->name,
+    if (ev == VR_APPLY_EVENT_START) {
+        fprintf(stderr, "[%zu/%zu] %s: %s...\n", st->seq, total, name, vr_step_kind_name(st->kind));
+    } else if (st->status == VR_STEP_SKIPPED) {
+        fprintf(stderr, "%s[%zu/%zu] %s: %s\n", prefix, st->seq, total, name,
                 st->note ? st->note : "not attempted");
-        return;
-    }
-    if (st->status == VR_STEP_FAILED) {
-        fprintf(stderr, "%s[%zu/%zu] %s: %s failed: %s\n", prefix, st->seq, total, st->name,
-                vr_step_kind_name(st->kind), st->error.message);
-        if (st->error.http_status || st->error.code[0]) {
+    } else if (st->status == VR_STEP_FAILED) {
+        vr_error e = st->error;
+        vr_error_escape_controls(&e);
+        fprintf(stderr, "%s[%zu/%zu] %s: %s failed: %s\n", prefix, st->seq, total, name,
+                vr_step_kind_name(st->kind), e.message);
+        if (e.http_status || e.code[0]) {
             fprintf(stderr, "  status: ");
-            if (st->error.http_status) fprintf(stderr, "HTTP %d, ", st->error.http_status);
-            fprintf(stderr, "code %s\n", st->error.code);
+            if (e.http_status) fprintf(stderr, "HTTP %d, ", e.http_status);
+            fprintf(stderr, "code %s\n", e.code);
         }
-        if (st->error.correlation_id[0])
-            fprintf(stderr, "  correlation id: %s\n", st->error.correlation_id);
-        if (st->error.remedy[0]) fprintf(stderr, "  what to do: %s\n", st->error.remedy);
-        return;
+        if (e.correlation_id[0]) fprintf(stderr, "  correlation id: %s\n", e.correlation_id);
+        if (e.remedy[0]) fprintf(stderr, "  what to do: %s\n", e.remedy);
+    } else {
+        const char *what =
+            st->kind == VR_STEP_CREATE   ? (st->adopted ? "created (found existing)" : "created")
+            : st->kind == VR_STEP_DELETE ? (st->already_gone ? "already deleted" : "deleted")
+                                         : "activated";
+        if (st->syncs > 0)
+            fprintf(stderr, "%s[%zu/%zu] %s: %s, converged in %lld ms\n", prefix, st->seq, total,
+                    name, what, (long long)st->convergence_ms);
+        else
+            fprintf(stderr, "%s[%zu/%zu] %s: %s%s%s\n", prefix, st->seq, total, name, what,
+                    st->note ? ", " : "", st->note ? st->note : "");
     }
-    const char *what =
-        st->kind == VR_STEP_CREATE   ? (st->adopted ? "created (found existing)" : "created")
-        : st->kind == VR_STEP_DELETE ? (st->already_gone ? "already deleted" : "deleted")
-                                     : "activated";
-    if (st->syncs > 0)
-        fprintf(stderr, "%s[%zu/%zu] %s: %s, converged in %lld ms\n", prefix, st->seq, total,
-                st->name, what, (long long)st->convergence_ms);
-    else
-        fprintf(stderr, "%s[%zu/%zu] %s: %s%s%s\n", prefix, st->seq, total, st->name, what,
-                st->note ? ", " : "", st->note ? st->note : "");
+    free(name);
 }
 
 /* ---- the saved plan path ---- */
@@ -147,7 +146,11 @@ static bool live_has(const vr_iface_list *l, const char *name)
 
 static void add_name(vr_buf *b, size_t *n, const char *name)
 {
-    if (*n < 10) vr_buf_printf(b, "%s%s", *n ? ", " : "", name);
+    if (*n < 10) {
+        char *shown = vr_text_escape(name); /* a live name goes to a terminal */
+        vr_buf_printf(b, "%s%s", *n ? ", " : "", shown);
+        free(shown);
+    }
     (*n)++;
 }
 
@@ -414,7 +417,11 @@ static void print_outcome(FILE *out, const vr_session *s, const org_run *runs)
                 vr_buf_printf(&line, "%s%s", line.len ? ", " : "", st->name);
                 if (st->status == VR_STEP_FAILED) vr_buf_printf(&line, " (%s)", st->error.code);
             }
-            if (line.len) fprintf(out, "  %s: %s\n", label[k], vr_buf_str(&line));
+            if (line.len) {
+                char *shown = vr_text_escape(vr_buf_str(&line)); /* live names, server codes */
+                fprintf(out, "  %s: %s\n", label[k], shown);
+                free(shown);
+            }
             vr_buf_free(&line);
         }
     }

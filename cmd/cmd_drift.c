@@ -35,8 +35,11 @@ typedef struct {
     size_t count;
 } drift_run;
 
-static void print_error(const char *what, const vr_error *err)
+static void print_error(const char *what, const vr_error *raw)
 {
+    vr_error copy = *raw; /* the platform's texts go to a terminal escaped */
+    vr_error_escape_controls(&copy);
+    const vr_error *err = &copy;
     fprintf(stderr, "vni-reconcile drift: %s%s%s\n", what, err->message[0] ? ": " : "",
             err->message);
     if (err->remedy[0]) fprintf(stderr, "  what to do: %s\n", err->remedy);

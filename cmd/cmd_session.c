@@ -126,8 +126,11 @@ int vr_session_load(vr_session *s)
     return 0;
 }
 
-void vr_session_print_error(const vr_session *s, const vr_error *err)
+void vr_session_print_error(const vr_session *s, const vr_error *raw)
 {
+    vr_error copy = *raw; /* the platform's texts go to a terminal escaped */
+    vr_error_escape_controls(&copy);
+    const vr_error *err = &copy;
     fprintf(stderr, "vni-reconcile %s: %s\n", s->command,
             err->message[0] ? err->message : "failed");
     if (err->http_status || err->code[0]) {

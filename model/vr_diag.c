@@ -122,3 +122,19 @@ void vr_error_remedy(vr_error *e, const char *fmt, ...)
     vsnprintf(e->remedy, sizeof(e->remedy), fmt, ap);
     va_end(ap);
 }
+
+static void escape_field(char *field, size_t size)
+{
+    if (!vr_text_needs_escape(field)) return;
+    char *e = vr_text_escape(field);
+    snprintf(field, size, "%s", e);
+    free(e);
+}
+
+void vr_error_escape_controls(vr_error *e)
+{
+    escape_field(e->code, sizeof(e->code));
+    escape_field(e->message, sizeof(e->message));
+    escape_field(e->correlation_id, sizeof(e->correlation_id));
+    escape_field(e->remedy, sizeof(e->remedy));
+}

@@ -67,5 +67,8 @@ void vr_error_clear(vr_error *e);
 void vr_error_set(vr_error *e, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void vr_error_remedy(vr_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Rewrites control characters in e's texts visibly (vr_text_escape), for a terminal: the
+ * platform's message, code and correlation id are the platform's to choose. */
+void vr_error_escape_controls(vr_error *e);
 
 #endif

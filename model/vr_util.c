@@ -339,3 +339,37 @@ size_t vr_edit_distance(const char *a, const char *b)
     }
     return row[lb];
 }
+
+static bool is_c1(const unsigned char *p)
+{
+    return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+}
+
+bool vr_text_needs_escape(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+        if (*p < 0x20 || *p == 0x7f || is_c1(p)) return true;
+    return false;
+}
+
+char *vr_text_escape(const char *s)
+{
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_puts(&b, "");
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '\n')
+            vr_buf_puts(&b, "\\n");
+        else if (*p == '\t')
+            vr_buf_puts(&b, "\\t");
+        else if (*p == '\r')
+            vr_buf_puts(&b, "\\r");
+        else if (*p < 0x20 || *p == 0x7f)
+            vr_buf_printf(&b, "\\x%02x", *p);
+        else if (is_c1(p)) {
+            vr_buf_printf(&b, "\\u%04x", p[1]);
+            p++;
+        } else
+            vr_buf_append(&b, p, 1);
+    }
+    return vr_buf_detach(&b);
+}

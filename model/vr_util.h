@@ -72,6 +72,13 @@ void *vr_xrealloc(void *p, size_t n);
 /* Parses a decimal long in [min,max] with nothing after it. Returns 0, or -1. */
 int vr_parse_long(const char *s, long min, long max, long *out);
 
+/* Text from outside (the platform's names, states, messages) shown on a terminal: control
+ * characters (C0, DEL, and UTF-8-encoded C1) could move the cursor, recolour or fake report
+ * lines. vr_text_needs_escape tells whether s has any; vr_text_escape returns a malloc'd copy
+ * with each written visibly (\n, \t, \r, \x1b, \u009b). NULL gives "". */
+bool vr_text_needs_escape(const char *s);
+char *vr_text_escape(const char *s);
+
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t vr_edit_distance(const char *a, const char *b);
 

@@ -11,13 +11,6 @@
 #define VR_VERSION "0.0.0"
 #endif
 
-#define C_RESET "\033[0m"
-#define C_RED "\033[31m"
-#define C_YELLOW "\033[33m"
-#define C_CYAN "\033[36m"
-#define C_GREEN "\033[32m"
-#define C_DIM "\033[2m"
-
 static const char *nz(const char *s)
 {
     return s ? s : "";
@@ -546,78 +539,63 @@ int vr_drift_summary_all(vr_buf *out, const vr_drift_org *orgs, size_t count)
 
 /* ---- text --------------------------------------------------------------------------------- */
 
-typedef struct {
-    vr_buf *out;
-    bool color;
-} text_ctx;
-
-static void paint(text_ctx *t, const char *color, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void paint(text_ctx *t, const char *color, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (t->color) vr_buf_puts(t->out, color);
-    vr_buf_vprintf(t->out, fmt, ap);
-    if (t->color) vr_buf_puts(t->out, C_RESET);
-    va_end(ap);
-}
-
 /* Only with history: from this check alone it would just repeat the line's verdict. */
-static void text_uptime(text_ctx *t, const vr_drift_iface *f)
+static void text_uptime(vr_text_out *t, const vr_drift_iface *f)
 {
     if (f->checks < 2) return;
-    if (t->color) vr_buf_puts(t->out, C_DIM);
+    if (t->color) vr_buf_puts(t->out, VR_C_DIM);
     vr_buf_printf(t->out, " (uptime %.1f%%, %zu of %zu check%s)", f->uptime_rate * 100.0,
                   f->ok_checks, f->checks, f->checks == 1 ? "" : "s");
-    if (t->color) vr_buf_puts(t->out, C_RESET);
+    if (t->color) vr_buf_puts(t->out, VR_C_RESET);
 }
 
-static void text_org(text_ctx *t, const vr_drift_org *r, bool verbose)
+static void text_org(vr_text_out *t, const vr_drift_org *r, bool verbose)
 {
     vr_buf_printf(t->out, "Organization %s: %zu interface%s, %zu live connection%s\n",
-                  nz(r->org_id), r->iface_count, r->iface_count == 1 ? "" : "s", r->live_count,
-                  r->live_count == 1 ? "" : "s");
+                  vr_text_safe(t, r->org_id), r->iface_count, r->iface_count == 1 ? "" : "s",
+                  r->live_count, r->live_count == 1 ? "" : "s");
     for (size_t i = 0; i < r->iface_count; i++) {
         const vr_drift_iface *f = &r->ifaces[i];
         if (!f->present) {
-            paint(t, C_RED, "  - missing %s", nz(f->name));
+            vr_text_paint(t, VR_C_RED, "  - missing %s", vr_text_safe(t, f->name));
             text_uptime(t, f);
             vr_buf_puts(t->out, "\n");
             continue;
         }
         bool shown = false;
         if (!f->matching) {
-            paint(t, C_YELLOW, "  ~ different %s (id %s)", nz(f->name), nz(f->id));
+            vr_text_paint(t, VR_C_YELLOW, "  ~ different %s (id %s)", vr_text_safe(t, f->name),
+                          vr_text_safe(t, f->id));
             text_uptime(t, f);
             vr_buf_puts(t->out, "\n");
             for (size_t k = 0; k < f->field_count; k++)
-                vr_buf_printf(t->out, "      %s: inventory %s, live %s\n", f->fields[k].field,
-                              f->fields[k].want[0] ? f->fields[k].want : "(none)",
-                              f->fields[k].live[0] ? f->fields[k].live : "(none)");
+                vr_buf_printf(t->out, "      %s: inventory %s, live %s\n",
+                              vr_text_safe(t, f->fields[k].field),
+                              f->fields[k].want[0] ? vr_text_safe(t, f->fields[k].want) : "(none)",
+                              f->fields[k].live[0] ? vr_text_safe(t, f->fields[k].live) : "(none)");
             shown = true;
         }
         if (!f->active) {
-            paint(t, C_RED, "  ! not active %s (%s)", nz(f->name),
-                  f->state ? f->state : "no state");
+            vr_text_paint(t, VR_C_RED, "  ! not active %s (%s)", vr_text_safe(t, f->name),
+                          f->state ? vr_text_safe(t, f->state) : "no state");
             if (!shown) text_uptime(t, f);
             vr_buf_puts(t->out, "\n");
             shown = true;
         }
         if (!shown && verbose) {
-            paint(t, C_GREEN, "  = unchanged %s", nz(f->name));
+            vr_text_paint(t, VR_C_GREEN, "  = unchanged %s", vr_text_safe(t, f->name));
             text_uptime(t, f);
             vr_buf_puts(t->out, "\n");
         }
     }
     for (size_t i = 0; i < r->unmanaged_count; i++) {
         const vr_drift_iface *f = &r->unmanaged[i];
-        paint(t, C_CYAN, "  ? unmanaged %s (id %s, %s)", nz(f->name), nz(f->id),
-              f->state ? f->state : "no state");
+        vr_text_paint(t, VR_C_CYAN, "  ? unmanaged %s (id %s, %s)", vr_text_safe(t, f->name),
+                      vr_text_safe(t, f->id), f->state ? vr_text_safe(t, f->state) : "no state");
         vr_buf_puts(t->out, "\n");
         if (!f->active)
-            paint(t, C_RED, "  ! not active %s (%s)\n", nz(f->name),
-                  f->state ? f->state : "no state");
+            vr_text_paint(t, VR_C_RED, "  ! not active %s (%s)\n", vr_text_safe(t, f->name),
+                          f->state ? vr_text_safe(t, f->state) : "no state");
     }
     if (r->ignored_ifaces || r->ignored_fields)
         vr_buf_printf(t->out, "  ignored by the inventory: %zu interface%s, %zu field%s\n",
@@ -631,7 +609,7 @@ static void text_org(text_ctx *t, const vr_drift_org *r, bool verbose)
 int vr_drift_render_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
                          const vr_drift_render_opts *opts)
 {
-    text_ctx t = {out, opts && opts->color};
+    vr_text_out t = {out, opts && opts->color, NULL, 0};
     for (size_t i = 0; i < count; i++) {
         if (i) vr_buf_puts(out, "\n");
         text_org(&t, &orgs[i], opts && opts->verbose);
@@ -641,6 +619,7 @@ int vr_drift_render_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
         vr_drift_summary_all(out, orgs, count);
         vr_buf_printf(out, " (%zu organizations)\n", count);
     }
+    vr_text_out_free(&t);
     return out->overflow ? -1 : 0;
 }
 

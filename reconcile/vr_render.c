@@ -5,14 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define C_RESET "\033[0m"
-#define C_GREEN "\033[32m"
-#define C_RED "\033[31m"
-#define C_YELLOW "\033[33m"
-#define C_CYAN "\033[36m"
-#define C_BOLD_RED "\033[1;31m"
-#define C_DIM "\033[2m"
-
 static const char *nz(const char *s)
 {
     return s ? s : "";
@@ -53,101 +45,116 @@ static size_t total_errors(const vr_plan *plan)
 
 /* ---- text --------------------------------------------------------------------------------- */
 
-typedef struct {
-    vr_buf *out;
-    bool color;
-} text_ctx;
+const char *vr_text_safe(vr_text_out *t, const char *s)
+{
+    s = s ? s : "";
+    if (!vr_text_needs_escape(s)) return s;
+    t->scratch = vr_xrealloc(t->scratch, (t->scratch_count + 1) * sizeof(*t->scratch));
+    return t->scratch[t->scratch_count++] = vr_text_escape(s);
+}
 
-static void paint(text_ctx *t, const char *color, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void vr_text_out_free(vr_text_out *t)
+{
+    for (size_t i = 0; i < t->scratch_count; i++)
+        free(t->scratch[i]);
+    free(t->scratch);
+    t->scratch = NULL;
+    t->scratch_count = 0;
+}
 
-static void paint(text_ctx *t, const char *color, const char *fmt, ...)
+void vr_text_paint(vr_text_out *t, const char *color, const char *fmt, ...)
 {
     if (t->color && color) vr_buf_puts(t->out, color);
     va_list ap;
     va_start(ap, fmt);
     vr_buf_vprintf(t->out, fmt, ap);
     va_end(ap);
-    if (t->color && color) vr_buf_puts(t->out, C_RESET);
+    if (t->color && color) vr_buf_puts(t->out, VR_C_RESET);
 }
 
-static void text_iface_fields(text_ctx *t, const vr_iface *f)
+static void text_iface_fields(vr_text_out *t, const vr_iface *f)
 {
     vr_buf *o = t->out;
-    vr_buf_printf(o, "      type:           %s\n", nz(f->type));
-    vr_buf_printf(o, "      localIp:        %s\n", nz(f->local_ip));
-    vr_buf_printf(o, "      remoteIp:       %s\n", nz(f->remote_ip));
-    vr_buf_printf(o, "      subnetCidr:     %s\n", nz(f->subnet_cidr));
+    vr_buf_printf(o, "      type:           %s\n", vr_text_safe(t, f->type));
+    vr_buf_printf(o, "      localIp:        %s\n", vr_text_safe(t, f->local_ip));
+    vr_buf_printf(o, "      remoteIp:       %s\n", vr_text_safe(t, f->remote_ip));
+    vr_buf_printf(o, "      subnetCidr:     %s\n", vr_text_safe(t, f->subnet_cidr));
     vr_buf_puts(o, "      dnsServers:     [");
     for (size_t i = 0; i < f->dns_count && i < VR_DNS_MAX + 1; i++)
-        vr_buf_printf(o, "%s%s", i ? ", " : "", nz(f->dns[i]));
+        vr_buf_printf(o, "%s%s", i ? ", " : "", vr_text_safe(t, f->dns[i]));
     vr_buf_puts(o, "]\n");
-    vr_buf_printf(o, "      routingTableId: %s\n", nz(f->routing_table_id));
-    if (f->description) vr_buf_printf(o, "      description:    %s\n", f->description);
+    vr_buf_printf(o, "      routingTableId: %s\n", vr_text_safe(t, f->routing_table_id));
+    if (f->description)
+        vr_buf_printf(o, "      description:    %s\n", vr_text_safe(t, f->description));
 }
 
-static void text_org(text_ctx *t, const vr_plan_org_result *r, bool verbose)
+static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
 {
     vr_buf *o = t->out;
-    paint(t, NULL, "organization %s: limit %ld%s, %zu live, fingerprint %.12s\n", nz(r->org_id),
-          r->limit, r->limit_defaulted ? " (documented default: the platform gave none)" : "",
-          r->live_count, r->live_fingerprint);
+    vr_text_paint(t, NULL, "organization %s: limit %ld%s, %zu live, fingerprint %.12s\n",
+                  nz(r->org_id), r->limit,
+                  r->limit_defaulted ? " (documented default: the platform gave none)" : "",
+                  r->live_count, r->live_fingerprint);
     for (size_t i = 0; i < r->action_count; i++) {
         const vr_plan_action *a = &r->actions[i];
         if (a->kind == VR_ACTION_DELETE) {
-            paint(t, C_RED, "  - delete %s", nz(a->name));
-            vr_buf_printf(o, " (id %s)\n      reason: %s\n", nz(a->iface.id), nz(a->reason));
+            vr_text_paint(t, VR_C_RED, "  - delete %s", vr_text_safe(t, a->name));
+            vr_buf_printf(o, " (id %s)\n      reason: %s\n", vr_text_safe(t, a->iface.id),
+                          vr_text_safe(t, a->reason));
         } else {
-            paint(t, C_GREEN, "  + create %s", nz(a->name));
-            vr_buf_printf(o, "\n      reason: %s\n", nz(a->reason));
+            vr_text_paint(t, VR_C_GREEN, "  + create %s", vr_text_safe(t, a->name));
+            vr_buf_printf(o, "\n      reason: %s\n", vr_text_safe(t, a->reason));
             text_iface_fields(t, &a->iface);
         }
     }
     for (size_t i = 0; i < r->drift_count; i++) {
         const vr_plan_drift *d = &r->drift[i];
-        paint(t, C_YELLOW, "  ~ drift %s", nz(d->name));
-        vr_buf_printf(o, " (id %s): differs live; shown, not replaced\n", nz(d->id));
+        vr_text_paint(t, VR_C_YELLOW, "  ~ drift %s", vr_text_safe(t, d->name));
+        vr_buf_printf(o, " (id %s): differs live; shown, not replaced\n", vr_text_safe(t, d->id));
         for (size_t k = 0; k < d->field_count; k++) {
-            vr_buf_printf(o, "      %s: ", nz(d->fields[k].field));
-            paint(t, C_GREEN, "%s", nz(d->fields[k].want));
+            vr_buf_printf(o, "      %s: ", vr_text_safe(t, d->fields[k].field));
+            vr_text_paint(t, VR_C_GREEN, "%s", vr_text_safe(t, d->fields[k].want));
             vr_buf_puts(o, " \xe2\x86\x92 "); /* → */
-            paint(t, C_RED, "%s", nz(d->fields[k].live));
+            vr_text_paint(t, VR_C_RED, "%s", vr_text_safe(t, d->fields[k].live));
             vr_buf_puts(o, "\n");
         }
     }
     if (verbose)
         for (size_t i = 0; i < r->unchanged_count; i++)
-            paint(t, C_DIM, "  = unchanged %s (id %s)\n", nz(r->unchanged[i].name),
-                  nz(r->unchanged[i].id));
+            vr_text_paint(t, VR_C_DIM, "  = unchanged %s (id %s)\n",
+                          vr_text_safe(t, r->unchanged[i].name),
+                          vr_text_safe(t, r->unchanged[i].id));
     for (size_t i = 0; i < r->unmanaged_count; i++)
-        paint(t, C_CYAN, "  ? unmanaged %s (id %s): not in the inventory\n",
-              nz(r->unmanaged[i].name), nz(r->unmanaged[i].id));
+        vr_text_paint(t, VR_C_CYAN, "  ? unmanaged %s (id %s): not in the inventory\n",
+                      vr_text_safe(t, r->unmanaged[i].name), vr_text_safe(t, r->unmanaged[i].id));
     for (size_t i = 0; i < r->not_active_count; i++)
-        paint(t, C_YELLOW, "  ! not active %s (id %s): state %s\n", nz(r->not_active[i].name),
-              nz(r->not_active[i].id), r->not_active[i].state ? r->not_active[i].state : "unknown");
+        vr_text_paint(t, VR_C_YELLOW, "  ! not active %s (id %s): state %s\n",
+                      vr_text_safe(t, r->not_active[i].name), vr_text_safe(t, r->not_active[i].id),
+                      r->not_active[i].state ? vr_text_safe(t, r->not_active[i].state) : "unknown");
     for (size_t i = 0; i < r->diags.count; i++) {
         const vr_diag *g = &r->diags.items[i];
         char *line = vr_diag_format(g);
-        const char *color = g->severity == VR_SEV_ERROR     ? C_BOLD_RED
-                            : g->severity == VR_SEV_WARNING ? C_YELLOW
-                                                            : C_CYAN;
-        paint(t, color, "  ! %s\n", line);
+        const char *color = g->severity == VR_SEV_ERROR     ? VR_C_BOLD_RED
+                            : g->severity == VR_SEV_WARNING ? VR_C_YELLOW
+                                                            : VR_C_CYAN;
+        vr_text_paint(t, color, "  ! %s\n", vr_text_safe(t, line));
         free(line);
     }
 }
 
 int vr_render_text(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
 {
-    text_ctx t = {out, opts && opts->color};
+    vr_text_out t = {out, opts && opts->color, NULL, 0};
     for (size_t i = 0; i < plan->org_count; i++)
         text_org(&t, &plan->orgs[i], opts && opts->verbose);
+    vr_text_out_free(&t);
     if (plan->org_count) vr_buf_puts(out, "\n");
     vr_render_summary(out, plan);
     vr_buf_puts(out, "\n");
     size_t errors = total_errors(plan);
     if (errors)
-        paint(&t, C_BOLD_RED, "! %zu error%s: the plan cannot be carried out\n", errors,
-              errors == 1 ? "" : "s");
+        vr_text_paint(&t, VR_C_BOLD_RED, "! %zu error%s: the plan cannot be carried out\n", errors,
+                      errors == 1 ? "" : "s");
     return out->overflow ? -1 : 0;
 }
 

@@ -44,6 +44,33 @@ int vr_render_markdown(vr_buf *out, const vr_plan *plan, const vr_render_opts *o
 int vr_render_summary(vr_buf *out, const vr_plan *plan);
 int vr_render_summary_org(vr_buf *out, const vr_plan_org_result *org);
 
+/* ANSI colors of the text renderings (plan, drift). */
+#define VR_C_RESET "\033[0m"
+#define VR_C_GREEN "\033[32m"
+#define VR_C_RED "\033[31m"
+#define VR_C_YELLOW "\033[33m"
+#define VR_C_CYAN "\033[36m"
+#define VR_C_BOLD_RED "\033[1;31m"
+#define VR_C_DIM "\033[2m"
+
+/* A text rendering in progress: where it goes, whether to color, and the escaped copies
+ * vr_text_safe made (freed by vr_text_out_free). Zero-initialise, set out and color. */
+typedef struct {
+    vr_buf *out;
+    bool color;
+    char **scratch;
+    size_t scratch_count;
+} vr_text_out;
+
+/* Appends fmt in color (when t->color and color is not NULL). */
+void vr_text_paint(vr_text_out *t, const char *color, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* s as it may go to a terminal: s itself, or an escaped copy (vr_text_escape) when it holds
+ * control characters; valid until vr_text_out_free. NULL gives "". Names, ids, states,
+ * values and messages that come from the platform go through it. */
+const char *vr_text_safe(vr_text_out *t, const char *s);
+void vr_text_out_free(vr_text_out *t);
+
 /* Appends text as one Markdown table cell: '|' escaped, line breaks flattened, '<' and '>'
  * as entities (no HTML), backticks as quotes. NULL appends nothing. Shared with drift. */
 void vr_render_md_cell(vr_buf *out, const char *text);

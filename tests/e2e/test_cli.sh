@@ -65,4 +65,19 @@ run_vr drift -f "$INV" --metrics-file "$T_DIR/no/such/dir/m.prom"
 check_eq "drift: an unwritable metrics file is a warning, the outcome stands (exit 0)" 0 "$RC"
 check_contains "drift: the metrics warning names the file" "$T_DIR/no/such/dir/m.prom" "$ERR"
 stop_sim
+
+# --- the platform's text reaches a terminal escaped: a live name with ESC and a newline ---
+start_sim
+sim_admin POST /__sim/connections '{"orgId":"a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+  "name":"evil\u001b[2J\n  + create forged","type":"ipconnect","localIp":"10.9.9.1",
+  "remoteIp":"203.0.113.99","subnetCidr":"10.9.9.0/24","dnsServers":["8.8.8.8"],
+  "routingTableId":"rt-core","state":"provisioning"}' >/dev/null
+ESC=$(printf '\033')
+for cmd in plan drift; do
+    run_vr "$cmd" -f "$INV" -v
+    check_contains "$cmd: a live name's control characters are shown escaped" 'evil\x1b[2J\n  + create forged' "$OUT"
+    check_not_contains "$cmd: no raw ESC from the platform reaches the output" "$ESC" "$OUT$ERR"
+    check_eq "$cmd: the forged line is not a line of its own" 0 "$(printf '%s\n' "$OUT" | grep -c '^  + create forged')"
+done
+stop_sim
 t_done

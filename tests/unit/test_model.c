@@ -799,9 +799,34 @@ static void test_regions(void **state)
     assert_null(vr_regions_suggest("example.org"));
 }
 
+static void test_text_escape(void **state)
+{
+    (void)state;
+    assert_false(vr_text_needs_escape("arch-vni-01 caf\xc3\xa9"));
+    assert_false(vr_text_needs_escape(NULL));
+    assert_true(vr_text_needs_escape("a\x1b[2J"));
+    assert_true(vr_text_needs_escape("line\nbreak"));
+    assert_true(vr_text_needs_escape("c1 \xc2\x9b csi"));
+    char *e = vr_text_escape("a\x1b[31m\nb\tc\rd\x7f \xc2\x9b \xc3\xa9 back\\slash");
+    assert_string_equal(e, "a\\x1b[31m\\nb\\tc\\rd\\x7f \\u009b \xc3\xa9 back\\slash");
+    free(e);
+    e = vr_text_escape(NULL);
+    assert_string_equal(e, "");
+    free(e);
+    vr_error err = VR_ERROR_INIT;
+    vr_error_set(&err,
+                 "bad\x1b"
+                 "code",
+                 "server said \x1b]0;owned\x07");
+    vr_error_escape_controls(&err);
+    assert_string_equal(err.code, "bad\\x1bcode");
+    assert_string_equal(err.message, "server said \\x1b]0;owned\\x07");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_escape),
         cmocka_unit_test(test_addr_parse),
         cmocka_unit_test(test_addr_format),
         cmocka_unit_test(test_addr_compare),
