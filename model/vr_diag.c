@@ -83,6 +83,24 @@ void vr_diags_free(vr_diags *d)
     memset(d, 0, sizeof(*d));
 }
 
+void vr_diags_remove(vr_diags *d, vr_severity sev, const char *code)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < d->count; i++) {
+        vr_diag *g = &d->items[i];
+        if (g->severity == sev && strcmp(g->code, code) == 0) {
+            free(g->file);
+            free(g->code);
+            free(g->message);
+            if (sev == VR_SEV_ERROR) d->errors--;
+            if (sev == VR_SEV_WARNING) d->warnings--;
+            continue;
+        }
+        d->items[kept++] = *g;
+    }
+    d->count = kept;
+}
+
 char *vr_diag_format(const vr_diag *g)
 {
     static const char *names[] = {"error", "warning", "note"};

@@ -43,6 +43,9 @@ void vr_diags_vadd(vr_diags *d, vr_severity sev, const vr_loc *loc, const char *
 /* Stable sort by file, line, column (diagnostics without a file last). */
 void vr_diags_sort(vr_diags *d);
 void vr_diags_free(vr_diags *d);
+/* Removes (and frees) the diagnostics of severity sev and code code, keeping the order of
+ * the others. */
+void vr_diags_remove(vr_diags *d, vr_severity sev, const char *code);
 /* "FILE:LINE:COLUMN: error: message" (parts that are unknown left out), malloc'd. */
 char *vr_diag_format(const vr_diag *g);
 

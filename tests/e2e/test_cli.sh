@@ -66,6 +66,23 @@ check_eq "drift: an unwritable metrics file is a warning, the outcome stands (ex
 check_contains "drift: the metrics warning names the file" "$T_DIR/no/such/dir/m.prom" "$ERR"
 stop_sim
 
+# --- the inventory's errors: all of them, as validate finds them; the offline limit warning
+#     is validate's alone (plan reads the organization's real limit) ---
+run_vr plan -f "$FIX/cli/plan-two-kinds.yaml" --api-url http://127.0.0.1:9
+check_eq "plan, invalid inventory: exit 3 before any request" 3 "$RC"
+check_contains "plan reports the load error" "unknown key 'colour'" "$ERR"
+check_contains "plan reports the cross-check error too" "overlaps subnetCidr" "$ERR"
+check_contains "plan counts both" "(2 errors)" "$ERR"
+bash "$ROOT/bench/gen_inventory.sh" 51 >"$T_DIR/inv51.yaml"
+run_vr validate -f "$T_DIR/inv51.yaml"
+check_contains "validate: over the documented default limit is a warning" "warning" "$ERR"
+jq '.organizations[0].limit = 100' "$FIX/sim/two-orgs.json" >"$T_DIR/limit100.json"
+start_sim --state "$T_DIR/limit100.json"
+run_vr plan -f "$T_DIR/inv51.yaml" -q --out "$T_DIR/p51.json"
+check_eq "plan: 51 interfaces under a real limit of 100 is possible" 0 "$RC"
+check_not_contains "plan: no offline limit warning" "limit" "$ERR"
+stop_sim
+
 # --- the platform's text reaches a terminal escaped: a live name with ESC and a newline ---
 start_sim
 sim_admin POST /__sim/connections '{"orgId":"a1b2c3d4-e5f6-7890-abcd-ef1234567890",
