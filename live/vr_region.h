@@ -3,23 +3,10 @@
 #define VR_REGION_H
 
 #include "vr_diag.h"
+#include "vr_regions.h" /* the table: vr_region, vr_region_table, vr_region_lookup */
 
 #include <stdbool.h>
 #include <stddef.h>
-
-/* One region: its AWS-style name and its domain. Static strings, never freed. */
-typedef struct {
-    const char *name;   /* "eu-west-1" */
-    const char *domain; /* "mypurecloud.ie" */
-} vr_region;
-
-/* The whole table of contract §1 (17 regions), in the contract's order. *count is set.
- * The table is static and constant; nothing to free. */
-const vr_region *vr_region_table(size_t *count);
-
-/* Looks a region up by its name or its domain (exact, case-insensitive).
- * Returns the table entry, or NULL when text names no region. */
-const vr_region *vr_region_lookup(const char *text);
 
 /* Where the base URLs came from, in order of precedence. */
 typedef enum {

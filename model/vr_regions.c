@@ -5,9 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-static const struct {
-    const char *name, *domain;
-} regions[] = {
+static const vr_region regions[] = {
     {"us-east-1", "mypurecloud.com"},       {"us-east-2", "use2.us-gov-pure.cloud"},
     {"us-west-2", "usw2.pure.cloud"},       {"ca-central-1", "cac1.pure.cloud"},
     {"sa-east-1", "sae1.pure.cloud"},       {"mx-central-1", "mxc1.pure.cloud"},
@@ -21,13 +19,25 @@ static const struct {
 
 #define REGION_COUNT (sizeof(regions) / sizeof(regions[0]))
 
-const char *vr_regions_domain(const char *text)
+const vr_region *vr_region_table(size_t *count)
+{
+    if (count) *count = REGION_COUNT;
+    return regions;
+}
+
+const vr_region *vr_region_lookup(const char *text)
 {
     if (!text) return NULL;
     for (size_t i = 0; i < REGION_COUNT; i++)
         if (strcasecmp(text, regions[i].name) == 0 || strcasecmp(text, regions[i].domain) == 0)
-            return regions[i].domain;
+            return &regions[i];
     return NULL;
+}
+
+const char *vr_regions_domain(const char *text)
+{
+    const vr_region *r = vr_region_lookup(text);
+    return r ? r->domain : NULL;
 }
 
 const char *vr_regions_suggest(const char *text)

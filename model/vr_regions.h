@@ -1,11 +1,24 @@
-/* vr_regions: the platform's regions of contract §1 as plain data, for modules that may
- * depend on model/ only (the inventory loader compares and checks organization.region with
- * it). live/vr_region.h resolves API and OAuth bases from the same table of the contract.
- * Static strings only: nothing to free. */
+/* vr_regions: the platform's regions of contract §1, the one table of them: the inventory
+ * loader checks organization.region with it, live/vr_region.h resolves the API and OAuth bases
+ * from it. Static strings only: nothing to free. */
 #ifndef VR_REGIONS_H
 #define VR_REGIONS_H
 
 #include <stddef.h>
+
+/* One region: its AWS-style name and its domain. Static strings, never freed. */
+typedef struct {
+    const char *name;   /* "eu-west-1" */
+    const char *domain; /* "mypurecloud.ie" */
+} vr_region;
+
+/* The whole table of contract §1 (17 regions), in the contract's order. *count is set.
+ * The table is static and constant; nothing to free. */
+const vr_region *vr_region_table(size_t *count);
+
+/* Looks a region up by its name or its domain (exact, case-insensitive).
+ * Returns the table entry, or NULL when text names no region. */
+const vr_region *vr_region_lookup(const char *text);
 
 /* The domain of a region given as its AWS-style name ("eu-west-1") or its domain
  * ("mypurecloud.ie"), either case; NULL when text names no region. */

@@ -130,7 +130,7 @@ for v in GENESYSCLOUD_OAUTHCLIENT_ID GENESYSCLOUD_OAUTHCLIENT_SECRET GENESYSCLOU
 done
 
 # ---- regions: every entry of the code's table, with its domain ----
-regions=$(grep -oE '\{"[a-z0-9-]+", "[a-z0-9.-]+"\}' live/vr_region.c | sed 's/[{}",]//g')
+regions=$(grep -oE '\{"[a-z0-9-]+", "[a-z0-9.-]+"\}' model/vr_regions.c | sed 's/[{}",]//g')
 n=$(printf '%s\n' "$regions" | grep -c .)
 check_eq "the region table has 17 regions" 17 "$n"
 missing=""
