@@ -1,5 +1,6 @@
 /* vr_drift: drift report of one organization, uptime from earlier reports, renderings. */
 #include "vr_drift.h"
+#include "vr_nameix.h"
 #include "vr_render.h"
 
 #include <stdarg.h>
@@ -39,48 +40,12 @@ const char *vr_drift_kind_name(vr_drift_kind k)
 
 /* ---- name indexes ------------------------------------------------------------------------- */
 
-typedef struct {
-    const char *name;
-    size_t idx;
-} name_ix;
-
-static int name_ix_cmp(const void *a, const void *b)
+static vr_name_ix *index_refs(const vr_plan_ref *v, size_t n)
 {
-    const name_ix *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c) return c;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* First entry of that name (lowest idx among equal names), NULL when absent. */
-static const name_ix *find_name(const name_ix *v, size_t n, const char *name)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(v[mid].name, name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && strcmp(v[lo].name, name) == 0 ? &v[lo] : NULL;
-}
-
-static name_ix *index_ifaces(const vr_iface *v, size_t n)
-{
-    name_ix *ix = vr_xmalloc((n ? n : 1) * sizeof(*ix));
+    vr_name_ix *ix = vr_xmalloc((n ? n : 1) * sizeof(*ix));
     for (size_t i = 0; i < n; i++)
-        ix[i] = (name_ix){nz(v[i].name), i};
-    qsort(ix, n, sizeof(*ix), name_ix_cmp);
-    return ix;
-}
-
-static name_ix *index_refs(const vr_plan_ref *v, size_t n)
-{
-    name_ix *ix = vr_xmalloc((n ? n : 1) * sizeof(*ix));
-    for (size_t i = 0; i < n; i++)
-        ix[i] = (name_ix){nz(v[i].name), i};
-    qsort(ix, n, sizeof(*ix), name_ix_cmp);
+        ix[i] = (vr_name_ix){nz(v[i].name), i};
+    vr_name_ix_sort(ix, n);
     return ix;
 }
 
@@ -134,20 +99,21 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
     vr_iso8601(wall_ms, out->created_at);
     out->live_count = live_count;
 
-    name_ix *inv = index_ifaces(org->ifaces, org->count);
-    name_ix *lv = index_ifaces(live, live_count);
-    name_ix *unchanged = index_refs(plan->unchanged, plan->unchanged_count);
-    name_ix *not_active = index_refs(plan->not_active, plan->not_active_count);
-    name_ix *drift = vr_xmalloc((plan->drift_count ? plan->drift_count : 1) * sizeof(*drift));
+    vr_name_ix *inv = vr_name_ix_of_ifaces(org->ifaces, org->count);
+    vr_name_ix *lv = vr_name_ix_of_ifaces(live, live_count);
+    vr_name_ix *unchanged = index_refs(plan->unchanged, plan->unchanged_count);
+    vr_name_ix *not_active = index_refs(plan->not_active, plan->not_active_count);
+    vr_name_ix *drift = vr_xmalloc((plan->drift_count ? plan->drift_count : 1) * sizeof(*drift));
     for (size_t i = 0; i < plan->drift_count; i++)
-        drift[i] = (name_ix){nz(plan->drift[i].name), i};
-    qsort(drift, plan->drift_count, sizeof(*drift), name_ix_cmp);
+        drift[i] = (vr_name_ix){nz(plan->drift[i].name), i};
+    vr_name_ix_sort(drift, plan->drift_count);
     size_t ncreate = 0;
-    name_ix *creates = vr_xmalloc((plan->action_count ? plan->action_count : 1) * sizeof(*creates));
+    vr_name_ix *creates =
+        vr_xmalloc((plan->action_count ? plan->action_count : 1) * sizeof(*creates));
     for (size_t i = 0; i < plan->action_count; i++)
         if (plan->actions[i].kind == VR_ACTION_CREATE)
-            creates[ncreate++] = (name_ix){nz(plan->actions[i].name), i};
-    qsort(creates, ncreate, sizeof(*creates), name_ix_cmp);
+            creates[ncreate++] = (vr_name_ix){nz(plan->actions[i].name), i};
+    vr_name_ix_sort(creates, ncreate);
 
     /* inventory interfaces, name order, each name once */
     out->ifaces = vr_xcalloc(org->count ? org->count : 1, sizeof(*out->ifaces));
@@ -159,21 +125,21 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
             continue;
         }
         const vr_iface *want = &org->ifaces[inv[k].idx];
-        const name_ix *lhit = find_name(lv, live_count, name);
+        const vr_name_ix *lhit = vr_name_ix_find(lv, live_count, name);
         const vr_iface *have = lhit ? &live[lhit->idx] : NULL;
         vr_drift_iface *f = &out->ifaces[out->iface_count++];
         f->name = vr_strdup(name);
         f->checks = 1;
-        bool missing = find_name(creates, ncreate, name) != NULL ||
-                       (!have && !find_name(unchanged, plan->unchanged_count, name) &&
-                        !find_name(drift, plan->drift_count, name));
+        bool missing = vr_name_ix_find(creates, ncreate, name) != NULL ||
+                       (!have && !vr_name_ix_find(unchanged, plan->unchanged_count, name) &&
+                        !vr_name_ix_find(drift, plan->drift_count, name));
         if (missing) {
             out->counts[VR_DRIFT_MISSING]++;
             set_rate(f);
             continue;
         }
         f->present = true;
-        const name_ix *d = find_name(drift, plan->drift_count, name);
+        const vr_name_ix *d = vr_name_ix_find(drift, plan->drift_count, name);
         if (d) copy_fields(f, &plan->drift[d->idx]);
         f->matching = f->field_count == 0;
         if (have) {
@@ -186,11 +152,11 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         } else if (d) {
             f->id = dup_or_null(plan->drift[d->idx].id);
         } else {
-            const name_ix *u = find_name(unchanged, plan->unchanged_count, name);
+            const vr_name_ix *u = vr_name_ix_find(unchanged, plan->unchanged_count, name);
             f->id = dup_or_null(plan->unchanged[u->idx].id);
             f->state = dup_or_null(plan->unchanged[u->idx].state);
         }
-        const name_ix *na = find_name(not_active, plan->not_active_count, name);
+        const vr_name_ix *na = vr_name_ix_find(not_active, plan->not_active_count, name);
         f->active = na == NULL;
         if (have && !is_active(have->state) && vr_org_ignores(org, name, "state")) {
             /* not active, but the ignore list leaves the state out (the plan did too) */
@@ -208,7 +174,7 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
     }
 
     /* unmanaged: the plan's list, already without what the ignore list leaves out */
-    name_ix *um = index_refs(plan->unmanaged, plan->unmanaged_count);
+    vr_name_ix *um = index_refs(plan->unmanaged, plan->unmanaged_count);
     out->unmanaged =
         vr_xcalloc(plan->unmanaged_count ? plan->unmanaged_count : 1, sizeof(*out->unmanaged));
     for (size_t k = 0; k < plan->unmanaged_count; k++) {
@@ -230,7 +196,7 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
 
     /* live connections the inventory does not name and the ignore list leaves out whole */
     for (size_t k = 0; k < live_count; k++)
-        if (!find_name(inv, org->count, lv[k].name) && vr_org_ignores(org, lv[k].name, NULL))
+        if (!vr_name_ix_find(inv, org->count, lv[k].name) && vr_org_ignores(org, lv[k].name, NULL))
             out->ignored_ifaces++;
 
     free(um);

@@ -1,5 +1,7 @@
 /* vr_plan: diff of inventory and live connections, conflicts, guards, order, fingerprint. */
 #include "vr_plan.h"
+
+#include "vr_nameix.h"
 #include "vr_util.h"
 
 #include <stdio.h>
@@ -27,45 +29,6 @@ static void push_ref(vr_plan_ref **arr, size_t *count, size_t *cap, const vr_ifa
     r->name = vr_strdup(f->name ? f->name : "");
     r->id = vr_strdup(f->id);
     r->state = vr_strdup(f->state);
-}
-
-/* A name with the index it came from; sorted by name, then index. */
-typedef struct {
-    const char *name;
-    size_t idx;
-} name_ix;
-
-static int name_ix_cmp(const void *a, const void *b)
-{
-    const name_ix *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c) return c;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static name_ix *sorted_names(const vr_iface *f, size_t n)
-{
-    name_ix *v = vr_xmalloc((n ? n : 1) * sizeof(*v));
-    for (size_t i = 0; i < n; i++) {
-        v[i].name = nz(f[i].name);
-        v[i].idx = i;
-    }
-    qsort(v, n, sizeof(*v), name_ix_cmp);
-    return v;
-}
-
-/* First entry of that name (lowest index), or NULL. */
-static const name_ix *find_name(const name_ix *v, size_t n, const char *name)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(v[mid].name, name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && strcmp(v[lo].name, name) == 0 ? &v[lo] : NULL;
 }
 
 /* The parsed member when set, else parsed from the text; false when neither works. */
@@ -440,8 +403,8 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     vr_plan_live_fingerprint(live, live_count, r->live_fingerprint);
 
     size_t nd = desired->count;
-    name_ix *dn = sorted_names(desired->ifaces, nd);
-    name_ix *ln = sorted_names(live, live_count);
+    vr_name_ix *dn = vr_name_ix_of_ifaces(desired->ifaces, nd);
+    vr_name_ix *ln = vr_name_ix_of_ifaces(live, live_count);
     size_t cap_unchanged = 0, cap_drift = 0, cap_unmanaged = 0, cap_not_active = 0, cap_act = 0;
 
     if (ctx->limit_defaulted)
@@ -471,7 +434,7 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
         if (k > 0 && strcmp(dn[k].name, dn[k - 1].name) == 0)
             continue; /* a duplicate, reported above */
         const vr_iface *want = &desired->ifaces[dn[k].idx];
-        const name_ix *hit = find_name(ln, live_count, dn[k].name);
+        const vr_name_ix *hit = vr_name_ix_find(ln, live_count, dn[k].name);
         if (!hit) {
             creates[ncreate++] = dn[k].idx;
             continue;
@@ -503,7 +466,7 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     for (size_t k = 0; k < live_count; k++) {
         const vr_iface *have = &live[ln[k].idx];
         bool ignored = vr_org_ignores(desired, ln[k].name, NULL);
-        const name_ix *named = find_name(dn, nd, ln[k].name);
+        const vr_name_ix *named = vr_name_ix_find(dn, nd, ln[k].name);
         /* an ignore of the whole interface, or of its field state, leaves the state out */
         if (!vr_org_ignores(desired, ln[k].name, "state") &&
             (!have->state || strcmp(have->state, "active") != 0))
@@ -525,7 +488,7 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     }
     for (size_t c = 0; c < ncand; c++) {
         const vr_iface *have = &live[candidates[c]];
-        const name_ix *named = find_name(dn, nd, nz(have->name));
+        const vr_name_ix *named = vr_name_ix_find(dn, nd, nz(have->name));
         if (named && desired->ifaces[named->idx].protect)
             continue; /* unreachable by the rule; kept as the last line of defence */
         if (c < take) {
