@@ -51,6 +51,19 @@ static void git_fail(vr_error *err, const char *what, int code)
                  e && e->message ? e->message : "unknown error", code);
 }
 
+/* Opens the audit repository; a failure names it. Returns libgit2's code. */
+static int open_repo(git_repository **repo, const char *repo_dir, vr_error *err)
+{
+    int error = git_repository_open(repo, repo_dir);
+    if (error < 0) {
+        vr_buf what = VR_BUF_INIT;
+        vr_buf_printf(&what, "audit repository %s", repo_dir);
+        git_fail(err, vr_buf_str(&what), error);
+        vr_buf_free(&what);
+    }
+    return error;
+}
+
 int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, const char *command,
                              const char *ext)
 {
@@ -136,13 +149,7 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
                          files[i].path ? files[i].path : "");
             goto done;
         }
-    if ((error = git_repository_open(&repo, repo_dir)) < 0) {
-        vr_buf what = VR_BUF_INIT;
-        vr_buf_printf(&what, "audit repository %s", repo_dir);
-        git_fail(err, vr_buf_str(&what), error);
-        vr_buf_free(&what);
-        goto done;
-    }
+    if ((error = open_repo(&repo, repo_dir, err)) < 0) goto done;
     if ((error = make_signature(&sig, repo)) < 0) {
         git_fail(err, "audit repository: signature", error);
         goto done;
@@ -258,13 +265,7 @@ int vr_gitreport_history_read(vr_gitreport_history *out, const char *repo_dir, c
                      path ? path : "");
         goto done;
     }
-    if ((error = git_repository_open(&repo, repo_dir)) < 0) {
-        vr_buf what = VR_BUF_INIT;
-        vr_buf_printf(&what, "audit repository %s", repo_dir);
-        git_fail(err, vr_buf_str(&what), error);
-        vr_buf_free(&what);
-        goto done;
-    }
+    if ((error = open_repo(&repo, repo_dir, err)) < 0) goto done;
     vr_buf_printf(&refname, "refs/heads/%s", branch);
     error = git_reference_lookup(&ref, repo, vr_buf_str(&refname));
     if (error == GIT_ENOTFOUND || error == GIT_EINVALIDSPEC) {
