@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_audit.h"
 
 #include <cJSON.h>
@@ -16,24 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    vr_buf b = VR_BUF_INIT;
-    vr_buf_printf(&b, "%s/vr-audit.XXXXXX", base && base[0] ? base : "/tmp");
-    char *d = vr_buf_detach(&b);
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
-static void rm_rf(const char *dir)
-{
-    vr_buf b = VR_BUF_INIT;
-    vr_buf_printf(&b, "rm -rf '%s'", dir);
-    assert_int_equal(system(vr_buf_str(&b)), 0);
-    vr_buf_free(&b);
-}
 
 static bool is_uuid4(const char *s)
 {
@@ -226,7 +210,7 @@ static void free_lines(char **l, size_t n)
 static void test_writer_appends(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("audit");
     vr_buf path = VR_BUF_INIT;
     vr_buf_printf(&path, "%s/audit.jsonl", dir);
     vr_error err = VR_ERROR_INIT;
@@ -268,7 +252,7 @@ static void test_writer_appends(void **state)
     vr_buf_free(&line1);
     vr_buf_free(&line2);
     vr_buf_free(&path);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -282,7 +266,7 @@ static void test_writer_errors(void **state)
     assert_non_null(strstr(err.message, "/nonexistent-dir/x/audit.jsonl"));
 
     /* a FIFO accepts the write but not fsync: the record must not be reported as written */
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("audit");
     vr_buf fifo = VR_BUF_INIT;
     vr_buf_printf(&fifo, "%s/fifo", dir);
     assert_int_equal(mkfifo(vr_buf_str(&fifo), 0600), 0);
@@ -316,7 +300,7 @@ static void test_writer_errors(void **state)
     vr_audit_writer_close(&w); /* safe to repeat */
     vr_buf_free(&line);
     vr_buf_free(&fifo);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -324,7 +308,7 @@ static void test_redaction(void **state)
 {
     (void)state;
     const char *secret = "s3cr\"et\\tok";
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("audit");
     vr_buf path = VR_BUF_INIT;
     vr_buf_printf(&path, "%s/audit.jsonl", dir);
     vr_error err = VR_ERROR_INIT;
@@ -371,7 +355,7 @@ static void test_redaction(void **state)
     vr_buf_free(&name);
     vr_buf_free(&msg);
     vr_buf_free(&path);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_lock.h"
 #include "vr_util.h"
 
@@ -17,28 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    vr_buf b = VR_BUF_INIT;
-    vr_buf_printf(&b, "%s/vr-lock.XXXXXX", base && base[0] ? base : "/tmp");
-    char *d = vr_buf_detach(&b);
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
-static void rm_rf(const char *dir)
-{
-    vr_buf b = VR_BUF_INIT;
-    vr_buf_printf(&b, "rm -rf '%s'", dir);
-    assert_int_equal(system(vr_buf_str(&b)), 0);
-    vr_buf_free(&b);
-}
-
 static void test_acquire_release(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("lock");
     vr_buf sub = VR_BUF_INIT;
     vr_buf_printf(&sub, "%s/locks", dir); /* created on demand */
     vr_lock l = VR_LOCK_INIT, l2 = VR_LOCK_INIT;
@@ -82,14 +66,14 @@ static void test_acquire_release(void **state)
     vr_lock_release(&l);
     free(path);
     vr_buf_free(&sub);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
 static void test_released_on_sigkill(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("lock");
     int pfd[2];
     assert_int_equal(pipe(pfd), 0);
     pid_t child = fork();
@@ -127,14 +111,14 @@ static void test_released_on_sigkill(void **state)
     vr_error_clear(&err);
     assert_int_equal(vr_lock_acquire(&l, dir, "org-k", "apply", &h, &err), 0);
     vr_lock_release(&l);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
 static void test_bad_inputs(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("lock");
     vr_lock l = VR_LOCK_INIT;
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_lock_acquire(&l, dir, "../etc", "apply", NULL, &err), -1);
@@ -157,7 +141,7 @@ static void test_bad_inputs(void **state)
     assert_int_equal(vr_lock_acquire(&l, vr_buf_str(&file), "org", "apply", NULL, &err), -1);
     vr_buf_free(&link);
     vr_buf_free(&file);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 

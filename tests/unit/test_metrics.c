@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_latency.h"
 #include "vr_metrics.h"
 
@@ -16,24 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    vr_buf b = VR_BUF_INIT;
-    vr_buf_printf(&b, "%s/vr-metrics.XXXXXX", base && base[0] ? base : "/tmp");
-    char *d = vr_buf_detach(&b);
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
-static void rm_rf(const char *dir)
-{
-    vr_buf b = VR_BUF_INIT;
-    vr_buf_printf(&b, "rm -rf '%s'", dir);
-    assert_int_equal(system(vr_buf_str(&b)), 0);
-    vr_buf_free(&b);
-}
 
 /* The line that starts with prefix, or NULL. */
 static const char *line_with(const char *text, const char *prefix)
@@ -219,7 +203,7 @@ static void test_render(void **state)
 static void test_file_and_merge(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("metrics");
     vr_buf path = VR_BUF_INIT;
     vr_buf_printf(&path, "%s/vni.prom", dir);
     vr_error err = VR_ERROR_INIT;
@@ -284,7 +268,7 @@ static void test_file_and_merge(void **state)
     assert_string_equal(err.code, "metrics-file");
     vr_metrics_free(&m);
     vr_buf_free(&path);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -314,7 +298,7 @@ static char *read_all(const char *path)
 static void test_merge_keeps_summary(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("metrics");
     vr_buf path = VR_BUF_INIT;
     vr_buf_printf(&path, "%s/vni.prom", dir);
     const char *f = vr_buf_str(&path);
@@ -417,7 +401,7 @@ static void test_merge_keeps_summary(void **state)
     free(t);
 
     vr_buf_free(&path);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 

@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_planfile.h"
 #include "vr_util.h"
 
@@ -81,34 +83,13 @@ static void make_plan(vr_plan *plan)
     vr_inventory_free(&inv);
 }
 
-static char *tmpdir_new(void)
-{
-    const char *base = getenv("TMPDIR");
-    char tmpl[512];
-    snprintf(tmpl, sizeof(tmpl), "%s/vr-planfile.XXXXXX", base && *base ? base : "/tmp");
-    char *d = mkdtemp(tmpl);
-    assert_non_null(d);
-    return vr_strdup(d);
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    return remove(path);
-}
-
-/* Removes a test directory made by tmpdir_new, depth first, without a shell. */
-static void rm_rf(const char *path)
-{
-    assert_int_equal(nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
 static void test_round_trip(void **state)
 {
     vr_plan plan;
     make_plan(&plan);
     const vr_plan_org_result *w = &plan.orgs[0];
     assert_int_equal(w->action_count, 2);
-    char *dir = tmpdir_new();
+    char *dir = vr_test_tmpdir("planfile");
     char path[600];
     snprintf(path, sizeof(path), "%s/plan.json", dir);
     vr_error err = VR_ERROR_INIT;
@@ -183,7 +164,7 @@ static void test_round_trip(void **state)
     vr_buf_free(&b);
     vr_plan_free(&back);
     vr_plan_free(&plan);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -353,7 +334,7 @@ static void test_read_file_errors(void **state)
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_planfile_read(&back, "/nonexistent/plan.json", &err), -1);
     assert_non_null(strstr(err.message, "plan file /nonexistent/plan.json: cannot read"));
-    char *dir = tmpdir_new();
+    char *dir = vr_test_tmpdir("planfile");
     char path[600];
     snprintf(path, sizeof(path), "%s/plan.json", dir);
     FILE *f = fopen(path, "w");
@@ -364,7 +345,7 @@ static void test_read_file_errors(void **state)
     assert_non_null(strstr(err.message, "plan file "));
     assert_non_null(strstr(err.message, ": not JSON"));
     vr_plan_free(&back);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -408,7 +389,7 @@ static void commit_file(git_repository *repo, const char *rel, char *hex_out)
 static void test_git_commit(void **state)
 {
     git_libgit2_init();
-    char *dir = tmpdir_new();
+    char *dir = vr_test_tmpdir("planfile");
     char repo_dir[600], file1[700], file2[700], outside[600];
     snprintf(repo_dir, sizeof(repo_dir), "%s/repo", dir);
     git_repository *repo;
@@ -458,7 +439,7 @@ static void test_git_commit(void **state)
     assert_null(commit);
 
     git_repository_free(repo);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
     git_libgit2_shutdown();
 }

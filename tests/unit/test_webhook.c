@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_webhook.h"
 
 #include <arpa/inet.h>
@@ -148,24 +150,6 @@ static void receiver_stop(receiver *r)
     pthread_mutex_destroy(&r->mu);
 }
 
-static char *make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    vr_buf b = VR_BUF_INIT;
-    vr_buf_printf(&b, "%s/vr-webhook.XXXXXX", base && base[0] ? base : "/tmp");
-    char *d = vr_buf_detach(&b);
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
-static void rm_rf(const char *dir)
-{
-    vr_buf b = VR_BUF_INIT;
-    vr_buf_printf(&b, "rm -rf '%s'", dir);
-    assert_int_equal(system(vr_buf_str(&b)), 0);
-    vr_buf_free(&b);
-}
-
 /* A loopback port with nothing listening (bound, then closed). */
 static int dead_port(void)
 {
@@ -217,7 +201,7 @@ static void test_delivered_signed(void **state)
     receiver_start(&r);
     r.statuses[0] = 202;
     r.nstatuses = 1;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("webhook");
     vr_buf outbox = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
     vr_webhook_config cfg = {.url = r.url,
@@ -252,7 +236,7 @@ static void test_delivered_signed(void **state)
     vr_buf_free(&body);
     vr_buf_free(&outbox);
     receiver_stop(&r);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -314,7 +298,7 @@ static char *read_text(const char *path)
 static void test_outbox_then_next_run(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("webhook");
     vr_buf outbox = VR_BUF_INIT, body = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/state/sub/outbox.jsonl", dir); /* folders made on demand */
     receiver r;
@@ -404,7 +388,7 @@ static void test_outbox_then_next_run(void **state)
         free(bodies[i]);
     vr_buf_free(&outbox);
     vr_buf_free(&body);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -413,7 +397,7 @@ static void test_outbox_then_next_run(void **state)
 static void test_outbox_shared(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("webhook");
     vr_buf outbox = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
     receiver r;
@@ -445,7 +429,7 @@ static void test_outbox_shared(void **state)
     assert_false(file_exists(vr_buf_str(&outbox)));
     receiver_stop(&r);
     vr_buf_free(&outbox);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -485,7 +469,7 @@ static size_t outbox_lines(const char *path)
 static void test_outbox_two_urls(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("webhook");
     vr_buf outbox = VR_BUF_INIT, dead = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
     vr_buf_printf(&dead, "http://127.0.0.1:%d/hook", dead_port());
@@ -573,7 +557,7 @@ static void test_outbox_two_urls(void **state)
     receiver_stop(&rb);
     vr_buf_free(&outbox);
     vr_buf_free(&dead);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -582,7 +566,7 @@ static void test_outbox_two_urls(void **state)
 static void test_outbox_old_format(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("webhook");
     vr_buf outbox = VR_BUF_INIT, text = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
     const char *ob = vr_buf_str(&outbox);
@@ -653,14 +637,14 @@ static void test_outbox_old_format(void **state)
     receiver_stop(&r);
     vr_buf_free(&outbox);
     vr_buf_free(&text);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
 static void test_flush_without_events(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("webhook");
     vr_buf outbox = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
     const char *line =
@@ -685,14 +669,14 @@ static void test_flush_without_events(void **state)
     assert_false(file_exists(vr_buf_str(&outbox)));
     receiver_stop(&r);
     vr_buf_free(&outbox);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
 static void test_budget_with_hanging_receiver(void **state)
 {
     (void)state;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("webhook");
     int port;
     int s = hanging_socket(&port);
     vr_buf outbox = VR_BUF_INIT, url = VR_BUF_INIT, body = VR_BUF_INIT;
@@ -738,7 +722,7 @@ static void test_budget_with_hanging_receiver(void **state)
     vr_buf_free(&outbox);
     vr_buf_free(&url);
     vr_buf_free(&body);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
@@ -749,7 +733,7 @@ static void test_4xx_kept(void **state)
     receiver_start(&r);
     r.statuses[0] = 400;
     r.nstatuses = 1;
-    char *dir = make_tmpdir();
+    char *dir = vr_test_tmpdir("webhook");
     vr_buf outbox = VR_BUF_INIT;
     vr_buf_printf(&outbox, "%s/outbox.jsonl", dir);
     vr_webhook_config cfg = {.url = r.url,
@@ -772,7 +756,7 @@ static void test_4xx_kept(void **state)
     assert_true(file_exists(vr_buf_str(&outbox)));
     receiver_stop(&r);
     vr_buf_free(&outbox);
-    rm_rf(dir);
+    vr_test_rm_rf(dir);
     free(dir);
 }
 
