@@ -233,7 +233,7 @@ static void edit_no_unchanged(cJSON *root)
 }
 static void edit_bad_action(cJSON *root)
 {
-    cJSON_ReplaceItemInObject(action(root, 1), "action", cJSON_CreateString("replace"));
+    cJSON_ReplaceItemInObject(action(root, 1), "action", cJSON_CreateString("update"));
 }
 static void edit_bad_seq(cJSON *root)
 {
@@ -308,7 +308,7 @@ static void test_read_errors(void **state)
     expect_error(edit_no_org_id, "organizations[0]: lacks id");
     expect_error(edit_no_inventory, "lacks inventory");
     expect_error(edit_no_unchanged, "organizations[0]: lacks unchanged");
-    expect_error(edit_bad_action, "organizations[0].actions[1]: action is \"replace\"");
+    expect_error(edit_bad_action, "organizations[0].actions[1]: action is \"update\"");
     expect_error(edit_bad_seq, "seq is 7; expected 2");
     expect_error(edit_bad_payload_ip, "organizations[0].actions[1].payload: localIp");
     expect_error(edit_payload_missing_field, "payload: lacks subnetCidr");
