@@ -18,6 +18,8 @@ const char *vr_step_kind_name(vr_step_kind k)
         return "delete";
     case VR_STEP_ACTIVATE:
         return "activate";
+    case VR_STEP_REPLACE:
+        return "replace";
     }
     return "unknown";
 }
@@ -68,6 +70,9 @@ static void step_clear(vr_apply_step *s)
     free(s->id);
     free(s->routing_table_id);
     free(s->note);
+    free(s->reason);
+    free(s->replaced_id);
+    free(s->replaced_table);
     for (size_t i = 0; i < s->correlation_count; i++)
         free(s->correlation_ids[i]);
     free(s->correlation_ids);
@@ -96,6 +101,7 @@ static vr_apply_step *step_add(vr_apply_result *r, vr_step_kind kind, const vr_i
     s->id = f->id ? vr_strdup(f->id) : NULL;
     s->routing_table_id = f->routing_table_id ? vr_strdup(f->routing_table_id) : NULL;
     s->total_ms = s->create_ms = s->convergence_ms = VR_AUDIT_MS_NONE;
+    s->delete_ms = s->delete_convergence_ms = VR_AUDIT_MS_NONE;
     s->estimated_ms = -1;
     return s;
 }
@@ -150,9 +156,31 @@ void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const 
         if (!f->name || !f->id || !f->state || strcmp(f->state, "provisioning") != 0) continue;
         if (named_by_inventory(plan, f->name)) step_add(out, VR_STEP_ACTIVATE, f);
     }
+    for (size_t i = 0; i < plan->action_count; i++) {
+        const vr_plan_action *a = &plan->actions[i];
+        if (a->kind != VR_ACTION_REPLACE) continue;
+        vr_apply_step *s = step_add(out, VR_STEP_REPLACE, &a->iface);
+        s->reason = a->reason ? vr_strdup(a->reason) : NULL;
+        s->replaced_id = a->replaces.id ? vr_strdup(a->replaces.id) : NULL;
+        s->replaced_table =
+            a->replaces.routing_table_id ? vr_strdup(a->replaces.routing_table_id) : NULL;
+    }
     for (size_t i = 0; i < plan->action_count; i++)
         if (plan->actions[i].kind == VR_ACTION_CREATE)
             step_add(out, VR_STEP_CREATE, &plan->actions[i].iface);
+}
+
+void vr_apply_replace_statuses(const vr_apply_step *s, vr_audit_status *deletion,
+                               vr_audit_status *provisioning)
+{
+    if (s->status == VR_STEP_SKIPPED) {
+        *deletion = *provisioning = VR_AUDIT_SKIPPED;
+        return;
+    }
+    *deletion = s->deletion_recorded ? VR_AUDIT_DELETED : VR_AUDIT_FAILED;
+    *provisioning = !s->deletion_recorded         ? VR_AUDIT_SKIPPED
+                    : s->status == VR_STEP_FAILED ? VR_AUDIT_FAILED
+                                                  : VR_AUDIT_PROVISIONED;
 }
 
 /* ---- the run ---- */
@@ -170,6 +198,15 @@ typedef struct {
     bool sync_done;      /* the step requested a sync */
     bool sync_converged; /* and its table converged */
     vr_error sync_err;   /* why not, when it did not */
+    /* What holds the next steps back: an earlier failure, or an audit log that failed. */
+    bool stop;
+    const char *stop_why;
+    long creates; /* creates started, for max_creates */
+    /* A record written in the middle of a step (a replacement's vni_deletion) that the log
+     * refused: the step still finishes (its create must not be left undone), then the run
+     * stops as after any audit failure. */
+    bool mid_audit_failed;
+    vr_error mid_audit_err;
 } apply_run;
 
 static int64_t run_now(const apply_run *r)
@@ -225,23 +262,31 @@ static int audit_emit(const apply_run *r, vr_audit_record *rec, vr_error *err)
     return rc;
 }
 
-/* The routing_sync record of contract §9 for the sync(s) of a step: converged (provisioned,
- * or deleted after a deletion) or not (failed, with why). Written just before the step's own
- * record. */
-static int audit_sync(const apply_run *r, const vr_apply_step *s, vr_error *err)
+/* A record of step s with its name, id and correlation ids [from, to); a replacement's
+ * records say so. */
+static void record_of(vr_audit_record *rec, const apply_run *r, const vr_apply_step *s,
+                      vr_audit_action action, vr_audit_status status, const char *id, size_t from,
+                      size_t to)
+{
+    vr_audit_record_init(rec, r->o->run_id, action, status);
+    rec->interface_name = s->name;
+    rec->interface_id = id;
+    rec->correlation_ids = (const char *const *)s->correlation_ids + from;
+    rec->correlation_count = to > from ? to - from : 0;
+    rec->replacement = s->kind == VR_STEP_REPLACE && action != VR_AUDIT_ROUTING_SYNC;
+}
+
+/* The routing_sync record (docs/api.md §9) for the sync(s) of a step: converged (provisioned,
+ * or deleted after a deletion: what the table now carries) or not (failed, with why).
+ * Written just before the record of what the sync was for. */
+static int audit_sync(const apply_run *r, const vr_apply_step *s, vr_audit_status converged,
+                      const char *id, size_t from, vr_error *err)
 {
     vr_audit_record rec;
-    /* The sync's status says what the table now carries: the new or the removed interface. */
-    vr_audit_record_init(&rec, r->o->run_id, VR_AUDIT_ROUTING_SYNC,
-                         !r->sync_converged          ? VR_AUDIT_FAILED
-                         : s->kind == VR_STEP_DELETE ? VR_AUDIT_DELETED
-                                                     : VR_AUDIT_PROVISIONED);
-    rec.interface_name = s->name;
-    rec.interface_id = s->id;
+    record_of(&rec, r, s, VR_AUDIT_ROUTING_SYNC, r->sync_converged ? converged : VR_AUDIT_FAILED,
+              id, from, s->correlation_count);
     rec.convergence_ms = s->convergence_ms;
     rec.total_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
     rec.error = r->sync_converged ? NULL : &r->sync_err;
     return audit_emit(r, &rec, err);
 }
@@ -256,7 +301,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
     vr_routing_table t = {0};
     char *last_seen = NULL;
     bool resynced = false;
-    int rc = -1, n = 0;
+    int rc = -1, n = 0, syncs_before = s->syncs;
 
     if (sync_table(r, s, table, &sr, err) < 0) goto done;
     t_sync = run_now(r);
@@ -325,7 +370,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
     rc = 0;
 done:
     s->convergence_ms = run_now(r) - t0;
-    r->sync_done = s->syncs > 0;
+    r->sync_done = s->syncs > syncs_before;
     r->sync_converged = rc == 0;
     if (rc != 0 && err) r->sync_err = *err;
     free(last_seen);
@@ -417,7 +462,9 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
     return 0;
 }
 
-static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+/* The gateway of want must answer before anything is created (or, for a replacement,
+ * deleted). Returns 0 when reachable; -1 with err (nothing was sent to the platform). */
+static int probe_gateway(const apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
 {
     const vr_apply_opts *o = r->o;
     vr_addr remote = want->remote;
@@ -441,12 +488,20 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
         vr_error_set(err, "gateway.unreachable", "gateway %s of %s (probed at %s) is %s",
                      want->remote_ip, s->name, pr.target, pr.detail);
         vr_error_remedy(err,
-                        "nothing was created for %s; check the gateway answers TCP on port %d "
+                        "nothing was %s for %s; check the gateway answers TCP on port %d "
                         "(the interface's probe.port sets another), then run apply again",
+                        s->kind == VR_STEP_REPLACE && !s->replaced_deleted
+                            ? "deleted (its old connection stays) or created"
+                            : "created",
                         s->name, port);
         return -1;
     }
+    return 0;
+}
 
+static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+{
+    if (probe_gateway(r, s, want, err) < 0) return -1;
     int64_t tc = run_now(r);
     vr_iface made;
     memset(&made, 0, sizeof(made));
@@ -524,39 +579,160 @@ static int do_activate(apply_run *r, vr_apply_step *s, vr_error *err)
     return check_active(r, s, err);
 }
 
+/* A replacement that deleted the old connection and did not bring the new one up: the
+ * error names the interface as missing and says what to do. */
+static int replace_left_missing(vr_apply_step *s, vr_error *err)
+{
+    char was[sizeof(err->message)], code[sizeof(err->code)];
+    snprintf(was, sizeof(was), "%s", err->message);
+    snprintf(code, sizeof(code), "%s", err->code);
+    s->left_missing = true;
+    vr_error_set(err, code,
+                 "%s is missing live: its old connection %s was deleted to replace it, and the "
+                 "new one was not created: %s",
+                 s->name, s->replaced_id ? s->replaced_id : "(no id)", was);
+    vr_error_remedy(err,
+                    "fix the cause above, then run `vni-reconcile apply` again: %s is missing, "
+                    "so the next run creates it (with or without --replace)",
+                    s->name);
+    return -1;
+}
+
+/* The vni_deletion record of a replacement (and the routing_sync of the old table before it),
+ * written as soon as the delete is done and before the create, so that a run killed in
+ * between leaves the deletion on record. A log that refuses it is kept for after the step. */
+static void record_deletion(apply_run *r, vr_apply_step *s)
+{
+    vr_error aerr = VR_ERROR_INIT;
+    vr_audit_record rec;
+    record_of(&rec, r, s, VR_AUDIT_VNI_DELETION, VR_AUDIT_DELETED, s->replaced_id, 0,
+              s->delete_correlations);
+    rec.total_ms = s->delete_ms;
+    rec.convergence_ms = s->delete_convergence_ms;
+    if ((r->o->audit || r->o->webhook) &&
+        ((r->sync_done && audit_sync(r, s, VR_AUDIT_DELETED, s->replaced_id, 0, &aerr) < 0) ||
+         audit_emit(r, &rec, &aerr) < 0)) {
+        if (!r->mid_audit_failed) r->mid_audit_err = aerr;
+        r->mid_audit_failed = true;
+    }
+    s->deletion_recorded = true;
+    r->sync_done = false;
+}
+
+/* Replace: probe, delete the old connection, sync its table and converge, record the
+ * deletion, then create the new version as a create does (probe, create, sync, converge,
+ * active). One step: nothing may hold the run back between the delete and the create. */
+static int do_replace(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+{
+    if (!s->replaced_id) {
+        vr_error_set(err, "invalid.plan",
+                     "replace %s: the plan has no id of the connection to delete", s->name);
+        return -1;
+    }
+    /* Before anything is deleted: the new version's gateway must answer (the plan checked its
+     * conflicts, routing table and the limit), so a replacement never deletes an interface
+     * it then cannot create. */
+    if (probe_gateway(r, s, want, err) < 0) return -1;
+    int64_t t0 = run_now(r);
+    int rc = vr_client_delete_connection(r->c, s->replaced_id, err);
+    note_call(r, s, rc < 0 ? err : NULL);
+    if (rc == VR_HTTP_ESTATUS && err->http_status == 404) {
+        vr_error_clear(err);
+        s->already_gone = true;
+        rc = 0;
+    }
+    if (rc < 0) {
+        s->delete_ms = run_now(r) - t0;
+        s->delete_correlations = s->correlation_count;
+        vr_error_remedy(err,
+                        "nothing was deleted: %s keeps its old connection %s; run apply "
+                        "again once the platform answers",
+                        s->name, s->replaced_id);
+        return -1;
+    }
+    s->replaced_deleted = true;
+    if (s->replaced_table) rc = converge_wait(r, s, s->replaced_table, err);
+    s->delete_ms = run_now(r) - t0;
+    s->delete_convergence_ms = r->sync_done ? s->convergence_ms : VR_AUDIT_MS_NONE;
+    s->delete_correlations = s->correlation_count;
+    if (rc < 0) return replace_left_missing(s, err);
+    record_deletion(r, s);
+    s->convergence_ms = VR_AUDIT_MS_NONE;
+    rc = do_create(r, s, want, err);
+    if (rc == 0)
+        step_note(s, "replaced connection %s%s: %s", s->replaced_id,
+                  s->already_gone ? " (already gone)" : "", s->reason ? s->reason : "");
+    else if (!s->id)
+        return replace_left_missing(s, err);
+    return rc;
+}
+
 static const vr_iface *action_iface(const vr_plan_org_result *plan, const vr_apply_step *s)
 {
-    vr_action_kind k = s->kind == VR_STEP_CREATE ? VR_ACTION_CREATE : VR_ACTION_DELETE;
+    vr_action_kind k = s->kind == VR_STEP_CREATE    ? VR_ACTION_CREATE
+                       : s->kind == VR_STEP_REPLACE ? VR_ACTION_REPLACE
+                                                    : VR_ACTION_DELETE;
     for (size_t i = 0; i < plan->action_count; i++)
         if (plan->actions[i].kind == k && strcmp(plan->actions[i].name, s->name) == 0)
             return &plan->actions[i].iface;
     return NULL;
 }
 
-/* The audit record of a step (written, fsync'd) and its webhook event. */
+static vr_audit_status step_audit_status(const vr_apply_step *s)
+{
+    return s->status == VR_STEP_FAILED    ? VR_AUDIT_FAILED
+           : s->status == VR_STEP_SKIPPED ? VR_AUDIT_SKIPPED
+           : s->kind == VR_STEP_DELETE    ? VR_AUDIT_DELETED
+                                          : VR_AUDIT_PROVISIONED;
+}
+
+/* The records of a replace step at its end: its vni_deletion when it was not written in the
+ * middle (not attempted, or failed before or at the delete), then its vni_provisioning. */
+static int audit_replace(const apply_run *r, const vr_apply_step *s, vr_error *err)
+{
+    vr_audit_status del, prov;
+    vr_apply_replace_statuses(s, &del, &prov);
+    vr_audit_record rec;
+    size_t from = 0;
+    if (!s->deletion_recorded) {
+        record_of(&rec, r, s, VR_AUDIT_VNI_DELETION, del, s->replaced_id, 0, s->correlation_count);
+        rec.total_ms = s->delete_ms;
+        rec.convergence_ms = s->delete_convergence_ms;
+        rec.error = del == VR_AUDIT_FAILED ? &s->error : NULL;
+        if (r->sync_done && audit_sync(r, s, VR_AUDIT_DELETED, s->replaced_id, 0, err) < 0)
+            return -1;
+        if (audit_emit(r, &rec, err) < 0) return -1;
+        from = s->correlation_count;
+    } else {
+        from = s->delete_correlations;
+        if (r->sync_done && audit_sync(r, s, VR_AUDIT_PROVISIONED, s->id, from, err) < 0) return -1;
+    }
+    record_of(&rec, r, s, VR_AUDIT_VNI_PROVISIONING, prov, s->id, from, s->correlation_count);
+    rec.create_ms = s->create_ms;
+    rec.convergence_ms = s->convergence_ms;
+    if (s->total_ms >= 0 && s->delete_ms >= 0 && prov != VR_AUDIT_SKIPPED)
+        rec.total_ms = s->total_ms - s->delete_ms;
+    rec.error = prov == VR_AUDIT_FAILED ? &s->error : NULL;
+    return audit_emit(r, &rec, err);
+}
+
+/* The audit record(s) of a step (written, fsync'd) and their webhook events. */
 static int audit_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
 {
-    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
-    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
     if (!r->o->audit && !r->o->webhook) return 0;
+    if (s->kind == VR_STEP_REPLACE) return audit_replace(r, s, err);
     vr_audit_record rec;
-    vr_audit_record_init(&rec, r->o->run_id,
-                         s->kind == VR_STEP_DELETE ? VR_AUDIT_VNI_DELETION
-                                                   : VR_AUDIT_VNI_PROVISIONING,
-                         s->status == VR_STEP_FAILED    ? VR_AUDIT_FAILED
-                         : s->status == VR_STEP_SKIPPED ? VR_AUDIT_SKIPPED
-                         : s->kind == VR_STEP_DELETE    ? VR_AUDIT_DELETED
-                                                        : VR_AUDIT_PROVISIONED);
-    rec.interface_name = s->name;
-    rec.interface_id = s->id;
+    record_of(&rec, r, s,
+              s->kind == VR_STEP_DELETE ? VR_AUDIT_VNI_DELETION : VR_AUDIT_VNI_PROVISIONING,
+              step_audit_status(s), s->id, 0, s->correlation_count);
     rec.total_ms = s->total_ms;
     rec.create_ms = s->create_ms;
     rec.convergence_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
     rec.error = s->status == VR_STEP_FAILED ? &s->error : NULL;
-    (void)w;
-    if (r->sync_done && audit_sync(r, s, err) < 0) return -1;
+    if (r->sync_done &&
+        audit_sync(r, s, s->kind == VR_STEP_DELETE ? VR_AUDIT_DELETED : VR_AUDIT_PROVISIONED, s->id,
+                   0, err) < 0)
+        return -1;
     return audit_emit(r, &rec, err);
 }
 
@@ -574,6 +750,7 @@ static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step 
         if (s->kind == VR_STEP_CREATE && s->adopted) res->adopted++;
         if (s->kind == VR_STEP_DELETE) res->deleted++;
         if (s->kind == VR_STEP_ACTIVATE) res->activated++;
+        if (s->kind == VR_STEP_REPLACE) res->replaced++;
         break;
     case VR_STEP_FAILED:
         res->failed++;
@@ -589,6 +766,56 @@ static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step 
         vr_latency_add(r->o->latency, VR_PHASE_CREATE, s->create_ms);
         vr_latency_add(r->o->latency, VR_PHASE_CONVERGENCE, s->convergence_ms);
         vr_latency_add(r->o->latency, VR_PHASE_TOTAL, s->total_ms);
+    }
+}
+
+/* Whether step s is held back (SKIPPED, with why) instead of started: the one place where
+ * the run decides not to begin a step (after a failure, past max_creates; a run deadline
+ * belongs here too). A replacement's delete and create are one step, so nothing is ever held
+ * back between them. */
+static bool held_back(apply_run *r, vr_apply_step *s)
+{
+    if (r->stop) {
+        s->status = VR_STEP_SKIPPED;
+        step_note(s, "not attempted: %s", r->stop_why);
+        return true;
+    }
+    if (s->kind == VR_STEP_CREATE && r->o->max_creates >= 0 && r->creates >= r->o->max_creates) {
+        s->status = VR_STEP_SKIPPED;
+        step_note(s, "not attempted: over --max-creates %ld (the next run takes it)",
+                  r->o->max_creates);
+        return true;
+    }
+    return false;
+}
+
+/* Carries out one step that was not held back; its status is DONE or FAILED after. */
+static void run_step(apply_run *r, const vr_plan_org_result *plan, vr_apply_step *s)
+{
+    int64_t t0 = run_now(r);
+    int rc;
+    const vr_iface *want =
+        s->kind == VR_STEP_CREATE || s->kind == VR_STEP_REPLACE ? action_iface(plan, s) : NULL;
+    if (s->kind == VR_STEP_CREATE) r->creates++;
+    if ((s->kind == VR_STEP_CREATE || s->kind == VR_STEP_REPLACE) && !want) {
+        vr_error_set(&s->error, "invalid.plan", "%s %s: not in the plan",
+                     vr_step_kind_name(s->kind), s->name);
+        rc = -1;
+    } else if (s->kind == VR_STEP_CREATE) {
+        rc = do_create(r, s, want, &s->error);
+    } else if (s->kind == VR_STEP_REPLACE) {
+        rc = do_replace(r, s, want, &s->error);
+    } else if (s->kind == VR_STEP_DELETE) {
+        rc = do_delete(r, s, &s->error);
+    } else {
+        rc = do_activate(r, s, &s->error);
+    }
+    s->total_ms = run_now(r) - t0;
+    s->status = rc == 0 ? VR_STEP_DONE : VR_STEP_FAILED;
+    if (rc == 0) vr_error_clear(&s->error);
+    if (rc != 0 && !r->o->keep_going) {
+        r->stop = true;
+        r->stop_why = "an earlier step failed";
     }
 }
 
@@ -612,53 +839,26 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
     vr_apply_steps(out, plan, live, live_count);
     out->started_wall_ms = vr_wall_ms();
     int64_t t_run = run_now(&r);
-    long creates = 0;
-    bool stop = false;
-    const char *stop_why = NULL;
 
     for (size_t i = 0; i < out->step_count; i++) {
         vr_apply_step *s = &out->steps[i];
         r.sync_done = false;
-        if (stop) {
-            s->status = VR_STEP_SKIPPED;
-            step_note(s, "not attempted: %s", stop_why);
-        } else if (s->kind == VR_STEP_CREATE && opts->max_creates >= 0 &&
-                   creates >= opts->max_creates) {
-            s->status = VR_STEP_SKIPPED;
-            step_note(s, "not attempted: over --max-creates %ld (the next run takes it)",
-                      opts->max_creates);
-        } else {
+        if (!held_back(&r, s)) {
             progress(&r, VR_APPLY_EVENT_START, s, out->step_count);
-            int64_t t0 = run_now(&r);
-            int rc;
-            if (s->kind == VR_STEP_CREATE) {
-                creates++;
-                const vr_iface *want = action_iface(plan, s);
-                if (want) {
-                    rc = do_create(&r, s, want, &s->error);
-                } else {
-                    vr_error_set(&s->error, "invalid.plan", "create %s: not in the plan", s->name);
-                    rc = -1;
-                }
-            } else if (s->kind == VR_STEP_DELETE) {
-                rc = do_delete(&r, s, &s->error);
-            } else {
-                rc = do_activate(&r, s, &s->error);
-            }
-            s->total_ms = run_now(&r) - t0;
-            s->status = rc == 0 ? VR_STEP_DONE : VR_STEP_FAILED;
-            if (rc == 0) vr_error_clear(&s->error);
-            if (rc != 0 && !opts->keep_going) {
-                stop = true;
-                stop_why = "an earlier step failed";
-            }
+            run_step(&r, plan, s);
         }
         vr_error aerr = VR_ERROR_INIT;
-        if (audit_step(&r, s, &aerr) < 0 && !out->audit_failed) {
+        bool audit_bad = audit_step(&r, s, &aerr) < 0;
+        if (r.mid_audit_failed && !audit_bad) {
+            aerr = r.mid_audit_err;
+            audit_bad = true;
+        }
+        r.mid_audit_failed = false;
+        if (audit_bad && !out->audit_failed) {
             out->audit_failed = true;
             out->audit_err = aerr;
-            stop = true;
-            stop_why = "the audit log could not be written";
+            r.stop = true;
+            r.stop_why = "the audit log could not be written";
         }
         finish_step(out, &r, s);
         progress(&r, VR_APPLY_EVENT_END, s, out->step_count);
@@ -669,8 +869,9 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
 
 int vr_apply_summary(vr_buf *out, const vr_apply_result *r)
 {
-    vr_buf_printf(out, "%zu created, %zu deleted, %zu failed, %zu not attempted", r->created,
-                  r->deleted, r->failed, r->skipped);
+    vr_buf_printf(out, "%zu created, %zu deleted, ", r->created, r->deleted);
+    if (r->replaced) vr_buf_printf(out, "%zu replaced, ", r->replaced);
+    vr_buf_printf(out, "%zu failed, %zu not attempted", r->failed, r->skipped);
     if (r->activated) vr_buf_printf(out, ", %zu activated", r->activated);
     return out->overflow ? -1 : 0;
 }
@@ -695,6 +896,7 @@ cJSON *vr_apply_result_to_json(const vr_apply_result *r)
     cJSON_AddNumberToObject(n, "created", (double)r->created);
     cJSON_AddNumberToObject(n, "deleted", (double)r->deleted);
     cJSON_AddNumberToObject(n, "activated", (double)r->activated);
+    cJSON_AddNumberToObject(n, "replaced", (double)r->replaced);
     cJSON_AddNumberToObject(n, "adopted", (double)r->adopted);
     cJSON_AddNumberToObject(n, "done", (double)r->done);
     cJSON_AddNumberToObject(n, "failed", (double)r->failed);
@@ -746,6 +948,20 @@ cJSON *vr_apply_result_to_json(const vr_apply_result *r)
         else
             cJSON_AddNullToObject(o, "estimatedConvergenceMs");
         if (s->probe_detail[0]) cJSON_AddStringToObject(o, "probe", s->probe_detail);
+        if (s->kind == VR_STEP_REPLACE) {
+            cJSON_AddStringToObject(o, "reason", s->reason ? s->reason : "");
+            cJSON *rp = cJSON_AddObjectToObject(o, "replaces");
+            if (s->replaced_id)
+                cJSON_AddStringToObject(rp, "id", s->replaced_id);
+            else
+                cJSON_AddNullToObject(rp, "id");
+            if (s->replaced_table)
+                cJSON_AddStringToObject(rp, "routingTableId", s->replaced_table);
+            else
+                cJSON_AddNullToObject(rp, "routingTableId");
+            cJSON_AddBoolToObject(rp, "deleted", s->replaced_deleted);
+            cJSON_AddBoolToObject(rp, "leftMissing", s->left_missing);
+        }
         cJSON *ids = cJSON_AddArrayToObject(o, "correlationIds");
         for (size_t k = 0; k < s->correlation_count; k++)
             cJSON_AddItemToArray(ids, cJSON_CreateString(s->correlation_ids[k]));

@@ -9,12 +9,26 @@
  *   - "activate": a live connection the inventory names (the plan's unchanged or drift list)
  *     whose state is "provisioning", e.g. left so by a run that crashed between its create and
  *     its sync: sync its table and converge (audited as vni_provisioning/provisioned);
+ *   - every replacement of the plan, as one step: probe the new version's gateway (before
+ *     anything is deleted: a replacement never deletes what it then cannot create); delete the
+ *     live connection (404 is "already gone"); sync its routing table and converge; write the
+ *     step's vni_deletion record (fsync'd, before the create); then as a create: probe, create,
+ *     sync the new version's routing table (when it moved, both tables are synced: the old one
+ *     after the delete, the new one after the create), converge, check active; then its
+ *     vni_provisioning record. Both records carry "replacement": true. When the delete was
+ *     done and the new connection was not created (or the old table did not converge), the
+ *     step fails with left_missing set and an error that names the interface as missing and
+ *     says what to do: the next run (with or without --replace) creates it, since it is
+ *     missing live;
  *   - every create of the plan (probe; create; on 409 name.duplicate the connection of that
  *     name is read and taken as created when it matches what was asked, else the step fails;
  *     sync; converge; check active).
  * The first failure stops the run (the rest are skipped, "not attempted") unless keep_going.
- * Creates past max_creates are skipped with a note. Re-running after a crash or a failure
- * re-plans from live state, so nothing is created twice.
+ * Creates past max_creates are skipped with a note (replacements are bounded by the plan's
+ * --max-replaces, not by max_creates). A step is held back only before it starts (one place:
+ * after a failure, over max_creates; a run deadline belongs there too), never between a
+ * replacement's delete and its create. Re-running after a crash or a failure re-plans from
+ * live state, so nothing is created twice.
  *
  * Convergence wait (converge_wait): after a sync, the table is polled (GET) on a schedule that
  * starts at the server's estimatedConvergenceMs (or poll_initial_ms without one) and then
@@ -54,6 +68,7 @@ typedef enum {
     VR_STEP_CREATE = 0,
     VR_STEP_DELETE,
     VR_STEP_ACTIVATE, /* sync + converge a named connection left provisioning */
+    VR_STEP_REPLACE,  /* delete the live connection, then create it anew */
 } vr_step_kind;
 
 typedef enum {
@@ -63,7 +78,7 @@ typedef enum {
     VR_STEP_SKIPPED, /* not attempted: an earlier step failed, or over max_creates */
 } vr_step_status;
 
-/* "create", "delete", "activate"; "pending", "done", "failed", "skipped". Static. */
+/* "create", "delete", "activate", "replace"; "pending", "done", "failed", "skipped". Static. */
 const char *vr_step_kind_name(vr_step_kind k);
 const char *vr_step_status_name(vr_step_status s);
 
@@ -73,7 +88,8 @@ typedef struct {
     vr_step_kind kind;
     vr_step_status status;
     char *name;
-    char *id;               /* connection id; NULL when never known (failed before create) */
+    char *id; /* connection id; NULL when never known (failed before create); replace: the
+                 new connection's */
     char *routing_table_id; /* NULL when unknown */
     bool adopted;           /* create: 409 name.duplicate, the existing connection matched */
     bool already_gone;      /* delete: the connection was already deleted (404) */
@@ -86,6 +102,17 @@ typedef struct {
     char probe_detail[256]; /* create: vr_probe_result.detail, "" when no probe was made */
     char **correlation_ids; /* of every API call of the step */
     size_t correlation_count;
+    /* replace only: the live connection it deletes, and how that went */
+    char *reason;           /* the plan's reason (why it is replaced) */
+    char *replaced_id;      /* the old connection's id */
+    char *replaced_table;   /* its routing table (synced after the delete); NULL: unknown */
+    bool replaced_deleted;  /* the delete was done (or the old one was already gone) */
+    bool deletion_recorded; /* the delete was done and its table converged: the vni_deletion
+                               record (deleted) was written before the create began */
+    bool left_missing;      /* deleted, and not created again: missing live */
+    int64_t delete_ms;      /* delete, sync and convergence of the old table */
+    int64_t delete_convergence_ms;
+    size_t delete_correlations; /* correlation_ids[0..this) belong to the delete */
 } vr_apply_step;
 
 /* The outcome of one organization's apply. Zero-initialise, or let vr_apply_org do it. */
@@ -93,8 +120,8 @@ typedef struct {
     char *org_id;
     vr_apply_step *steps;
     size_t step_count;
-    size_t created, deleted, activated; /* DONE steps by kind */
-    size_t adopted;                     /* of created: taken over after name.duplicate */
+    size_t created, deleted, activated, replaced; /* DONE steps by kind */
+    size_t adopted;                               /* of created: taken over after name.duplicate */
     size_t done, failed, skipped;
     int polls; /* every routing-table poll of the run */
     int64_t started_wall_ms, elapsed_ms;
@@ -146,7 +173,16 @@ typedef struct {
 /* Zeros, max_creates -1. */
 void vr_apply_opts_init(vr_apply_opts *o);
 
-/* The steps of plan (deletes, activations, creates; see above) without carrying them out:
+/* The statuses of the two audit records of a replace step (its vni_deletion and its
+ * vni_provisioning): skipped and skipped when not attempted; failed and skipped when it failed
+ * before the delete and its table's convergence were done; deleted and provisioned when done;
+ * deleted and failed when the new connection failed after that. For audit, webhook and
+ * metrics alike. */
+void vr_apply_replace_statuses(const vr_apply_step *s, vr_audit_status *deletion,
+                               vr_audit_status *provisioning);
+
+/* The steps of plan (deletes, activations, replacements, creates; see above) without carrying
+ * them out:
  * every step PENDING. live is the organization's live connections (for activations; may be
  * NULL with live_count 0). out is overwritten. */
 void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const vr_iface *live,
@@ -158,13 +194,15 @@ void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const 
 int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *plan,
                  const vr_iface *live, size_t live_count, const vr_apply_opts *opts);
 
-/* "3 created, 0 deleted, 0 failed, 0 not attempted" (plus ", 1 activated" when any) appended
- * to out, no newline. Returns 0, or -1 (out's max). */
+/* "3 created, 0 deleted, 0 failed, 0 not attempted" appended to out, no newline; with
+ * replacements "3 created, 0 deleted, 1 replaced, 0 failed, 0 not attempted"; plus
+ * ", 1 activated" when any. Returns 0, or -1 (out's max). */
 int vr_apply_summary(vr_buf *out, const vr_apply_result *r);
 
 /* The result as JSON (the report of the run): org, counts, and each step with its status,
  * id, error {httpStatus, code, message, correlationId}, note, latencies, polls and correlation
- * ids, syncs and the last sync's estimatedConvergenceMs (null when absent). Caller
+ * ids, syncs and the last sync's estimatedConvergenceMs (null when absent); a replace step
+ * also has "reason" and "replaces" {id, routingTableId, deleted, leftMissing}. Caller
  * cJSON_Delete()s it. */
 cJSON *vr_apply_result_to_json(const vr_apply_result *r);
 
