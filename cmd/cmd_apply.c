@@ -32,6 +32,10 @@ typedef struct {
     const char *lock_dir;
     const char *format;
     const char *shard;
+    vr_strlist replace;
+    bool replace_drifted;
+    bool no_replace_failed;
+    long max_replaces;
     bool help;
 } apply_opts;
 
@@ -77,9 +81,10 @@ static void print_progress(void *ctx, vr_apply_event ev, const vr_apply_step *st
         if (e.remedy[0]) fprintf(stderr, "  what to do: %s\n", e.remedy);
     } else {
         const char *what =
-            st->kind == VR_STEP_CREATE   ? (st->adopted ? "created (found existing)" : "created")
-            : st->kind == VR_STEP_DELETE ? (st->already_gone ? "already deleted" : "deleted")
-                                         : "activated";
+            st->kind == VR_STEP_CREATE    ? (st->adopted ? "created (found existing)" : "created")
+            : st->kind == VR_STEP_DELETE  ? (st->already_gone ? "already deleted" : "deleted")
+            : st->kind == VR_STEP_REPLACE ? "replaced"
+                                          : "activated";
         if (st->syncs > 0)
             fprintf(stderr, "%s[%zu/%zu] %s: %s, converged in %lld ms\n", prefix, st->seq, total,
                     name, what, (long long)st->convergence_ms);
@@ -132,9 +137,42 @@ static bool plan_saw(const vr_plan_org_result *p, const char *name)
     for (size_t i = 0; i < p->drift_count; i++)
         if (p->drift[i].name && strcmp(p->drift[i].name, name) == 0) return true;
     for (size_t i = 0; i < p->action_count; i++)
-        if (p->actions[i].kind == VR_ACTION_DELETE && strcmp(p->actions[i].name, name) == 0)
-            return true;
+        if (p->actions[i].kind != VR_ACTION_CREATE && strcmp(p->actions[i].name, name) == 0)
+            return true; /* deleted or replaced: it was live */
     return false;
+}
+
+/* --max-replaces bounds a saved plan too: one that replaces more is refused. */
+static bool within_max_replaces(const vr_plan *plan, long max_replaces)
+{
+    for (size_t i = 0; i < plan->org_count; i++) {
+        const vr_plan_org_result *r = &plan->orgs[i];
+        if ((long)r->replace_count <= max_replaces) continue;
+        fprintf(stderr,
+                "vni-reconcile apply: the saved plan replaces %zu interfaces of organization %s, "
+                "more than --max-replaces %ld allows\n"
+                "  what to do: apply it with --max-replaces %zu if that is what you want, or make "
+                "a new plan; nothing was changed\n",
+                r->replace_count, r->org_id, max_replaces, r->replace_count);
+        return false;
+    }
+    return true;
+}
+
+/* After the summary: each interface a replacement deleted and did not create again, loudly. */
+static void print_missing(FILE *out, const org_run *runs, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        for (size_t k = 0; runs[i].ran && k < runs[i].result.step_count; k++) {
+            const vr_apply_step *st = &runs[i].result.steps[k];
+            if (!st->left_missing) continue;
+            char *name = vr_text_escape(st->name);
+            fprintf(out,
+                    "MISSING: %s (organization %s) was deleted to be replaced and was not "
+                    "created again; run `vni-reconcile apply` again to create it\n",
+                    name, runs[i].result.org_id);
+            free(name);
+        }
 }
 
 static bool live_has(const vr_iface_list *l, const char *name)
@@ -354,6 +392,21 @@ static void write_metrics(const vr_session *s, const org_run *runs, const vr_web
         if (run->ran) {
             for (size_t k = 0; k < run->result.step_count; k++) {
                 const vr_apply_step *st = &run->result.steps[k];
+                if (st->kind == VR_STEP_REPLACE) {
+                    /* a replacement: its vni_deletion and its vni_provisioning record */
+                    vr_audit_status del, prov;
+                    vr_apply_replace_statuses(st, &del, &prov);
+                    vr_metrics_inc(&m, VR_METRIC_ACTIONS, 1, "org", org, "action", "vni_deletion",
+                                   "status", vr_audit_status_name(del), NULL);
+                    vr_metrics_inc(&m, VR_METRIC_ACTIONS, 1, "org", org, "action",
+                                   "vni_provisioning", "status", vr_audit_status_name(prov), NULL);
+                    vr_metrics_inc(&m, VR_METRIC_REPLACEMENTS, 1, "org", org, "status",
+                                   st->status == VR_STEP_DONE     ? "replaced"
+                                   : st->status == VR_STEP_FAILED ? "failed"
+                                                                  : "skipped",
+                                   NULL);
+                    continue;
+                }
                 const char *action =
                     st->kind == VR_STEP_DELETE ? "vni_deletion" : "vni_provisioning";
                 const char *status = st->status == VR_STEP_FAILED    ? "failed"
@@ -445,6 +498,7 @@ int cmd_apply(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     o.max_deletes = 1;
     o.max_creates = -1;
+    o.max_replaces = 1;
     vr_opt table[] = {
         {"auto-approve", 0, VR_OPT_FLAG, &o.auto_approve, NULL, "apply without asking", 0, 0},
         {"prune", 0, VR_OPT_FLAG, &o.prune, NULL,
@@ -459,6 +513,7 @@ int cmd_apply(int argc, char **argv)
         {"format", 0, VR_OPT_STRING, &o.format, "FORMAT", "text (default) or json", 0, 0},
         {"shard", 0, VR_OPT_STRING, &o.shard, "I/N", "only the I-th of N shares of organizations",
          0, 0},
+        VR_OPTS_REPLACE(&o.replace, &o.replace_drifted, &o.no_replace_failed, &o.max_replaces),
         VR_OPTS_COMMON(&o.common),
         {"help", 'h', VR_OPT_FLAG, &o.help, NULL, "show this help", 0, 0},
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
@@ -482,15 +537,18 @@ int cmd_apply(int argc, char **argv)
     bool from_file = false;
 
     if (o.help) {
-        puts("usage: vni-reconcile apply (-f PATH... | PLANFILE) [--auto-approve] [--prune]\n"
-             "                           [--max-deletes N] [--max-creates N] [--keep-going]\n"
-             "                           [--lock-dir DIR] [--format text|json] [options]\n\n"
-             "Carries the plan out one step at a time: probe the gateway, create, sync the\n"
-             "routing table, wait for convergence, check the connection is active, audit.\n"
-             "A saved PLANFILE (plan --out) counts as approval; its live state must not have\n"
-             "changed since. Without a terminal, -f needs --auto-approve.\n"
-             "exit: 0 applied (or nothing to do), 1 a step failed or an error,\n"
-             "      3 invalid inventory or impossible plan (nothing changed)\n");
+        puts(
+            "usage: vni-reconcile apply (-f PATH... | PLANFILE) [--auto-approve] [--prune]\n"
+            "                           [--max-deletes N] [--max-creates N] [--keep-going]\n"
+            "                           [--lock-dir DIR] [--format text|json] [--replace NAME]...\n"
+            "                           [--replace-drifted] [--no-replace-failed]\n"
+            "                           [--max-replaces N] [options]\n\n"
+            "Carries the plan out one step at a time: probe the gateway, create, sync the\n"
+            "routing table, wait for convergence, check the connection is active, audit.\n"
+            "A saved PLANFILE (plan --out) counts as approval; its live state must not have\n"
+            "changed since. Without a terminal, -f needs --auto-approve.\n"
+            "exit: 0 applied (or nothing to do), 1 a step failed or an error,\n"
+            "      3 invalid inventory or impossible plan (nothing changed)\n");
         vr_opts_help(stdout, table);
         rc = VR_EXIT_OK;
         goto done;
@@ -524,6 +582,10 @@ int cmd_apply(int argc, char **argv)
     if (from_file && (o.prune || o.max_deletes != 1 || o.shard))
         fprintf(stderr, "vni-reconcile apply: warning: --prune, --max-deletes and --shard apply to "
                         "-f; a saved plan carries its own actions and organizations\n");
+    if (from_file && (o.replace.count || o.replace_drifted || o.no_replace_failed))
+        fprintf(stderr, "vni-reconcile apply: warning: --replace, --replace-drifted and "
+                        "--no-replace-failed apply to -f; a saved plan carries its own "
+                        "replacements\n");
     if (!from_file && o.common.files.count == 0) {
         fprintf(stderr, "vni-reconcile apply: nothing to apply; use -f PATH (inventory) or a "
                         "PLANFILE saved by `plan --out`\n");
@@ -544,6 +606,10 @@ int cmd_apply(int argc, char **argv)
         vr_error err = VR_ERROR_INIT;
         if (vr_planfile_read(&saved, pos.items[0], &err) < 0) {
             vr_session_print_error(&s, &err);
+            rc = VR_EXIT_ERROR;
+            goto done;
+        }
+        if (!within_max_replaces(&saved, o.max_replaces)) {
             rc = VR_EXIT_ERROR;
             goto done;
         }
@@ -587,6 +653,8 @@ int cmd_apply(int argc, char **argv)
         vr_plan_opts_init(&popts);
         popts.prune = o.prune;
         popts.max_deletes = o.max_deletes;
+        vr_cmd_replace_opts(&popts, &o.replace, o.replace_drifted, o.no_replace_failed,
+                            o.max_replaces);
         if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
     }
     const vr_plan *plan = from_file ? &saved : &s.plan;
@@ -715,8 +783,9 @@ int cmd_apply(int argc, char **argv)
             if (runs[i].ran && commit_report(&s, &runs[i]) < 0) report_failed = true;
     if (o.common.metrics_file) write_metrics(&s, runs, &wst, o.common.webhook_url != NULL);
 
-    size_t created = 0, deleted = 0, failed = 0, skipped = 0, activated = 0;
+    size_t created = 0, deleted = 0, failed = 0, skipped = 0, activated = 0, replaced = 0;
     for (size_t i = 0; i < s.org_count; i++) {
+        replaced += runs[i].result.replaced;
         created += runs[i].result.created;
         deleted += runs[i].result.deleted;
         failed += runs[i].result.failed;
@@ -734,6 +803,7 @@ int cmd_apply(int argc, char **argv)
         cJSON_AddNumberToObject(t, "created", (double)created);
         cJSON_AddNumberToObject(t, "deleted", (double)deleted);
         cJSON_AddNumberToObject(t, "activated", (double)activated);
+        cJSON_AddNumberToObject(t, "replaced", (double)replaced);
         cJSON_AddNumberToObject(t, "failed", (double)failed);
         cJSON_AddNumberToObject(t, "notAttempted", (double)skipped);
         latency_json(j, "latency", &s.latency);
@@ -744,11 +814,14 @@ int cmd_apply(int argc, char **argv)
     } else if (changes == 0 && !any_failed) {
         printf("No changes. The live state matches the inventory; nothing to apply.\n");
     } else {
-        printf("Apply %s: %zu created, %zu deleted, %zu failed, %zu not attempted",
-               any_failed ? "failed" : "complete", created, deleted, failed, skipped);
+        printf("Apply %s: %zu created, %zu deleted, ", any_failed ? "failed" : "complete", created,
+               deleted);
+        if (replaced) printf("%zu replaced, ", replaced);
+        printf("%zu failed, %zu not attempted", failed, skipped);
         if (activated) printf(", %zu activated", activated);
         putchar('\n');
         if (any_failed) print_outcome(stdout, &s, runs);
+        print_missing(stdout, runs, s.org_count);
         print_latency_line(stdout, &s.latency);
     }
     fflush(stdout);
@@ -777,6 +850,7 @@ done:
         if (from_file) s.orgs[i].plan = NULL;
     vr_session_free(&s);
     vr_plan_free(&saved);
+    vr_strlist_free(&o.replace);
     vr_cmd_opts_free(&pos, &o.common);
     return rc;
 }

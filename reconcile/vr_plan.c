@@ -602,6 +602,7 @@ static void take_replacements(plan_work *w)
         else
             push_ref(&w->r->unchanged, &w->r->unchanged_count, &w->cap_unchanged, have);
         k->fields = NULL;
+        k->field_count = 0;
         w->resort = true;
     }
     w->ncand = take;
@@ -724,6 +725,7 @@ static void plan_ordered(plan_work *w)
         a->replaces.fields = k->fields;
         a->replaces.field_count = k->field_count;
         k->fields = NULL;
+        k->field_count = 0;
         r->replace_count++;
     }
     create_key *keys = vr_xmalloc((w->ncreate ? w->ncreate : 1) * sizeof(*keys));

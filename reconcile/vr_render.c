@@ -136,7 +136,8 @@ static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
     for (size_t i = 0; i < r->drift_count; i++) {
         const vr_plan_drift *d = &r->drift[i];
         vr_text_paint(t, VR_C_YELLOW, "  ~ drift %s", vr_text_safe(t, d->name));
-        vr_buf_printf(o, " (id %s): differs live; shown, not replaced\n", vr_text_safe(t, d->id));
+        vr_buf_printf(o, " (id %s): differs live; not replaced (--replace-drifted replaces it)\n",
+                      vr_text_safe(t, d->id));
         for (size_t k = 0; k < d->field_count; k++) {
             vr_buf_printf(o, "      %s: ", vr_text_safe(t, d->fields[k].field));
             vr_text_paint(t, VR_C_GREEN, "%s", vr_text_safe(t, d->fields[k].want));
@@ -302,9 +303,9 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
         md_replaced(o, r, k);
     }
     if (r->drift_count) {
-        vr_buf_puts(o,
-                    "\n**Drift** (shown, never replaced)\n\n| name | field | inventory | live |\n"
-                    "|---|---|---|---|\n");
+        vr_buf_puts(o, "\n**Drift** (not replaced; `--replace-drifted` replaces it)\n\n"
+                       "| name | field | inventory | live |\n"
+                       "|---|---|---|---|\n");
         size_t rows = 0, more = 0;
         for (size_t i = 0; i < r->drift_count; i++) {
             const vr_plan_drift *d = &r->drift[i];
