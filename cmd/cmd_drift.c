@@ -366,8 +366,10 @@ int cmd_drift(int argc, char **argv)
         (rc = vr_session_read_live(&s)) != 0)
         goto done;
     vr_plan_opts popts;
-    vr_plan_opts_init(&popts); /* never prune: drift only reads */
+    vr_plan_opts_init(&popts); /* never prune or replace: drift only reads */
     popts.max_deletes = 0;
+    popts.replace_failed = false;
+    popts.max_replaces = 0;
     if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
 
     /* What the plan found beyond drift (conflicts a create would meet, live duplicates) is
@@ -391,6 +393,8 @@ int cmd_drift(int argc, char **argv)
             rc = VR_EXIT_ERROR;
             goto done;
         }
+        vr_drift_set_repairs(&run.reports[run.count], so->org, o.common.files.items,
+                             o.common.files.count);
         run.count++;
     }
     if ((rc = read_history(&run)) != 0) goto done;

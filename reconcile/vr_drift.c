@@ -114,6 +114,14 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         if (plan->actions[i].kind == VR_ACTION_CREATE)
             creates[ncreate++] = (vr_name_ix){nz(plan->actions[i].name), i};
     vr_name_ix_sort(creates, ncreate);
+    /* a plan made with replacements lists a replaced interface under its action only */
+    size_t nreplace = 0;
+    vr_name_ix *replaces =
+        vr_xmalloc((plan->action_count ? plan->action_count : 1) * sizeof(*replaces));
+    for (size_t i = 0; i < plan->action_count; i++)
+        if (plan->actions[i].kind == VR_ACTION_REPLACE)
+            replaces[nreplace++] = (vr_name_ix){nz(plan->actions[i].name), i};
+    vr_name_ix_sort(replaces, nreplace);
 
     /* inventory interfaces, name order, each name once */
     out->ifaces = vr_xcalloc(org->count ? org->count : 1, sizeof(*out->ifaces));
@@ -140,7 +148,13 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         }
         f->present = true;
         const vr_name_ix *d = vr_name_ix_find(drift, plan->drift_count, name);
+        const vr_name_ix *rp = vr_name_ix_find(replaces, nreplace, name);
         if (d) copy_fields(f, &plan->drift[d->idx]);
+        if (rp) {
+            const vr_plan_replaced *x = &plan->actions[rp->idx].replaces;
+            vr_plan_drift as_drift = {NULL, x->id, x->fields, x->field_count};
+            copy_fields(f, &as_drift);
+        }
         f->matching = f->field_count == 0;
         if (have) {
             f->id = dup_or_null(have->id);
@@ -151,6 +165,9 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
             out->ignored_fields += ic.ignored;
         } else if (d) {
             f->id = dup_or_null(plan->drift[d->idx].id);
+        } else if (rp) {
+            f->id = dup_or_null(plan->actions[rp->idx].replaces.id);
+            f->state = dup_or_null(plan->actions[rp->idx].replaces.state);
         } else {
             const vr_name_ix *u = vr_name_ix_find(unchanged, plan->unchanged_count, name);
             f->id = dup_or_null(plan->unchanged[u->idx].id);
@@ -206,7 +223,59 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
     free(not_active);
     free(drift);
     free(creates);
+    free(replaces);
     return 0;
+}
+
+/* s as one word of a POSIX shell: as is when it is made of safe characters, else quoted. */
+static void shell_word(vr_buf *b, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p && plain; p++)
+        plain = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./,:=@%+-",
+                       *p) != NULL;
+    if (plain) {
+        vr_buf_puts(b, s);
+        return;
+    }
+    vr_buf_puts(b, "'");
+    for (const char *p = s; *p; p++)
+        if (*p == '\'')
+            vr_buf_puts(b, "'\\''");
+        else
+            vr_buf_append(b, p, 1);
+    vr_buf_puts(b, "'");
+}
+
+/* Present, and different or failed: what a replacement repairs. */
+static bool needs_repair(const vr_drift_iface *f)
+{
+    bool failed = !f->active && f->state && strcmp(f->state, "failed") == 0;
+    return f->present && (!f->matching || failed);
+}
+
+void vr_drift_set_repairs(vr_drift_org *r, const vr_org *org, const char *const *paths,
+                          size_t path_count)
+{
+    vr_name_ix *inv = vr_name_ix_of_ifaces(org->ifaces, org->count);
+    for (size_t i = 0; i < r->iface_count; i++) {
+        vr_drift_iface *f = &r->ifaces[i];
+        free(f->repair);
+        f->repair = NULL;
+        const vr_name_ix *hit = vr_name_ix_find(inv, org->count, f->name);
+        f->protect = hit && org->ifaces[hit->idx].protect;
+        if (!needs_repair(f) || f->protect) continue;
+        vr_buf b = VR_BUF_INIT;
+        vr_buf_puts(&b, "vni-reconcile apply");
+        for (size_t k = 0; k < path_count; k++) {
+            vr_buf_puts(&b, " -f ");
+            shell_word(&b, paths[k] ? paths[k] : "");
+        }
+        vr_buf_puts(&b, " --replace ");
+        shell_word(&b, f->name);
+        f->repair = vr_buf_detach(&b);
+    }
+    free(inv);
 }
 
 bool vr_drift_iface_ok(const vr_drift_iface *f)
@@ -223,6 +292,7 @@ bool vr_drift_has_drift(const vr_drift_org *r)
 
 static void iface_clear(vr_drift_iface *f)
 {
+    free(f->repair);
     free(f->name);
     free(f->id);
     free(f->state);
@@ -395,6 +465,8 @@ cJSON *vr_drift_to_json(const vr_drift_org *r)
         cJSON_AddNumberToObject(j, "uptimeRate", f->uptime_rate);
         cJSON_AddNumberToObject(j, "checks", (double)f->checks);
         cJSON_AddNumberToObject(j, "okChecks", (double)f->ok_checks);
+        add_str_or_null(j, "repair", f->repair);
+        cJSON_AddBoolToObject(j, "protect", f->protect);
     }
     arr = cJSON_AddArrayToObject(o, "unmanaged");
     for (size_t i = 0; i < r->unmanaged_count; i++) {
@@ -515,6 +587,16 @@ static void text_uptime(vr_text_out *t, const vr_drift_iface *f)
     if (t->color) vr_buf_puts(t->out, VR_C_RESET);
 }
 
+/* How to repair a different or failed interface: the command, or that it is protected. */
+static void text_repair(vr_text_out *t, const vr_drift_iface *f)
+{
+    if (f->repair)
+        vr_buf_printf(t->out, "      repair: %s\n", vr_text_safe(t, f->repair));
+    else if (f->protect && needs_repair(f))
+        vr_buf_puts(t->out, "      repair: by hand (protect: true; vni-reconcile never replaces "
+                            "it), or remove protect and replace it\n");
+}
+
 static void text_org(vr_text_out *t, const vr_drift_org *r, bool verbose)
 {
     vr_buf_printf(t->out, "Organization %s: %zu interface%s, %zu live connection%s\n",
@@ -548,6 +630,7 @@ static void text_org(vr_text_out *t, const vr_drift_org *r, bool verbose)
             vr_buf_puts(t->out, "\n");
             shown = true;
         }
+        text_repair(t, f);
         if (!shown && verbose) {
             vr_text_paint(t, VR_C_GREEN, "  = unchanged %s", vr_text_safe(t, f->name));
             text_uptime(t, f);
@@ -639,6 +722,33 @@ static void md_uptime(vr_buf *o, const vr_drift_org *r, size_t k)
     }
 }
 
+/* The command that repairs each different or failed interface, at most k rows. */
+static void md_repairs(vr_buf *o, const vr_drift_org *r, size_t k)
+{
+    size_t rows = 0, more = 0;
+    for (size_t i = 0; i < r->iface_count; i++) {
+        const vr_drift_iface *f = &r->ifaces[i];
+        if (!f->repair && !(f->protect && needs_repair(f))) continue;
+        if (rows >= k) {
+            more++;
+            continue;
+        }
+        if (rows++ == 0)
+            vr_buf_puts(o, "\n**Repair** (a replacement: deleted, then created anew)\n\n");
+        vr_buf_puts(o, "- `");
+        vr_render_md_cell(o, f->name);
+        vr_buf_puts(o, "`: ");
+        if (f->repair) {
+            vr_buf_puts(o, "`");
+            vr_render_md_cell(o, f->repair);
+            vr_buf_puts(o, "`\n");
+        } else {
+            vr_buf_puts(o, "protect: true, never replaced; repair it by hand\n");
+        }
+    }
+    md_more(o, more, "repairs");
+}
+
 static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
 {
     vr_buf_puts(o, "\n#### Organization `");
@@ -667,7 +777,7 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
         md_more(o, more, "missing interfaces");
     }
     if (r->counts[VR_DRIFT_DIFFERENT]) {
-        vr_buf_puts(o, "\n**Different** (shown, never replaced)\n\n"
+        vr_buf_puts(o, "\n**Different** (see Repair below)\n\n"
                        "| name | field | inventory | live |\n|---|---|---|---|\n");
         size_t rows = 0, more = 0;
         for (size_t i = 0; i < r->iface_count; i++) {
@@ -685,6 +795,7 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
         }
         md_more(o, more, "differing fields");
     }
+    md_repairs(o, r, k);
     if (r->counts[VR_DRIFT_UNMANAGED]) {
         vr_buf_puts(o, "\n**Unmanaged** (live, not in the inventory)\n\n"
                        "| name | id | state |\n|---|---|---|\n");

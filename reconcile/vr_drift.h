@@ -35,7 +35,8 @@
  *    "interfaces": [{"name": s, "id": s|null, "state": s|null, "present": b, "matching": b,
  *                    "active": b, "kinds": ["different", ...],
  *                    "fields": [{"field": s, "inventory": s, "live": s}],
- *                    "ignoredFields": n, "uptimeRate": x, "checks": n, "okChecks": n}],
+ *                    "ignoredFields": n, "uptimeRate": x, "checks": n, "okChecks": n,
+ *                    "repair": s|null, "protect": b}],
  *    "unmanaged": [{"name": s, "id": s|null, "state": s|null, "active": b}],
  *    "summary": {"interfaces": n, "unchanged": n, "missing": n, "different": n,
  *                "unmanaged": n, "notActive": n, "ignoredInterfaces": n,
@@ -85,6 +86,8 @@ typedef struct {
     size_t checks;         /* checks counted for uptime, this one included (0: unmanaged) */
     size_t ok_checks;
     double uptime_rate; /* ok_checks / checks; 0 when checks is 0 */
+    char *repair;       /* the command that would repair it (vr_drift_set_repairs); NULL: none */
+    bool protect;       /* the inventory marks it protect: true (never replaced) */
 } vr_drift_iface;
 
 /* The drift report of one organization. Zero-initialise, or let vr_drift_build() do it. */
@@ -122,6 +125,15 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
 size_t vr_drift_apply_history(vr_drift_org *r, const cJSON *const *reports, size_t count,
                               size_t window);
 
+/* For each inventory interface that differs live or whose live state is failed (after the
+ * ignore list), the command that would repair it by replacing it:
+ *   vni-reconcile apply -f PATH [-f PATH...] --replace NAME
+ * with the inventory paths the run was given, each quoted for a POSIX shell when it needs
+ * it. An interface marked protect: true gets none (protect is set instead: vni-reconcile
+ * never replaces it). org is the inventory's organization of r. */
+void vr_drift_set_repairs(vr_drift_org *r, const vr_org *org, const char *const *paths,
+                          size_t path_count);
+
 /* True when the organization has drift of any kind (what --exit-code reports as 2). */
 bool vr_drift_has_drift(const vr_drift_org *r);
 /* True when the interface is ok in this check: present, matching and active. */
@@ -156,14 +168,17 @@ typedef struct {
  * "~ different NAME (id ID)" with one "    FIELD: inventory WANT, live HAVE" line per field,
  * "? unmanaged NAME (id ID, STATE)", "! not active NAME (STATE)", and with history (more
  * than one check) each inventory interface's uptime "(uptime 75.0%, 3 of 4 checks)" on its
- * line; with verbose, unchanged interfaces too ("= unchanged NAME"); then the summary line.
+ * line, and under a different or failed interface "    repair: COMMAND" (or that it is
+ * protected); with verbose, unchanged interfaces too ("= unchanged NAME"); then the summary
+ * line.
  * opts may be NULL. */
 int vr_drift_render_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
                          const vr_drift_render_opts *opts);
 /* vr_drift_run_to_json printed with indentation and a final newline. */
 int vr_drift_render_json(vr_buf *out, const vr_drift_org *orgs, size_t count);
 /* Markdown: a heading, the summary, per organization tables of missing, differing fields
- * (inventory and live values), unmanaged, not active, and, when history_window is set (an
+ * (inventory and live values), unmanaged, not active, the repair commands, and, when
+ * history_window is set (an
  * audit repository keeps the history), uptime (interfaces under 100%, lowest first); then
  * the count of what was ignored. Kept under opts->markdown_max bytes
  * however large the report: tables are cut with a "... and N more" line. */
