@@ -7,7 +7,7 @@
 # --max-replaces (deferred; a saved plan bounded too), a create that fails after the delete
 # (loud, exit 1, missing; the next run creates it), and SIGKILL between the delete and the
 # create, and after the create: the next run finishes the job, with or without --replace,
-# never a duplicate.
+# never a duplicate. Last, the demo's repair of its hand-changed interface.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apply_lib.sh"
 
@@ -201,5 +201,17 @@ all_active "re-run after the create"
 check_eq "never a duplicate: one successful create for the crashed replacement and its re-run" 1 \
     "$(sim_admin GET /__sim/requests | jq --arg p "$CONNS" '[.[] | select(.method == "POST" and .path == $p and .status == 201)] | length')"
 stop_sim
+
+# --- the demo: after its drift step, plan --replace-drifted and an apply repair the interface
+# changed by hand, and the last drift finds no different interface ---
+DEMO_OUT=$(cd "$ROOT" && TMPDIR=$T_DIR NO_COLOR=1 VR_BIN=$VR_BIN bash scripts/demo.sh 2>&1)
+check_eq "demo: exit 0" 0 "$?"
+STEP7=$(sed -n '/^== 7\./,/^== 8\./p' <<<"$DEMO_OUT")
+check_contains "demo: the replacement is planned" "-/+ replace arch-vni-edge-02" "$STEP7"
+check_contains "demo: the saved plan is applied" "Apply complete: 0 created, 0 deleted, 1 replaced, 0 failed, 0 not attempted" "$STEP7"
+STEP8=$(sed -n '/^== 8\./,/^== where/p' <<<"$DEMO_OUT")
+check_contains "demo: the last drift finds no different interface" "Drift: 0 missing, 0 different, 1 unmanaged, 0 not active; 5 unchanged" "$STEP8"
+check_not_contains "demo: nothing left to repair" "repair:" "$STEP8"
+check_contains "demo: the replacement is in the audit branch" "1 replaced" "$DEMO_OUT"
 
 t_done
