@@ -149,8 +149,16 @@ static void audit_open(audit_file *a, fixture *f)
     f->opts.audit = &a->w;
 }
 
-/* Closes the log and parses its records into out (at most max); returns how many. */
-static size_t audit_records(audit_file *a, cJSON **out, size_t max)
+static const char *rec_str(const cJSON *rec, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(rec, key);
+    return cJSON_IsString(v) ? v->valuestring : "(null)";
+}
+
+/* Closes the log and parses its records into out (at most max); lines gets one line
+ * "action status id[ replacement]" per record, for comparing whole sequences. Returns how
+ * many; records_free() them. */
+static size_t audit_records(audit_file *a, cJSON **out, size_t max, vr_buf *lines)
 {
     vr_audit_writer_close(&a->w);
     char *text = NULL;
@@ -161,26 +169,20 @@ static size_t audit_records(audit_file *a, cJSON **out, size_t max)
         nl = strchr(line, '\n');
         assert_non_null(nl); /* every record is a whole line */
         *nl = '\0';
-        out[n] = cJSON_Parse(line);
-        assert_non_null(out[n]);
-        n++;
+        cJSON *rec = out[n++] = cJSON_Parse(line);
+        assert_non_null(rec);
+        vr_buf_printf(lines, "%s %s %s%s\n", rec_str(rec, "action"), rec_str(rec, "status"),
+                      rec_str(rec, "interfaceId"),
+                      cJSON_IsTrue(cJSON_GetObjectItem(rec, "replacement")) ? " replacement" : "");
     }
     free(text);
     return n;
 }
 
-static const char *rec_str(const cJSON *rec, const char *key)
+static void records_free(cJSON **recs, size_t n)
 {
-    const cJSON *v = cJSON_GetObjectItem(rec, key);
-    return cJSON_IsString(v) ? v->valuestring : "(null)";
-}
-
-/* "action status id replacement" of a record, for comparing whole sequences. */
-static void rec_line(vr_buf *b, const cJSON *rec)
-{
-    vr_buf_printf(b, "%s %s %s%s\n", rec_str(rec, "action"), rec_str(rec, "status"),
-                  rec_str(rec, "interfaceId"),
-                  cJSON_IsTrue(cJSON_GetObjectItem(rec, "replacement")) ? " replacement" : "");
+    for (size_t i = 0; i < n; i++)
+        cJSON_Delete(recs[i]);
 }
 
 /* The probe of 203.0.113.5 goes to port (the fake server's, or a closed one). */
@@ -707,9 +709,7 @@ static void test_replace_moves_table(void **state)
     vr_buf_reset(&b);
 
     cJSON *recs[8];
-    size_t n = audit_records(&af, recs, 8);
-    for (size_t i = 0; i < n; i++)
-        rec_line(&b, recs[i]);
+    size_t n = audit_records(&af, recs, 8, &b);
     assert_string_equal(vr_buf_str(&b), "routing_sync deleted id-old\n"
                                         "vni_deletion deleted id-old replacement\n"
                                         "routing_sync provisioned id-new\n"
@@ -728,8 +728,7 @@ static void test_replace_moves_table(void **state)
         cJSON_GetObjectItem(cJSON_GetObjectItem(recs[3], "latencyMs"), "convergence")->valueint,
         30);
     assert_null(cJSON_GetObjectItem(recs[0], "replacement"));
-    for (size_t i = 0; i < n; i++)
-        cJSON_Delete(recs[i]);
+    records_free(recs, n);
     vr_buf_free(&b);
 
     cJSON *j = vr_apply_result_to_json(&f->res);
@@ -789,10 +788,8 @@ static void test_replace_create_fails_after_delete(void **state)
     assert_int_equal(f->res.failed, 1);
 
     cJSON *recs[8];
-    size_t n = audit_records(&af, recs, 8);
     vr_buf b = VR_BUF_INIT;
-    for (size_t i = 0; i < n; i++)
-        rec_line(&b, recs[i]);
+    size_t n = audit_records(&af, recs, 8, &b);
     assert_string_equal(vr_buf_str(&b), "routing_sync deleted id-old\n"
                                         "vni_deletion deleted id-old replacement\n"
                                         "vni_provisioning failed (null) replacement\n"
@@ -800,8 +797,7 @@ static void test_replace_create_fails_after_delete(void **state)
     assert_string_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(recs[2], "error"), "code")->valuestring,
         "ip.allocated");
-    for (size_t i = 0; i < n; i++)
-        cJSON_Delete(recs[i]);
+    records_free(recs, n);
     vr_buf_free(&b);
     finish(f, true);
 }
@@ -834,16 +830,13 @@ static void test_replace_probe_gate(void **state)
     assert_int_equal(prov, VR_AUDIT_SKIPPED);
 
     cJSON *recs[8];
-    size_t n = audit_records(&af, recs, 8);
     vr_buf b = VR_BUF_INIT;
-    for (size_t i = 0; i < n; i++)
-        rec_line(&b, recs[i]);
+    size_t n = audit_records(&af, recs, 8, &b);
     assert_string_equal(vr_buf_str(&b), "vni_deletion failed id-1 replacement\n"
                                         "vni_provisioning skipped (null) replacement\n"
                                         "vni_deletion skipped id-2 replacement\n"
                                         "vni_provisioning skipped (null) replacement\n");
-    for (size_t i = 0; i < n; i++)
-        cJSON_Delete(recs[i]);
+    records_free(recs, n);
     vr_buf_free(&b);
     finish(f, true);
 }
