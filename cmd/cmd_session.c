@@ -335,6 +335,11 @@ int vr_session_connect(vr_session *s)
             vr_session_print_error(s, &err);
             return VR_EXIT_ERROR;
         }
+        if (!so->org->id[0] && so->me.id) {
+            /* export without --org: the organization is the credentials' own */
+            free(so->org->id);
+            so->org->id = vr_strdup(so->me.id);
+        }
         if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
             fprintf(stderr,
                     "vni-reconcile %s: the credentials belong to organization %s%s%s%s, not to "

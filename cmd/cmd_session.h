@@ -78,6 +78,8 @@ int vr_session_load(vr_session *s);
  * GENESYSCLOUD_REGION, the inventory's region), credentials (environment and
  * --client-secret-file, or the --credentials file's entry for that organization), a client,
  * and the guard: GET /organizations/me must name the inventory's organization, else stop.
+ * An organization whose id is "" (export without --org) takes the id /organizations/me
+ * gives: the organization of the credentials.
  * Returns 0 or VR_EXIT_ERROR (printed, with the platform's status, code, correlation id and
  * remedy). */
 int vr_session_connect(vr_session *s);
