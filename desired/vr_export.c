@@ -304,7 +304,7 @@ static void put_table_note(vr_buf *o, const vr_export_meta *m, const char *id)
 /* One field line: indent (prefix), key, value. */
 static void put_field(vr_buf *o, const char *prefix, const char *key, const char *value)
 {
-    vr_buf_printf(o, "%s    %s: ", prefix, key);
+    vr_buf_printf(o, "  %s  %s: ", prefix, key);
     vr_export_scalar(o, value);
 }
 
