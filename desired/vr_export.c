@@ -292,7 +292,7 @@ static void put_table_note(vr_buf *o, const vr_export_meta *m, const char *id)
     if (!m->tables) return;
     for (size_t i = 0; i < m->table_count; i++) {
         if (!m->tables[i].id || strcmp(m->tables[i].id, id) != 0) continue;
-        if (m->tables[i].name && *m->tables[i].name) {
+        if (m->tables[i].name && *m->tables[i].name && strcmp(m->tables[i].name, id) != 0) {
             vr_buf_puts(o, "  # ");
             put_escaped(o, m->tables[i].name, false);
         }
@@ -371,12 +371,12 @@ static void put_header(vr_buf *o, const vr_export_meta *m, size_t count, size_t 
     }
     vr_buf_printf(o, "\n# read at %s: %zu live connection%s", when, count, count == 1 ? "" : "s");
     if (m->limit > 0) vr_buf_printf(o, " (limit %ld)", m->limit);
-    vr_buf_printf(o, "; %zu interface%s written", written, written == 1 ? "" : "s");
+    vr_buf_printf(o, "\n# %zu interface%s written", written, written == 1 ? "" : "s");
     if (nrefused)
         vr_buf_printf(o,
-                      ", %zu commented out (the inventory's rules refuse %s; the reason is "
+                      "; %zu commented out, refused by the inventory's rules (the reasons are "
                       "above each)",
-                      nrefused, nrefused == 1 ? "it" : "them");
+                      nrefused);
     if (not_active) vr_buf_printf(o, "; %zu not active", not_active);
     vr_buf_puts(o, "\n");
 }

@@ -640,8 +640,8 @@ static void test_header_and_empty(void **state)
     assert_string_equal(r.text,
                         "# vni-reconcile export of organization " ORG
                         " (Org\\nwith: \"odd\" # name\\u2028)\n"
-                        "# read at 2026-11-18T11:06:40.000Z: 0 live connections (limit 50); 0 "
-                        "interfaces written\n"
+                        "# read at 2026-11-18T11:06:40.000Z: 0 live connections (limit 50)\n"
+                        "# 0 interfaces written\n"
                         "apiVersion: vni-reconcile/v1\nkind: VniInventory\norganization:\n"
                         "  id: " ORG "\n"
                         "interfaces: []\n");
@@ -676,7 +676,7 @@ static void test_not_active(void **state)
     assert_non_null(strstr(r.text, "  # state: provisioning (not active)\n  - name: vni-b\n"));
     assert_non_null(strstr(r.text, "  # state: none given (not active)\n  - name: vni-c\n"));
     assert_null(strstr(r.text, "state: active"));
-    assert_non_null(strstr(r.text, "; 2 not active\n"));
+    assert_non_null(strstr(r.text, "\n# 3 interfaces written; 2 not active\n"));
     vr_inventory inv;
     assert_int_equal(load_text(dir, r.text, &inv), 0);
     assert_int_equal(inv.orgs[0].count, 3);
@@ -748,7 +748,9 @@ static void test_refused(void **state)
     assert_non_null(
         strstr(r.text, "  # - name: \"bad name\\n- name: evil\\u2028- name: evil2\"\n"));
     assert_non_null(strstr(r.text, "routingTableId: \"rt-\\xff\""));
-    assert_non_null(strstr(r.text, "7 commented out"));
+    assert_non_null(strstr(r.text, "\n# 2 interfaces written; 7 commented out, refused by the "
+                                   "inventory's rules (the reasons are above each); 1 not "
+                                   "active\n"));
     /* every line is a comment, a key or an item: nothing escaped onto a line of its own */
     for (const char *p = r.text; *p;) {
         const char *e = strchr(p, '\n');
