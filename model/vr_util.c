@@ -227,8 +227,7 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
     return 0;
 }
 
-/* Writes all of data to fd (restarting on EINTR and short writes). Returns 0, or -1. */
-static int write_all(int fd, const void *data, size_t len)
+int vr_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
@@ -251,7 +250,7 @@ static int write_in_place(const char *path, const void *data, size_t len)
     if (fd < 0) return -1;
     /* fsync is refused by pipes and terminals (EINVAL, EROFS): there is nothing to make
      * durable there */
-    if (write_all(fd, data, len) < 0 ||
+    if (vr_write_all(fd, data, len) < 0 ||
         (fsync(fd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)) {
         int saved = errno;
         close(fd);
@@ -300,7 +299,7 @@ int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigne
         errno = saved;
         return -1;
     }
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) goto fail;
+    if (vr_write_all(fd, data, len) < 0 || fsync(fd) < 0) goto fail;
     if (close(fd) < 0) {
         fd = -1;
         goto fail;
