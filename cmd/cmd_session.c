@@ -336,7 +336,7 @@ int vr_session_connect(vr_session *s)
             return VR_EXIT_ERROR;
         }
         if (!so->org->id[0] && so->me.id) {
-            /* export without --org: the organization is the credentials' own */
+            /* export without --org: the organization is the credentials' own (docs/api.md §6a) */
             free(so->org->id);
             so->org->id = vr_strdup(so->me.id);
         }

@@ -13,10 +13,10 @@
  *  - a connection that is not "active" carries a comment with its state;
  *  - a connection the inventory's rules would refuse is written commented out, in full, at its
  *    place in the name order, after one comment line per reason. The rules are the loader's:
- *    the platform's field rules (vr_iface_validate), UTF-8 text, unique names, and the
- *    cross-checks of vr_checks_conflicts (duplicate-ip, ip-allocated, subnet-overlap,
- *    remote-in-subnet). Of two connections that conflict, the first in name order is kept
- *    and the other refused, naming it.
+ *    the platform's field rules (vr_iface_validate, docs/api.md §4.3), UTF-8 text, unique
+ *    names, and the cross-checks of vr_checks_conflicts (duplicate-ip, ip-allocated,
+ *    subnet-overlap, remote-in-subnet). Of two connections that conflict, the first in name
+ *    order is kept and the other refused, naming it.
  *
  * Scalars: a value is written plain only when it is plainly a string in every YAML version
  * (vr_export_plain_safe); any other is double-quoted, with escapes for '"', '\', control
