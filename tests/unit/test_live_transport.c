@@ -225,20 +225,6 @@ static void test_https_through_https_proxy(void **state)
     fs_stop(proxy);
 }
 
-static int global_setup(void **state)
-{
-    (void)state;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return 0;
-}
-
-static int global_teardown(void **state)
-{
-    (void)state;
-    curl_global_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,5 +233,5 @@ int main(void)
         cmocka_unit_test(test_plain_http_never_proxied),
         cmocka_unit_test(test_https_through_https_proxy),
     };
-    return cmocka_run_group_tests(tests, global_setup, global_teardown);
+    return cmocka_run_group_tests(tests, vr_test_curl_setup, vr_test_curl_teardown);
 }
