@@ -61,6 +61,7 @@ typedef struct {
     const char *webhook_url, *webhook_secret_file;
     const char *metrics_file;
     const char *client_secret_file, *credentials;
+    const char *ca_file;
     vr_strlist probe_map;
     long converge_timeout_s;
     bool no_color;
@@ -137,6 +138,14 @@ typedef struct {
          &(c)->credentials,                                                                        \
          "FILE",                                                                                   \
          "YAML map: organization id to client id and secret file",                                 \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"ca-file",                                                                                \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->ca_file,                                                                            \
+         "FILE",                                                                                   \
+         "trust the CA certificates of this PEM file (API, webhooks)",                             \
          0,                                                                                        \
          0},                                                                                       \
         {"probe-map",                                                                              \
