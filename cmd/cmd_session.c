@@ -167,6 +167,42 @@ void vr_session_call_hook(void *ctx, const vr_call_record *rec)
     c->org_index = s->current_org;
 }
 
+void vr_session_outputs_config(const vr_session *s, vr_outputs_config *out)
+{
+    const vr_common_opts *o = s->opts;
+    memset(out, 0, sizeof(*out));
+    out->run_id = s->run_id;
+    out->audit_log = o->audit_log;
+    out->webhook_url = o->webhook_url;
+    out->metrics_file = o->metrics_file;
+    out->audit_repo = o->audit_repo;
+    out->audit_branch = o->audit_branch;
+}
+
+int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh_secret,
+                            size_t wh_secret_len, vr_error *err)
+{
+    vr_outputs_config cfg;
+    vr_session_outputs_config(s, &cfg);
+    cfg.webhook_secret = wh_secret;
+    cfg.webhook_secret_len = wh_secret_len;
+    const char **secrets = NULL;
+    vr_session_secrets(s, &secrets, &cfg.redaction_count);
+    cfg.redactions = secrets;
+    int rc = vr_outputs_open(out, &cfg, err);
+    free(secrets);
+    return rc;
+}
+
+vr_outputs_calls vr_session_call_statuses(const vr_session *s, int **status)
+{
+    *status = vr_xcalloc(s->call_count + 1, sizeof(**status));
+    for (size_t i = 0; i < s->call_count; i++)
+        (*status)[i] = s->calls[i].status;
+    vr_outputs_calls c = {*status, s->call_count};
+    return c;
+}
+
 void vr_session_correlation_ids(const vr_session *s, size_t org_index, const char ***out,
                                 size_t *count)
 {

@@ -95,7 +95,7 @@ static vr_apply_step *step_add(vr_apply_result *r, vr_step_kind kind, const vr_i
     s->name = vr_strdup(f->name ? f->name : "");
     s->id = f->id ? vr_strdup(f->id) : NULL;
     s->routing_table_id = f->routing_table_id ? vr_strdup(f->routing_table_id) : NULL;
-    s->total_ms = s->create_ms = s->convergence_ms = VR_AUDIT_MS_NONE;
+    s->total_ms = s->create_ms = s->convergence_ms = VR_MS_NONE;
     s->estimated_ms = -1;
     return s;
 }
@@ -209,41 +209,6 @@ static int sync_table(const apply_run *r, vr_apply_step *s, const char *table, v
         return -1;
     }
     return 0;
-}
-
-/* Writes (and sends) one audit record; a record the log refuses is counted by the caller. */
-static int audit_emit(const apply_run *r, vr_audit_record *rec, vr_error *err)
-{
-    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
-    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
-    vr_buf line = VR_BUF_INIT;
-    int rc = vr_audit_write(w, rec, &line, err);
-    if (rc == 0 && r->o->webhook)
-        vr_webhook_send(r->o->webhook, vr_audit_action_name(rec->action), rec->event_id, line.data,
-                        line.len);
-    vr_buf_free(&line);
-    return rc;
-}
-
-/* The routing_sync record of contract §9 for the sync(s) of a step: converged (provisioned,
- * or deleted after a deletion) or not (failed, with why). Written just before the step's own
- * record. */
-static int audit_sync(const apply_run *r, const vr_apply_step *s, vr_error *err)
-{
-    vr_audit_record rec;
-    /* The sync's status says what the table now carries: the new or the removed interface. */
-    vr_audit_record_init(&rec, r->o->run_id, VR_AUDIT_ROUTING_SYNC,
-                         !r->sync_converged          ? VR_AUDIT_FAILED
-                         : s->kind == VR_STEP_DELETE ? VR_AUDIT_DELETED
-                                                     : VR_AUDIT_PROVISIONED);
-    rec.interface_name = s->name;
-    rec.interface_id = s->id;
-    rec.convergence_ms = s->convergence_ms;
-    rec.total_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
-    rec.error = r->sync_converged ? NULL : &r->sync_err;
-    return audit_emit(r, &rec, err);
 }
 
 /* Syncs table and waits until its currentHash reaches the sync's expectedHash. */
@@ -533,31 +498,13 @@ static const vr_iface *action_iface(const vr_plan_org_result *plan, const vr_app
     return NULL;
 }
 
-/* The audit record of a step (written, fsync'd) and its webhook event. */
-static int audit_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
+/* Hands the ended step to the run's recorder (report/vr_outputs: audit record, webhook). */
+static int record_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
 {
-    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
-    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
-    if (!r->o->audit && !r->o->webhook) return 0;
-    vr_audit_record rec;
-    vr_audit_record_init(&rec, r->o->run_id,
-                         s->kind == VR_STEP_DELETE ? VR_AUDIT_VNI_DELETION
-                                                   : VR_AUDIT_VNI_PROVISIONING,
-                         s->status == VR_STEP_FAILED    ? VR_AUDIT_FAILED
-                         : s->status == VR_STEP_SKIPPED ? VR_AUDIT_SKIPPED
-                         : s->kind == VR_STEP_DELETE    ? VR_AUDIT_DELETED
-                                                        : VR_AUDIT_PROVISIONED);
-    rec.interface_name = s->name;
-    rec.interface_id = s->id;
-    rec.total_ms = s->total_ms;
-    rec.create_ms = s->create_ms;
-    rec.convergence_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
-    rec.error = s->status == VR_STEP_FAILED ? &s->error : NULL;
-    (void)w;
-    if (r->sync_done && audit_sync(r, s, err) < 0) return -1;
-    return audit_emit(r, &rec, err);
+    if (!r->o->record) return 0;
+    vr_apply_record rec = {s, r->sync_done, r->sync_converged,
+                           r->sync_done && !r->sync_converged ? &r->sync_err : NULL};
+    return r->o->record(r->o->record_ctx, &rec, err);
 }
 
 static void progress(const apply_run *r, vr_apply_event ev, const vr_apply_step *s, size_t total)
@@ -654,7 +601,7 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
             }
         }
         vr_error aerr = VR_ERROR_INIT;
-        if (audit_step(&r, s, &aerr) < 0 && !out->audit_failed) {
+        if (record_step(&r, s, &aerr) < 0 && !out->audit_failed) {
             out->audit_failed = true;
             out->audit_err = aerr;
             stop = true;
@@ -665,91 +612,4 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
     }
     out->elapsed_ms = run_now(&r) - t_run;
     return out->failed || out->audit_failed ? -1 : 0;
-}
-
-int vr_apply_summary(vr_buf *out, const vr_apply_result *r)
-{
-    vr_buf_printf(out, "%zu created, %zu deleted, %zu failed, %zu not attempted", r->created,
-                  r->deleted, r->failed, r->skipped);
-    if (r->activated) vr_buf_printf(out, ", %zu activated", r->activated);
-    return out->overflow ? -1 : 0;
-}
-
-static void add_ms(cJSON *o, const char *key, int64_t ms)
-{
-    if (ms < 0)
-        cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddNumberToObject(o, key, (double)ms);
-}
-
-cJSON *vr_apply_result_to_json(const vr_apply_result *r)
-{
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "organization", r->org_id ? r->org_id : "");
-    char ts[32];
-    vr_iso8601(r->started_wall_ms, ts);
-    cJSON_AddStringToObject(j, "startedAt", ts);
-    cJSON_AddNumberToObject(j, "elapsedMs", (double)r->elapsed_ms);
-    cJSON *n = cJSON_AddObjectToObject(j, "counts");
-    cJSON_AddNumberToObject(n, "created", (double)r->created);
-    cJSON_AddNumberToObject(n, "deleted", (double)r->deleted);
-    cJSON_AddNumberToObject(n, "activated", (double)r->activated);
-    cJSON_AddNumberToObject(n, "adopted", (double)r->adopted);
-    cJSON_AddNumberToObject(n, "done", (double)r->done);
-    cJSON_AddNumberToObject(n, "failed", (double)r->failed);
-    cJSON_AddNumberToObject(n, "notAttempted", (double)r->skipped);
-    cJSON_AddNumberToObject(n, "polls", (double)r->polls);
-    if (r->audit_failed) cJSON_AddStringToObject(j, "auditError", r->audit_err.message);
-    cJSON *steps = cJSON_AddArrayToObject(j, "steps");
-    for (size_t i = 0; i < r->step_count; i++) {
-        const vr_apply_step *s = &r->steps[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "seq", (double)s->seq);
-        cJSON_AddStringToObject(o, "action", vr_step_kind_name(s->kind));
-        cJSON_AddStringToObject(o, "name", s->name);
-        if (s->id)
-            cJSON_AddStringToObject(o, "id", s->id);
-        else
-            cJSON_AddNullToObject(o, "id");
-        cJSON_AddStringToObject(o, "status",
-                                s->status == VR_STEP_SKIPPED ? "not attempted"
-                                                             : vr_step_status_name(s->status));
-        if (s->routing_table_id) cJSON_AddStringToObject(o, "routingTableId", s->routing_table_id);
-        if (s->adopted) cJSON_AddBoolToObject(o, "adopted", true);
-        if (s->already_gone) cJSON_AddBoolToObject(o, "alreadyGone", true);
-        if (s->note)
-            cJSON_AddStringToObject(o, "note", s->note);
-        else
-            cJSON_AddNullToObject(o, "note");
-        if (s->status == VR_STEP_FAILED) {
-            cJSON *e = cJSON_AddObjectToObject(o, "error");
-            if (s->error.http_status)
-                cJSON_AddNumberToObject(e, "httpStatus", s->error.http_status);
-            else
-                cJSON_AddNullToObject(e, "httpStatus");
-            cJSON_AddStringToObject(e, "code", s->error.code);
-            cJSON_AddStringToObject(e, "message", s->error.message);
-            cJSON_AddStringToObject(e, "correlationId", s->error.correlation_id);
-            cJSON_AddStringToObject(e, "remedy", s->error.remedy);
-        } else {
-            cJSON_AddNullToObject(o, "error");
-        }
-        cJSON *l = cJSON_AddObjectToObject(o, "latencyMs");
-        add_ms(l, "total", s->total_ms);
-        add_ms(l, "create", s->create_ms);
-        add_ms(l, "convergence", s->convergence_ms);
-        cJSON_AddNumberToObject(o, "polls", s->polls);
-        cJSON_AddNumberToObject(o, "syncs", s->syncs);
-        if (s->estimated_ms >= 0)
-            cJSON_AddNumberToObject(o, "estimatedConvergenceMs", (double)s->estimated_ms);
-        else
-            cJSON_AddNullToObject(o, "estimatedConvergenceMs");
-        if (s->probe_detail[0]) cJSON_AddStringToObject(o, "probe", s->probe_detail);
-        cJSON *ids = cJSON_AddArrayToObject(o, "correlationIds");
-        for (size_t k = 0; k < s->correlation_count; k++)
-            cJSON_AddItemToArray(ids, cJSON_CreateString(s->correlation_ids[k]));
-        cJSON_AddItemToArray(steps, o);
-    }
-    return j;
 }

@@ -4,6 +4,7 @@
 #define VR_AUDIT_H
 
 #include "vr_diag.h"
+#include "vr_latency.h"
 #include "vr_util.h"
 
 #include <cJSON.h>
@@ -30,7 +31,7 @@ typedef enum {
 } vr_audit_status;
 
 /* A latency part that was not measured: serialised as null. */
-#define VR_AUDIT_MS_NONE ((int64_t)-1)
+#define VR_AUDIT_MS_NONE VR_MS_NONE
 
 /* One audit record. Every pointer is borrowed: what it points to must stay valid until the
  * record has been formatted or written; the record itself owns nothing and needs no freeing.
