@@ -1,6 +1,7 @@
 /* cmd_session: the pipeline plan, apply and drift share: inventory, clients, guard, live state,
  * plan. Prints its own errors (cmd/ is the room that prints). */
 #include "cmd_session.h"
+#include "vr_errcode.h"
 
 #include "vr_checks.h"
 #include "vr_inventory.h"
@@ -245,7 +246,7 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
     char *text = NULL;
     size_t len = 0;
     if (vr_read_file(path, 1024 * 1024, &text, &len) != 0) {
-        vr_error_set(err, "credentials.file", "credentials file %s: cannot read it", path);
+        vr_error_set(err, VR_ERR_CREDENTIALS_FILE, "credentials file %s: cannot read it", path);
         return -1;
     }
     yaml_parser_t parser;
@@ -254,7 +255,7 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc = -1;
     if (!yaml_parser_load(&parser, &doc)) {
-        vr_error_set(err, "credentials.file", "credentials file %s:%zu:%zu: %s", path,
+        vr_error_set(err, VR_ERR_CREDENTIALS_FILE, "credentials file %s:%zu:%zu: %s", path,
                      parser.problem_mark.line + 1, parser.problem_mark.column + 1,
                      parser.problem ? parser.problem : "not YAML");
         yaml_parser_delete(&parser);
@@ -263,7 +264,7 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
     }
     const yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root || root->type != YAML_MAPPING_NODE) {
-        vr_error_set(err, "credentials.file",
+        vr_error_set(err, VR_ERR_CREDENTIALS_FILE,
                      "credentials file %s: expected a map from organization id to "
                      "{clientId, clientSecretFile}",
                      path);
@@ -279,7 +280,7 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
     const yaml_node_t *sf =
         entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientSecretFile") : NULL;
     if (!id || id->type != YAML_SCALAR_NODE || !sf || sf->type != YAML_SCALAR_NODE) {
-        vr_error_set(err, "credentials.file",
+        vr_error_set(err, VR_ERR_CREDENTIALS_FILE,
                      "credentials file %s:%zu: organization %s needs clientId and "
                      "clientSecretFile (strings)",
                      path, entry->start_mark.line + 1, org_id);

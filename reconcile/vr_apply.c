@@ -1,5 +1,6 @@
 /* vr_apply: one organization's plan carried out step by step (see vr_apply.h). */
 #include "vr_apply.h"
+#include "vr_errcode.h"
 
 #include "vr_util.h"
 
@@ -204,7 +205,7 @@ static int sync_table(const apply_run *r, vr_apply_step *s, const char *table, v
     s->syncs++;
     s->estimated_ms = sr->estimated_convergence_ms;
     if (!sr->expected_hash) {
-        vr_error_set(err, "sync.invalid",
+        vr_error_set(err, VR_ERR_SYNC_INVALID,
                      "sync of routing table %s: the answer has no expectedHash", table);
         return -1;
     }
@@ -244,7 +245,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
         if (moved || settled) {
             /* another sync replaced ours and the table converged to its hash */
             if (resynced) {
-                vr_error_set(err, "converge.replaced",
+                vr_error_set(err, VR_ERR_CONVERGE_REPLACED,
                              "routing table %s converged to hash %s, not %s, after a re-sync: "
                              "other syncs keep replacing this run's",
                              table, t.current_hash ? t.current_hash : "(none)", sr.expected_hash);
@@ -265,7 +266,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
         free(last_seen);
         last_seen = t.current_hash ? vr_strdup(t.current_hash) : NULL;
         if (run_now(r) >= deadline) {
-            vr_error_set(err, "converge.timeout",
+            vr_error_set(err, VR_ERR_CONVERGE_TIMEOUT,
                          "routing table %s did not converge within %lld s (currentHash %s, "
                          "expectedHash %s, state %s, %d polls)",
                          table, (long long)(r->converge_timeout_ms / 1000),
@@ -310,7 +311,7 @@ static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
         note_call(r, s, rc < 0 ? err : NULL);
         if (rc < 0) {
             if (strcmp(err->code, "not.found") == 0)
-                vr_error_set(err, "not.found",
+                vr_error_set(err, VR_ERR_NOT_FOUND,
                              "connection %s (%s) disappeared after its routing table converged",
                              s->name, s->id);
             return -1;
@@ -320,7 +321,7 @@ static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
         vr_iface_clear(&f);
         if (strcmp(state, "active") == 0) return 0;
         if (strcmp(state, "failed") == 0 || run_now(r) - t0 >= VR_APPLY_ACTIVE_GRACE_MS) {
-            vr_error_set(err, "not.active",
+            vr_error_set(err, VR_ERR_NOT_ACTIVE,
                          "connection %s (%s) is %s after its routing table converged", s->name,
                          s->id, state);
             vr_error_remedy(err, "check the connection in the platform; apply syncs a named "
@@ -357,7 +358,7 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
         return -1;
     }
     if (!found) {
-        vr_error_set(err, "name.duplicate",
+        vr_error_set(err, VR_ERR_NAME_DUPLICATE,
                      "create connection %s: the platform says the name is taken (409 "
                      "name.duplicate) but lists no connection of that name",
                      want->name);
@@ -367,7 +368,7 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
     diff_ctx dc = {&diffs, 0};
     int nd = vr_iface_compare(want, out, collect_diff, &dc);
     if (nd > 0) {
-        vr_error_set(err, "name.duplicate",
+        vr_error_set(err, VR_ERR_NAME_DUPLICATE,
                      "create connection %s: a connection of that name exists (%s) and differs "
                      "from the inventory (%s): not taken as created",
                      want->name, out->id ? out->id : "no id", vr_buf_str(&diffs));
@@ -388,7 +389,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     vr_addr remote = want->remote;
     if (remote.family == VR_AF_NONE &&
         (!want->remote_ip || vr_addr_parse(&remote, want->remote_ip) != 0)) {
-        vr_error_set(err, "invalid.field", "connection %s: remoteIp %s is not an address", s->name,
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s: remoteIp %s is not an address", s->name,
                      want->remote_ip ? want->remote_ip : "(none)");
         return -1;
     }
@@ -403,7 +404,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     if (vr_probe(&pr, o->probe_map, &remote, port, timeout, err) < 0) return -1;
     snprintf(s->probe_detail, sizeof(s->probe_detail), "%s", pr.detail);
     if (pr.status != VR_PROBE_REACHABLE) {
-        vr_error_set(err, "gateway.unreachable", "gateway %s of %s (probed at %s) is %s",
+        vr_error_set(err, VR_ERR_GATEWAY_UNREACHABLE, "gateway %s of %s (probed at %s) is %s",
                      want->remote_ip, s->name, pr.target, pr.detail);
         vr_error_remedy(err,
                         "nothing was created for %s; check the gateway answers TCP on port %d "
@@ -437,7 +438,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     if (s->adopted)
         step_note(s, "already existed (an earlier create went through): taken as created");
     if (!s->routing_table_id) {
-        vr_error_set(err, "invalid.field", "connection %s has no routingTableId to sync", s->name);
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync", s->name);
         return -1;
     }
     if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
@@ -447,7 +448,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
 static int do_delete(apply_run *r, vr_apply_step *s, vr_error *err)
 {
     if (!s->id) {
-        vr_error_set(err, "invalid.plan", "delete %s: the plan has no connection id", s->name);
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "delete %s: the plan has no connection id", s->name);
         return -1;
     }
     int rc = vr_client_delete_connection(r->c, s->id, err);
@@ -482,7 +483,7 @@ static int do_activate(apply_run *r, vr_apply_step *s, vr_error *err)
     }
     step_note(s, "was left provisioning (no routing sync after its create): synced");
     if (!s->routing_table_id) {
-        vr_error_set(err, "invalid.field", "connection %s has no routingTableId to sync", s->name);
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync", s->name);
         return -1;
     }
     if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
@@ -584,7 +585,7 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
                 if (want) {
                     rc = do_create(&r, s, want, &s->error);
                 } else {
-                    vr_error_set(&s->error, "invalid.plan", "create %s: not in the plan", s->name);
+                    vr_error_set(&s->error, VR_ERR_PLAN_INVALID, "create %s: not in the plan", s->name);
                     rc = -1;
                 }
             } else if (s->kind == VR_STEP_DELETE) {
