@@ -12,7 +12,7 @@
 #include "vr_plan.h"
 #include "vr_outputs.h"
 #include "vr_probe.h"
-#include "vr_region.h"
+#include "vr_endpoint.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -39,12 +39,12 @@ const char *vr_drift_kind_name(vr_drift_kind k)
 
 /* ---- name indexes ------------------------------------------------------------------------- */
 
-static vr_name_ix *index_refs(const vr_plan_ref *v, size_t n)
+static vr_nameix *index_refs(const vr_plan_ref *v, size_t n)
 {
-    vr_name_ix *ix = vr_xmalloc((n ? n : 1) * sizeof(*ix));
+    vr_nameix *ix = vr_xmalloc((n ? n : 1) * sizeof(*ix));
     for (size_t i = 0; i < n; i++)
-        ix[i] = (vr_name_ix){nz(v[i].name), i};
-    vr_name_ix_sort(ix, n);
+        ix[i] = (vr_nameix){nz(v[i].name), i};
+    vr_nameix_sort(ix, n);
     return ix;
 }
 
@@ -98,21 +98,21 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
     vr_iso8601(wall_ms, out->created_at);
     out->live_count = live_count;
 
-    vr_name_ix *inv = vr_name_ix_of_ifaces(org->ifaces, org->count);
-    vr_name_ix *lv = vr_name_ix_of_ifaces(live, live_count);
-    vr_name_ix *unchanged = index_refs(plan->unchanged, plan->unchanged_count);
-    vr_name_ix *not_active = index_refs(plan->not_active, plan->not_active_count);
-    vr_name_ix *drift = vr_xmalloc((plan->drift_count ? plan->drift_count : 1) * sizeof(*drift));
+    vr_nameix *inv = vr_nameix_of_ifaces(org->ifaces, org->count);
+    vr_nameix *lv = vr_nameix_of_ifaces(live, live_count);
+    vr_nameix *unchanged = index_refs(plan->unchanged, plan->unchanged_count);
+    vr_nameix *not_active = index_refs(plan->not_active, plan->not_active_count);
+    vr_nameix *drift = vr_xmalloc((plan->drift_count ? plan->drift_count : 1) * sizeof(*drift));
     for (size_t i = 0; i < plan->drift_count; i++)
-        drift[i] = (vr_name_ix){nz(plan->drift[i].name), i};
-    vr_name_ix_sort(drift, plan->drift_count);
+        drift[i] = (vr_nameix){nz(plan->drift[i].name), i};
+    vr_nameix_sort(drift, plan->drift_count);
     size_t ncreate = 0;
-    vr_name_ix *creates =
+    vr_nameix *creates =
         vr_xmalloc((plan->action_count ? plan->action_count : 1) * sizeof(*creates));
     for (size_t i = 0; i < plan->action_count; i++)
         if (plan->actions[i].kind == VR_ACTION_CREATE)
-            creates[ncreate++] = (vr_name_ix){nz(plan->actions[i].name), i};
-    vr_name_ix_sort(creates, ncreate);
+            creates[ncreate++] = (vr_nameix){nz(plan->actions[i].name), i};
+    vr_nameix_sort(creates, ncreate);
 
     /* inventory interfaces, name order, each name once */
     out->ifaces = vr_xcalloc(org->count ? org->count : 1, sizeof(*out->ifaces));
@@ -124,21 +124,21 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
             continue;
         }
         const vr_iface *want = &org->ifaces[inv[k].idx];
-        const vr_name_ix *lhit = vr_name_ix_find(lv, live_count, name);
+        const vr_nameix *lhit = vr_nameix_find(lv, live_count, name);
         const vr_iface *have = lhit ? &live[lhit->idx] : NULL;
         vr_drift_iface *f = &out->ifaces[out->iface_count++];
         f->name = vr_strdup(name);
         f->checks = 1;
-        bool missing = vr_name_ix_find(creates, ncreate, name) != NULL ||
-                       (!have && !vr_name_ix_find(unchanged, plan->unchanged_count, name) &&
-                        !vr_name_ix_find(drift, plan->drift_count, name));
+        bool missing = vr_nameix_find(creates, ncreate, name) != NULL ||
+                       (!have && !vr_nameix_find(unchanged, plan->unchanged_count, name) &&
+                        !vr_nameix_find(drift, plan->drift_count, name));
         if (missing) {
             out->counts[VR_DRIFT_MISSING]++;
             set_rate(f);
             continue;
         }
         f->present = true;
-        const vr_name_ix *d = vr_name_ix_find(drift, plan->drift_count, name);
+        const vr_nameix *d = vr_nameix_find(drift, plan->drift_count, name);
         if (d) copy_fields(f, &plan->drift[d->idx]);
         f->matching = f->field_count == 0;
         if (have) {
@@ -151,11 +151,11 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         } else if (d) {
             f->id = dup_or_null(plan->drift[d->idx].id);
         } else {
-            const vr_name_ix *u = vr_name_ix_find(unchanged, plan->unchanged_count, name);
+            const vr_nameix *u = vr_nameix_find(unchanged, plan->unchanged_count, name);
             f->id = dup_or_null(plan->unchanged[u->idx].id);
             f->state = dup_or_null(plan->unchanged[u->idx].state);
         }
-        const vr_name_ix *na = vr_name_ix_find(not_active, plan->not_active_count, name);
+        const vr_nameix *na = vr_nameix_find(not_active, plan->not_active_count, name);
         f->active = na == NULL;
         if (have && !is_active(have->state) && vr_org_ignores(org, name, "state")) {
             /* not active, but the ignore list leaves the state out (the plan did too) */
@@ -173,7 +173,7 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
     }
 
     /* unmanaged: the plan's list, already without what the ignore list leaves out */
-    vr_name_ix *um = index_refs(plan->unmanaged, plan->unmanaged_count);
+    vr_nameix *um = index_refs(plan->unmanaged, plan->unmanaged_count);
     out->unmanaged =
         vr_xcalloc(plan->unmanaged_count ? plan->unmanaged_count : 1, sizeof(*out->unmanaged));
     for (size_t k = 0; k < plan->unmanaged_count; k++) {
@@ -195,7 +195,7 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
 
     /* live connections the inventory does not name and the ignore list leaves out whole */
     for (size_t k = 0; k < live_count; k++)
-        if (!vr_name_ix_find(inv, org->count, lv[k].name) && vr_org_ignores(org, lv[k].name, NULL))
+        if (!vr_nameix_find(inv, org->count, lv[k].name) && vr_org_ignores(org, lv[k].name, NULL))
             out->ignored_ifaces++;
 
     free(um);

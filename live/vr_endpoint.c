@@ -1,5 +1,5 @@
-/* vr_region: the region table of contract §1 and the resolution of the API and OAuth bases. */
-#include "vr_region.h"
+/* vr_endpoint: the region table of contract §1 and the resolution of the API and OAuth bases. */
+#include "vr_endpoint.h"
 #include "vr_errcode.h"
 
 #include "vr_addr.h"
