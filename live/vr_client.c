@@ -22,7 +22,8 @@ int vr_client_new(vr_client **out, const vr_client_config *cfg, vr_error *err)
 {
     *out = NULL;
     if (!cfg->api_base || !*cfg->api_base || !cfg->creds) {
-        vr_error_set(err, VR_ERR_CLIENT_CONFIG, "platform client: no API base URL or no credentials");
+        vr_error_set(err, VR_ERR_CLIENT_CONFIG,
+                     "platform client: no API base URL or no credentials");
         return -1;
     }
     vr_client *c = vr_xcalloc(1, sizeof(*c));

@@ -77,12 +77,14 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
     }
     size_t alen = strcspn(p, "/?#");
     if (p[alen] == '?' || p[alen] == '#' || strpbrk(p + alen, "?#")) {
-        vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: a base URL has no query or fragment", what, url);
+        vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: a base URL has no query or fragment", what,
+                     url);
         return -1;
     }
     for (const char *s = url; *s; s++)
         if ((unsigned char)*s <= ' ' || *s == 0x7f) {
-            vr_error_set(err, VR_ERR_URL_INVALID, "%s: a URL has no spaces or control characters", what);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: a URL has no spaces or control characters",
+                         what);
             return -1;
         }
     if (memchr(p, '@', alen)) {
@@ -211,7 +213,8 @@ int vr_endpoints_resolve(vr_endpoints *out, const vr_endpoint_inputs *in, vr_err
         } else {
             const vr_region *r = vr_region_lookup(order[i].value);
             if (!r) {
-                vr_error_set(err, VR_ERR_REGION_UNKNOWN, "%s %s: unknown region", what, order[i].value);
+                vr_error_set(err, VR_ERR_REGION_UNKNOWN, "%s %s: unknown region", what,
+                             order[i].value);
                 suggest_region(err, order[i].value);
                 return -1;
             }

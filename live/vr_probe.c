@@ -67,7 +67,8 @@ int vr_probe_redirect_parse(vr_probe_redirect *out, const char *text, vr_error *
     } else {
         const char *colon = strchr(hp, ':');
         if (!colon) {
-            vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: no :PORT after the host", text);
+            vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: no :PORT after the host",
+                         text);
             vr_error_remedy(err, FORM);
             return -1;
         }
@@ -89,7 +90,8 @@ int vr_probe_redirect_parse(vr_probe_redirect *out, const char *text, vr_error *
     }
     long p;
     if (vr_parse_long(port, 1, 65535, &p) < 0 || port[0] == '+' || port[0] == '-') {
-        vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: port %s is not 1..65535", text, port);
+        vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: port %s is not 1..65535", text,
+                     port);
         vr_error_remedy(err, FORM);
         return -1;
     }
@@ -206,7 +208,8 @@ int vr_probe(vr_probe_result *out, const vr_probe_map *map, const vr_addr *addr,
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        vr_error_set(err, VR_ERR_PROBE_FAILED, "probe %s: socket: %s", out->target, strerror(errno));
+        vr_error_set(err, VR_ERR_PROBE_FAILED, "probe %s: socket: %s", out->target,
+                     strerror(errno));
         return -1;
     }
     int64_t start = vr_now_ms();

@@ -31,7 +31,8 @@
 #define VR_ERR_NOT_FOUND "not.found"           /* (server's code) no such connection */
 
 /* ---- plans ---- */
-#define VR_ERR_PLAN_INVALID "plan.invalid"   /* a plan (file or action) that cannot be carried out \
+#define VR_ERR_PLAN_INVALID                                                                        \
+    "plan.invalid"                           /* a plan (file or action) that cannot be carried out \
                                               */
 #define VR_ERR_PLAN_READ "plan.read"         /* a plan file cannot be read */
 #define VR_ERR_PLAN_WRITE "plan.write"       /* a plan file cannot be written */

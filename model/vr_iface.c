@@ -336,7 +336,8 @@ int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err)
     out->id = take_str(obj, "id");
     out->name = take_str(obj, "name");
     if (!out->id || !out->name) {
-        vr_error_set(err, VR_ERR_BAD_RESPONSE, "connection lacks a string %s", out->id ? "name" : "id");
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "connection lacks a string %s",
+                     out->id ? "name" : "id");
         vr_iface_clear(out);
         return -1;
     }

@@ -389,8 +389,8 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     vr_addr remote = want->remote;
     if (remote.family == VR_AF_NONE &&
         (!want->remote_ip || vr_addr_parse(&remote, want->remote_ip) != 0)) {
-        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s: remoteIp %s is not an address", s->name,
-                     want->remote_ip ? want->remote_ip : "(none)");
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s: remoteIp %s is not an address",
+                     s->name, want->remote_ip ? want->remote_ip : "(none)");
         return -1;
     }
     int port = want->probe_port > 0 ? want->probe_port
@@ -438,7 +438,8 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     if (s->adopted)
         step_note(s, "already existed (an earlier create went through): taken as created");
     if (!s->routing_table_id) {
-        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync", s->name);
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync",
+                     s->name);
         return -1;
     }
     if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
@@ -483,7 +484,8 @@ static int do_activate(apply_run *r, vr_apply_step *s, vr_error *err)
     }
     step_note(s, "was left provisioning (no routing sync after its create): synced");
     if (!s->routing_table_id) {
-        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync", s->name);
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync",
+                     s->name);
         return -1;
     }
     if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
@@ -585,7 +587,8 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
                 if (want) {
                     rc = do_create(&r, s, want, &s->error);
                 } else {
-                    vr_error_set(&s->error, VR_ERR_PLAN_INVALID, "create %s: not in the plan", s->name);
+                    vr_error_set(&s->error, VR_ERR_PLAN_INVALID, "create %s: not in the plan",
+                                 s->name);
                     rc = -1;
                 }
             } else if (s->kind == VR_STEP_DELETE) {

@@ -46,7 +46,8 @@ static int ensure_dir(const char *dir, vr_error *err)
 {
     struct stat st;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock dir %s: cannot create it: %s", dir, strerror(errno));
+        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock dir %s: cannot create it: %s", dir,
+                     strerror(errno));
         return -1;
     }
     if (lstat(dir, &st) != 0) {
@@ -54,11 +55,13 @@ static int ensure_dir(const char *dir, vr_error *err)
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
-        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock dir %s: not a directory (or a symbolic link)", dir);
+        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock dir %s: not a directory (or a symbolic link)",
+                     dir);
         return -1;
     }
     if (st.st_uid != getuid()) {
-        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock dir %s: owned by uid %lu, not by this user (uid %lu)", dir,
+        vr_error_set(err, VR_ERR_LOCK_FAILED,
+                     "lock dir %s: owned by uid %lu, not by this user (uid %lu)", dir,
                      (unsigned long)st.st_uid, (unsigned long)getuid());
         vr_error_remedy(err, "remove it or choose another lock dir");
         return -1;
@@ -131,8 +134,8 @@ int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *co
     *l = (vr_lock)VR_LOCK_INIT;
     if (holder) memset(holder, 0, sizeof *holder);
     if (!org_valid(org)) {
-        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock: organization id \"%s\" is not usable in a file name",
-                     org ? org : "");
+        vr_error_set(err, VR_ERR_LOCK_FAILED,
+                     "lock: organization id \"%s\" is not usable in a file name", org ? org : "");
         goto done;
     }
     if (!dir || !dir[0]) {

@@ -142,14 +142,15 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 {
     vr_buf b = VR_BUF_INIT;
     if (vr_planfile_serialize(&b, plan) < 0) {
-        vr_error_set(err, VR_ERR_PLAN_WRITE, "plan file %s: cannot serialise the plan: out of memory",
-                     path);
+        vr_error_set(err, VR_ERR_PLAN_WRITE,
+                     "plan file %s: cannot serialise the plan: out of memory", path);
         vr_buf_free(&b);
         return -1;
     }
     int rc = vr_write_file_atomic(path, b.data, b.len, 0644);
     if (rc < 0)
-        vr_error_set(err, VR_ERR_PLAN_WRITE, "plan file %s: cannot write: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_PLAN_WRITE, "plan file %s: cannot write: %s", path,
+                     strerror(errno));
     vr_buf_free(&b);
     return rc < 0 ? -1 : 0;
 }

@@ -216,7 +216,8 @@ int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err)
     else if (errno == EEXIST)
         fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) {
-        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: cannot open it: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: cannot open it: %s", path,
+                     strerror(errno));
         return -1;
     }
     w->fd = fd;
@@ -248,7 +249,8 @@ int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_ou
         ssize_t wr = write(w->fd, p, n);
         if (wr < 0) {
             if (errno == EINTR) continue;
-            vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: write: %s", w->path, strerror(errno));
+            vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: write: %s", w->path,
+                         strerror(errno));
             goto done;
         }
         p += wr;

@@ -141,7 +141,8 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
     vr_buf_printf(&refname, "refs/heads/%s", branch);
     if (git_reference_name_is_valid(&valid, vr_buf_str(&refname)) < 0 || !valid) {
-        vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch \"%s\": not a valid branch name", branch);
+        vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch \"%s\": not a valid branch name",
+                     branch);
         goto done;
     }
     for (size_t i = 0; i < count; i++)
@@ -223,7 +224,8 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
         git_error_clear();
         vr_sleep_ms((int64_t)(vr_random_u64() % 20) + 1);
     }
-    vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch %s: kept moving; report not committed", branch);
+    vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch %s: kept moving; report not committed",
+                 branch);
 done:
     git_signature_free(sig);
     git_repository_free(repo);

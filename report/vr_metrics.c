@@ -482,7 +482,8 @@ int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err)
     vr_buf out = VR_BUF_INIT;
     int rc = -1;
     if (vr_metrics_render(m, &out) != 0) {
-        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot render (out of memory)", path);
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot render (out of memory)",
+                     path);
         goto done;
     }
     if (vr_write_file_atomic(path, out.data ? out.data : "", out.len, 0644) != 0) {

@@ -72,7 +72,8 @@ int vr_webhook_url_check(const char *url, vr_error *err)
     /* credentials in the URL would be written to the outbox and shown in messages */
     if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
         curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
-        vr_error_set(err, VR_ERR_WEBHOOK_URL, "webhook url: user info (user:password@) is not allowed");
+        vr_error_set(err, VR_ERR_WEBHOOK_URL,
+                     "webhook url: user info (user:password@) is not allowed");
         vr_error_remedy(err, "authenticate the receiver with --webhook-secret-file (the "
                              "signature), not with credentials in the URL");
         goto done;
@@ -99,8 +100,8 @@ int vr_webhook_url_check(const char *url, vr_error *err)
                          "webhook url: plain http is only allowed to loopback hosts, not %s", host);
         if (rc != 0) vr_error_remedy(err, "use an https:// URL");
     } else {
-        vr_error_set(err, VR_ERR_WEBHOOK_URL, "webhook url: scheme %s is not supported (https only)",
-                     scheme);
+        vr_error_set(err, VR_ERR_WEBHOOK_URL,
+                     "webhook url: scheme %s is not supported (https only)", scheme);
     }
 done:
     curl_free(scheme);
