@@ -2,7 +2,7 @@
 # Runs the suite for each build dir given (unit tests, then end-to-end scripts) and ends with
 # the line "N passed, M failed". Usage: tests/run.sh [--unit-only] BUILD_DIR...
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 unit_only=0
 if [ "${1:-}" = "--unit-only" ]; then unit_only=1; shift; fi
 [ $# -gt 0 ] || set -- build

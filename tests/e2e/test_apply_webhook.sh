@@ -16,8 +16,8 @@ start_sink() {
     "$VSIM" --webhook-sink "127.0.0.1:${1:-0}" --webhook-secret-file "$T_DIR/hook.key" >"$T_DIR/sink.out" 2>"$T_DIR/sink.err" &
     SINK_PID=$!
     T_PIDS+=("$SINK_PID")
-    local i line=""
-    for i in $(seq 1 100); do
+    local line=""
+    for _ in $(seq 1 100); do
         line=$(head -n1 "$T_DIR/sink.out" 2>/dev/null)
         case "$line" in "vni-sim webhook sink on "*) break ;; esac
         sleep 0.05

@@ -213,6 +213,7 @@ for y in docs/ci/github-actions-*.yml; do
     check_eq "$y: secrets only in env mappings" "" "$leaks"
 done
 check_contains "the plan workflow uses --detailed-exitcode" "--detailed-exitcode" "$(cat docs/ci/github-actions-plan.yml)"
+# shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
 check_contains "the drift workflow shards" '--shard "${{ matrix.shard }}/4"' "$(cat docs/ci/github-actions-drift.yml)"
 check_contains "the GitLab drift job uses parallel:" "parallel: 4" "$(cat docs/ci/gitlab-ci.yml)"
 

@@ -7,8 +7,7 @@ start_sink() {
     "$VSIM" --webhook-sink 127.0.0.1:0 --webhook-secret-file "$T_DIR/key" "$@" >"$T_DIR/sink.out" 2>"$T_DIR/sink.err" &
     SINK_PID=$!
     T_PIDS+=("$SINK_PID")
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         SINK_URL=$(sed -n 's/^vni-sim webhook sink on //p' "$T_DIR/sink.out" | head -1)
         [ -n "$SINK_URL" ] && return 0
         sleep 0.05
