@@ -1,8 +1,8 @@
 /* vr_apply: carries out one organization's plan through the platform client, one step at a
  * time (cli.md "Apply"): probe the gateway, create, sync the routing table, wait for
- * convergence, check the connection is active, write the audit record (fsync'd) and send the
- * webhook, then the next step. Prints nothing: the cmd layer prints from the progress callback
- * and from the result.
+ * convergence, check the connection is active, hand the step to the recorder (the audit record,
+ * fsync'd, and the webhook: report/vr_outputs), then the next step. Prints nothing: the cmd layer
+ * prints from the progress callback and from the result.
  *
  * Steps, in this order:
  *   - every delete of the plan (delete; 404 is "already gone"; sync its table; converge);
@@ -11,14 +11,14 @@
  *     its sync: sync its table and converge (audited as vni_provisioning/provisioned);
  *   - every replacement of the plan, as one step: probe the new version's gateway (before
  *     anything is deleted: a replacement never deletes what it then cannot create); delete the
- *     live connection (404 is "already gone"); sync its routing table and converge; write the
- *     step's vni_deletion record (fsync'd, before the create); then as a create: probe, create,
- *     sync the new version's routing table (when it moved, both tables are synced: the old one
- *     after the delete, the new one after the create), converge, check active; then its
- *     vni_provisioning record. Both records carry "replacement": true. When the delete was
- *     done and the new connection was not created (or the old table did not converge), the
- *     step fails with left_missing set and an error that names the interface as missing and
- *     says what to do: the next run (with or without --replace) creates it, since it is
+ *     live connection (404 is "already gone"); sync its routing table and converge; hand the
+ *     deletion to the recorder (VR_APPLY_RECORD_REPLACED: its vni_deletion record is written
+ *     before the create); then as a create: probe, create, sync the new version's routing
+ *     table (when it moved, both tables are synced: the old one after the delete, the new one
+ *     after the create), converge, check active; then the step's own record. When the delete
+ *     was done and the new connection was not created (or the old table did not converge),
+ *     the step fails with left_missing set and an error that names the interface as missing
+ *     and says what to do: the next run (with or without --replace) creates it, since it is
  *     missing live;
  *   - every create of the plan (probe; create; on 409 name.duplicate the connection of that
  *     name is read and taken as created when it matches what was asked, else the step fails;
@@ -45,13 +45,11 @@
 #ifndef VR_APPLY_H
 #define VR_APPLY_H
 
-#include "vr_audit.h"
 #include "vr_client.h"
 #include "vr_diag.h"
 #include "vr_latency.h"
 #include "vr_plan.h"
 #include "vr_probe.h"
-#include "vr_webhook.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,7 +76,7 @@ typedef enum {
     VR_STEP_SKIPPED, /* not attempted: an earlier step failed, or over max_creates */
 } vr_step_status;
 
-/* "create", "delete", "activate", "replace"; "pending", "done", "failed", "skipped". Static. */
+/* "create", "delete", "activate"; "pending", "done", "failed", "skipped". Static. */
 const char *vr_step_kind_name(vr_step_kind k);
 const char *vr_step_status_name(vr_step_status s);
 
@@ -88,14 +86,13 @@ typedef struct {
     vr_step_kind kind;
     vr_step_status status;
     char *name;
-    char *id; /* connection id; NULL when never known (failed before create); replace: the
-                 new connection's */
+    char *id;               /* connection id; NULL when never known (failed before create) */
     char *routing_table_id; /* NULL when unknown */
     bool adopted;           /* create: 409 name.duplicate, the existing connection matched */
     bool already_gone;      /* delete: the connection was already deleted (404) */
     vr_error error;         /* when FAILED */
     char *note;             /* SKIPPED: why; DONE/FAILED: extra detail or NULL */
-    int64_t total_ms, create_ms, convergence_ms; /* VR_AUDIT_MS_NONE when not measured */
+    int64_t total_ms, create_ms, convergence_ms; /* VR_MS_NONE when not measured */
     int polls;                                   /* routing-table GETs of converge_wait */
     int syncs;                                   /* sync requests (2 after a re-sync) */
     long long estimated_ms; /* the last sync's estimatedConvergenceMs, -1 when absent */
@@ -107,8 +104,8 @@ typedef struct {
     char *replaced_id;      /* the old connection's id */
     char *replaced_table;   /* its routing table (synced after the delete); NULL: unknown */
     bool replaced_deleted;  /* the delete was done (or the old one was already gone) */
-    bool deletion_recorded; /* the delete was done and its table converged: the vni_deletion
-                               record (deleted) was written before the create began */
+    bool deletion_recorded; /* the delete was done and its table converged: the deletion was
+                               handed to the recorder before the create began */
     bool left_missing;      /* deleted, and not created again: missing live */
     int64_t delete_ms;      /* delete, sync and convergence of the old table */
     int64_t delete_convergence_ms;
@@ -138,6 +135,33 @@ typedef enum {
 typedef void (*vr_apply_progress_fn)(void *ctx, vr_apply_event ev, const vr_apply_step *step,
                                      size_t total);
 
+/* What is recorded: a step that ended (or was skipped), or the delete half of a replacement,
+ * recorded as soon as its old table converged and before its create begins (the step is still
+ * PENDING then; its delete_* fields and correlation_ids[0..delete_correlations) are that
+ * half's). */
+typedef enum {
+    VR_APPLY_RECORD_STEP = 0,
+    VR_APPLY_RECORD_REPLACED,
+} vr_apply_record_phase;
+
+/* What a run records after each step (report/vr_outputs turns it into audit records and
+ * webhook events): the step, and the routing-table sync it requested, if any (for
+ * VR_APPLY_RECORD_REPLACED, the old table's; for the end of a replacement whose deletion was
+ * recorded, the new table's). */
+typedef struct {
+    const vr_apply_step *step;
+    vr_apply_record_phase phase;
+    bool synced;                /* the step requested a sync */
+    bool sync_converged;        /* and its table converged */
+    const vr_error *sync_error; /* why not, when synced and not converged; else NULL */
+} vr_apply_record;
+
+/* Called once per step, after it ended (or was skipped), outside its latencies, and for a
+ * replacement also once in the middle (VR_APPLY_RECORD_REPLACED). Returns 0, or -1 with err
+ * set: the record could not be kept (the run stops there, audit_failed; a replacement whose
+ * deletion record failed still finishes its create first). */
+typedef int (*vr_apply_record_fn)(void *ctx, const vr_apply_record *rec, vr_error *err);
+
 /* The convergence polling schedule. Zeros take the defaults above. */
 typedef struct {
     int64_t initial_ms; /* first poll without an estimate; base of the backoff */
@@ -157,11 +181,10 @@ typedef struct {
     int64_t converge_timeout_ms;   /* 0: VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS */
     vr_poll_policy poll;
     bool keep_going;
-    long max_creates;              /* < 0: no cap */
-    vr_audit_writer *audit;        /* may be NULL: no record written */
-    vr_webhook *webhook;           /* may be NULL */
+    long max_creates;          /* < 0: no cap */
+    vr_apply_record_fn record; /* may be NULL: nothing recorded */
+    void *record_ctx;
     vr_latency *latency;           /* may be NULL; gets create/convergence/total of each step */
-    const char *run_id;            /* the run's UUID for audit records */
     vr_apply_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     /* Clock and sleep of the convergence wait (NULL: vr_now_ms, vr_sleep_ms), for tests. */
@@ -172,14 +195,6 @@ typedef struct {
 
 /* Zeros, max_creates -1. */
 void vr_apply_opts_init(vr_apply_opts *o);
-
-/* The statuses of the two audit records of a replace step (its vni_deletion and its
- * vni_provisioning): skipped and skipped when not attempted; failed and skipped when it failed
- * before the delete and its table's convergence were done; deleted and provisioned when done;
- * deleted and failed when the new connection failed after that. For audit, webhook and
- * metrics alike. */
-void vr_apply_replace_statuses(const vr_apply_step *s, vr_audit_status *deletion,
-                               vr_audit_status *provisioning);
 
 /* The steps of plan (deletes, activations, replacements, creates; see above) without carrying
  * them out:
@@ -193,18 +208,6 @@ void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const 
  * written (details in out). */
 int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *plan,
                  const vr_iface *live, size_t live_count, const vr_apply_opts *opts);
-
-/* "3 created, 0 deleted, 0 failed, 0 not attempted" appended to out, no newline; with
- * replacements "3 created, 0 deleted, 1 replaced, 0 failed, 0 not attempted"; plus
- * ", 1 activated" when any. Returns 0, or -1 (out's max). */
-int vr_apply_summary(vr_buf *out, const vr_apply_result *r);
-
-/* The result as JSON (the report of the run): org, counts, and each step with its status,
- * id, error {httpStatus, code, message, correlationId}, note, latencies, polls and correlation
- * ids, syncs and the last sync's estimatedConvergenceMs (null when absent); a replace step
- * also has "reason" and "replaces" {id, routingTableId, deleted, leftMissing}. Caller
- * cJSON_Delete()s it. */
-cJSON *vr_apply_result_to_json(const vr_apply_result *r);
 
 void vr_apply_result_free(vr_apply_result *r);
 

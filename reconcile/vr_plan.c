@@ -447,8 +447,8 @@ typedef struct {
     size_t live_count;
     const vr_plan_ctx *ctx;
     const vr_plan_opts *o;
-    vr_name_ix *dn, *ln; /* inventory and live names, sorted */
-    const char **asked;  /* opts.replace, sorted */
+    vr_nameix *dn, *ln; /* inventory and live names, sorted */
+    const char **asked; /* opts.replace, sorted */
     size_t asked_count;
     table_ix *tables; /* the live routing tables, by id */
     size_t table_count;
@@ -517,7 +517,7 @@ static void plan_named(plan_work *w)
             continue; /* a duplicate, reported above */
         const char *name = w->dn[k].name;
         const vr_iface *want = &desired->ifaces[w->dn[k].idx];
-        const vr_name_ix *hit = vr_name_ix_find(w->ln, w->live_count, name);
+        const vr_nameix *hit = vr_nameix_find(w->ln, w->live_count, name);
         bool asked = asked_for(w, name);
         if (!hit) {
             if (asked)
@@ -622,7 +622,7 @@ static void plan_live_side(plan_work *w)
     for (size_t k = 0; k < live_count; k++) {
         const vr_iface *have = &w->live[w->ln[k].idx];
         bool ignored = vr_org_ignores(desired, w->ln[k].name, NULL);
-        const vr_name_ix *named = vr_name_ix_find(w->dn, nd, w->ln[k].name);
+        const vr_nameix *named = vr_nameix_find(w->dn, nd, w->ln[k].name);
         /* an ignore of the whole interface, or of its field state, leaves the state out */
         if (!vr_org_ignores(desired, w->ln[k].name, "state") &&
             (!have->state || strcmp(have->state, "active") != 0))
@@ -644,7 +644,7 @@ static void plan_live_side(plan_work *w)
     }
     for (size_t c = 0; c < ncand; c++) {
         const vr_iface *have = &w->live[candidates[c]];
-        const vr_name_ix *named = vr_name_ix_find(w->dn, nd, nz(have->name));
+        const vr_nameix *named = vr_nameix_find(w->dn, nd, nz(have->name));
         if (named && desired->ifaces[named->idx].protect)
             continue; /* unreachable by the rule; kept as the last line of defence */
         if (c < take) {
@@ -778,8 +778,8 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     w.ctx = ctx;
     w.o = &ctx->opts;
     size_t nd = desired->count;
-    w.dn = vr_name_ix_of_ifaces(desired->ifaces, nd);
-    w.ln = vr_name_ix_of_ifaces(live, live_count);
+    w.dn = vr_nameix_of_ifaces(desired->ifaces, nd);
+    w.ln = vr_nameix_of_ifaces(live, live_count);
     w.asked = vr_xmalloc((w.o->replace_count ? w.o->replace_count : 1) * sizeof(*w.asked));
     for (size_t i = 0; i < w.o->replace_count; i++)
         if (w.o->replace[i]) w.asked[w.asked_count++] = w.o->replace[i];

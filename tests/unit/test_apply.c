@@ -11,6 +11,8 @@
 #include "fake_server.h"
 #include "vr_apply.h"
 #include "vr_audit.h"
+#include "vr_outputs.h"
+#include "vr_render_apply.h"
 #include "vr_client.h"
 #include "vr_latency.h"
 #include "vr_probe.h"
@@ -130,10 +132,10 @@ static void plan_add_replace(vr_plan_org_result *p, const char *name, int octet,
     p->replace_count++;
 }
 
-/* An audit log in a temporary file. */
+/* An audit log in a temporary file, written through the run's outputs. */
 typedef struct {
     char path[64];
-    vr_audit_writer w;
+    vr_outputs outs;
 } audit_file;
 
 static void audit_open(audit_file *a, fixture *f)
@@ -142,11 +144,13 @@ static void audit_open(audit_file *a, fixture *f)
     int fd = mkstemp(a->path);
     assert_true(fd >= 0);
     close(fd);
-    vr_audit_writer init = VR_AUDIT_WRITER_INIT;
-    a->w = init;
+    vr_outputs_config cfg = {0};
+    cfg.audit_log = a->path;
+    cfg.run_id = "11111111-2222-4333-8444-555555555555";
     vr_error err = VR_ERROR_INIT;
-    assert_int_equal(vr_audit_writer_open(&a->w, a->path, &err), 0);
-    f->opts.audit = &a->w;
+    assert_int_equal(vr_outputs_open(&a->outs, &cfg, &err), 0);
+    f->opts.record = vr_outputs_apply_record;
+    f->opts.record_ctx = &a->outs;
 }
 
 static const char *rec_str(const cJSON *rec, const char *key)
@@ -160,7 +164,7 @@ static const char *rec_str(const cJSON *rec, const char *key)
  * many; records_free() them. */
 static size_t audit_records(audit_file *a, cJSON **out, size_t max, vr_buf *lines)
 {
-    vr_audit_writer_close(&a->w);
+    vr_outputs_close(&a->outs);
     char *text = NULL;
     size_t len = 0, n = 0;
     assert_int_equal(vr_read_file(a->path, 1 << 20, &text, &len), 0);
@@ -208,7 +212,6 @@ static fixture *start(const fs_exchange *script, size_t n, int probe_port)
     f->opts.probe_map = &f->map;
     f->opts.probe_timeout_ms = 1000;
     f->opts.latency = &f->lat;
-    f->opts.run_id = "11111111-2222-4333-8444-555555555555";
     f->opts.now = v_now;
     f->opts.sleep = v_sleep;
     f->opts.env_ctx = &f->clock;
@@ -302,10 +305,14 @@ static void test_create_converges(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    vr_audit_writer w = VR_AUDIT_WRITER_INIT;
+    vr_outputs outs;
+    vr_outputs_config cfg = {0};
+    cfg.audit_log = path;
+    cfg.run_id = "11111111-2222-4333-8444-555555555555";
     vr_error err = VR_ERROR_INIT;
-    assert_int_equal(vr_audit_writer_open(&w, path, &err), 0);
-    f->opts.audit = &w;
+    assert_int_equal(vr_outputs_open(&outs, &cfg, &err), 0);
+    f->opts.record = vr_outputs_apply_record;
+    f->opts.record_ctx = &outs;
 
     assert_int_equal(run(f), 0);
     const vr_apply_step *s = &f->res.steps[0];
@@ -333,7 +340,7 @@ static void test_create_converges(void **state)
     assert_int_equal(st.max, 350);
 
     /* the audit record: provisioned, the id, the latencies, the correlation ids */
-    vr_audit_writer_close(&w);
+    vr_outputs_close(&outs);
     char *text = NULL;
     size_t len = 0;
     assert_int_equal(vr_read_file(path, 1 << 20, &text, &len), 0);
@@ -355,7 +362,7 @@ static void test_create_converges(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "provisioned");
     assert_string_equal(cJSON_GetObjectItem(j, "action")->valuestring, "vni_provisioning");
     assert_string_equal(cJSON_GetObjectItem(j, "interfaceId")->valuestring, "id-1");
-    assert_string_equal(cJSON_GetObjectItem(j, "runId")->valuestring, f->opts.run_id);
+    assert_string_equal(cJSON_GetObjectItem(j, "runId")->valuestring, cfg.run_id);
     assert_int_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latencyMs"), "convergence")->valueint, 350);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "correlationIds")), 5);
@@ -401,7 +408,7 @@ static void test_converge_timeout(void **state)
     assert_int_equal(f->res.skipped, 1);
     assert_int_equal(f->res.created, 0);
     vr_buf b = VR_BUF_INIT;
-    vr_apply_summary(&b, &f->res);
+    vr_render_apply_summary(&b, &f->res);
     assert_string_equal(vr_buf_str(&b), "0 created, 0 deleted, 1 failed, 1 not attempted");
     vr_buf_free(&b);
     finish(f, false);
@@ -637,11 +644,11 @@ static void test_order_and_max_creates(void **state)
     assert_int_equal(f->res.skipped, 1);
     assert_int_equal(f->res.failed, 0);
     vr_buf b = VR_BUF_INIT;
-    vr_apply_summary(&b, &f->res);
+    vr_render_apply_summary(&b, &f->res);
     assert_string_equal(vr_buf_str(&b),
                         "1 created, 1 deleted, 0 failed, 1 not attempted, 1 activated");
     vr_buf_free(&b);
-    cJSON *j = vr_apply_result_to_json(&f->res);
+    cJSON *j = vr_render_apply_result_json(&f->res);
     cJSON *steps = cJSON_GetObjectItem(j, "steps");
     assert_int_equal(cJSON_GetArraySize(steps), 4);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 3), "status")->valuestring,
@@ -703,7 +710,7 @@ static void test_replace_moves_table(void **state)
     assert_int_equal(f->res.created, 0);
     assert_int_equal(f->res.deleted, 0);
     vr_buf b = VR_BUF_INIT;
-    vr_apply_summary(&b, &f->res);
+    vr_render_apply_summary(&b, &f->res);
     assert_string_equal(vr_buf_str(&b),
                         "0 created, 0 deleted, 1 replaced, 0 failed, 0 not attempted");
     vr_buf_reset(&b);
@@ -731,7 +738,7 @@ static void test_replace_moves_table(void **state)
     records_free(recs, n);
     vr_buf_free(&b);
 
-    cJSON *j = vr_apply_result_to_json(&f->res);
+    cJSON *j = vr_render_apply_result_json(&f->res);
     cJSON *st = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "steps"), 0);
     assert_string_equal(cJSON_GetObjectItem(st, "action")->valuestring, "replace");
     assert_string_equal(cJSON_GetObjectItem(st, "reason")->valuestring,
@@ -781,7 +788,7 @@ static void test_replace_create_fails_after_delete(void **state)
     assert_non_null(strstr(s->error.message, "allocated"));
     assert_non_null(strstr(s->error.remedy, "the next run creates it"));
     vr_audit_status del, prov;
-    vr_apply_replace_statuses(s, &del, &prov);
+    vr_outputs_replace_statuses(s, &del, &prov);
     assert_int_equal(del, VR_AUDIT_DELETED);
     assert_int_equal(prov, VR_AUDIT_FAILED);
     assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
@@ -822,10 +829,10 @@ static void test_replace_probe_gate(void **state)
     assert_int_equal(fs_request_count(f->fs), 0);
     assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
     vr_audit_status del, prov;
-    vr_apply_replace_statuses(s, &del, &prov);
+    vr_outputs_replace_statuses(s, &del, &prov);
     assert_int_equal(del, VR_AUDIT_FAILED);
     assert_int_equal(prov, VR_AUDIT_SKIPPED);
-    vr_apply_replace_statuses(&f->res.steps[1], &del, &prov);
+    vr_outputs_replace_statuses(&f->res.steps[1], &del, &prov);
     assert_int_equal(del, VR_AUDIT_SKIPPED);
     assert_int_equal(prov, VR_AUDIT_SKIPPED);
 
