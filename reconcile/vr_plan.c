@@ -586,6 +586,7 @@ static int cand_key_cmp(const void *a, const void *b)
  * warning. The taken ones end up in the order of actions. */
 static void take_replacements(plan_work *w)
 {
+    if (w->ncand == 0) return;
     qsort(w->cands, w->ncand, sizeof(*w->cands), cand_rank_cmp);
     size_t allowed = w->o->max_replaces > 0 ? (size_t)w->o->max_replaces : 0;
     size_t take = w->ncand < allowed ? w->ncand : allowed;
@@ -816,10 +817,10 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     take_replacements(&w);
     plan_live_side(&w);
     plan_ordered(&w);
-    if (w.resort) {
+    if (w.resort && r->unchanged_count)
         qsort(r->unchanged, r->unchanged_count, sizeof(*r->unchanged), ref_name_cmp);
+    if (w.resort && r->drift_count)
         qsort(r->drift, r->drift_count, sizeof(*r->drift), drift_name_cmp);
-    }
 
     /* the limit, with the numbers (a replacement deletes one and creates one) */
     long long after = (long long)live_count - (long long)r->delete_count + (long long)w.ncreate;
