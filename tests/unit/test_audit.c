@@ -371,7 +371,7 @@ static void test_to_json_for_reports(void **state)
     cJSON_Delete(j);
 }
 
-/* A replacement's records carry "replacement": true, after the contract's keys; no other
+/* A replacement's records carry "replacement": true, after the record's other keys; no other
  * record has the key. */
 static void test_replacement_flag(void **state)
 {
