@@ -101,8 +101,8 @@ say "8. drift again: no interface differs (the hand-made one is still unmanaged)
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
 say "where everything went"
-echo "audit log ($WORK/audit.jsonl), first record:"
-head -n1 "$WORK/audit.jsonl" | jq .
+echo "audit log ($WORK/audit.jsonl), the first change: its intent (written before the create), then its outcome:"
+jq -c 'select(.action == "vni_provisioning")' "$WORK/audit.jsonl" | head -n2 | jq .
 echo "webhook deliveries received: $(grep -c '"event"' "$WORK/webhooks.jsonl" || true)," \
      "signatures valid: $(grep -c '"signature":"valid"' "$WORK/webhooks.jsonl" || true)"
 echo "audit branch in $WORK/audit-repo:"
