@@ -377,6 +377,7 @@ static int load_saved(apply_cmd *a)
     vr_error err = VR_ERROR_INIT;
     int rc;
     if (vr_planfile_read(saved, a->pos.items[0], &err) < 0) {
+        if (!err.remedy[0]) vr_error_remedy(&err, "%s", VR_PLANCHECK_FRESH_PLAN);
         vr_session_print_error(s, &err);
         return VR_EXIT_ERROR;
     }

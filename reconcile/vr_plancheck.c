@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FRESH_PLAN                                                                                 \
-    "make a fresh plan: run `vni-reconcile plan -f INVENTORY --out FILE` again, review it and "    \
-    "apply that file; nothing was changed"
+#define FRESH_PLAN VR_PLANCHECK_FRESH_PLAN
 
 static const char *nz(const char *s)
 {
@@ -203,7 +201,7 @@ static int mismatch(vr_error *err, const char *org, const vr_buf *what)
 {
     vr_error_set(err, VR_ERR_PLAN_MISMATCH,
                  "the saved plan is not what a new plan of organization %s gives (the file was "
-                 "edited, or the inventory's options or routing tables changed): %s",
+                 "edited after it was made, or the routing tables changed): %s",
                  org, vr_buf_str(what));
     vr_error_remedy(err, FRESH_PLAN);
     return -1;

@@ -19,6 +19,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The remedy of every refusal: how to get a fresh plan. */
+#define VR_PLANCHECK_FRESH_PLAN                                                                    \
+    "make a fresh plan: run `vni-reconcile plan -f INVENTORY --out FILE` again, review it and "    \
+    "apply that file; nothing was changed"
+
 /* apply's own --max-deletes and --max-replaces bound a saved plan too: refused when an
  * organization of it deletes more than max_deletes or replaces more than max_replaces
  * (code "plan.too_many"). */
