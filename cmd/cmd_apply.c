@@ -355,21 +355,19 @@ static int lock_orgs(apply_cmd *a)
     return 0;
 }
 
-/* A refusal of a saved plan: which check failed, and how to get a fresh plan. */
-static int refuse(const vr_error *err)
+/* A refusal of a saved plan: which check failed (and its code), and how to get a fresh plan. */
+static int refuse(const apply_cmd *a, const vr_error *err)
 {
-    vr_error e = *err;
-    vr_error_escape_controls(&e);
-    fprintf(stderr, "vni-reconcile apply: %s\n", e.message);
-    if (e.remedy[0]) fprintf(stderr, "  what to do: %s\n", e.remedy);
+    vr_session_print_error(&a->s, err);
     return VR_EXIT_ERROR;
 }
 
 /* The saved plan read and checked before anything is read from the platform (docs/plan-file.md,
- * "How apply FILE checks it"): strictly read, within apply's own --max-deletes and
- * --max-replaces, without errors, made again from what it records (options, inventory files
- * with their SHA-256), and the inventory loaded from those files, with the plan's
- * organizations. Returns 0, VR_EXIT_ERROR (refused, printed) or VR_EXIT_INVALID. */
+ * "How apply FILE checks it", steps 1 to 5): strictly read, within apply's own --max-deletes
+ * and --max-replaces, without errors, able to be made again (options and inventory files
+ * recorded), its inventory files unchanged (SHA-256), and the inventory loaded from exactly
+ * those files, with the plan's organizations and regions. Returns 0, VR_EXIT_ERROR (refused,
+ * printed) or VR_EXIT_INVALID. */
 static int load_saved(apply_cmd *a)
 {
     vr_session *s = &a->s;
@@ -378,12 +376,10 @@ static int load_saved(apply_cmd *a)
     int rc;
     if (vr_planfile_read(saved, a->pos.items[0], &err) < 0) {
         if (!err.remedy[0]) vr_error_remedy(&err, "%s", VR_PLANCHECK_FRESH_PLAN);
-        vr_session_print_error(s, &err);
-        return VR_EXIT_ERROR;
+        return refuse(a, &err);
     }
-    if (vr_plancheck_bounds(saved, a->o.max_deletes, a->o.max_replaces, &err) < 0 ||
-        vr_plancheck_recorded(saved, &err) < 0)
-        return refuse(&err);
+    if (vr_plancheck_bounds(saved, a->o.max_deletes, a->o.max_replaces, &err) < 0)
+        return refuse(a, &err);
     if (!vr_plan_possible(saved)) {
         for (size_t i = 0; i < saved->org_count; i++)
             for (size_t k = 0; k < saved->orgs[i].diags.count; k++) {
@@ -398,7 +394,8 @@ static int load_saved(apply_cmd *a)
                         "errors above; nothing was changed\n");
         return VR_EXIT_INVALID;
     }
-    if (vr_plancheck_files(saved, &err) < 0) return refuse(&err);
+    if (vr_plancheck_recorded(saved, &err) < 0 || vr_plancheck_files(saved, &err) < 0)
+        return refuse(a, &err);
     for (size_t i = 0; i < saved->file_count; i++)
         vr_strlist_push(&a->o.common.files, saved->files[i].path);
     if (saved->options.shard && (rc = vr_session_set_shard(s, saved->options.shard)) != 0)
@@ -409,7 +406,7 @@ static int load_saved(apply_cmd *a)
         orgs[i] = s->orgs[i].org;
     rc = vr_plancheck_inventory(saved, &s->inv, orgs, s->org_count, &err);
     free(orgs);
-    return rc < 0 ? refuse(&err) : 0;
+    return rc < 0 ? refuse(a, &err) : 0;
 }
 
 /* The plan of the run, made from the inventory and the live state. For a saved plan: made
@@ -442,7 +439,8 @@ static int make_plan(apply_cmd *a)
     if ((rc = vr_session_plan(s, &popts)) != 0) return rc;
     for (size_t i = 0; a->from_file && i < s->org_count; i++) {
         vr_error err = VR_ERROR_INIT;
-        if (vr_plancheck_actions(&a->saved.orgs[i], s->orgs[i].plan, &err) < 0) return refuse(&err);
+        if (vr_plancheck_actions(&a->saved.orgs[i], s->orgs[i].plan, &err) < 0)
+            return refuse(a, &err);
     }
     return 0;
 }

@@ -42,7 +42,6 @@
 #define VR_ERR_PLAN_TOO_MANY "plan.too_many" /* over apply's --max-deletes or --max-replaces */
 #define VR_ERR_PLAN_UNVERIFIABLE "plan.unverifiable" /* no options or files to make it again */
 #define VR_ERR_PLAN_INVENTORY "plan.inventory"       /* an inventory file missing or changed */
-#define VR_ERR_PLAN_STALE "plan.stale"               /* the live connections changed since */
 #define VR_ERR_PLAN_MISMATCH "plan.mismatch"         /* not what a new plan gives (edited) */
 
 /* ---- apply ---- */
