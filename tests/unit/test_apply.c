@@ -872,6 +872,22 @@ static void test_replace_probe_gate(void **state)
 
 /* ---- the crash trail: intent records ---- */
 
+/* A delete of id-old (sync, converged), then a create of u-01 as id-1 (sync, converged,
+ * active): a delete step and a create step, or a replacement of u-01. */
+static const fs_exchange delete_then_create[] = {
+    {"DELETE", CONNS "/id-old", NULL, 204, JSON_HDR "d1", NULL, 0, 0, 0},
+    {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "d2",
+     "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":5}", 0, 0,
+     0},
+    {"GET", RT_CORE, NULL, 200, JSON_HDR "d3", TABLE("E1", "converged"), 0, 0, 0},
+    {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0, 0},
+    {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+     "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E2\",\"estimatedConvergenceMs\":5}", 0, 0,
+     0},
+    {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E2", "converged"), 0, 0, 0},
+    {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0, 0},
+};
+
 /* A recorder that notes each record with how many requests the server had seen by then, and
  * refuses intents when told to (an audit log out of disk). */
 typedef struct {
@@ -906,22 +922,7 @@ static int spy_record(void *ctx, const vr_apply_record *rec, vr_error *err)
 static void test_intent_before_each_change(void **state)
 {
     (void)state;
-    const fs_exchange script[] = {
-        {"DELETE", CONNS "/id-old", NULL, 204, JSON_HDR "d1", NULL, 0, 0, 0},
-        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "d2",
-         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":5}", 0,
-         0, 0},
-        {"GET", RT_CORE, NULL, 200, JSON_HDR "d3", TABLE("E1", "converged"), 0, 0, 0},
-        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
-         0},
-        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
-         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E2\",\"estimatedConvergenceMs\":5}", 0,
-         0, 0},
-        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E2", "converged"), 0, 0, 0},
-        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0,
-         0},
-    };
-    fixture *f = start(script, 7, 0);
+    fixture *f = start(delete_then_create, 7, 0);
     plan_add(&f->plan, VR_ACTION_DELETE, "old-01", 7, "id-old");
     plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
     spy sp = {f, VR_BUF_INIT, false, false};
@@ -936,7 +937,7 @@ static void test_intent_before_each_change(void **state)
 
     /* the same run through the audit log: started, then the outcome, per change */
     finish(f, true);
-    f = start(script, 7, 0);
+    f = start(delete_then_create, 7, 0);
     plan_add(&f->plan, VR_ACTION_DELETE, "old-01", 7, "id-old");
     plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
     audit_file af;
@@ -988,22 +989,7 @@ static void test_intent_refused_sends_nothing(void **state)
 static void test_intent_refused_after_replace_delete(void **state)
 {
     (void)state;
-    const fs_exchange script[] = {
-        {"DELETE", CONNS "/id-old", NULL, 204, JSON_HDR "d1", NULL, 0, 0, 0},
-        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "d2",
-         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"D1\",\"estimatedConvergenceMs\":5}", 0,
-         0, 0},
-        {"GET", RT_CORE, NULL, 200, JSON_HDR "d3", TABLE("D1", "converged"), 0, 0, 0},
-        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-new", "u-01", "provisioning"), 0, 0,
-         0},
-        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
-         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":5}", 0,
-         0, 0},
-        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
-        {"GET", CONNS "/id-new", NULL, 200, JSON_HDR "c4", CONN_BODY("id-new", "u-01", "active"), 0,
-         0, 0},
-    };
-    fixture *f = start(script, 7, 0);
+    fixture *f = start(delete_then_create, 7, 0);
     plan_add_replace(&f->plan, "u-01", 1, "id-old", "rt-core");
     plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
     spy sp = {f, VR_BUF_INIT, false, true};
@@ -1011,7 +997,7 @@ static void test_intent_refused_after_replace_delete(void **state)
     f->opts.record_ctx = &sp;
     assert_int_equal(run(f), -1);
     assert_int_equal(f->res.steps[0].status, VR_STEP_DONE);
-    assert_string_equal(f->res.steps[0].id, "id-new");
+    assert_string_equal(f->res.steps[0].id, "id-1");
     assert_true(f->res.audit_failed);
     assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
     assert_string_equal(vr_buf_str(&sp.log), "intent delete u-01 at 0\n"
