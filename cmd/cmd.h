@@ -64,6 +64,7 @@ typedef struct {
     const char *ca_file;
     vr_strlist probe_map;
     long converge_timeout_s;
+    long parallelism; /* 0: not given (the default, VR_POOL_DEFAULT_WIDTH) */
     bool no_color;
     bool quiet;
     int verbose;
@@ -164,6 +165,14 @@ typedef struct {
          "give up waiting for a routing table",                                                    \
          1,                                                                                        \
          86400},                                                                                   \
+        {"parallelism",                                                                            \
+         0,                                                                                        \
+         VR_OPT_LONG,                                                                              \
+         &(c)->parallelism,                                                                        \
+         "N",                                                                                      \
+         "organizations worked on at once (default 10, 1 to 64)",                                  \
+         1,                                                                                        \
+         64},                                                                                      \
         {"no-color", 0, VR_OPT_FLAG, &(c)->no_color, NULL, "no colors (also NO_COLOR)", 0, 0},     \
         {"quiet", 'q', VR_OPT_FLAG, &(c)->quiet, NULL, "only errors", 0, 0},                       \
     {                                                                                              \
