@@ -540,7 +540,8 @@ static bool close_outputs(apply_cmd *a)
         else if (rc < 0)
             vr_session_print_error(&a->s, &err);
         else if (!c->quiet)
-            fprintf(stderr, "vni-reconcile apply: report committed to %s branch %s (%.12s)\n",
+            fprintf(stderr, "vni-reconcile apply: %s%sreport committed to %s branch %s (%.12s)\n",
+                    a->s.org_count > 1 ? a->runs[i].org_id : "", a->s.org_count > 1 ? ": " : "",
                     c->audit_repo, c->audit_branch ? c->audit_branch : VR_GITREPORT_DEFAULT_BRANCH,
                     commit);
         if (rc < 0) ok = false;
