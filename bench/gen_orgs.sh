@@ -26,10 +26,10 @@ done
 for v in "$k_n" "$n_if" "$n_live"; do
     case "$v" in '' | *[!0-9]*) echo "gen_orgs.sh: K, N and L must be whole numbers" >&2; exit 1 ;; esac
 done
-[ "$k_n" -ge 1 ] && [ "$k_n" -le 250 ] && [ "$n_if" -le 250 ] && [ "$n_live" -le "$n_if" ] || {
+if [ "$k_n" -lt 1 ] || [ "$k_n" -gt 250 ] || [ "$n_if" -gt 250 ] || [ "$n_live" -gt "$n_if" ]; then
     echo "gen_orgs.sh: 1 <= K <= 250, L <= N <= 250" >&2
     exit 1
-}
+fi
 mkdir -p "$dir/inv" "$dir/secrets"
 awk -v dir="$dir" -v K="$k_n" -v N="$n_if" -v L="$n_live" -v drift="$drift" \
     -v unmanaged="$unmanaged" -v varied="$varied" '

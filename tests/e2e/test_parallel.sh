@@ -61,7 +61,7 @@ for p in 1 default 3; do
     "$VR" plan "${C[@]}" "${P[@]}" --out "$T_DIR/plan-$p.planfile" >"$T_DIR/plan-$p.txt" \
         2>"$T_DIR/plan-$p.err"
     echo $? >"$T_DIR/plan-$p.rc"
-    echo "$(client_switches)" >"$T_DIR/switches-$p"
+    client_switches >"$T_DIR/switches-$p"
     "$VR" plan "${C[@]}" "${P[@]}" --format json >"$T_DIR/plan-$p.json" 2>/dev/null
     "$VR" plan "${C[@]}" "${P[@]}" --format markdown >"$T_DIR/plan-$p.md" 2>/dev/null
     mkdir -p "$T_DIR/repo-drift-$p"
