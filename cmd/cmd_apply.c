@@ -341,8 +341,9 @@ done:
     return rc;
 }
 
-static void write_metrics(const vr_session *s, const org_run *runs, const vr_webhook_stats *wst,
-                          bool have_webhook)
+/* Returns 0, or -1 (printed) when the metrics file cannot be written. */
+static int write_metrics(const vr_session *s, const org_run *runs, const vr_webhook_stats *wst,
+                         bool have_webhook)
 {
     vr_metrics m = VR_METRICS_INIT;
     vr_metrics_declare_standard(&m);
@@ -382,9 +383,10 @@ static void write_metrics(const vr_session *s, const org_run *runs, const vr_web
         vr_metrics_inc(&m, VR_METRIC_WEBHOOK, (double)wst->dropped, "result", "dropped", NULL);
     }
     vr_error err = VR_ERROR_INIT;
-    if (vr_metrics_update_file(&m, s->opts->metrics_file, &err) < 0)
-        vr_session_print_error(s, &err);
+    int rc = vr_metrics_update_file(&m, s->opts->metrics_file, &err);
+    if (rc < 0) vr_session_print_error(s, &err);
     vr_metrics_free(&m);
+    return rc;
 }
 
 static void print_latency_line(FILE *out, const vr_latency *l)
@@ -697,10 +699,15 @@ int cmd_apply(int argc, char **argv)
             break;
         }
     }
+    bool report_failed = false;
     if (wh) {
         vr_webhook_close(wh, &wst);
         wh = NULL;
-        if (wst.pending && !o.common.quiet)
+        if (wst.outbox_error) {
+            /* a file that cannot be written is an error (docs/cli.md "Files it writes") */
+            fprintf(stderr, "vni-reconcile apply: %s\n", wst.outbox_message);
+            report_failed = true;
+        } else if (wst.pending && !o.common.quiet)
             fprintf(stderr,
                     "vni-reconcile apply: webhook: %zu event%s not delivered (%s); kept in %s "
                     "for the next run\n",
@@ -709,11 +716,11 @@ int cmd_apply(int argc, char **argv)
     }
 
     /* Reports: Git, metrics, the summary. */
-    bool report_failed = false;
     if (o.common.audit_repo)
         for (size_t i = 0; i < s.org_count; i++)
             if (runs[i].ran && commit_report(&s, &runs[i]) < 0) report_failed = true;
-    if (o.common.metrics_file) write_metrics(&s, runs, &wst, o.common.webhook_url != NULL);
+    if (o.common.metrics_file && write_metrics(&s, runs, &wst, o.common.webhook_url != NULL) < 0)
+        report_failed = true;
 
     size_t created = 0, deleted = 0, failed = 0, skipped = 0, activated = 0;
     for (size_t i = 0; i < s.org_count; i++) {

@@ -192,11 +192,16 @@ static int audit_records(drift_run *run, vr_webhook_stats *wstats)
 done:
     if (wh) {
         vr_webhook_close(wh, wstats);
-        if (wstats->pending && !c->quiet)
+        if (wstats->outbox_error) {
+            /* a file that cannot be written is an error (docs/cli.md "Files it writes") */
+            fprintf(stderr, "vni-reconcile drift: %s\n", wstats->outbox_message);
+            if (rc == 0) rc = VR_EXIT_ERROR;
+        } else if (wstats->pending && !c->quiet) {
             fprintf(stderr,
                     "vni-reconcile drift: warning: webhook: %zu event%s kept in the outbox "
                     "(%s)\n",
                     wstats->pending, wstats->pending == 1 ? "" : "s", wstats->last_error);
+        }
     }
     free(outbox);
     vr_secret_free(secret);
@@ -304,9 +309,12 @@ static int write_metrics(const drift_run *run, bool success, const vr_webhook_st
     vr_error err = VR_ERROR_INIT;
     int rc = vr_metrics_update_file(&m, c->metrics_file, &err);
     vr_metrics_free(&m);
-    /* Metrics are an observation of the run, like the webhook: a file that cannot be
-     * written is reported, and the run's outcome stands (apply does the same). */
-    if (rc < 0) fprintf(stderr, "vni-reconcile drift: warning: %s\n", err.message);
+    /* A file that cannot be written is an error that names it (docs/cli.md "Files it
+     * writes"): exit 1, after everything else was done. */
+    if (rc < 0) {
+        fprintf(stderr, "vni-reconcile drift: %s\n", err.message);
+        return VR_EXIT_ERROR;
+    }
     return 0;
 }
 

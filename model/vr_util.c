@@ -2,7 +2,6 @@
 #include "vr_util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -225,46 +223,6 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
     *out_len = b.len;
     *out = vr_buf_detach(&b);
     return 0;
-}
-
-int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
-{
-    size_t plen = strlen(path);
-    char *tmp = vr_xmalloc(plen + 32);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0) {
-        free(tmp);
-        return -1;
-    }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) < 0) goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) goto fail;
-    free(tmp);
-    return 0;
-fail : {
-    int saved = errno;
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    free(tmp);
-    errno = saved;
-    return -1;
-}
 }
 
 void *vr_xmalloc(size_t n)

@@ -58,10 +58,6 @@ void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_
  * Returns 0; -1 with errno on I/O errors; -2 when the file is larger than max. */
 int vr_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
-/* Writes data to path atomically: a temporary file beside it, fsync, rename.
- * mode is the new file's permission bits. Returns 0, or -1 with errno. */
-int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
-
 /* strdup that aborts on out-of-memory (allocation failure is not recoverable here). */
 char *vr_strdup(const char *s);
 /* malloc/calloc/realloc that abort on out-of-memory. */

@@ -99,8 +99,9 @@ typedef struct {
         -1, NULL, NULL, 0                                                                          \
     }
 
-/* Opens path for appending (O_APPEND, created with mode 0600, never truncated). path NULL
- * gives a writer that writes nothing. Returns 0, or -1 with err set ("audit-log"). */
+/* Opens path for appending (O_APPEND, created with mode 0600, never truncated, never through
+ * a symbolic link: O_NOFOLLOW). path NULL gives a writer that writes nothing. Returns 0, or -1
+ * with err set ("audit-log"; a link is named as such). */
 int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err);
 
 /* Defensive scrub: records never receive a secret, but should one of these strings ever

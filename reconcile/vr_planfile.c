@@ -1,5 +1,6 @@
 /* vr_planfile: the saved plan as JSON (write, strict read) and the inventory's Git commit. */
 #include "vr_planfile.h"
+#include "vr_file.h"
 #include "vr_util.h"
 
 #include <errno.h>
@@ -146,11 +147,20 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
         vr_buf_free(&b);
         return -1;
     }
-    int rc = vr_write_file_atomic(path, b.data, b.len, 0644);
-    if (rc < 0)
-        vr_error_set(err, "plan.write", "plan file %s: cannot write: %s", path, strerror(errno));
+    int rc = 0;
+    if (b.len > VR_PLANFILE_MAX_BYTES) {
+        /* apply would refuse to read it: say so now rather than save a plan nobody can use */
+        vr_error_set(err, "plan.write",
+                     "plan file %s: the plan takes %zu bytes, over the %u MiB a plan file may hold",
+                     path, b.len, VR_PLANFILE_MAX_BYTES >> 20);
+        vr_error_remedy(err, "apply the inventory with `apply -f` instead, or split it into "
+                             "runs of fewer organizations (--shard)");
+        rc = -1;
+    } else if (vr_file_write(path, b.data, b.len, 0644, "plan file", err) < 0) {
+        rc = -1;
+    }
     vr_buf_free(&b);
-    return rc < 0 ? -1 : 0;
+    return rc;
 }
 
 /* ---- strict reading ------------------------------------------------------------------------ */
@@ -605,8 +615,9 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
     size_t len = 0;
     int rc = vr_read_file(path, VR_PLANFILE_MAX_BYTES, &text, &len);
     if (rc == -2) {
-        vr_error_set(err, "plan.invalid", "plan file %s: larger than %u bytes", path,
-                     VR_PLANFILE_MAX_BYTES);
+        vr_error_set(err, "plan.invalid",
+                     "plan file %s: larger than %u MiB, the most a plan file may hold", path,
+                     VR_PLANFILE_MAX_BYTES >> 20);
         return -1;
     }
     if (rc < 0) {

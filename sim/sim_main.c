@@ -6,6 +6,7 @@
 #include "sim_sink.h"
 #include "sim_state.h"
 #include "vr_addr.h"
+#include "vr_file.h"
 #include "vr_util.h"
 
 #include <arpa/inet.h>
@@ -415,11 +416,12 @@ static int save_state(sim_server *srv, const char *path)
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     size_t n = strlen(text);
-    int rc = vr_write_file_atomic(path, text, n, 0600);
+    vr_error err = VR_ERROR_INIT;
+    int rc = vr_file_write(path, text, n, 0600, "state file", &err);
     memset(text, 0, n);
     free(text);
     if (rc < 0) {
-        fprintf(stderr, "vni-sim: cannot save state to %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "vni-sim: cannot save the state: %s\n", err.message);
         return -1;
     }
     return 0;
