@@ -43,7 +43,10 @@ static void probe_gateways(vr_session *s)
                              err.message);
                 continue;
             }
-            if (pr.status != VR_PROBE_REACHABLE)
+            if (pr.status == VR_PROBE_DENIED)
+                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "probe-refused", "%s: gateway %s: %s",
+                             act->name, act->iface.remote_ip, pr.detail);
+            else if (pr.status != VR_PROBE_REACHABLE)
                 vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
                              "%s: gateway %s:%d is %s (probed %s%s)", act->name,
                              act->iface.remote_ip, port, pr.detail, pr.target,

@@ -33,7 +33,8 @@ bool vr_file_in_place(const char *path)
 {
     if (vr_file_std_fd(path) >= 0) return true;
     struct stat st;
-    return path && lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode);
+    return path && lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode) &&
+           !S_ISDIR(st.st_mode);
 }
 
 /* The directory part of path ("." when it has none, "/" for a file at the root). */

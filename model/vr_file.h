@@ -33,8 +33,8 @@ int vr_file_write(const char *path, const void *data, size_t len, unsigned mode,
                   vr_error *err);
 
 /* True when path names a target vr_file_write writes in place: /dev/stdout, /dev/stderr,
- * /dev/fd/N, or an existing file that is neither regular nor a symbolic link. Beside such a
- * target no lock or temporary file is made, and its content is not read back (a FIFO would
+ * /dev/fd/N, or an existing file that is neither regular, nor a folder, nor a symbolic link. Beside
+ * such a target no lock or temporary file is made, and its content is not read back (a FIFO would
  * block, /dev/zero never ends). */
 bool vr_file_in_place(const char *path);
 

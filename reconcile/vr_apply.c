@@ -437,6 +437,16 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     memset(&pr, 0, sizeof(pr));
     if (vr_probe(&pr, o->probe_map, &remote, port, timeout, err) < 0) return -1;
     snprintf(s->probe_detail, sizeof(s->probe_detail), "%s", pr.detail);
+    if (pr.status == VR_PROBE_DENIED) {
+        vr_error_set(err, "gateway.refused", "gateway %s of %s: %s", want->remote_ip, s->name,
+                     pr.detail);
+        vr_error_remedy(err,
+                        "nothing was created for %s; no gateway lives in that range: correct its "
+                        "remoteIp, or (for a test) send the probe to a listener with --probe-map "
+                        "%s=HOST:PORT",
+                        s->name, want->remote_ip);
+        return -1;
+    }
     if (pr.status != VR_PROBE_REACHABLE) {
         vr_error_set(err, "gateway.unreachable", "gateway %s of %s (probed at %s) is %s",
                      want->remote_ip, s->name, pr.target, pr.detail);

@@ -83,7 +83,7 @@ typedef struct {
     int polls;                                   /* routing-table GETs of converge_wait */
     int syncs;                                   /* sync requests (2 after a re-sync) */
     long long estimated_ms; /* the last sync's estimatedConvergenceMs, -1 when absent */
-    char probe_detail[256]; /* create: vr_probe_result.detail, "" when no probe was made */
+    char probe_detail[384]; /* create: vr_probe_result.detail, "" when no probe was made */
     char **correlation_ids; /* of every API call of the step */
     size_t correlation_count;
 } vr_apply_step;
