@@ -715,7 +715,6 @@ static void test_get_delete_and_403_scopes(void **state)
         {"GET", CONN_PATH, NULL, 403, NULL, "{\"code\":\"missing.any.permissions\"}", 0, 0, 0},
         {"GET", RT_PATH "/rt-1", NULL, 403, NULL, "{\"code\":\"missing.any.permissions\"}", 0, 0,
          0},
-        {"GET", CONN_PATH "/a/../b", NULL, 404, NULL, "{\"code\":\"not.found\"}", 0, 0, 0},
     };
     fixture *f = START(script);
     vr_iface got;
@@ -738,11 +737,90 @@ static void test_get_delete_and_403_scopes(void **state)
     assert_int_equal(note(f, vr_client_get_routing_table(f->c, "rt-1", &t, &f->err)),
                      VR_HTTP_ESTATUS);
     assert_non_null(strstr(f->err.remedy, "interface:read"));
-    /* an id is one path segment, escaped (the server decodes it; unescaped, curl would have
-     * squashed the dot segments and asked for .../connections/b) */
-    assert_int_equal(note(f, vr_client_get_connection(f->c, "a/../b", &got, &f->err)),
-                     VR_HTTP_ESTATUS);
     finish(f);
+}
+
+/* Ids from the platform or a plan file go into a URL path only when they are 1..128 of
+ * [A-Za-z0-9._-] and not "." or "..": anything else is refused before a request is made. */
+static void test_ids_validated(void **state)
+{
+    (void)state;
+    static char longest[VR_ID_MAX + 1], too_long[VR_ID_MAX + 2], path[256];
+    memset(longest, 'a', VR_ID_MAX);
+    memset(too_long, 'b', VR_ID_MAX + 1);
+    snprintf(path, sizeof(path), "%s/%s", CONN_PATH, longest);
+    const fs_exchange script[] = {
+        TOKEN_X,
+        {"GET", path, NULL, 200, NULL, "{\"id\":\"x\",\"name\":\"vni-1\"}", 0, 0, 0},
+        {"DELETE", CONN_PATH "/Ab9._-z", NULL, 204, NULL, NULL, 0, 0, 0},
+    };
+    fixture *f = start(script, sizeof(script) / sizeof(script[0]), false);
+    const char *bad[] = {"..",  ".",   "",     "/",     "a/../b", "%2e%2e",
+                         "%2e", "a b", "x\ny", "a?b=1", "a#b",    too_long};
+    vr_iface got;
+    vr_routing_table t;
+    vr_sync_result sr;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        for (int call = 0; call < 4; call++) {
+            vr_error_clear(&f->err);
+            int rc = call == 0   ? vr_client_get_connection(f->c, bad[i], &got, &f->err)
+                     : call == 1 ? vr_client_delete_connection(f->c, bad[i], &f->err)
+                     : call == 2 ? vr_client_get_routing_table(f->c, bad[i], &t, &f->err)
+                                 : vr_client_sync_routing_table(f->c, bad[i], &sr, &f->err);
+            assert_int_equal(note(f, rc), VR_HTTP_ERROR);
+            assert_string_equal(f->err.code, "id.invalid");
+            assert_non_null(strstr(f->err.message, "is not 1 to 128 of the characters"));
+            assert_non_null(strstr(f->err.message, "nothing was sent"));
+        }
+    }
+    vr_client_get_connection(f->c, "x\ny", &got, &f->err);
+    assert_null(strstr(f->err.message, "\n")); /* shown escaped, on one line */
+    assert_non_null(strstr(f->err.message, "x\\ny"));
+    /* NULL is no id either */
+    assert_int_equal(vr_client_delete_connection(f->c, NULL, &f->err), VR_HTTP_ERROR);
+    assert_string_equal(f->err.code, "id.invalid");
+    assert_int_equal(f->fs->request_count, 0); /* not even a token was asked for */
+
+    assert_int_equal(note(f, vr_client_get_connection(f->c, longest, &got, &f->err)), 0);
+    vr_iface_clear(&got);
+    assert_int_equal(note(f, vr_client_delete_connection(f->c, "Ab9._-z", &f->err)), 0);
+    finish(f);
+}
+
+/* A response over VR_HTTP_MAX_BODY is refused, and the message names the limit; one of
+ * exactly that size is read. */
+static void test_response_cap(void **state)
+{
+    (void)state;
+    size_t n = VR_HTTP_MAX_BODY;
+    char *exact = vr_xmalloc(n + 1), *over = vr_xmalloc(n + 2);
+    const char *head = "{\"entities\":[],\"total\":0,\"pad\":\"";
+    size_t hl = strlen(head);
+    memcpy(exact, head, hl);
+    memset(exact + hl, 'x', n - hl - 2);
+    memcpy(exact + n - 2, "\"}", 3);
+    assert_int_equal(strlen(exact), n);
+    memcpy(over, head, hl);
+    memset(over + hl, 'x', n + 1 - hl - 2);
+    memcpy(over + n + 1 - 2, "\"}", 3);
+    assert_int_equal(strlen(over), n + 1);
+    const fs_exchange script[] = {
+        TOKEN_X,
+        {"GET", CONN_PATH, "pageSize=200&pageNumber=1", 200, NULL, exact, 0, 0, 0},
+        {"GET", CONN_PATH, "pageSize=200&pageNumber=1", 200, NULL, over, 0, 0, 0},
+    };
+    fixture *f = start(script, sizeof(script) / sizeof(script[0]), false);
+    vr_iface_list l;
+    assert_int_equal(note(f, vr_client_list_connections(f->c, &l, &f->err)), 0);
+    assert_int_equal(l.count, 0);
+    vr_iface_list_free(&l);
+    assert_int_equal(note(f, vr_client_list_connections(f->c, &l, &f->err)), VR_HTTP_ERROR);
+    assert_string_equal(f->err.code, "response.too_large");
+    assert_non_null(strstr(f->err.message, "the response is larger than 4 MiB"));
+    assert_non_null(strstr(f->err.message, "list connections"));
+    finish(f);
+    free(exact);
+    free(over);
 }
 
 /* ---- routing tables, sync, limits ---- */
@@ -972,6 +1050,8 @@ int main(void)
         cmocka_unit_test(test_find_by_name),
         cmocka_unit_test(test_create_and_conflicts),
         cmocka_unit_test(test_get_delete_and_403_scopes),
+        cmocka_unit_test(test_ids_validated),
+        cmocka_unit_test(test_response_cap),
         cmocka_unit_test(test_routing_tables_and_sync),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_secrets_never_in_errors_or_hook),
