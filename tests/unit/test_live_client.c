@@ -1,6 +1,7 @@
 /* test_live_client: OAuth (Basic, cache, renewal, one repeat after a 401, static token), the
- * endpoints of contract §4-§6a (paging, restarts, limits, sync, create/delete), remedies, and
- * that the secret and the token never reach an error or a hook record. */
+ * endpoints of contract §4-§6a (paging, restarts, limits, sync, create/delete), remedies, ids
+ * checked before they go into a URL, the response cap, no core dumps while secrets are held,
+ * and that the secret and the token never reach an error or a hook record. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,10 @@
 #include <curl/curl.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SECRET "s3cr3t-very-secret-value"
@@ -787,6 +791,30 @@ static void test_ids_validated(void **state)
     finish(f);
 }
 
+/* A process that holds secrets leaves no core dump: checked in a child, so that this test
+ * binary keeps its own settings. */
+static void test_protect_process(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+        int bad = 0;
+        if (vr_secret_protect_process() != 0) bad |= 1;
+        if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) bad |= 2;
+        if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 || rl.rlim_max != 0) bad |= 4;
+        /* the hard limit is 0 too: the process cannot raise it back */
+        struct rlimit up = {1 << 20, 1 << 20};
+        if (setrlimit(RLIMIT_CORE, &up) == 0 && geteuid() != 0) bad |= 8;
+        _exit(bad);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A response over VR_HTTP_MAX_BODY is refused, and the message names the limit; one of
  * exactly that size is read. */
 static void test_response_cap(void **state)
@@ -1052,6 +1080,7 @@ int main(void)
         cmocka_unit_test(test_get_delete_and_403_scopes),
         cmocka_unit_test(test_ids_validated),
         cmocka_unit_test(test_response_cap),
+        cmocka_unit_test(test_protect_process),
         cmocka_unit_test(test_routing_tables_and_sync),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_secrets_never_in_errors_or_hook),
