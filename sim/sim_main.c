@@ -35,6 +35,7 @@ typedef struct {
     bool has_seed;
     uint64_t seed;
     cJSON *faults; /* knobs given on the command line, in the admin API's JSON shape */
+    long max_connections, max_connections_per_ip; /* 0: the defaults of sim_server.h */
 } sim_opts;
 
 static void usage(FILE *out)
@@ -50,6 +51,8 @@ static void usage(FILE *out)
           "  --state FILE             load organizations and clients (docs/simulator.md)\n"
           "  --save FILE              write the state to FILE on SIGINT/SIGTERM\n"
           "  --seed N                 seed of the fault PRNG (printed on stderr when not given)\n"
+          "  --max-connections N      connections served at once (default 256)\n"
+          "  --max-connections-per-ip N  of them from one client address (default 128)\n"
           "  --rate-429 P             probability of a 429 per request\n"
           "  --retry-after S          Retry-After of 429s and some 503s (default 1)\n"
           "  --rate-5xx P             probability of a 500/502/503/504 per request\n"
@@ -95,6 +98,8 @@ enum {
     OPT_SINK,
     OPT_SINK_SECRET,
     OPT_SINK_FAIL,
+    OPT_MAXCONN,
+    OPT_MAXCONN_IP,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -135,6 +140,8 @@ static int parse_args(sim_opts *o, int argc, char **argv)
         {"webhook-sink", required_argument, NULL, OPT_SINK},
         {"webhook-secret-file", required_argument, NULL, OPT_SINK_SECRET},
         {"sink-fail-first", required_argument, NULL, OPT_SINK_FAIL},
+        {"max-connections", required_argument, NULL, OPT_MAXCONN},
+        {"max-connections-per-ip", required_argument, NULL, OPT_MAXCONN_IP},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -163,6 +170,16 @@ static int parse_args(sim_opts *o, int argc, char **argv)
                 fprintf(stderr, "vni-sim: --sink-fail-first takes a whole number\n");
                 return -1;
             }
+            break;
+        case OPT_MAXCONN:
+        case OPT_MAXCONN_IP:
+            if (vr_parse_long(optarg, 1, 100000, &n) < 0) {
+                fprintf(stderr, "vni-sim: %s '%s' must be a whole number from 1 to 100000\n",
+                        c == OPT_MAXCONN ? "--max-connections" : "--max-connections-per-ip",
+                        optarg);
+                return -1;
+            }
+            *(c == OPT_MAXCONN ? &o->max_connections : &o->max_connections_per_ip) = n;
             break;
         case OPT_NONLOOP:
             o->allow_non_loopback = true;
@@ -444,7 +461,10 @@ int main(int argc, char **argv)
     }
     if (o.sink_listen) {
         cJSON_Delete(o.faults);
-        return sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first, o.allow_non_loopback);
+        sim_server_opts limits = {false, 0, (unsigned)o.max_connections,
+                                  (unsigned)o.max_connections_per_ip};
+        return sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first, o.allow_non_loopback,
+                            &limits);
     }
     if (!o.has_seed) {
         o.seed = vr_random_u64() & 0x1fffffffffffffULL;
@@ -484,7 +504,8 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    sim_server_opts so = {o.admin, o.seed};
+    sim_server_opts so = {o.admin, o.seed, (unsigned)o.max_connections,
+                          (unsigned)o.max_connections_per_ip};
     sim_server *srv = vr_xcalloc(1, sizeof(*srv));
     sim_server_init(srv, &so, &st, &faults);
     if (sim_server_start(srv, fd, addr.family == VR_AF_V6, err, sizeof(err)) < 0) {
