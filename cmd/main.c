@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <git2.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +75,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "vni-reconcile: '%s' is not a command; see `vni-reconcile help`\n", name);
         return VR_EXIT_ERROR;
     }
+    /* A file size limit (ulimit -f) makes a write fail with EFBIG, reported as any other
+     * write error naming the file, instead of killing the run with a temporary left behind. */
+    signal(SIGXFSZ, SIG_IGN);
     /* Before any secret is read: no core dump may carry it to disk. A failure is unusual
      * (a seccomp filter); the run goes on, and says so. */
     if (c->secrets && vr_secret_protect_process() != 0)
