@@ -653,6 +653,7 @@ int cmd_apply(int argc, char **argv)
             wc.secret = wh_secret;
             wc.secret_len = wh_secret_len;
             wc.outbox_path = outbox;
+            wc.transport = &s.transport;
             if (vr_webhook_open(&wh, &wc, &err) < 0) {
                 vr_session_print_error(&s, &err);
                 rc = VR_EXIT_ERROR;

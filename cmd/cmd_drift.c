@@ -151,6 +151,7 @@ static int audit_records(drift_run *run, vr_webhook_stats *wstats)
         cfg.secret = secret;
         cfg.secret_len = secret_len;
         if (vr_webhook_default_outbox(c->audit_log, &outbox) == 0) cfg.outbox_path = outbox;
+        cfg.transport = &s->transport;
         if (vr_webhook_open(&wh, &cfg, &err) < 0) {
             print_error("cannot use the webhook", &err);
             rc = VR_EXIT_ERROR;

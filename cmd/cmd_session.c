@@ -298,6 +298,11 @@ static int load_credentials(vr_session *s, vr_session_org *so, vr_error *err)
 int vr_session_connect(vr_session *s)
 {
     const vr_common_opts *o = s->opts;
+    vr_error terr = VR_ERROR_INIT;
+    if (vr_transport_from_env(&s->transport, o->ca_file, &terr) < 0) {
+        vr_session_print_error(s, &terr);
+        return VR_EXIT_ERROR;
+    }
     for (size_t i = 0; i < s->org_count; i++) {
         vr_session_org *so = &s->orgs[i];
         vr_error err = VR_ERROR_INIT;
@@ -327,6 +332,7 @@ int vr_session_connect(vr_session *s)
         vr_http_config_init(&cfg.http);
         cfg.http.hook = vr_session_call_hook;
         cfg.http.hook_ctx = s;
+        cfg.http.transport = &s->transport;
         if (vr_client_new(&so->client, &cfg, &err) < 0) {
             vr_session_print_error(s, &err);
             return VR_EXIT_ERROR;
@@ -334,6 +340,11 @@ int vr_session_connect(vr_session *s)
         if (vr_client_org_me(so->client, &so->me, &err) < 0) {
             vr_session_print_error(s, &err);
             return VR_EXIT_ERROR;
+        }
+        if (!so->org->id[0] && so->me.id) {
+            /* export without --org: the organization is the credentials' own (docs/api.md §6a) */
+            free(so->org->id);
+            so->org->id = vr_strdup(so->me.id);
         }
         if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
             fprintf(stderr,

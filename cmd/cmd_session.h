@@ -50,6 +50,7 @@ typedef struct {
     vr_session_org *orgs; /* the organizations of this run (after --shard) */
     size_t org_count;
     vr_probe_map probe_map;        /* from --probe-map */
+    vr_transport transport;        /* TLS trust (--ca-file...), set by vr_session_connect */
     long shard_index, shard_count; /* --shard I/N (1-based I); 0/0: every organization */
     char run_id[37];
     size_t current_org;     /* the organization calls are being made for now */
@@ -74,10 +75,14 @@ int vr_session_set_shard(vr_session *s, const char *text);
  * VR_EXIT_ERROR (usage: no -f, bad --probe-map). */
 int vr_session_load(vr_session *s);
 
-/* For each organization: endpoints (--api-url, GENESYSCLOUD_API_URL, --region,
+/* First the transport (vr_transport_from_env: --ca-file, SSL_CERT_FILE, CURL_CA_BUNDLE; a
+ * CA file that cannot be used is an error), for the clients and the webhook. Then,
+ * for each organization: endpoints (--api-url, GENESYSCLOUD_API_URL, --region,
  * GENESYSCLOUD_REGION, the inventory's region), credentials (environment and
  * --client-secret-file, or the --credentials file's entry for that organization), a client,
  * and the guard: GET /organizations/me must name the inventory's organization, else stop.
+ * An organization whose id is "" (export without --org) takes the id /organizations/me
+ * gives: the organization of the credentials.
  * Returns 0 or VR_EXIT_ERROR (printed, with the platform's status, code, correlation id and
  * remedy). */
 int vr_session_connect(vr_session *s);

@@ -22,6 +22,7 @@ static const struct cmd_entry commands[] = {
     {"plan", cmd_plan, "diff the inventory against live state; print the ordered plan", true},
     {"apply", cmd_apply, "carry the plan out, one interface at a time", true},
     {"drift", cmd_drift, "report where the live organization differs from the inventory", true},
+    {"export", cmd_export, "write an inventory of what is live (adoption)", true},
     {"version", cmd_version, "print the version and the linked libraries' versions", false},
     {NULL, NULL, NULL, false},
 };

@@ -67,25 +67,6 @@ int vr_file_sync_parent(const char *path)
     return rc;
 }
 
-/* Writes all of data to fd. Returns 0, or -1 with errno (EIO for a write that makes no
- * progress). */
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return -1;
-        if (w == 0) {
-            errno = EIO;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 static int fail(vr_error *err, const char *what, const char *path, const char *why)
 {
     int saved = errno;
@@ -111,7 +92,10 @@ static int write_in_place(const char *path, const void *data, size_t len, const 
             return 1;
         }
     }
-    int rc = write_all(fd, data, len);
+    /* fsync is refused by pipes and terminals (EINVAL, EROFS, ENOTSUP): nothing to make
+     * durable there; a block device is synced */
+    int rc = vr_write_all(fd, data, len);
+    if (rc == 0 && fsync(fd) != 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP) rc = -1;
     int saved = errno;
     if (own && close(fd) != 0 && rc == 0) {
         rc = -1;
@@ -185,7 +169,7 @@ int vr_file_write(const char *path, const void *data, size_t len, unsigned mode,
     int fd = make_temporary(path, mode, &tmp);
     if (fd < 0) return fail(err, what, path, strerror(errno));
     const char *step = NULL;
-    if (write_all(fd, data, len) != 0)
+    if (vr_write_all(fd, data, len) != 0)
         step = "";
     else if (fsync(fd) != 0)
         step = "fsync: ";

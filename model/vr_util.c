@@ -225,6 +225,25 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
     return 0;
 }
 
+int vr_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (w == 0) {
+            errno = EIO; /* no progress: never loop forever */
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
 void *vr_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);

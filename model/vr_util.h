@@ -58,6 +58,10 @@ void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_
  * Returns 0; -1 with errno on I/O errors; -2 when the file is larger than max. */
 int vr_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
+/* Writes all of data to fd, going on after short writes and EINTR. Returns 0, or -1 with
+ * errno (EIO for a write that makes no progress). */
+int vr_write_all(int fd, const void *data, size_t len);
+
 /* strdup that aborts on out-of-memory (allocation failure is not recoverable here). */
 char *vr_strdup(const char *s);
 /* malloc/calloc/realloc that abort on out-of-memory. */

@@ -235,17 +235,9 @@ int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_ou
     }
     vr_buf_append(&line, "\n", 1);
     /* one write() for the whole line: O_APPEND keeps concurrent writers' lines whole */
-    const char *p = line.data;
-    size_t n = line.len;
-    while (n > 0) {
-        ssize_t wr = write(w->fd, p, n);
-        if (wr < 0) {
-            if (errno == EINTR) continue;
-            vr_error_set(err, "audit-log", "audit log %s: write: %s", w->path, strerror(errno));
-            goto done;
-        }
-        p += wr;
-        n -= (size_t)wr;
+    if (vr_write_all(w->fd, line.data, line.len) < 0) {
+        vr_error_set(err, "audit-log", "audit log %s: write: %s", w->path, strerror(errno));
+        goto done;
     }
     while (fsync(w->fd) != 0) {
         if (errno == EINTR) continue;

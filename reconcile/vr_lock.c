@@ -106,20 +106,6 @@ int vr_lock_read_holder(const char *path, vr_lock_holder *out)
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *command,
                     vr_lock_holder *holder, vr_error *err)
 {
@@ -182,7 +168,7 @@ int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *co
     char *line = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     if (!line || ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0 ||
-        write_all(fd, line, strlen(line)) != 0 || write_all(fd, "\n", 1) != 0) {
+        vr_write_all(fd, line, strlen(line)) != 0 || vr_write_all(fd, "\n", 1) != 0) {
         vr_error_set(err, "lock", "lock file %s: cannot write the holder: %s", path,
                      strerror(errno));
         free(line);

@@ -406,12 +406,13 @@ static int post_once(vr_webhook *wh, const pending *p, long timeout_ms)
     }
     vr_buf_free(&line);
 
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, wh->cfg.url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    vr_http_transport_setup(c, wh->cfg.url, wh->cfg.transport);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
     curl_easy_setopt(c, CURLOPT_USERAGENT, "vni-reconcile/" VR_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -428,10 +429,23 @@ static int post_once(vr_webhook *wh, const pending *p, long timeout_ms)
     curl_slist_free_all(h);
     /* the handle keeps pointers to the list: drop them before it is reused */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 
     if (cc == CURLE_OK && status >= 200 && status < 300) return 0;
     vr_buf msg = VR_BUF_INIT;
-    if (cc != CURLE_OK)
+    const vr_transport *t = wh->cfg.transport;
+    if (vr_http_tls_refused(cc) && t && t->ca_file)
+        /* name the certificate problem, and what to do about a private CA */
+        vr_buf_printf(&msg,
+                      "webhook: the receiver's TLS certificate was refused (%s); its CA "
+                      "is not in %s (from %s)",
+                      errbuf[0] ? errbuf : curl_easy_strerror(cc), t->ca_file, t->ca_source);
+    else if (vr_http_tls_refused(cc))
+        vr_buf_printf(&msg,
+                      "webhook: the receiver's TLS certificate was refused (%s); if a "
+                      "private CA signs it, pass it with --ca-file",
+                      errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    else if (cc != CURLE_OK)
         vr_buf_printf(&msg, "webhook: %s", curl_easy_strerror(cc));
     else
         vr_buf_printf(&msg, "webhook: receiver answered %ld", status);

@@ -47,6 +47,7 @@
 #define VR_WEBHOOK_H
 
 #include "vr_diag.h"
+#include "vr_http.h" /* vr_transport */
 #include "vr_util.h"
 
 #include <stdbool.h>
@@ -76,6 +77,9 @@ typedef struct {
     int max_attempts; /* per event per vr_webhook_send() call (1 after a failed series) */
     long backoff_initial_ms;
     long backoff_max_ms; /* backoff: initial * 2^n, capped, with full jitter */
+    /* TLS trust and proxies, as for the API (vr_http_transport_setup): https through the
+     * standard proxy variables, plain http never through a proxy. NULL: the system store. */
+    const vr_transport *transport;
 } vr_webhook_config;
 
 /* What happened during the run. */

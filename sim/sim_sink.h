@@ -3,11 +3,14 @@
 #ifndef SIM_SINK_H
 #define SIM_SINK_H
 
+#include "sim_tls.h"
+
 #include <stdbool.h>
 
 #include "sim_server.h"
 
-/* Serves until SIGINT/SIGTERM. Prints "vni-sim webhook sink on http://HOST:PORT" first, then
+/* Serves until SIGINT/SIGTERM, over https when tls holds a certificate (NULL or empty: plain
+ * http). Prints "vni-sim webhook sink on http://HOST:PORT" (https://) first, then
  * one JSON line per POST: {"event", "delivery", "signature": "valid"|"invalid"|"absent",
  * "status", "body"} (body parsed when it is JSON). With secret_path, signatures are checked
  * with HMAC-SHA256 over the raw body. fail_first answers the first N deliveries with 503.
@@ -15,6 +18,6 @@
  * limited as the API server's (limits->max_connections, max_connections_per_ip; 0: the
  * defaults). Returns an exit code. */
 int sim_sink_run(const char *listen, const char *secret_path, long fail_first,
-                 bool allow_non_loopback, const sim_server_opts *limits);
+                 bool allow_non_loopback, const sim_tls *tls, const sim_server_opts *limits);
 
 #endif

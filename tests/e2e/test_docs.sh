@@ -10,7 +10,7 @@ cd "$ROOT" || exit 1
 
 CLI=docs/cli.md
 MAN=docs/vni-reconcile.1
-COMMANDS="validate plan apply drift version"
+COMMANDS="validate plan apply drift export version"
 
 skip() { T_N=$((T_N + 1)); echo "ok $T_N # skip $1"; }
 
@@ -74,7 +74,7 @@ for s in $(for c in $COMMANDS; do "$VR" "$c" --help; done | grep -oE '^ +-[a-z],
 done
 
 # ---- exit codes: cli.md's table against each --help, and the man page ----
-for c in plan apply drift validate; do
+for c in plan apply drift validate export; do
     codes=$(help_exit_codes "$c" | tr '\n' ' ')
     case "$codes" in *0*) ;; *) not_ok "$c --help names its exit codes" "got: $codes"; continue ;; esac
     for code in 0 1 2 3; do
@@ -165,14 +165,14 @@ done
 # ---- command lines in the docs and CI examples use real options ----
 # Joins continued lines, finds "vni-reconcile CMD ...", and checks each --option against CMD --help.
 bad=""
-for f in "$CLI" docs/ci.md docs/plan-file.md docs/audit.md docs/ci/*.yml; do
+for f in "$CLI" docs/ci.md docs/plan-file.md docs/audit.md docs/inventory.md docs/ci/*.yml; do
     while read -r cmd rest; do
         opts=$(help_opts "$cmd")
         for o in $(printf '%s\n' "$rest" | grep -oE -- '(^|[ =("])--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*'); do
             printf '%s\n' "$opts" | grep -qxF -- "$o" || bad="$bad $f:$cmd:$o"
         done
     done < <(awk '{ if (sub(/\\$/, "")) { buf = buf $0 " "; next } print buf $0; buf = "" }' "$f" |
-        grep -oE 'vni-reconcile (validate|plan|apply|drift|version)( [^`|#]*)?' | sed 's/^vni-reconcile //')
+        grep -oE 'vni-reconcile (validate|plan|apply|drift|export|version)( [^`|#]*)?' | sed 's/^vni-reconcile //')
 done
 check_eq "command lines in the docs use options their command has" "" "$bad"
 
@@ -204,7 +204,7 @@ EOF
     *) skip "no YAML parser (python3 with PyYAML, or ruby): $y not parsed" ;;
     esac
     leaks=$(awk '{ if (sub(/\\$/, "")) { buf = buf $0 " "; next } print buf $0; buf = "" }' "$y" |
-        grep -E 'vni-reconcile (validate|plan|apply|drift)' | grep -E 'secrets\.|secrets\[|\$\{?[A-Z_]*(SECRET|TOKEN)' || true)
+        grep -E 'vni-reconcile (validate|plan|apply|drift|export)' | grep -E 'secrets\.|secrets\[|\$\{?[A-Z_]*(SECRET|TOKEN)' || true)
     check_eq "$y: no secret on a vni-reconcile command line" "" "$leaks"
 done
 for y in docs/ci/github-actions-*.yml; do

@@ -122,6 +122,8 @@ check_eq "outbox through a planted link: its target is untouched" "precious" "$(
 stop_sim
 
 # --- probes: loopback, link-local, multicast, unspecified gateways are refused, not probed ---
+start_sim
+start_listener
 cat >"$T_DIR/special.yaml" <<EOF
 apiVersion: vni-reconcile/v1
 kind: VniInventory
@@ -132,13 +134,11 @@ defaults:
   dnsServers: [8.8.8.8]
   routingTableId: rt-core
 interfaces:
-  - {name: gw-loopback, localIp: 10.0.71.1, remoteIp: 127.0.0.1, subnetCidr: 10.0.71.0/24}
+  - {name: gw-loopback, localIp: 10.0.71.1, remoteIp: 127.0.0.1, subnetCidr: 10.0.71.0/24, probe: {port: $PROBE_PORT}}
   - {name: gw-metadata, localIp: 10.0.72.1, remoteIp: 169.254.169.254, subnetCidr: 10.0.72.0/24}
   - {name: gw-multicast, localIp: 10.0.73.1, remoteIp: 224.0.0.251, subnetCidr: 10.0.73.0/24}
   - {name: gw-unspecified, localIp: 10.0.74.1, remoteIp: 0.0.0.0, subnetCidr: 10.0.74.0/24}
 EOF
-start_sim
-start_listener
 run_vr plan -f "$T_DIR/special.yaml" --probe --out "$T_DIR/special-plan.json"
 check_eq "probe: special gateways make the plan impossible (exit 3)" 3 "$RC"
 for g in "gw-loopback: gateway 127.0.0.1: not probed: 127.0.0.1 is a loopback address" \
@@ -149,10 +149,18 @@ for g in "gw-loopback: gateway 127.0.0.1: not probed: 127.0.0.1 is a loopback ad
 done
 check_eq "probe refused: a finding in the plan file, one per gateway" "probe-refused probe-refused probe-refused probe-refused" \
     "$(jq -r '[.organizations[0].diagnostics[] | select(.code == "probe-refused") | .code] | join(" ")' "$T_DIR/special-plan.json")"
+sleep 0.3 # time for the listener to print a connection, were there one
+check_eq "probe refused: nothing connected to the listener at 127.0.0.1:$PROBE_PORT (the loopback gateway's port)" 0 \
+    "$(grep -c 'connection from' "$LISTENER_OUT")"
 MAP=()
 for ip in 127.0.0.1 169.254.169.254 224.0.0.251 0.0.0.0; do MAP+=(--probe-map "$ip=127.0.0.1:$PROBE_PORT"); done
 run_vr plan -f "$T_DIR/special.yaml" --probe "${MAP[@]}"
 check_eq "probe: --probe-map sends them to a listener instead (exit 0)" 0 "$RC"
+for i in $(seq 1 40); do # the listener prints each connection as it accepts it
+    [ "$(grep -c 'connection from' "$LISTENER_OUT")" -ge 4 ] && break
+    sleep 0.05
+done
+check_eq "probe: with the map, the listener saw the four probes" 4 "$(grep -c 'connection from' "$LISTENER_OUT")"
 run_vr apply -f "$T_DIR/special.yaml" --auto-approve
 check_eq "apply: a refused gateway fails the step (exit 1)" 1 "$RC"
 check_contains "apply: says the probe was refused" "gateway 127.0.0.1 of gw-loopback: not probed: 127.0.0.1 is a loopback address" "$OUT$ERR"

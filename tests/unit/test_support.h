@@ -5,6 +5,7 @@
 
 #include "vr_util.h"
 
+#include <curl/curl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,21 @@ static inline int vr_test_write(const char *path, const void *data, size_t len)
     if (!f) return -1;
     size_t n = fwrite(data, 1, len, f);
     return fclose(f) == 0 && n == len ? 0 : -1;
+}
+
+/* cmocka group setup and teardown for suites that make curl handles: libcurl's global state,
+ * which main() sets up in the binaries. */
+static inline int vr_test_curl_setup(void **state)
+{
+    (void)state;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static inline int vr_test_curl_teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
 }
 
 #endif
