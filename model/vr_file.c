@@ -1,6 +1,7 @@
 /* vr_file: files written whole or not at all; targets that are not regular written in place. */
 #include "vr_file.h"
 
+#include "vr_errcode.h"
 #include "vr_util.h"
 
 #include <errno.h>
@@ -70,7 +71,7 @@ int vr_file_sync_parent(const char *path)
 static int fail(vr_error *err, const char *what, const char *path, const char *why)
 {
     int saved = errno;
-    vr_error_set(err, "file.write", "%s %s: cannot write it: %s", what, path, why);
+    vr_error_set(err, VR_ERR_FILE_WRITE, "%s %s: cannot write it: %s", what, path, why);
     errno = saved;
     return -1;
 }
@@ -186,7 +187,7 @@ int vr_file_write(const char *path, const void *data, size_t len, unsigned mode,
         unlink(tmp);
         free(tmp);
         errno = saved;
-        vr_error_set(err, "file.write", "%s %s: cannot write it: %s%s", what, path, step,
+        vr_error_set(err, VR_ERR_FILE_WRITE, "%s %s: cannot write it: %s%s", what, path, step,
                      strerror(saved));
         errno = saved;
         return -1;
@@ -194,8 +195,9 @@ int vr_file_write(const char *path, const void *data, size_t len, unsigned mode,
     free(tmp);
     if (vr_file_sync_parent(path) != 0) {
         int e = errno;
-        vr_error_set(err, "file.write", "%s %s: written, but its directory could not be synced: %s",
-                     what, path, strerror(e));
+        vr_error_set(err, VR_ERR_FILE_WRITE,
+                     "%s %s: written, but its directory could not be synced: %s", what, path,
+                     strerror(e));
         errno = e;
         return -1;
     }

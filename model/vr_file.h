@@ -27,7 +27,7 @@
 
 /* Writes len bytes of data to path as described above. mode: the permission bits of a new
  * file (the umask applies). what names the file in messages ("plan file", "metrics file").
- * Returns 0, or -1 with errno kept and err set (code "file.write", message
+ * Returns 0, or -1 with errno kept and err set (code VR_ERR_FILE_WRITE "file.write", message
  * "<what> <path>: cannot write it: <why>"). */
 int vr_file_write(const char *path, const void *data, size_t len, unsigned mode, const char *what,
                   vr_error *err);

@@ -244,12 +244,18 @@ int vr_write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+/* The program's own name (vni-reconcile, vni-sim, a test), from the C library. */
+static void out_of_memory(void)
+{
+    fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
+    abort();
+}
+
 void *vr_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return p;
 }
@@ -258,8 +264,7 @@ void *vr_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return p;
 }
@@ -268,8 +273,7 @@ void *vr_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return q;
 }

@@ -1,5 +1,6 @@
 /* vr_planfile: the saved plan as JSON (write, strict read) and the inventory's Git commit. */
 #include "vr_planfile.h"
+#include "vr_errcode.h"
 #include "vr_file.h"
 #include "vr_util.h"
 
@@ -142,21 +143,22 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 {
     vr_buf b = VR_BUF_INIT;
     if (vr_planfile_serialize(&b, plan) < 0) {
-        vr_error_set(err, "plan.write", "plan file %s: cannot serialise the plan: out of memory",
-                     path);
+        vr_error_set(err, VR_ERR_PLAN_WRITE,
+                     "plan file %s: cannot serialise the plan: out of memory", path);
         vr_buf_free(&b);
         return -1;
     }
     int rc = 0;
     if (b.len > VR_PLANFILE_MAX_BYTES) {
         /* apply would refuse to read it: say so now rather than save a plan nobody can use */
-        vr_error_set(err, "plan.write",
+        vr_error_set(err, VR_ERR_PLAN_WRITE,
                      "plan file %s: the plan takes %zu bytes, over the %u MiB a plan file may hold",
                      path, b.len, VR_PLANFILE_MAX_BYTES >> 20);
         vr_error_remedy(err, "apply the inventory with `apply -f` instead, or split it into "
                              "runs of fewer organizations (--shard)");
         rc = -1;
     } else if (vr_file_write(path, b.data, b.len, 0644, "plan file", err) < 0) {
+        if (err) snprintf(err->code, sizeof(err->code), "%s", VR_ERR_PLAN_WRITE);
         rc = -1;
     }
     vr_buf_free(&b);
@@ -178,9 +180,9 @@ static int bad(vr_error *err, const char *path, const char *fmt, ...)
     vr_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     if (path && *path)
-        vr_error_set(err, "plan.invalid", "%s: %s", path, vr_buf_str(&b));
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "%s: %s", path, vr_buf_str(&b));
     else
-        vr_error_set(err, "plan.invalid", "%s", vr_buf_str(&b));
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "%s", vr_buf_str(&b));
     vr_buf_free(&b);
     return -1;
 }
@@ -615,13 +617,13 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
     size_t len = 0;
     int rc = vr_read_file(path, VR_PLANFILE_MAX_BYTES, &text, &len);
     if (rc == -2) {
-        vr_error_set(err, "plan.invalid",
+        vr_error_set(err, VR_ERR_PLAN_INVALID,
                      "plan file %s: larger than %u MiB, the most a plan file may hold", path,
                      VR_PLANFILE_MAX_BYTES >> 20);
         return -1;
     }
     if (rc < 0) {
-        vr_error_set(err, "plan.read", "plan file %s: cannot read: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_PLAN_READ, "plan file %s: cannot read: %s", path, strerror(errno));
         return -1;
     }
     vr_error e2 = VR_ERROR_INIT;
@@ -639,7 +641,7 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
 static int git_fail(vr_error *err, const char *what)
 {
     const git_error *e = git_error_last();
-    vr_error_set(err, "git", "inventory git commit: %s: %s", what,
+    vr_error_set(err, VR_ERR_INVENTORY_GIT, "inventory git commit: %s: %s", what,
                  e && e->message ? e->message : "unknown error");
     return -1;
 }

@@ -25,7 +25,7 @@ check_eq "plan --out FILE: exit 0" 0 "$RC"
 check_eq "plan --out FILE: the plan" 5 "$(jq '.organizations[0].actions | length' "$T_DIR/o/plan.json")"
 check_eq "plan --out FILE: mode 0644" 644 "$(stat -c %a "$T_DIR/o/plan.json")"
 run_vr plan -q -f "$INV" --out "$T_DIR/o/plan.json"
-check_eq "plan --out FILE again: replaced, and no temporary left" "plan.json" "$(ls -A "$T_DIR/o" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "plan --out FILE again: replaced, and no temporary left" "plan.json" "$(find "$T_DIR/o" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 
 # a write that fails half-way (a file size limit): the old plan stays, no temporary is left
 cp "$T_DIR/o/plan.json" "$T_DIR/plan.before"
@@ -35,7 +35,7 @@ ERR=$(cat "$T_DIR/err")
 check_eq "plan --out over a file size limit: exit 1" 1 "$RC"
 check_contains "plan --out over a file size limit: names the file and why" "plan file $T_DIR/o/plan.json: cannot write it: File too large" "$ERR"
 check "plan --out over a file size limit: the old plan is untouched" cmp -s "$T_DIR/plan.before" "$T_DIR/o/plan.json"
-check_eq "plan --out over a file size limit: no temporary left" "plan.json" "$(ls -A "$T_DIR/o" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "plan --out over a file size limit: no temporary left" "plan.json" "$(find "$T_DIR/o" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 
 # --- a FIFO receives the plan, and stays a FIFO ---
 mkfifo "$T_DIR/plan.fifo"
@@ -156,7 +156,7 @@ MAP=()
 for ip in 127.0.0.1 169.254.169.254 224.0.0.251 0.0.0.0; do MAP+=(--probe-map "$ip=127.0.0.1:$PROBE_PORT"); done
 run_vr plan -f "$T_DIR/special.yaml" --probe "${MAP[@]}"
 check_eq "probe: --probe-map sends them to a listener instead (exit 0)" 0 "$RC"
-for i in $(seq 1 40); do # the listener prints each connection as it accepts it
+for _ in $(seq 1 40); do # the listener prints each connection as it accepts it
     [ "$(grep -c 'connection from' "$LISTENER_OUT")" -ge 4 ] && break
     sleep 0.05
 done
@@ -181,7 +181,7 @@ start_sim --latency-ms 800-800
 DRIFT=$!
 T_PIDS+=("$DRIFT")
 LIM=""
-for i in $(seq 1 40); do # the shell's own limit may be soft 0 already: wait for the hard one
+for _ in $(seq 1 40); do # the shell's own limit may be soft 0 already: wait for the hard one
     LIM=$(awk '/^Max core file size/ {print $5, $6}' "/proc/$DRIFT/limits" 2>/dev/null)
     [ "$LIM" = "0 0" ] && break
     sleep 0.05

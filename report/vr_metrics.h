@@ -113,14 +113,14 @@ int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err);
 
 /* Renders and writes path with vr_file_write (whole or not at all, never through a symbolic
  * link, a device or FIFO in place), mode 0644 (the collector runs as another user).
- * Returns 0, or -1 with err (code "metrics-file", the message names the file). */
+ * Returns 0, or -1 with err (code "metrics.file", the message names the file). */
 int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err);
 
 /* vr_metrics_merge_previous then vr_metrics_write_file, under an flock on "<path>.lock" so
  * runs that end at the same time do not lose each other's samples. What the cmd layer calls.
  * A target written in place (vr_file_in_place: /dev/stdout, a FIFO) gets this run's samples
  * alone: it is not read back and no lock file is made beside it.
- * Returns 0, or -1 with err (code "metrics-file"). */
+ * Returns 0, or -1 with err (code "metrics.file"). */
 int vr_metrics_update_file(vr_metrics *m, const char *path, vr_error *err);
 
 /* Escapes a label value (\ → \\, " → \", newline → \n) and appends it to out. */

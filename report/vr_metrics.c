@@ -1,5 +1,6 @@
 /* vr_metrics: Prometheus text exposition format, rendered and written atomically. */
 #include "vr_metrics.h"
+#include "vr_errcode.h"
 
 #include "vr_file.h"
 
@@ -407,12 +408,12 @@ int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err)
     if (r != 0) {
         if (r == -1 && errno == ENOENT) return 0;
         if (r == -2)
-            vr_error_set(err, "metrics-file",
+            vr_error_set(err, VR_ERR_METRICS_FILE,
                          "metrics file %s: cannot read it: larger than %u MiB, the most a metrics "
                          "file may hold",
                          path, VR_METRICS_FILE_MAX_BYTES >> 20);
         else
-            vr_error_set(err, "metrics-file", "metrics file %s: cannot read it: %s", path,
+            vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot read it: %s", path,
                          strerror(errno));
         return -1;
     }
@@ -487,11 +488,12 @@ int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err)
     vr_buf out = VR_BUF_INIT;
     int rc = -1;
     if (vr_metrics_render(m, &out) != 0) {
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot render (out of memory)", path);
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot render (out of memory)",
+                     path);
         goto done;
     }
     if (vr_file_write(path, out.data ? out.data : "", out.len, 0644, "metrics file", err) != 0) {
-        snprintf(err->code, sizeof(err->code), "metrics-file");
+        if (err) snprintf(err->code, sizeof(err->code), "%s", VR_ERR_METRICS_FILE);
         goto done;
     }
     rc = 0;
@@ -508,7 +510,7 @@ int vr_metrics_update_file(vr_metrics *m, const char *path, vr_error *err)
     vr_buf_printf(&lockpath, "%s.lock", path);
     int fd = open(vr_buf_str(&lockpath), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot open its lock: %s", path,
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot open its lock: %s", path,
                      strerror(errno));
         vr_buf_free(&lockpath);
         return -1;
