@@ -216,7 +216,8 @@ static int parse_opts(drift_run *run, int argc, char **argv)
     return 1;
 }
 
-/* Loads, connects, reads live state and plans (never pruning: drift only reads). */
+/* Loads, connects, reads live state and plans (never pruning or replacing: drift only
+ * reads). */
 static int read_state(drift_run *run)
 {
     vr_session *s = &run->s;
@@ -228,6 +229,8 @@ static int read_state(drift_run *run)
     vr_plan_opts popts;
     vr_plan_opts_init(&popts);
     popts.max_deletes = 0;
+    popts.replace_failed = false;
+    popts.max_replaces = 0;
     if ((rc = vr_session_plan(s, &popts)) != 0) return rc;
     /* What the plan found beyond drift (conflicts a create would meet, live duplicates) is
      * apply's business; with -v it is shown as context. */
@@ -255,6 +258,8 @@ static int build_reports(drift_run *run)
                     so->org->id);
             return VR_EXIT_ERROR;
         }
+        vr_drift_set_repairs(&run->reports[run->count], so->org, run->o.common.files.items,
+                             run->o.common.files.count);
         run->count++;
     }
     return read_history(run);

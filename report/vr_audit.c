@@ -113,6 +113,7 @@ cJSON *vr_audit_record_to_json(const vr_audit_record *r)
     } else {
         cJSON_AddItemToObject(o, "error", cJSON_CreateNull());
     }
+    if (r->replacement) cJSON_AddItemToObject(o, "replacement", cJSON_CreateTrue());
     return o;
 }
 

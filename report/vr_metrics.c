@@ -66,6 +66,9 @@ void vr_metrics_declare_standard(vr_metrics *m)
                        "Platform API calls, by HTTP status (0: no response).");
     vr_metrics_declare(m, VR_METRIC_WEBHOOK, VR_METRIC_COUNTER,
                        "Webhook events, by result (delivered, queued, dropped).");
+    vr_metrics_declare(m, VR_METRIC_REPLACEMENTS, VR_METRIC_COUNTER,
+                       "Replacements (delete and create anew) by apply, by organization and "
+                       "status (replaced, failed, skipped).");
 }
 
 int vr_metrics_escape_label(vr_buf *out, const char *value)

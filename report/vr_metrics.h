@@ -15,6 +15,8 @@
  *   vni_reconcile_api_calls_total{status}                   counter  API calls by HTTP status
  *                                                                     ("0": no response)
  *   vni_reconcile_webhook_events_total{result}              counter  delivered|queued|dropped
+ *   vni_reconcile_replacements_total{org,status}            counter  apply's replacements:
+ *                                                                     replaced|failed|skipped
  *
  * Several runs (organizations, commands) share one file: vr_metrics_merge_previous() carries
  * over what the file held: counters are added up, gauges of label sets this run did not set
@@ -41,6 +43,7 @@
 #define VR_METRIC_DRIFT "vni_reconcile_drift_interfaces"
 #define VR_METRIC_API_CALLS "vni_reconcile_api_calls_total"
 #define VR_METRIC_WEBHOOK "vni_reconcile_webhook_events_total"
+#define VR_METRIC_REPLACEMENTS "vni_reconcile_replacements_total"
 
 typedef enum {
     VR_METRIC_COUNTER = 0,
