@@ -184,7 +184,9 @@ static int record(vr_ordered *q, size_t org, int k)
     st.status = VR_STEP_DONE;
     st.name = name;
     st.total_ms = st.create_ms = st.convergence_ms = VR_MS_NONE;
-    vr_apply_record rec = {&st, false, false, NULL};
+    vr_apply_record rec;
+    memset(&rec, 0, sizeof(rec));
+    rec.step = &st;
     vr_error err = VR_ERROR_INIT;
     return vr_ordered_record(&q->slots[org], &rec, &err);
 }
