@@ -63,6 +63,8 @@ typedef struct {
     const char *client_secret_file, *credentials;
     vr_strlist probe_map;
     long converge_timeout_s;
+    long call_timeout_s; /* --call-timeout: one API call's time budget; 0: the default (120) */
+    long timeout_s;      /* --timeout: the whole run's; 0: none */
     bool no_color;
     bool quiet;
     int verbose;
@@ -155,6 +157,18 @@ typedef struct {
          "give up waiting for a routing table",                                                    \
          1,                                                                                        \
          86400},                                                                                   \
+        {"call-timeout",                                                                           \
+         0,                                                                                        \
+         VR_OPT_LONG,                                                                              \
+         &(c)->call_timeout_s,                                                                     \
+         "SECONDS",                                                                                \
+         "give up one API call, its retries included, after this long (120)",                      \
+         1,                                                                                        \
+         86400},                                                                                   \
+        {"timeout",   0,                                                                           \
+         VR_OPT_LONG, &(c)->timeout_s,                                                             \
+         "SECONDS",   "stop the whole run before its next step once this long has passed (none)",  \
+         1,           604800},                                                                     \
         {"no-color", 0, VR_OPT_FLAG, &(c)->no_color, NULL, "no colors (also NO_COLOR)", 0, 0},     \
         {"quiet", 'q', VR_OPT_FLAG, &(c)->quiet, NULL, "only errors", 0, 0},                       \
     {                                                                                              \

@@ -367,7 +367,8 @@ static void write_metrics(const vr_session *s, const org_run *runs, const vr_web
         }
         vr_metrics_set(&m, VR_METRIC_LAST_RUN, (double)(vr_wall_ms() / 1000), "org", org, "command",
                        "apply", NULL);
-        bool ok = run->ran ? (run->result.failed == 0 && !run->result.audit_failed) : false;
+        bool ok = run->ran && run->result.failed == 0 && !run->result.audit_failed &&
+                  !run->result.timed_out;
         vr_metrics_set(&m, VR_METRIC_LAST_RUN_SUCCESS, ok ? 1 : 0, "org", org, "command", "apply",
                        NULL);
     }
@@ -661,7 +662,7 @@ int cmd_apply(int argc, char **argv)
     }
 
     runs = vr_xcalloc(s.org_count + 1, sizeof(*runs));
-    bool any_failed = false;
+    bool any_failed = false, timed_out = false;
     for (size_t i = 0; i < s.org_count; i++) {
         vr_session_org *so = &s.orgs[i];
         progress_ctx pc = {&s, so->org->id, s.org_count > 1, o.common.quiet || json};
@@ -677,26 +678,32 @@ int cmd_apply(int argc, char **argv)
         ao.webhook = wh;
         ao.latency = &runs[i].latency;
         ao.run_id = s.run_id;
+        ao.run_deadline_ms = s.deadline_ms;
         ao.progress = print_progress;
         ao.progress_ctx = &pc;
         if (vr_apply_org(&runs[i].result, so->client, so->plan, so->live.items, so->live.count,
                          &ao) < 0)
             any_failed = true;
         runs[i].ran = true;
+        timed_out |= runs[i].result.timed_out;
         if (runs[i].result.audit_failed) vr_session_print_error(&s, &runs[i].result.audit_err);
         for (int p = 0; p < VR_PHASE_COUNT; p++)
             for (size_t k = 0; k < runs[i].latency.phase[p].count; k++)
                 vr_latency_add(&s.latency, (vr_phase)p, runs[i].latency.phase[p].samples[k]);
-        if (any_failed && !o.keep_going) {
+        if (timed_out || (any_failed && !o.keep_going)) {
             /* later organizations are not attempted either */
             for (size_t k = i + 1; k < s.org_count; k++)
-                fprintf(stderr,
-                        "vni-reconcile apply: organization %s not attempted (an earlier "
-                        "one failed)\n",
-                        s.orgs[k].org->id);
+                fprintf(stderr, "vni-reconcile apply: organization %s not attempted (%s)\n",
+                        s.orgs[k].org->id,
+                        timed_out ? "the run's --timeout passed" : "an earlier one failed");
             break;
         }
     }
+    if (timed_out)
+        fprintf(stderr,
+                "vni-reconcile apply: stopped: the run's --timeout of %ld s passed; no step was "
+                "begun after it (the steps not attempted are left for the next run)\n",
+                o.common.timeout_s);
     if (wh) {
         vr_webhook_close(wh, &wst);
         wh = NULL;
@@ -745,7 +752,8 @@ int cmd_apply(int argc, char **argv)
         printf("No changes. The live state matches the inventory; nothing to apply.\n");
     } else {
         printf("Apply %s: %zu created, %zu deleted, %zu failed, %zu not attempted",
-               any_failed ? "failed" : "complete", created, deleted, failed, skipped);
+               failed || !timed_out ? (any_failed ? "failed" : "complete") : "stopped by --timeout",
+               created, deleted, failed, skipped);
         if (activated) printf(", %zu activated", activated);
         putchar('\n');
         if (any_failed) print_outcome(stdout, &s, runs);

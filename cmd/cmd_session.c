@@ -8,6 +8,7 @@
 #include "vr_util.h"
 
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,29 @@ void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *comm
     s->command = command;
     vr_uuid4(s->run_id);
     s->use_color = vr_use_color(stdout, opts->no_color);
+    if (opts->timeout_s > 0) s->deadline_ms = vr_now_ms() + (int64_t)opts->timeout_s * 1000;
+}
+
+int vr_session_step(vr_session *s, const char *fmt, ...)
+{
+    vr_buf next = VR_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vr_buf_vprintf(&next, fmt, ap);
+    va_end(ap);
+    if (s->deadline_ms > 0 && vr_now_ms() >= s->deadline_ms) {
+        fprintf(stderr,
+                "vni-reconcile %s: stopped: the run's --timeout of %ld s passed\n"
+                "  done: %s\n"
+                "  not done: %s, and what follows; nothing was changed\n",
+                s->command, s->opts->timeout_s,
+                s->steps_done.len ? vr_buf_str(&s->steps_done) : "nothing", vr_buf_str(&next));
+        vr_buf_free(&next);
+        return VR_EXIT_ERROR;
+    }
+    vr_buf_printf(&s->steps_done, "%s%s", s->steps_done.len ? ", " : "", vr_buf_str(&next));
+    vr_buf_free(&next);
+    return 0;
 }
 
 void vr_session_free(vr_session *s)
@@ -44,6 +68,7 @@ void vr_session_free(vr_session *s)
     vr_inventory_free(&s->inv);
     vr_probe_map_free(&s->probe_map);
     vr_latency_free(&s->latency);
+    vr_buf_free(&s->steps_done);
     memset(s, 0, sizeof(*s));
 }
 
@@ -302,6 +327,8 @@ int vr_session_connect(vr_session *s)
         vr_session_org *so = &s->orgs[i];
         vr_error err = VR_ERROR_INIT;
         s->current_org = i;
+        if (vr_session_step(s, "connect to organization %s", so->org->id) != 0)
+            return VR_EXIT_ERROR;
         vr_endpoint_inputs in = {0};
         in.api_url_option = o->api_url;
         in.region_option = o->region;
@@ -327,6 +354,8 @@ int vr_session_connect(vr_session *s)
         vr_http_config_init(&cfg.http);
         cfg.http.hook = vr_session_call_hook;
         cfg.http.hook_ctx = s;
+        if (o->call_timeout_s > 0) cfg.http.call_budget_ms = (int64_t)o->call_timeout_s * 1000;
+        cfg.http.run_deadline_ms = s->deadline_ms;
         if (vr_client_new(&so->client, &cfg, &err) < 0) {
             vr_session_print_error(s, &err);
             return VR_EXIT_ERROR;
@@ -356,6 +385,8 @@ int vr_session_read_live(vr_session *s)
         vr_session_org *so = &s->orgs[i];
         vr_error err = VR_ERROR_INIT;
         s->current_org = i;
+        if (vr_session_step(s, "read the live state of organization %s", so->org->id) != 0)
+            return VR_EXIT_ERROR;
         vr_iface_list_free(&so->live);
         vr_routing_table_list_free(&so->tables);
         if (vr_client_list_connections(so->client, &so->live, &err) < 0 ||
@@ -370,6 +401,7 @@ int vr_session_read_live(vr_session *s)
 
 int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
 {
+    if (vr_session_step(s, "make the plan") != 0) return VR_EXIT_ERROR;
     vr_plan_free(&s->plan);
     vr_plan_set_meta(&s->plan, &s->inv, vr_wall_ms());
     vr_error err = VR_ERROR_INIT;

@@ -55,10 +55,13 @@ typedef struct {
     size_t current_org;     /* the organization calls are being made for now */
     vr_session_call *calls; /* every API call of the run, in order */
     size_t call_count, call_cap;
-    vr_latency latency; /* VR_PHASE_* samples; apply adds its own */
-    bool use_color;     /* on stdout */
+    vr_latency latency;  /* VR_PHASE_* samples; apply adds its own */
+    bool use_color;      /* on stdout */
+    int64_t deadline_ms; /* vr_now_ms() at vr_session_init + --timeout; 0: none */
+    vr_buf steps_done;   /* the steps begun so far, "a, b", for the --timeout message */
 } vr_session;
 
+/* Starts the run's clock: with --timeout, the run's deadline is set from now. */
 void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *command);
 void vr_session_free(vr_session *s);
 
@@ -81,6 +84,12 @@ int vr_session_load(vr_session *s);
  * Returns 0 or VR_EXIT_ERROR (printed, with the platform's status, code, correlation id and
  * remedy). */
 int vr_session_connect(vr_session *s);
+
+/* The --timeout check, before each step of the run (next names it: "read the live state of
+ * organization X"): returns 0 and notes the step as begun; or, when the run's deadline has
+ * passed, prints that the run stopped, what it had done and what it had not, and returns
+ * VR_EXIT_ERROR. Calls made within a step stop retrying at the deadline (vr_http). */
+int vr_session_step(vr_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* For each organization: every live connection, the limit, the routing tables.
  * Returns 0 or VR_EXIT_ERROR (printed). */

@@ -54,7 +54,7 @@ bool vr_host_is_loopback(const char *host)
 }
 
 /* Splits url into scheme, host and port and checks each; see the header. */
-int vr_url_check(const char *url, const char *what, vr_error *err)
+int vr_url_check(const char *url, const char *what, vr_url_kind kind, vr_error *err)
 {
     if (!what) what = "URL";
     if (!url || !*url) {
@@ -75,8 +75,12 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         return -1;
     }
     size_t alen = strcspn(p, "/?#");
-    if (p[alen] == '?' || p[alen] == '#' || strpbrk(p + alen, "?#")) {
-        vr_error_set(err, "url.invalid", "%s %s: a base URL has no query or fragment", what, url);
+    if (strchr(p, '#')) {
+        vr_error_set(err, "url.invalid", "%s %s: a URL has no fragment (#...)", what, url);
+        return -1;
+    }
+    if (kind == VR_URL_BASE && strchr(p, '?')) {
+        vr_error_set(err, "url.invalid", "%s %s: a base URL has no query", what, url);
         return -1;
     }
     for (const char *s = url; *s; s++)
@@ -85,7 +89,11 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
             return -1;
         }
     if (memchr(p, '@', alen)) {
-        vr_error_set(err, "url.invalid", "%s: a base URL carries no user or password", what);
+        vr_error_set(err, "url.invalid",
+                     "%s: a URL carries no user info (user:password@): it would be shown in "
+                     "messages",
+                     what);
+        vr_error_remedy(err, "take user:password@ out of the URL");
         return -1;
     }
     char host[256];
@@ -204,7 +212,7 @@ int vr_endpoints_resolve(vr_endpoints *out, const vr_endpoint_inputs *in, vr_err
                 vr_error_set(err, "url.invalid", "%s is too long", what);
                 return -1;
             }
-            if (vr_url_check(order[i].value, what, err) < 0) return -1;
+            if (vr_url_check(order[i].value, what, VR_URL_BASE, err) < 0) return -1;
             copy_base(out->api_base, sizeof(out->api_base), order[i].value);
             copy_base(out->login_base, sizeof(out->login_base), order[i].value);
         } else {

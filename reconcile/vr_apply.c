@@ -560,6 +560,12 @@ static int audit_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
     return audit_emit(r, &rec, err);
 }
 
+/* The run's deadline check, made once before each action (never between the parts of one). */
+static bool deadline_passed(const apply_run *r)
+{
+    return r->o->run_deadline_ms > 0 && run_now(r) >= r->o->run_deadline_ms;
+}
+
 static void progress(const apply_run *r, vr_apply_event ev, const vr_apply_step *s, size_t total)
 {
     if (r->o->progress) r->o->progress(r->o->progress_ctx, ev, s, total);
@@ -619,6 +625,11 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
     for (size_t i = 0; i < out->step_count; i++) {
         vr_apply_step *s = &out->steps[i];
         r.sync_done = false;
+        if (!stop && deadline_passed(&r)) {
+            stop = true;
+            out->timed_out = true;
+            stop_why = "the run's time limit (--timeout) passed before it";
+        }
         if (stop) {
             s->status = VR_STEP_SKIPPED;
             step_note(s, "not attempted: %s", stop_why);
@@ -664,7 +675,7 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
         progress(&r, VR_APPLY_EVENT_END, s, out->step_count);
     }
     out->elapsed_ms = run_now(&r) - t_run;
-    return out->failed || out->audit_failed ? -1 : 0;
+    return out->failed || out->audit_failed || out->timed_out ? -1 : 0;
 }
 
 int vr_apply_summary(vr_buf *out, const vr_apply_result *r)
@@ -700,6 +711,7 @@ cJSON *vr_apply_result_to_json(const vr_apply_result *r)
     cJSON_AddNumberToObject(n, "failed", (double)r->failed);
     cJSON_AddNumberToObject(n, "notAttempted", (double)r->skipped);
     cJSON_AddNumberToObject(n, "polls", (double)r->polls);
+    cJSON_AddBoolToObject(j, "timedOut", r->timed_out);
     if (r->audit_failed) cJSON_AddStringToObject(j, "auditError", r->audit_err.message);
     cJSON *steps = cJSON_AddArrayToObject(j, "steps");
     for (size_t i = 0; i < r->step_count; i++) {

@@ -13,6 +13,9 @@
  *     name is read and taken as created when it matches what was asked, else the step fails;
  *     sync; converge; check active).
  * The first failure stops the run (the rest are skipped, "not attempted") unless keep_going.
+ * The run's deadline (run_deadline_ms, the --timeout) is checked before each action: once it
+ * has passed, no further action begins (the rest are "not attempted", timed_out is set); an
+ * action under way is finished, never cut between its parts (a delete and its create).
  * Creates past max_creates are skipped with a note. Re-running after a crash or a failure
  * re-plans from live state, so nothing is created twice.
  *
@@ -98,6 +101,7 @@ typedef struct {
     size_t done, failed, skipped;
     int polls; /* every routing-table poll of the run */
     int64_t started_wall_ms, elapsed_ms;
+    bool timed_out;     /* the run's deadline passed: the steps after it were not attempted */
     bool audit_failed;  /* the audit log could not be written: the run stopped there */
     vr_error audit_err; /* when audit_failed */
 } vr_apply_result;
@@ -135,6 +139,7 @@ typedef struct {
     vr_webhook *webhook;           /* may be NULL */
     vr_latency *latency;           /* may be NULL; gets create/convergence/total of each step */
     const char *run_id;            /* the run's UUID for audit records */
+    int64_t run_deadline_ms;       /* absolute, on the clock below; 0: none (the --timeout) */
     vr_apply_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     /* Clock and sleep of the convergence wait (NULL: vr_now_ms, vr_sleep_ms), for tests. */
@@ -153,8 +158,8 @@ void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const 
                     size_t live_count);
 
 /* Carries out plan through c. out is overwritten. Returns 0 when no step failed (skips over
- * max_creates are not failures), -1 when some step failed or the audit log could not be
- * written (details in out). */
+ * max_creates are not failures), -1 when some step failed, the run's deadline stopped it, or
+ * the audit log could not be written (details in out). */
 int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *plan,
                  const vr_iface *live, size_t live_count, const vr_apply_opts *opts);
 

@@ -583,6 +583,63 @@ static void test_order_and_max_creates(void **state)
     finish(f, true);
 }
 
+/* The run's deadline is checked before each step: a step begun before it is finished (its
+ * convergence wait goes past the deadline), the steps after it are not attempted, and the run
+ * says it timed out. */
+static void test_run_deadline_stops_before_the_next_step(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":300}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0,
+         0},
+    };
+    fixture *f = start(script, 4, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-03", 3, NULL);
+    f->clock.t = 1000;
+    f->opts.run_deadline_ms = 1200; /* passes during the first step's 300 ms wait */
+
+    assert_int_equal(run(f), -1);
+    assert_true(f->res.timed_out);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_DONE);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_int_equal(f->res.steps[2].status, VR_STEP_SKIPPED);
+    assert_non_null(strstr(f->res.steps[1].note, "--timeout"));
+    assert_int_equal(f->res.created, 1);
+    assert_int_equal(f->res.failed, 0);
+    assert_int_equal(f->res.skipped, 2);
+    cJSON *j = vr_apply_result_to_json(&f->res);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "timedOut")));
+    cJSON_Delete(j);
+    finish(f, true);
+
+    /* a deadline not reached changes nothing */
+    const fs_exchange one[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":5}", 0,
+         0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0,
+         0},
+    };
+    f = start(one, 4, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    f->opts.run_deadline_ms = 60000;
+    assert_int_equal(run(f), 0);
+    assert_false(f->res.timed_out);
+    assert_int_equal(f->res.created, 1);
+    finish(f, true);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -597,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_that_differs),
         cmocka_unit_test(test_probe_gate_and_keep_going),
         cmocka_unit_test(test_order_and_max_creates),
+        cmocka_unit_test(test_run_deadline_stops_before_the_next_step),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
