@@ -621,17 +621,7 @@ static void test_run_deadline_stops_before_the_next_step(void **state)
     finish(f, true);
 
     /* a deadline not reached changes nothing */
-    const fs_exchange one[] = {
-        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
-         0},
-        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
-         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":5}", 0,
-         0, 0},
-        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
-        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0,
-         0},
-    };
-    f = start(one, 4, 0);
+    f = start(script, 4, 0);
     plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
     f->opts.run_deadline_ms = 60000;
     assert_int_equal(run(f), 0);
