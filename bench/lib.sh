@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers of the benchmark scripts (sourced): processes started here are ended by PID at exit,
 # first_line waits for a server's first line. Needs TMP (a folder the caller made and owns).
 PIDS=()
@@ -22,8 +23,8 @@ bench_stop() {
 
 # first_line FILE PREFIX : waits for a line starting with PREFIX, prints the rest.
 first_line() {
-    local i line
-    for i in $(seq 1 200); do
+    local line
+    for _ in $(seq 1 200); do
         line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
         [ -n "$line" ] && { echo "${line#"$2"}"; return 0; }
         sleep 0.05
@@ -40,6 +41,7 @@ probe_listener() {
     local probe ip
     probe=$(first_line "$TMP/probe.out" "vni-sim probe listener on ")
     PM=()
+    # shellcheck disable=SC2013  # addresses have no spaces: word splitting is what we want
     for ip in $(sed -n 's/^ *remoteIp: *//p' "$1"); do PM+=(--probe-map "$ip=$probe"); done
 }
 

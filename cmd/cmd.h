@@ -61,6 +61,7 @@ typedef struct {
     const char *webhook_url, *webhook_secret_file;
     const char *metrics_file;
     const char *client_secret_file, *credentials;
+    const char *ca_file;
     vr_strlist probe_map;
     long converge_timeout_s;
     long call_timeout_s; /* --call-timeout: one API call's time budget; 0: the default (120) */
@@ -141,6 +142,14 @@ typedef struct {
          "YAML map: organization id to client id and secret file",                                 \
          0,                                                                                        \
          0},                                                                                       \
+        {"ca-file",                                                                                \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->ca_file,                                                                            \
+         "FILE",                                                                                   \
+         "trust the CA certificates of this PEM file (API, webhooks)",                             \
+         0,                                                                                        \
+         0},                                                                                       \
         {"probe-map",                                                                              \
          0,                                                                                        \
          VR_OPT_LIST,                                                                              \
@@ -198,6 +207,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

@@ -10,8 +10,9 @@
 #include "vr_iface.h"
 #include "vr_latency.h"
 #include "vr_plan.h"
+#include "vr_outputs.h"
 #include "vr_probe.h"
-#include "vr_region.h"
+#include "vr_endpoint.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,6 +51,7 @@ typedef struct {
     vr_session_org *orgs; /* the organizations of this run (after --shard) */
     size_t org_count;
     vr_probe_map probe_map;        /* from --probe-map */
+    vr_transport transport;        /* TLS trust (--ca-file...), set by vr_session_connect */
     long shard_index, shard_count; /* --shard I/N (1-based I); 0/0: every organization */
     char run_id[37];
     size_t current_org;     /* the organization calls are being made for now */
@@ -77,10 +79,14 @@ int vr_session_set_shard(vr_session *s, const char *text);
  * VR_EXIT_ERROR (usage: no -f, bad --probe-map). */
 int vr_session_load(vr_session *s);
 
-/* For each organization: endpoints (--api-url, GENESYSCLOUD_API_URL, --region,
+/* First the transport (vr_transport_from_env: --ca-file, SSL_CERT_FILE, CURL_CA_BUNDLE; a
+ * CA file that cannot be used is an error), for the clients and the webhook. Then,
+ * for each organization: endpoints (--api-url, GENESYSCLOUD_API_URL, --region,
  * GENESYSCLOUD_REGION, the inventory's region), credentials (environment and
  * --client-secret-file, or the --credentials file's entry for that organization), a client,
  * and the guard: GET /organizations/me must name the inventory's organization, else stop.
+ * An organization whose id is "" (export without --org) takes the id /organizations/me
+ * gives: the organization of the credentials.
  * Returns 0 or VR_EXIT_ERROR (printed, with the platform's status, code, correlation id and
  * remedy). */
 int vr_session_connect(vr_session *s);
@@ -113,6 +119,20 @@ void vr_session_secrets(const vr_session *s, const char ***out, size_t *count);
  * only; valid until the next call is recorded). */
 void vr_session_correlation_ids(const vr_session *s, size_t org_index, const char ***out,
                                 size_t *count);
+
+/* Opens the outputs the common options ask for (report/vr_outputs: audit log, webhook,
+ * metrics file, Git report) for this run, with the session's secrets and the webhook secret
+ * (wh_secret, borrowed: keep it until vr_outputs_close) as redactions. Prints nothing.
+ * Returns 0, or vr_outputs_open's code with err set. */
+int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh_secret,
+                            size_t wh_secret_len, vr_error *err);
+
+/* The options' outputs as a vr_outputs_config (no redactions): for what needs them before
+ * the outputs are open (drift's history). */
+void vr_session_outputs_config(const vr_session *s, vr_outputs_config *out);
+
+/* The HTTP status of every call of the run, for the metrics: *status is malloc'd (free it). */
+vr_outputs_calls vr_session_call_statuses(const vr_session *s, int **status);
 
 /* The session's call hook, for clients made elsewhere (it records into s->calls). */
 void vr_session_call_hook(void *ctx, const vr_call_record *rec);

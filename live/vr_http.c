@@ -1,12 +1,15 @@
 /* vr_http: one reused libcurl handle, retries with backoff and full jitter, Retry-After,
  * rate-limit pacing, error bodies, and the per-call latency hook. */
 #include "vr_http.h"
+#include "vr_errcode.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #ifndef VR_VERSION
 #define VR_VERSION "0"
@@ -32,6 +35,131 @@ typedef struct {
     vr_buf *body;
     attempt_headers *hdr;
 } attempt_sink;
+
+/* ---- the transport policy ---- */
+
+#define CA_FILE_MAX ((size_t)16 << 20)
+
+static bool is_set(const char *s)
+{
+    return s && *s;
+}
+
+int vr_transport_resolve(vr_transport *out, const char *ca_option, const char *ssl_cert_file,
+                         const char *curl_ca_bundle, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    const struct {
+        const char *value, *source;
+    } order[] = {
+        {ca_option, "--ca-file"},
+        {ssl_cert_file, "SSL_CERT_FILE"},
+        {curl_ca_bundle, "CURL_CA_BUNDLE"},
+    };
+    size_t i = 0;
+    while (i < sizeof(order) / sizeof(order[0]) && !is_set(order[i].value))
+        i++;
+    if (i == sizeof(order) / sizeof(order[0])) return 0; /* the system store */
+    const char *path = order[i].value, *source = order[i].source;
+    struct stat st;
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+    if (strcmp(path, "-") == 0) {
+        vr_error_set(err, "ca.file", "CA file - (from %s): standard input is not a CA file",
+                     source);
+        vr_error_remedy(err, "give the path of a PEM file of CA certificates");
+        return -1;
+    }
+    if (stat(path, &st) < 0) {
+        vr_error_set(err, "ca.file", "cannot read the CA file %s (from %s): %s", path, source,
+                     strerror(errno));
+        vr_error_remedy(err, "give the path of a PEM file of CA certificates");
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        vr_error_set(err, "ca.file", "CA file %s (from %s) is not a regular file", path, source);
+        vr_error_remedy(err, "give the path of a PEM file of CA certificates");
+        return -1;
+    }
+    rc = vr_read_file(path, CA_FILE_MAX, &text, &len);
+    if (rc < 0) {
+        if (rc == -2)
+            vr_error_set(err, "ca.file", "CA file %s (from %s) is larger than 16 MiB", path,
+                         source);
+        else
+            vr_error_set(err, "ca.file", "cannot read the CA file %s (from %s): %s", path, source,
+                         strerror(errno));
+        vr_error_remedy(err, "give the path of a PEM file of CA certificates");
+        return -1;
+    }
+    bool pem = memmem(text, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
+    free(text);
+    if (!pem) {
+        vr_error_set(err, "ca.file", "CA file %s (from %s) holds no PEM certificate", path, source);
+        vr_error_remedy(err, "give a PEM file (\"-----BEGIN CERTIFICATE-----\" blocks) of the CA "
+                             "certificates to trust; convert DER with `openssl x509 -inform der`");
+        return -1;
+    }
+    out->ca_file = path;
+    out->ca_source = source;
+    return 0;
+}
+
+int vr_transport_from_env(vr_transport *out, const char *ca_option, vr_error *err)
+{
+    return vr_transport_resolve(out, ca_option, getenv("SSL_CERT_FILE"), getenv("CURL_CA_BUNDLE"),
+                                err);
+}
+
+void vr_http_transport_setup(CURL *c, const char *url, const vr_transport *t)
+{
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    /* Verification is never turned off, for the server and for an https:// proxy alike. */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+    if (t && t->ca_file) {
+        /* The file replaces the system store: libcurl's built-in CA directory is dropped too,
+         * so what is trusted is exactly what the file holds. */
+        curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+        curl_easy_setopt(c, CURLOPT_PROXY_CAINFO, t->ca_file);
+        curl_easy_setopt(c, CURLOPT_PROXY_CAPATH, NULL);
+    }
+    /* Proxies: left unset, libcurl reads https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY and
+     * no_proxy/NO_PROXY for an https:// URL. Anything else goes direct: "" disables every
+     * proxy, environment included, and "*" exempts every host as a second lock. */
+    if (!url || strncasecmp(url, "https://", 8) != 0) {
+        curl_easy_setopt(c, CURLOPT_PROXY, "");
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    }
+}
+
+bool vr_http_tls_refused(CURLcode rc)
+{
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
+void vr_http_tls_remedy(vr_error *err, const vr_transport *t)
+{
+    if (t && t->ca_file)
+        vr_error_remedy(err,
+                        "the certificate is not signed by a CA in %s (from %s), or is not for "
+                        "this host; check the URL, and give the CA that signs it (for a proxy "
+                        "that re-signs TLS, its CA) with --ca-file FILE; verification is never "
+                        "turned off",
+                        t->ca_file, t->ca_source);
+    else
+        vr_error_remedy(err, "check the URL; if a private CA signs the certificate (a corporate "
+                             "proxy that re-signs TLS, a private endpoint), trust it with "
+                             "--ca-file FILE (or SSL_CERT_FILE, CURL_CA_BUNDLE); verification is "
+                             "never turned off");
+}
 
 static void default_sleep(void *ctx, int64_t ms)
 {
@@ -97,7 +225,7 @@ int vr_http_new(vr_http **out, const vr_http_config *cfg, vr_error *err)
              h->cfg.user_agent ? h->cfg.user_agent : "vni-reconcile/" VR_VERSION);
     h->curl = curl_easy_init();
     if (!h->curl) {
-        vr_error_set(err, "curl", "http client: curl_easy_init failed");
+        vr_error_set(err, VR_ERR_HTTP_CLIENT, "http client: curl_easy_init failed");
         free(h);
         return -1;
     }
@@ -414,10 +542,7 @@ static CURLcode attempt(vr_http *h, const vr_http_request *req, const char *url,
 
     curl_easy_setopt(c, CURLOPT_VERBOSE, 0L); /* never: it would print the Authorization header */
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    vr_http_transport_setup(c, url, h->cfg.transport);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -481,6 +606,9 @@ static void describe_outcome(vr_buf *b, CURLcode rc, const char *errbuf, int sta
         case CURLE_COULDNT_CONNECT:
             vr_buf_puts(b, "could not connect");
             break;
+        case CURLE_PEER_FAILED_VERIFICATION:
+            vr_buf_puts(b, "the server's TLS certificate was refused");
+            break;
         default:
             vr_buf_puts(b, curl_easy_strerror(rc));
             break;
@@ -538,7 +666,7 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
     attempt_headers hdr;
     CURLcode crc = CURLE_OK;
     char errbuf[CURL_ERROR_SIZE];
-    const char *stop_code = "network";
+    const char *stop_code = VR_ERR_NETWORK;
     vr_buf why = VR_BUF_INIT; /* why the call stopped trying, "" when it was not a wait */
 
     for (;;) {
@@ -551,7 +679,7 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
             now = cfg->now(cfg->env_ctx);
         }
         if (resp->attempts > 0 && now >= deadline) { /* a wait overslept */
-            stop_code = run_cut ? "run.deadline" : "budget.exhausted";
+            stop_code = run_cut ? VR_ERR_RUN_DEADLINE : VR_ERR_BUDGET_EXHAUSTED;
             vr_buf_printf(&why, "no time left within %s", limit_text);
             break;
         }
@@ -572,7 +700,7 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
         if (crc != CURLE_OK) {
             resp->status = 0; /* a response cut short counts as none */
             if (resp->body.overflow || !curl_transient(crc)) {
-                stop_code = resp->body.overflow ? "response.too_large" : "network";
+                stop_code = resp->body.overflow ? VR_ERR_RESPONSE_TOO_LARGE : VR_ERR_NETWORK;
                 break;
             }
         } else {
@@ -589,7 +717,7 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
             if (!transient) {
                 if (resp->status >= 200 && resp->status <= 299) {
                     if (resp->body.len > 0 && !resp->json) {
-                        stop_code = "bad.response";
+                        stop_code = VR_ERR_BAD_RESPONSE;
                         vr_buf_puts(&why, "the response body is not JSON");
                         rc_out = VR_HTTP_ERROR;
                         goto finish_error;
@@ -610,7 +738,7 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
                                     cfg->random(cfg->env_ctx));
         int64_t wait = vr_retry_wait_ms(backoff, min_wait, deadline - now, min_try);
         if (wait < 0) {
-            stop_code = run_cut ? "run.deadline" : "budget.exhausted";
+            stop_code = run_cut ? VR_ERR_RUN_DEADLINE : VR_ERR_BUDGET_EXHAUSTED;
             if (min_wait > 0)
                 vr_buf_printf(&why, "Retry-After asks for %lld s more, past %s",
                               (long long)(min_wait / 1000), limit_text);
@@ -637,9 +765,9 @@ finish_error:
             vr_buf_reset(&last);
             vr_buf_puts(&last, tmp.message + strlen("last answer: "));
         }
-        if (strcmp(stop_code, "bad.response") == 0)
+        if (strcmp(stop_code, VR_ERR_BAD_RESPONSE) == 0)
             vr_buf_printf(&m, "%s: %s (HTTP %d)", what, vr_buf_str(&why), resp->status);
-        else if (resp->attempts <= 1 && strcmp(stop_code, "network") == 0)
+        else if (resp->attempts <= 1 && strcmp(stop_code, VR_ERR_NETWORK) == 0)
             vr_buf_printf(&m, "%s: %s", what, vr_buf_str(&last));
         else
             vr_buf_printf(&m, "%s: gave up after %d %s over %.1f s%s%s; last: %s", what,
@@ -652,11 +780,11 @@ finish_error:
             copy_text(err->code, sizeof(err->code), stop_code);
             copy_text(err->message, sizeof(err->message), vr_buf_str(&m));
             copy_text(err->correlation_id, sizeof(err->correlation_id), resp->correlation_id);
-            if (strcmp(stop_code, "bad.response") == 0)
+            if (strcmp(stop_code, VR_ERR_BAD_RESPONSE) == 0)
                 vr_error_remedy(err, "check that the API URL points at the platform API");
-            else if (strcmp(stop_code, "response.too_large") == 0)
+            else if (strcmp(stop_code, VR_ERR_RESPONSE_TOO_LARGE) == 0)
                 vr_error_remedy(err, "check that the API URL points at the platform API");
-            else if (strcmp(stop_code, "run.deadline") == 0)
+            else if (strcmp(stop_code, VR_ERR_RUN_DEADLINE) == 0)
                 vr_error_remedy(err, "the run's time limit (--timeout) left no time to try "
                                      "again; run again to finish, or allow the run more time");
             else if (resp->status == 429)
@@ -669,9 +797,8 @@ finish_error:
                                      "check the platform's status page");
             else if (crc == CURLE_COULDNT_RESOLVE_HOST)
                 vr_error_remedy(err, "check the region or API URL and DNS");
-            else if (crc == CURLE_PEER_FAILED_VERIFICATION || crc == CURLE_SSL_CACERT_BADFILE)
-                vr_error_remedy(err, "the server's TLS certificate could not be verified; "
-                                     "check the API URL and the system's CA certificates");
+            else if (vr_http_tls_refused(crc))
+                vr_http_tls_remedy(err, cfg->transport);
             else
                 vr_error_remedy(err, "check the network and the API URL, then run again");
         }

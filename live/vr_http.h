@@ -10,6 +10,7 @@
 #include "vr_util.h"
 
 #include <cJSON.h>
+#include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,21 +41,62 @@ typedef uint64_t (*vr_random_fn)(void *ctx);
 /* Monotonic milliseconds, for budgets. Default: vr_now_ms. */
 typedef int64_t (*vr_clock_fn)(void *ctx);
 
+/* ---- the transport policy (docs/cli.md "TLS and CA certificates", "Proxies") ----
+ * Every connection the tool makes (API, OAuth, webhooks) is set up by
+ * vr_http_transport_setup from one vr_transport, resolved once per run. */
+
+/* Where trust comes from. Pointers are borrowed (argv or the environment): they must stay
+ * valid while a handle set up with it is used. Zero-initialised: the system store. */
+typedef struct {
+    const char *ca_file;   /* PEM bundle that replaces the system store; NULL: system store */
+    const char *ca_source; /* "--ca-file", "SSL_CERT_FILE" or "CURL_CA_BUNDLE"; NULL with it */
+} vr_transport;
+
+/* Picks the CA file: ca_option (--ca-file), else ssl_cert_file (the value of SSL_CERT_FILE),
+ * else curl_ca_bundle (CURL_CA_BUNDLE); NULL or "" counts as unset. None set: the system
+ * store (out zeroed). The file chosen must be a readable regular file of at most 16 MiB
+ * holding at least one PEM certificate ("-----BEGIN CERTIFICATE-----"); otherwise returns -1
+ * with err (code "ca.file") naming the file, where it came from and why. Returns 0. */
+int vr_transport_resolve(vr_transport *out, const char *ca_option, const char *ssl_cert_file,
+                         const char *curl_ca_bundle, vr_error *err);
+/* vr_transport_resolve with SSL_CERT_FILE and CURL_CA_BUNDLE read from the environment. */
+int vr_transport_from_env(vr_transport *out, const char *ca_option, vr_error *err);
+
+/* Sets the transport policy on c for a request to url (call it after curl_easy_reset, for
+ * every request): protocols http and https only, redirects not followed, the peer's
+ * certificate and host name always verified (there is no way to turn that off), trust from
+ * t's CA file (which then replaces the system store; t NULL or without a file: the system
+ * store), also for an https:// proxy. Proxies: for an https:// url libcurl's standard
+ * variables apply (https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, no_proxy, NO_PROXY); any
+ * other url never goes through a proxy, whatever http_proxy, HTTP_PROXY or all_proxy say:
+ * plain http carries credentials in clear text and only ever goes to loopback. */
+void vr_http_transport_setup(CURL *c, const char *url, const vr_transport *t);
+
+/* True when rc means the server's TLS certificate was refused (not trusted, wrong name,
+ * expired) or the CA file could not be used: not transient, the remedy below applies. */
+bool vr_http_tls_refused(CURLcode rc);
+
+/* Sets err's remedy for a refused certificate under t: a private CA (a corporate proxy that
+ * re-signs TLS, a private endpoint) is trusted with --ca-file (or SSL_CERT_FILE,
+ * CURL_CA_BUNDLE); with a CA file in use it names the file and where it came from. */
+void vr_http_tls_remedy(vr_error *err, const vr_transport *t);
+
 /* Settings. vr_http_config_init() fills the defaults; members left 0/NULL take them too. */
 typedef struct {
-    long connect_timeout_ms; /* per attempt, default 10000 */
-    long attempt_timeout_ms; /* whole attempt (connect to last byte), default 30000; at most
-                              * half the call budget (vr_http_attempt_timeout_ms) */
-    int64_t call_budget_ms;  /* per call, attempts and waits together, default 120000 (the
-                              * --call-timeout); a page of a listing is a call. There is no
-                              * count of tries: a call is repeated while its budget lasts */
-    int64_t run_deadline_ms; /* absolute, on the clock below; 0: none (the --timeout) */
-    int64_t backoff_base_ms; /* default 500 */
-    int64_t backoff_cap_ms;  /* default 30000 */
-    bool no_pacing;          /* ignore inin-ratelimit-* headers (default: pace) */
-    size_t max_body;         /* largest response body accepted, default 64 MiB */
-    const char *user_agent;  /* borrowed; default "vni-reconcile/VERSION" */
-    vr_call_hook_fn hook;    /* may be NULL */
+    long connect_timeout_ms;       /* per attempt, default 10000 */
+    long attempt_timeout_ms;       /* whole attempt (connect to last byte), default 30000; at
+                                    * most half the call budget (vr_http_attempt_timeout_ms) */
+    int64_t call_budget_ms;        /* per call, attempts and waits together, default 120000
+                                    * (the --call-timeout); a page of a listing is a call. No
+                                    * count of tries: a call is repeated while its budget lasts */
+    int64_t run_deadline_ms;       /* absolute, on the clock below; 0: none (the --timeout) */
+    int64_t backoff_base_ms;       /* default 500 */
+    int64_t backoff_cap_ms;        /* default 30000 */
+    bool no_pacing;                /* ignore inin-ratelimit-* headers (default: pace) */
+    size_t max_body;               /* largest response body accepted, default 64 MiB */
+    const char *user_agent;        /* borrowed; default "vni-reconcile/VERSION" */
+    const vr_transport *transport; /* borrowed; NULL: the system store (see above) */
+    vr_call_hook_fn hook;          /* may be NULL */
     void *hook_ctx;
     vr_sleep_fn sleep;   /* NULL: vr_sleep_ms */
     vr_random_fn random; /* NULL: vr_random_u64 */

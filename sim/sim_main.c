@@ -5,6 +5,7 @@
 #include "sim_server.h"
 #include "sim_sink.h"
 #include "sim_state.h"
+#include "sim_tls.h"
 #include "vr_addr.h"
 #include "vr_util.h"
 
@@ -27,6 +28,7 @@ typedef struct {
     const char *sink_listen;
     const char *sink_secret;
     long sink_fail_first;
+    const char *tls_cert, *tls_key;
     bool allow_non_loopback;
     bool admin;
     const char *state_path;
@@ -39,11 +41,14 @@ typedef struct {
 static void usage(FILE *out)
 {
     fputs("usage: vni-sim [--listen HOST:PORT] [--admin] [--state FILE] [--save FILE]\n"
-          "               [--seed N] [fault options]\n"
+          "               [--seed N] [--tls-cert FILE --tls-key FILE] [fault options]\n"
           "       vni-sim --probe-listener HOST:PORT\n"
           "       vni-sim --webhook-sink HOST:PORT [--webhook-secret-file FILE]\n"
+          "               [--tls-cert FILE --tls-key FILE]\n"
           "\n"
           "  --listen HOST:PORT       address to serve on (default 127.0.0.1:0, a free port)\n"
+          "  --tls-cert FILE          serve https:// with this PEM certificate (chain)\n"
+          "  --tls-key FILE           and this PEM private key (API server and webhook sink)\n"
           "  --allow-non-loopback     allow a HOST that is not 127.0.0.0/8, ::1 or localhost\n"
           "  --admin                  serve the admin API under /__sim\n"
           "  --state FILE             load organizations and clients (docs/simulator.md)\n"
@@ -67,7 +72,8 @@ static void usage(FILE *out)
           "                           request (then serve as usual)\n"
           "  --count-field F          total (default), totalCount or both\n"
           "  --no-estimate            leave estimatedConvergenceMs out of sync answers\n"
-          "  --probe-listener HOST:PORT  accept and close TCP connections until killed\n"
+          "  --probe-listener HOST:PORT  accept and close TCP connections until killed,\n"
+          "                              printing a line for each\n"
           "  --webhook-sink HOST:PORT    receive webhook events, print one JSON line each\n"
           "  --webhook-secret-file FILE  with --webhook-sink: check X-Vni-Signature-256\n"
           "  --sink-fail-first N         with --webhook-sink: answer the first N with 503\n",
@@ -100,6 +106,8 @@ enum {
     OPT_SINK,
     OPT_SINK_SECRET,
     OPT_SINK_FAIL,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -142,6 +150,8 @@ static int parse_args(sim_opts *o, int argc, char **argv)
         {"webhook-sink", required_argument, NULL, OPT_SINK},
         {"webhook-secret-file", required_argument, NULL, OPT_SINK_SECRET},
         {"sink-fail-first", required_argument, NULL, OPT_SINK_FAIL},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -170,6 +180,12 @@ static int parse_args(sim_opts *o, int argc, char **argv)
                 fprintf(stderr, "vni-sim: --sink-fail-first takes a whole number\n");
                 return -1;
             }
+            break;
+        case OPT_TLS_CERT:
+            o->tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            o->tls_key = optarg;
             break;
         case OPT_NONLOOP:
             o->allow_non_loopback = true;
@@ -382,10 +398,26 @@ static int run_probe_listener(const sim_opts *o)
     printf("vni-sim probe listener on %s\n", hp);
     fflush(stdout);
     for (;;) {
-        int c = accept(fd, NULL, NULL);
-        if (c >= 0)
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof(peer);
+        int c = accept(fd, (struct sockaddr *)&peer, &pl);
+        if (c >= 0) {
+            /* one line per connection: tests check that nothing reached a listener */
+            char ph[INET6_ADDRSTRLEN] = "?";
+            unsigned pport = 0;
+            if (peer.ss_family == AF_INET) {
+                const struct sockaddr_in *in = (const struct sockaddr_in *)&peer;
+                inet_ntop(AF_INET, &in->sin_addr, ph, sizeof(ph));
+                pport = ntohs(in->sin_port);
+            } else if (peer.ss_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&peer;
+                inet_ntop(AF_INET6, &in6->sin6_addr, ph, sizeof(ph));
+                pport = ntohs(in6->sin6_port);
+            }
             close(c);
-        else if (errno != EINTR && errno != ECONNABORTED && errno != EMFILE && errno != ENFILE)
+            printf("vni-sim probe listener: connection from %s port %u\n", ph, pport);
+            fflush(stdout);
+        } else if (errno != EINTR && errno != ECONNABORTED && errno != EMFILE && errno != ENFILE)
             break;
     }
     close(fd);
@@ -448,6 +480,74 @@ static int save_state(sim_server *srv, const char *path)
     return 0;
 }
 
+/* The API server: state, faults, the daemon (https with tls), until SIGINT/SIGTERM. Takes
+ * o->faults. Returns the exit code. */
+static int run_api(sim_opts *o, const sim_tls *tls)
+{
+    if (!o->has_seed) {
+        o->seed = vr_random_u64() & 0x1fffffffffffffULL;
+        fprintf(stderr, "vni-sim: seed %llu (replay with --seed)\n", (unsigned long long)o->seed);
+    }
+
+    sim_rng load_rng;
+    sim_rng_seed(&load_rng, o->seed ^ 0x5bd1e995ULL);
+    sim_faults faults;
+    sim_faults_default(&faults);
+    sim_state st;
+    if (load_state(o, &st, &faults, &load_rng) < 0) {
+        cJSON_Delete(o->faults);
+        return 2;
+    }
+    char err[512];
+    if (sim_faults_apply_json(&faults, o->faults, NULL, NULL, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vni-sim: %s\n", err);
+        cJSON_Delete(o->faults);
+        sim_state_free(&st);
+        return 2;
+    }
+    cJSON_Delete(o->faults);
+
+    vr_addr addr;
+    long port;
+    int fd = open_listener(o->listen, o->allow_non_loopback, &addr, &port);
+    if (fd < 0) {
+        sim_state_free(&st);
+        return 2;
+    }
+
+    /* Block the stop signals in every thread; main waits for them with sigwait. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    sim_server_opts so = {o->admin, o->seed, tls};
+    sim_server *srv = vr_xcalloc(1, sizeof(*srv));
+    sim_server_init(srv, &so, &st, &faults);
+    if (sim_server_start(srv, fd, addr.family == VR_AF_V6, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vni-sim: %s\n", err);
+        close(fd);
+        sim_server_free(srv);
+        free(srv);
+        return 1;
+    }
+    char hp[VR_ADDR_STRLEN + 16];
+    format_hostport(&addr, port, hp, sizeof(hp));
+    printf("vni-sim listening on %s://%s\n", sim_tls_scheme(tls), hp);
+    fflush(stdout);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0) {
+    }
+    sim_server_stop(srv);
+    int rc = 0;
+    if (o->save_path && save_state(srv, o->save_path) < 0) rc = 1;
+    sim_server_free(srv);
+    free(srv);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     sim_opts o;
@@ -461,72 +561,28 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (o.probe_listen) {
         cJSON_Delete(o.faults);
+        if (o.tls_cert || o.tls_key) {
+            fprintf(stderr, "vni-sim: --tls-cert and --tls-key do not apply to "
+                            "--probe-listener (it speaks no protocol)\n");
+            return 2;
+        }
         return run_probe_listener(&o);
+    }
+    sim_tls tls;
+    char err[512];
+    if (sim_tls_load(&tls, o.tls_cert, o.tls_key, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vni-sim: %s\n", err);
+        cJSON_Delete(o.faults);
+        return 2;
     }
     if (o.sink_listen) {
         cJSON_Delete(o.faults);
-        return sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first, o.allow_non_loopback);
+        int src = sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first,
+                               o.allow_non_loopback, &tls);
+        sim_tls_free(&tls);
+        return src;
     }
-    if (!o.has_seed) {
-        o.seed = vr_random_u64() & 0x1fffffffffffffULL;
-        fprintf(stderr, "vni-sim: seed %llu (replay with --seed)\n", (unsigned long long)o.seed);
-    }
-
-    sim_rng load_rng;
-    sim_rng_seed(&load_rng, o.seed ^ 0x5bd1e995ULL);
-    sim_faults faults;
-    sim_faults_default(&faults);
-    sim_state st;
-    if (load_state(&o, &st, &faults, &load_rng) < 0) {
-        cJSON_Delete(o.faults);
-        return 2;
-    }
-    char err[512];
-    if (sim_faults_apply_json(&faults, o.faults, NULL, NULL, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vni-sim: %s\n", err);
-        cJSON_Delete(o.faults);
-        sim_state_free(&st);
-        return 2;
-    }
-    cJSON_Delete(o.faults);
-
-    vr_addr addr;
-    long port;
-    int fd = open_listener(o.listen, o.allow_non_loopback, &addr, &port);
-    if (fd < 0) {
-        sim_state_free(&st);
-        return 2;
-    }
-
-    /* Block the stop signals in every thread; main waits for them with sigwait. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-
-    sim_server_opts so = {o.admin, o.seed};
-    sim_server *srv = vr_xcalloc(1, sizeof(*srv));
-    sim_server_init(srv, &so, &st, &faults);
-    if (sim_server_start(srv, fd, addr.family == VR_AF_V6, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vni-sim: %s\n", err);
-        close(fd);
-        sim_server_free(srv);
-        free(srv);
-        return 1;
-    }
-    char hp[VR_ADDR_STRLEN + 16];
-    format_hostport(&addr, port, hp, sizeof(hp));
-    printf("vni-sim listening on http://%s\n", hp);
-    fflush(stdout);
-
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0) {
-    }
-    sim_server_stop(srv);
-    int rc = 0;
-    if (o.save_path && save_state(srv, o.save_path) < 0) rc = 1;
-    sim_server_free(srv);
-    free(srv);
+    int rc = run_api(&o, &tls);
+    sim_tls_free(&tls);
     return rc;
 }

@@ -453,13 +453,21 @@ int sim_server_start(sim_server *srv, int fd, bool ipv6, char *err, size_t errle
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
     if (ipv6) flags |= MHD_USE_IPv6;
+    flags |= sim_tls_flags(srv->opts.tls);
+    struct MHD_OptionItem tls[3];
+    sim_tls_options(srv->opts.tls, tls);
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(160 * 1024), MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)30, MHD_OPTION_END);
+        (unsigned)30, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!d) {
-        snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
+        if (sim_tls_on(srv->opts.tls))
+            snprintf(err, errlen,
+                     "cannot start the HTTPS server (libmicrohttpd): check that "
+                     "--tls-key is the private key of the --tls-cert certificate");
+        else
+            snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
         return -1;
     }
     srv->daemon = d;

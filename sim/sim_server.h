@@ -7,6 +7,7 @@
 #include "sim_faults.h"
 #include "sim_proto.h"
 #include "sim_state.h"
+#include "sim_tls.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -33,6 +34,7 @@ typedef struct {
 typedef struct {
     bool admin;
     uint64_t seed;
+    const sim_tls *tls; /* borrowed, must outlive the daemon; NULL or empty: plain http */
 } sim_server_opts;
 
 /* The server. Everything below lock is guarded by it. Created by sim_server_init (takes
@@ -58,7 +60,8 @@ typedef struct sim_server {
 void sim_server_init(sim_server *srv, const sim_server_opts *opts, sim_state *state,
                      const sim_faults *faults);
 /* Starts serving on the listening socket fd (bound and listening; the daemon owns it; ipv6
- * tells its family). Returns 0, or -1 with a message in err. */
+ * tells its family), over https when opts.tls holds a certificate. Returns 0, or -1 with a
+ * message in err. */
 int sim_server_start(sim_server *srv, int fd, bool ipv6, char *err, size_t errlen);
 /* Stops serving (waits for requests in flight). */
 void sim_server_stop(sim_server *srv);

@@ -5,6 +5,7 @@
 
 #include "vr_util.h"
 
+#include <curl/curl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,21 @@ static inline int vr_test_rm_one(const char *path, const struct stat *st, int ty
 static inline void vr_test_rm_rf(const char *dir)
 {
     assert_int_equal(nftw(dir, vr_test_rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* cmocka group setup and teardown for suites that make curl handles: libcurl's global state,
+ * which main() sets up in the binaries. */
+static inline int vr_test_curl_setup(void **state)
+{
+    (void)state;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static inline int vr_test_curl_teardown(void **state)
+{
+    (void)state;
+    curl_global_cleanup();
+    return 0;
 }
 
 #endif

@@ -44,6 +44,7 @@
 #define VR_WEBHOOK_H
 
 #include "vr_diag.h"
+#include "vr_http.h" /* vr_transport */
 #include "vr_util.h"
 
 #include <stdbool.h>
@@ -69,6 +70,9 @@ typedef struct {
     int max_attempts; /* per event per vr_webhook_send() call (1 after a failed series) */
     long backoff_initial_ms;
     long backoff_max_ms; /* backoff: initial * 2^n, capped, with full jitter */
+    /* TLS trust and proxies, as for the API (vr_http_transport_setup): https through the
+     * standard proxy variables, plain http never through a proxy. NULL: the system store. */
+    const vr_transport *transport;
 } vr_webhook_config;
 
 /* What happened during the run. */
@@ -91,8 +95,8 @@ typedef struct vr_webhook vr_webhook;
 
 /* Checks the URL (see the rule above), makes a curl easy handle, and loads the outbox (a
  * missing file is an empty outbox; unreadable lines are skipped and counted as dropped).
- * Sends nothing yet. Returns 0, or -1 with err set (code "webhook-url" for a URL refused,
- * "webhook" otherwise, e.g. "webhook secret is empty" for a non-NULL secret of length 0: an
+ * Sends nothing yet. Returns 0, or -1 with err set (code "webhook.url" for a URL refused,
+ * "webhook.failed" otherwise, e.g. "webhook secret is empty" for a non-NULL secret of length 0: an
  * empty HMAC key would let anyone forge the signature): only configuration errors fail here. */
 int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *err);
 
@@ -123,7 +127,7 @@ int vr_webhook_default_outbox(const char *audit_log, char **out);
 
 /* Checks a webhook URL by the project's one URL policy (vr_url_check, VR_URL_ENDPOINT):
  * https (any host), or http to a loopback host; no user info. Returns 0, or -1 with err set
- * (code "webhook-url"). */
+ * (code "webhook.url"). */
 int vr_webhook_url_check(const char *url, vr_error *err);
 
 #endif

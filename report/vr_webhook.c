@@ -1,7 +1,8 @@
 /* vr_webhook: signed webhook delivery with backoff inside a run budget, and a merged outbox. */
 #include "vr_webhook.h"
+#include "vr_errcode.h"
 
-#include "vr_region.h"
+#include "vr_endpoint.h"
 
 #include <cJSON.h>
 #include <curl/curl.h>
@@ -61,7 +62,7 @@ static void set_last_error(vr_webhook *wh, int status, const char *msg)
 int vr_webhook_url_check(const char *url, vr_error *err)
 {
     if (vr_url_check(url, "webhook url", VR_URL_ENDPOINT, err) == 0) return 0;
-    if (err) snprintf(err->code, sizeof err->code, "webhook-url");
+    if (err) snprintf(err->code, sizeof err->code, "%s", VR_ERR_WEBHOOK_URL);
     return -1;
 }
 
@@ -308,12 +309,13 @@ static int post_once(vr_webhook *wh, const pending *p, long timeout_ms)
     }
     vr_buf_free(&line);
 
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, wh->cfg.url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    vr_http_transport_setup(c, wh->cfg.url, wh->cfg.transport);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
     curl_easy_setopt(c, CURLOPT_USERAGENT, "vni-reconcile/" VR_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -330,10 +332,23 @@ static int post_once(vr_webhook *wh, const pending *p, long timeout_ms)
     curl_slist_free_all(h);
     /* the handle keeps pointers to the list: drop them before it is reused */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 
     if (cc == CURLE_OK && status >= 200 && status < 300) return 0;
     vr_buf msg = VR_BUF_INIT;
-    if (cc != CURLE_OK)
+    const vr_transport *t = wh->cfg.transport;
+    if (vr_http_tls_refused(cc) && t && t->ca_file)
+        /* name the certificate problem, and what to do about a private CA */
+        vr_buf_printf(&msg,
+                      "webhook: the receiver's TLS certificate was refused (%s); its CA "
+                      "is not in %s (from %s)",
+                      errbuf[0] ? errbuf : curl_easy_strerror(cc), t->ca_file, t->ca_source);
+    else if (vr_http_tls_refused(cc))
+        vr_buf_printf(&msg,
+                      "webhook: the receiver's TLS certificate was refused (%s); if a "
+                      "private CA signs it, pass it with --ca-file",
+                      errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    else if (cc != CURLE_OK)
         vr_buf_printf(&msg, "webhook: %s", curl_easy_strerror(cc));
     else
         vr_buf_printf(&msg, "webhook: receiver answered %ld", status);
@@ -412,13 +427,13 @@ int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *er
 {
     *out = NULL;
     if (!cfg || !cfg->url) {
-        vr_error_set(err, "webhook-url", "webhook url: none given");
+        vr_error_set(err, VR_ERR_WEBHOOK_URL, "webhook url: none given");
         return -1;
     }
     if (vr_webhook_url_check(cfg->url, err) != 0) return -1;
     if (cfg->secret && cfg->secret_len == 0) {
         /* an empty HMAC key signs what anyone can sign: refuse it rather than sign */
-        vr_error_set(err, "webhook", "webhook secret is empty");
+        vr_error_set(err, VR_ERR_WEBHOOK, "webhook secret is empty");
         vr_error_remedy(err, "put a non-empty key in the secret file, or leave the secret out");
         return -1;
     }
@@ -434,7 +449,7 @@ int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *er
     wh->curl = curl_easy_init();
     if (!wh->curl) {
         free(wh);
-        vr_error_set(err, "webhook", "webhook: cannot create a curl handle");
+        vr_error_set(err, VR_ERR_WEBHOOK, "webhook: cannot create a curl handle");
         return -1;
     }
     if (cfg->outbox_path) {
