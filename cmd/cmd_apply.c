@@ -488,8 +488,8 @@ static int open_outputs(apply_cmd *a)
     return 0;
 }
 
-/* Applies organization i's plan, on its worker thread; records whether no step failed and the
- * audit log took every record. */
+/* Applies organization i's plan, on its worker thread; records whether no step failed, the
+ * audit log took every record, and the run's --timeout did not stop it. */
 static void run_org(void *ctx, size_t i)
 {
     apply_cmd *a = ctx;
@@ -512,6 +512,7 @@ static void run_org(void *ctx, size_t i)
     ao.record = vr_ordered_record;
     ao.record_ctx = &a->ordered.slots[i];
     ao.latency = &run->latency;
+    ao.run_deadline_ms = s->deadline_ms;
     ao.progress = print_progress;
     ao.progress_ctx = &pc;
     a->run_ok[i] =
@@ -532,8 +533,10 @@ static void run_orgs(apply_cmd *a)
         a->runs[i].org_id = s->orgs[i].org->id;
     vr_ordered_init(&a->ordered, &a->out, s->org_count);
     vr_pool_run(s->org_count, s->parallelism, run_org, a);
+    bool timed_out = false;
     for (size_t i = 0; i < s->org_count; i++) {
         vr_apply_run *run = &a->runs[i];
+        timed_out = timed_out || run->result.timed_out;
         vr_error err = VR_ERROR_INIT;
         if (vr_ordered_failed(&a->ordered, i, &err)) {
             vr_session_print_org_error(s, &s->orgs[i], &err);
@@ -546,6 +549,11 @@ static void run_orgs(apply_cmd *a)
             for (size_t k = 0; k < run->latency.phase[p].count; k++)
                 vr_latency_add(&s->latency, (vr_phase)p, run->latency.phase[p].samples[k]);
     }
+    if (timed_out)
+        fprintf(stderr,
+                "vni-reconcile apply: stopped: the run's --timeout of %ld s passed; no step was "
+                "begun after it (the steps not attempted are left for the next run)\n",
+                a->o.common.timeout_s);
 }
 
 /* Webhook closed, Git reports, metrics. Returns false when a Git report failed, or the

@@ -26,6 +26,36 @@ void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *comm
     s->use_color = vr_use_color(stdout, opts->no_color);
     s->parallelism = opts->parallelism ? opts->parallelism : VR_POOL_DEFAULT_WIDTH;
     pthread_mutex_init(&s->stderr_lock, NULL);
+    pthread_mutex_init(&s->steps_lock, NULL);
+    if (opts->timeout_s > 0) s->deadline_ms = vr_now_ms() + (int64_t)opts->timeout_s * 1000;
+}
+
+int vr_session_step(vr_session *s, const char *fmt, ...)
+{
+    vr_buf next = VR_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vr_buf_vprintf(&next, fmt, ap);
+    va_end(ap);
+    int rc = 0;
+    pthread_mutex_lock(&s->steps_lock);
+    if (s->deadline_ms > 0 && vr_now_ms() >= s->deadline_ms) {
+        if (!s->timed_out)
+            vr_session_eprintf(s,
+                               "vni-reconcile %s: stopped: the run's --timeout of %ld s passed\n"
+                               "  done: %s\n"
+                               "  not done: %s, and what follows; nothing was changed\n",
+                               s->command, s->opts->timeout_s,
+                               s->steps_done.len ? vr_buf_str(&s->steps_done) : "nothing",
+                               vr_buf_str(&next));
+        s->timed_out = true;
+        rc = VR_EXIT_ERROR;
+    } else {
+        vr_buf_printf(&s->steps_done, "%s%s", s->steps_done.len ? ", " : "", vr_buf_str(&next));
+    }
+    pthread_mutex_unlock(&s->steps_lock);
+    vr_buf_free(&next);
+    return rc;
 }
 
 static void free_calls(vr_session_org *o)
@@ -56,6 +86,8 @@ void vr_session_free(vr_session *s)
     vr_probe_map_free(&s->probe_map);
     vr_latency_free(&s->latency);
     pthread_mutex_destroy(&s->stderr_lock);
+    pthread_mutex_destroy(&s->steps_lock);
+    vr_buf_free(&s->steps_done);
     memset(s, 0, sizeof(*s));
 }
 
@@ -389,6 +421,7 @@ static int load_credentials(vr_session *s, vr_session_org *so, vr_error *err)
 static int connect_org(vr_session *s, vr_session_org *so)
 {
     const vr_common_opts *o = s->opts;
+    if (vr_session_step(s, "connect to organization %s", so->org->id) != 0) return -1;
     vr_error err = VR_ERROR_INIT;
     vr_endpoint_inputs in = {0};
     in.api_url_option = o->api_url;
@@ -412,6 +445,8 @@ static int connect_org(vr_session *s, vr_session_org *so)
     cfg.http.hook = vr_session_call_hook;
     cfg.http.hook_ctx = so;
     cfg.http.transport = &s->transport;
+    if (o->call_timeout_s > 0) cfg.http.call_budget_ms = (int64_t)o->call_timeout_s * 1000;
+    cfg.http.run_deadline_ms = s->deadline_ms;
     if (vr_client_new(&so->client, &cfg, &err) < 0 ||
         vr_client_org_me(so->client, &so->me, &err) < 0) {
         vr_session_print_org_error(s, so, &err);
@@ -439,6 +474,7 @@ static int connect_org(vr_session *s, vr_session_org *so)
 /* Every live connection, the limit, the routing tables. Returns 0, or -1 (printed). */
 static int read_org(vr_session *s, vr_session_org *so)
 {
+    if (vr_session_step(s, "read the live state of organization %s", so->org->id) != 0) return -1;
     vr_error err = VR_ERROR_INIT;
     vr_iface_list_free(&so->live);
     vr_routing_table_list_free(&so->tables);
@@ -493,6 +529,7 @@ void vr_cmd_replace_opts(vr_plan_opts *popts, const vr_strlist *names, bool drif
 
 int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
 {
+    if (vr_session_step(s, "make the plan") != 0) return VR_EXIT_ERROR;
     vr_plan_free(&s->plan);
     vr_plan_set_meta(&s->plan, &s->inv, vr_wall_ms());
     vr_error err = VR_ERROR_INIT;

@@ -65,8 +65,13 @@ typedef struct vr_session {
     long parallelism;            /* organizations worked on at once (--parallelism, default 10) */
     size_t failed_count;         /* organizations marked failed */
     pthread_mutex_t stderr_lock; /* one message at a time on stderr (vr_session_eprintf) */
+    int64_t deadline_ms;         /* vr_now_ms() at vr_session_init + --timeout; 0: none */
+    pthread_mutex_t steps_lock;  /* guards steps_done and timed_out (worker threads) */
+    vr_buf steps_done;           /* the steps begun so far, "a, b", for the --timeout message */
+    bool timed_out;              /* the --timeout message was printed (once per run) */
 } vr_session;
 
+/* Starts the run's clock: with --timeout, the run's deadline is set from now. */
 void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *command);
 void vr_session_free(vr_session *s);
 
@@ -101,6 +106,13 @@ typedef int (*vr_session_step_fn)(void *ctx, vr_session *s, size_t i);
  * failed, and the others go on. Returns 0 when at least one organization (or none at all) is
  * ready; VR_EXIT_ERROR when the transport cannot be set up or every organization failed. */
 int vr_session_prepare(vr_session *s, vr_session_step_fn between, void *ctx);
+
+/* The --timeout check, before each step of the run (next names it: "read the live state of
+ * organization X"); safe from worker threads: returns 0 and notes the step as begun; or, when
+ * the run's deadline has passed, prints (once per run) that the run stopped, what it had done
+ * and what it had not, and returns VR_EXIT_ERROR. Calls made within a step stop retrying at
+ * the deadline (vr_http). */
+int vr_session_step(vr_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Plans each organization that did not fail (vr_plan_org) with popts into s->plan, in the
  * session's order, and sets plan metadata

@@ -27,6 +27,8 @@
 #define VR_ERR_NETWORK "network"                       /* no answer: connection, timeout, TLS */
 #define VR_ERR_RESPONSE_TOO_LARGE "response.too_large" /* an answer over the size limit */
 #define VR_ERR_LIST_UNSTABLE "list.unstable"           /* the connection list moved while paged */
+#define VR_ERR_BUDGET_EXHAUSTED "budget.exhausted"     /* --call-timeout: no time to try again */
+#define VR_ERR_RUN_DEADLINE "run.deadline"             /* --timeout: no time to try a call again */
 #define VR_ERR_NAME_DUPLICATE "name.duplicate" /* (server's code) a connection of that name */
 #define VR_ERR_NOT_FOUND "not.found"           /* (server's code) no such connection */
 #define VR_ERR_ID_INVALID "id.invalid"         /* an id that may not go into a URL path */

@@ -401,7 +401,8 @@ static void metrics_apply_org(vr_metrics *m, const vr_apply_run *run)
     }
     vr_metrics_set(m, VR_METRIC_LAST_RUN, (double)(vr_wall_ms() / 1000), "org", org, "command",
                    "apply", NULL);
-    bool ok = run->ran ? (run->result.failed == 0 && !run->result.audit_failed) : false;
+    bool ok =
+        run->ran && run->result.failed == 0 && !run->result.audit_failed && !run->result.timed_out;
     vr_metrics_set(m, VR_METRIC_LAST_RUN_SUCCESS, ok ? 1 : 0, "org", org, "command", "apply", NULL);
 }
 
