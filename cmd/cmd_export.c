@@ -5,6 +5,7 @@
 #include "cmd_session.h"
 
 #include "vr_export.h"
+#include "vr_file.h"
 #include "vr_inventory.h"
 #include "vr_util.h"
 
@@ -42,9 +43,9 @@ static void report_refused(const vr_export_result *res)
 static int write_out(const char *path, const vr_export_result *res)
 {
     if (path) {
-        if (vr_write_file_atomic(path, res->text, res->len, 0644) < 0) {
-            fprintf(stderr, "vni-reconcile export: cannot write %s: %s; nothing was written\n",
-                    path, strerror(errno));
+        vr_error err = VR_ERROR_INIT;
+        if (vr_file_write(path, res->text, res->len, 0644, "export file", &err) < 0) {
+            fprintf(stderr, "vni-reconcile export: %s; nothing was written\n", err.message);
             return VR_EXIT_ERROR;
         }
         return 0;
@@ -127,7 +128,7 @@ int cmd_export(int argc, char **argv)
     s.orgs = vr_xcalloc(1, sizeof(*s.orgs));
     s.orgs[0].org = org;
     s.org_count = 1;
-    if ((rc = vr_session_connect(&s)) != 0 || (rc = vr_session_read_live(&s)) != 0) goto done;
+    if ((rc = vr_session_prepare(&s, NULL, NULL)) != 0) goto done;
     rc = VR_EXIT_ERROR;
     vr_session_org *so = &s.orgs[0];
     if (!vr_inventory_uuid_valid(org->id)) {

@@ -22,16 +22,7 @@
 /* Listing restarts when the count changes between pages; after this many tries, an error. */
 #define VR_LIST_TRIES 3
 
-/* The longest id (of a connection or a routing table) that goes into a URL path. */
-#define VR_CLIENT_ID_MAX 128
-
 typedef struct vr_client vr_client;
-
-/* True when id (of a connection or a routing table, from the platform or a saved plan) may go
- * into a URL path: 1..VR_CLIENT_ID_MAX of [A-Za-z0-9._-], and neither "." nor ".." (which a
- * server or proxy resolves as a path step). Every call that puts an id in a path checks it and
- * fails with code "id.invalid" before sending anything. */
-bool vr_client_id_valid(const char *id);
 
 /* What a client needs. Pointers are borrowed for vr_client_new only (it copies them). */
 typedef struct {

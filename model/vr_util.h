@@ -49,6 +49,20 @@ void vr_uuid4(char *out);
 /* Random 64 bits from the OS (for jitter, not secrets). */
 uint64_t vr_random_u64(void);
 
+/* The one backoff of the project (API calls in vr_http, webhook deliveries in vr_webhook):
+ * exponential with full jitter. The wait before retry number n (0 for the first retry) is
+ * drawn uniformly from 0 .. min(cap_ms, base_ms * 2^n), both ends included, from rnd (any 64
+ * random bits). base_ms <= 0 gives 0. Pure. */
+int64_t vr_backoff_ms(int64_t base_ms, int64_t cap_ms, int n, uint64_t rnd);
+
+/* Fits the wait before the next try into the time left (left_ms, from now to the deadline),
+ * keeping min_try_ms for that try: the wait is max(backoff_ms, min_wait_ms) (min_wait_ms: a
+ * server's Retry-After, which is never shortened; < 0 when none), cut so that it ends
+ * min_try_ms before the deadline. Returns the wait, or -1 when not even min_wait_ms fits (no
+ * time is left for another try: stop now rather than sleep for nothing). Pure. */
+int64_t vr_retry_wait_ms(int64_t backoff_ms, int64_t min_wait_ms, int64_t left_ms,
+                         int64_t min_try_ms);
+
 /* Lower-case hex SHA-256 of data into out (65 bytes). */
 void vr_sha256_hex(const void *data, size_t len, char *out);
 /* Lower-case hex HMAC-SHA256(key, data) into out (65 bytes). */
@@ -59,16 +73,8 @@ void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_
 int vr_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
 /* Writes all of data to fd, going on after short writes and EINTR. Returns 0, or -1 with
- * errno. */
+ * errno (EIO for a write that makes no progress). */
 int vr_write_all(int fd, const void *data, size_t len);
-
-/* Writes data to path whole or not at all: to a new temporary file beside it (created
- * exclusively with O_EXCL | O_NOFOLLOW, so never through a symbolic link), fsync, rename over
- * path, fsync of the folder. A path that exists and is not a regular file (a device, a FIFO,
- * a symbolic link such as /dev/stdout) is written in place instead (truncated, written,
- * fsync'd where that means something), never replaced. mode is the new file's permission
- * bits. Returns 0, or -1 with errno (nothing is left behind). */
-int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 /* strdup that aborts on out-of-memory (allocation failure is not recoverable here). */
 char *vr_strdup(const char *s);

@@ -186,9 +186,11 @@ typedef struct {
     bool sync_done;      /* the step requested a sync */
     bool sync_converged; /* and its table converged */
     vr_error sync_err;   /* why not, when it did not */
-    /* What holds the next steps back: an earlier failure, or a record that could not be kept. */
+    /* What holds the next steps back: an earlier failure, or a record that could not be kept,
+     * or the run's deadline (timed_out). */
     bool stop;
     const char *stop_why;
+    bool timed_out;
     long creates; /* creates started, for max_creates */
     /* A record of the middle of a step (a replacement's deletion) that could not be kept: the
      * step still finishes (its create must not be left undone), then the run stops as after
@@ -429,6 +431,16 @@ static int probe_gateway(const apply_run *r, vr_apply_step *s, const vr_iface *w
     memset(&pr, 0, sizeof(pr));
     if (vr_probe(&pr, o->probe_map, &remote, port, timeout, err) < 0) return -1;
     snprintf(s->probe_detail, sizeof(s->probe_detail), "%s", pr.detail);
+    if (pr.status == VR_PROBE_DENIED) {
+        vr_error_set(err, VR_ERR_GATEWAY_REFUSED, "gateway %s of %s: %s", want->remote_ip, s->name,
+                     pr.detail);
+        vr_error_remedy(err,
+                        "nothing was created for %s; no gateway lives in that range: correct its "
+                        "remoteIp, or (for a test) send the probe to a listener with --probe-map "
+                        "%s=HOST:PORT",
+                        s->name, want->remote_ip);
+        return -1;
+    }
     if (pr.status != VR_PROBE_REACHABLE) {
         vr_error_set(err, VR_ERR_GATEWAY_UNREACHABLE, "gateway %s of %s (probed at %s) is %s",
                      want->remote_ip, s->name, pr.target, pr.detail);
@@ -691,12 +703,23 @@ static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step 
     }
 }
 
+/* The run's deadline check, made once before each step (so never between the parts of one: a
+ * replacement's delete and its create are one step). */
+static bool deadline_passed(const apply_run *r)
+{
+    return r->o->run_deadline_ms > 0 && run_now(r) >= r->o->run_deadline_ms;
+}
+
 /* Whether step s is held back (SKIPPED, with why) instead of started: the one place where
- * the run decides not to begin a step (after a failure, past max_creates; a run deadline
- * belongs here too). A replacement's delete and create are one step, so nothing is ever held
- * back between them. */
+ * the run decides not to begin a step (after a failure, past max_creates, past the run's
+ * deadline). A replacement's delete and create are one step, so nothing is ever held back
+ * between them. */
 static bool held_back(apply_run *r, vr_apply_step *s)
 {
+    if (!r->stop && deadline_passed(r)) {
+        r->stop = r->timed_out = true;
+        r->stop_why = "the run's time limit (--timeout) passed before it";
+    }
     if (r->stop) {
         s->status = VR_STEP_SKIPPED;
         step_note(s, "not attempted: %s", r->stop_why);
@@ -786,5 +809,6 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
         progress(&r, VR_APPLY_EVENT_END, s, out->step_count);
     }
     out->elapsed_ms = run_now(&r) - t_run;
-    return out->failed || out->audit_failed ? -1 : 0;
+    out->timed_out = r.timed_out;
+    return out->failed || out->audit_failed || out->timed_out ? -1 : 0;
 }

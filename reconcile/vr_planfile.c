@@ -1,7 +1,7 @@
 /* vr_planfile: the saved plan as JSON (write, strict read) and the inventory's Git commit. */
 #include "vr_planfile.h"
-#include "vr_client.h"
 #include "vr_errcode.h"
+#include "vr_file.h"
 #include "vr_util.h"
 
 #include <errno.h>
@@ -187,12 +187,21 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
         vr_buf_free(&b);
         return -1;
     }
-    int rc = vr_write_file_atomic(path, b.data, b.len, 0644);
-    if (rc < 0)
-        vr_error_set(err, VR_ERR_PLAN_WRITE, "plan file %s: cannot write: %s", path,
-                     strerror(errno));
+    int rc = 0;
+    if (b.len > VR_PLANFILE_MAX_BYTES) {
+        /* apply would refuse to read it: say so now rather than save a plan nobody can use */
+        vr_error_set(err, VR_ERR_PLAN_WRITE,
+                     "plan file %s: the plan takes %zu bytes, over the %u MiB a plan file may hold",
+                     path, b.len, VR_PLANFILE_MAX_BYTES >> 20);
+        vr_error_remedy(err, "apply the inventory with `apply -f` instead, or split it into "
+                             "runs of fewer organizations (--shard)");
+        rc = -1;
+    } else if (vr_file_write(path, b.data, b.len, 0644, "plan file", err) < 0) {
+        if (err) snprintf(err->code, sizeof(err->code), "%s", VR_ERR_PLAN_WRITE);
+        rc = -1;
+    }
     vr_buf_free(&b);
-    return rc < 0 ? -1 : 0;
+    return rc;
 }
 
 /* ---- strict reading ------------------------------------------------------------------------ */
@@ -419,7 +428,7 @@ static int read_replaces(vr_plan_replaced *p, const cJSON *action, const char *p
     if (need_string(o, "id", rpath, err, &id) < 0 ||
         need_string_or_null(o, "state", rpath, err, &state) < 0)
         return -1;
-    if (!vr_client_id_valid(id)) return bad(err, rpath, "id is not a connection id");
+    if (!vr_id_valid(id)) return bad(err, rpath, "id is not a connection id");
     if (cJSON_GetObjectItemCaseSensitive(o, "routingTableId") &&
         need_string_or_null(o, "routingTableId", rpath, err, &table) < 0)
         return -1;
@@ -484,8 +493,7 @@ static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opa
             vr_error e2 = VR_ERROR_INIT;
             if (vr_iface_from_json(&a->iface, payload, &e2) < 0)
                 return bad(err, ppath, "%s", e2.message);
-            if (!vr_client_id_valid(a->iface.id))
-                return bad(err, ppath, "id is not a connection id");
+            if (!vr_id_valid(a->iface.id)) return bad(err, ppath, "id is not a connection id");
         } else {
             return bad(err, path,
                        "action is \"%s\"; expected \"create\", \"replace\" or \"delete\"", action);
@@ -735,8 +743,9 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
     size_t len = 0;
     int rc = vr_read_file(path, VR_PLANFILE_MAX_BYTES, &text, &len);
     if (rc == -2) {
-        vr_error_set(err, VR_ERR_PLAN_INVALID, "plan file %s: larger than %u bytes", path,
-                     VR_PLANFILE_MAX_BYTES);
+        vr_error_set(err, VR_ERR_PLAN_INVALID,
+                     "plan file %s: larger than %u MiB, the most a plan file may hold", path,
+                     VR_PLANFILE_MAX_BYTES >> 20);
         return -1;
     }
     if (rc < 0) {

@@ -44,8 +44,11 @@
 #include <stddef.h>
 
 #define VR_PLANFILE_FORMAT_VERSION 1
-/* A plan file larger than this is refused when reading. */
-#define VR_PLANFILE_MAX_BYTES (512u * 1024u * 1024u)
+/* The most a plan file may hold: refused beyond, when reading (cJSON takes about 5 times a
+ * plan's size in memory, up to 30 times for a hand-made document of tiny values) and when
+ * writing (a plan apply could not read is not saved). The plan of 100,000 creations (the
+ * inventory's cap) takes about 44 MB with short names and no descriptions. */
+#define VR_PLANFILE_MAX_BYTES (64u * 1024u * 1024u)
 
 /* The document above. Caller frees with cJSON_Delete. */
 cJSON *vr_planfile_to_json(const vr_plan *plan);
@@ -53,8 +56,9 @@ cJSON *vr_planfile_to_json(const vr_plan *plan);
 /* The document as indented JSON text appended to out. Returns 0, or -1 (out->overflow). */
 int vr_planfile_serialize(vr_buf *out, const vr_plan *plan);
 
-/* Writes the document to path atomically (mode 0644). Returns 0, or -1 with err set
- * ("plan file PATH: cannot write: ..."). */
+/* Writes the document to path with vr_file_write (whole or not at all, never through a
+ * symbolic link, a device or FIFO in place; mode 0644). A document over VR_PLANFILE_MAX_BYTES
+ * is not written. Returns 0, or -1 with err set ("plan file PATH: cannot write it: ..."). */
 int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err);
 
 /* Parses a plan file's text with strict validation: JSON object, formatVersion exactly 1,

@@ -7,6 +7,7 @@
 #include "sim_state.h"
 #include "sim_tls.h"
 #include "vr_addr.h"
+#include "vr_file.h"
 #include "vr_util.h"
 
 #include <arpa/inet.h>
@@ -36,6 +37,7 @@ typedef struct {
     bool has_seed;
     uint64_t seed;
     cJSON *faults; /* knobs given on the command line, in the admin API's JSON shape */
+    long max_connections, max_connections_per_ip; /* 0: the defaults of sim_server.h */
 } sim_opts;
 
 static void usage(FILE *out)
@@ -54,6 +56,8 @@ static void usage(FILE *out)
           "  --state FILE             load organizations and clients (docs/simulator.md)\n"
           "  --save FILE              write the state to FILE on SIGINT/SIGTERM\n"
           "  --seed N                 seed of the fault PRNG (printed on stderr when not given)\n"
+          "  --max-connections N      connections served at once (default 256)\n"
+          "  --max-connections-per-ip N  of them from one client address (default 128)\n"
           "  --rate-429 P             probability of a 429 per request\n"
           "  --retry-after S          Retry-After of 429s and some 503s (default 1)\n"
           "  --rate-5xx P             probability of a 500/502/503/504 per request\n"
@@ -66,6 +70,10 @@ static void usage(FILE *out)
           "  --token-lifetime S       access token lifetime (default 86400)\n"
           "  --no-limits-endpoint     the limits endpoint answers 404\n"
           "  --ratelimit-headers      send inin-ratelimit-count/allowed/reset\n"
+          "  --rate-limit N/S         serve N requests per fixed window of S seconds, then 429\n"
+          "                           with Retry-After until the window ends (and the headers)\n"
+          "  --unavailable-for S      answer every request 503 during S seconds from the first\n"
+          "                           request (then serve as usual)\n"
           "  --count-field F          total (default), totalCount or both\n"
           "  --no-estimate            leave estimatedConvergenceMs out of sync answers\n"
           "  --probe-listener HOST:PORT  accept and close TCP connections until killed,\n"
@@ -95,11 +103,15 @@ enum {
     OPT_TOKEN,
     OPT_NOLIMITS,
     OPT_RLHEADERS,
+    OPT_RATELIMIT,
+    OPT_UNAVAIL,
     OPT_COUNT,
     OPT_NOEST,
     OPT_SINK,
     OPT_SINK_SECRET,
     OPT_SINK_FAIL,
+    OPT_MAXCONN,
+    OPT_MAXCONN_IP,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_HELP,
@@ -137,11 +149,15 @@ static int parse_args(sim_opts *o, int argc, char **argv)
         {"token-lifetime", required_argument, NULL, OPT_TOKEN},
         {"no-limits-endpoint", no_argument, NULL, OPT_NOLIMITS},
         {"ratelimit-headers", no_argument, NULL, OPT_RLHEADERS},
+        {"rate-limit", required_argument, NULL, OPT_RATELIMIT},
+        {"unavailable-for", required_argument, NULL, OPT_UNAVAIL},
         {"count-field", required_argument, NULL, OPT_COUNT},
         {"no-estimate", no_argument, NULL, OPT_NOEST},
         {"webhook-sink", required_argument, NULL, OPT_SINK},
         {"webhook-secret-file", required_argument, NULL, OPT_SINK_SECRET},
         {"sink-fail-first", required_argument, NULL, OPT_SINK_FAIL},
+        {"max-connections", required_argument, NULL, OPT_MAXCONN},
+        {"max-connections-per-ip", required_argument, NULL, OPT_MAXCONN_IP},
         {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
         {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         {"help", no_argument, NULL, OPT_HELP},
@@ -172,6 +188,16 @@ static int parse_args(sim_opts *o, int argc, char **argv)
                 fprintf(stderr, "vni-sim: --sink-fail-first takes a whole number\n");
                 return -1;
             }
+            break;
+        case OPT_MAXCONN:
+        case OPT_MAXCONN_IP:
+            if (vr_parse_long(optarg, 1, 100000, &n) < 0) {
+                fprintf(stderr, "vni-sim: %s '%s' must be a whole number from 1 to 100000\n",
+                        c == OPT_MAXCONN ? "--max-connections" : "--max-connections-per-ip",
+                        optarg);
+                return -1;
+            }
+            *(c == OPT_MAXCONN ? &o->max_connections : &o->max_connections_per_ip) = n;
             break;
         case OPT_TLS_CERT:
             o->tls_cert = optarg;
@@ -209,12 +235,27 @@ static int parse_args(sim_opts *o, int argc, char **argv)
             cJSON_DeleteItemFromObject(o->faults, c == OPT_429 ? "rate429" : "rate5xx");
             cJSON_AddNumberToObject(o->faults, c == OPT_429 ? "rate429" : "rate5xx", p);
             break;
+        case OPT_RATELIMIT: {
+            long rn, rs;
+            if (sim_rate_limit_parse(optarg, &rn, &rs) < 0) {
+                fprintf(stderr,
+                        "vni-sim: --rate-limit '%s' must be N/SECONDS (1 to 1000000 requests per "
+                        "1 to 86400 s), e.g. 300/60\n",
+                        optarg);
+                return -1;
+            }
+            cJSON_DeleteItemFromObject(o->faults, "rateLimit");
+            cJSON_AddStringToObject(o->faults, "rateLimit", optarg);
+            break;
+        }
         case OPT_RETRY:
         case OPT_DROP:
-        case OPT_TOKEN: {
-            const char *key = c == OPT_RETRY  ? "retryAfter"
-                              : c == OPT_DROP ? "dropCreate"
-                                              : "tokenLifetime";
+        case OPT_TOKEN:
+        case OPT_UNAVAIL: {
+            const char *key = c == OPT_RETRY     ? "retryAfter"
+                              : c == OPT_DROP    ? "dropCreate"
+                              : c == OPT_UNAVAIL ? "unavailableFor"
+                                                 : "tokenLifetime";
             if (vr_parse_long(optarg, 0, 10L * 365 * 86400, &n) < 0) {
                 fprintf(stderr, "vni-sim: %s: '%s' is not a whole number\n", key, optarg);
                 return -1;
@@ -447,11 +488,12 @@ static int save_state(sim_server *srv, const char *path)
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     size_t n = strlen(text);
-    int rc = vr_write_file_atomic(path, text, n, 0600);
+    vr_error err = VR_ERROR_INIT;
+    int rc = vr_file_write(path, text, n, 0600, "state file", &err);
     memset(text, 0, n);
     free(text);
     if (rc < 0) {
-        fprintf(stderr, "vni-sim: cannot save state to %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "vni-sim: cannot save the state: %s\n", err.message);
         return -1;
     }
     return 0;
@@ -499,7 +541,11 @@ static int run_api(sim_opts *o, const sim_tls *tls)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    sim_server_opts so = {o->admin, o->seed, tls};
+    sim_server_opts so = {.admin = o->admin,
+                          .seed = o->seed,
+                          .max_connections = (unsigned)o->max_connections,
+                          .max_connections_per_ip = (unsigned)o->max_connections_per_ip,
+                          .tls = tls};
     sim_server *srv = vr_xcalloc(1, sizeof(*srv));
     sim_server_init(srv, &so, &st, &faults);
     if (sim_server_start(srv, fd, addr.family == VR_AF_V6, err, sizeof(err)) < 0) {
@@ -554,8 +600,10 @@ int main(int argc, char **argv)
     }
     if (o.sink_listen) {
         cJSON_Delete(o.faults);
+        sim_server_opts limits = {.max_connections = (unsigned)o.max_connections,
+                                  .max_connections_per_ip = (unsigned)o.max_connections_per_ip};
         int src = sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first,
-                               o.allow_non_loopback, &tls);
+                               o.allow_non_loopback, &tls, &limits);
         sim_tls_free(&tls);
         return src;
     }

@@ -69,7 +69,7 @@ check_eq "--out /dev/stdout: written in place" "0|$(grep -v '^# read at' "$EXP")
     "$RC|$(printf '%s\n' "$OUT" | grep -v '^# read at')"
 run_vr export --out "$T_DIR/no/such/dir/inv.yaml"
 check_eq "--out in a missing folder: exit 1" 1 "$RC"
-check_contains "--out in a missing folder: names the file" "cannot write $T_DIR/no/such/dir/inv.yaml" "$ERR"
+check_contains "--out in a missing folder: names the file" "export file $T_DIR/no/such/dir/inv.yaml: cannot write it" "$ERR"
 
 # --- --org with --credentials; the organization guard; usage errors ---
 printf 'vni-second-secret\n' >"$T_DIR/second.secret"

@@ -11,7 +11,7 @@
 
 #include "test_support.h"
 
-#include "vr_client.h"
+#include "vr_iface.h"
 #include "vr_plancheck.h"
 #include "vr_planfile.h"
 #include "vr_util.h"
@@ -273,23 +273,23 @@ static void test_ids_refused_when_read(void **state)
     assert_non_null(strstr(err.message, "organizations[0].actions[2].replaces: id is not a "
                                         "connection id"));
     /* the client's rule itself */
-    assert_true(vr_client_id_valid("e6463e7f-89ed-4d83-b76d-ed4773971f85"));
-    assert_true(vr_client_id_valid("rt-core"));
-    assert_true(vr_client_id_valid("a.b_c-9"));
-    assert_false(vr_client_id_valid(".."));
-    assert_false(vr_client_id_valid("."));
-    assert_false(vr_client_id_valid(""));
-    assert_false(vr_client_id_valid(NULL));
-    assert_false(vr_client_id_valid("a/b"));
-    assert_false(vr_client_id_valid("%2e%2e"));
-    assert_false(vr_client_id_valid("a b"));
-    char longest[VR_CLIENT_ID_MAX + 2];
-    memset(longest, 'a', VR_CLIENT_ID_MAX);
-    longest[VR_CLIENT_ID_MAX] = '\0';
-    assert_true(vr_client_id_valid(longest));
-    longest[VR_CLIENT_ID_MAX] = 'a';
-    longest[VR_CLIENT_ID_MAX + 1] = '\0';
-    assert_false(vr_client_id_valid(longest));
+    assert_true(vr_id_valid("e6463e7f-89ed-4d83-b76d-ed4773971f85"));
+    assert_true(vr_id_valid("rt-core"));
+    assert_true(vr_id_valid("a.b_c-9"));
+    assert_false(vr_id_valid(".."));
+    assert_false(vr_id_valid("."));
+    assert_false(vr_id_valid(""));
+    assert_false(vr_id_valid(NULL));
+    assert_false(vr_id_valid("a/b"));
+    assert_false(vr_id_valid("%2e%2e"));
+    assert_false(vr_id_valid("a b"));
+    char longest[VR_ID_MAX + 2];
+    memset(longest, 'a', VR_ID_MAX);
+    longest[VR_ID_MAX] = '\0';
+    assert_true(vr_id_valid(longest));
+    longest[VR_ID_MAX] = 'a';
+    longest[VR_ID_MAX + 1] = '\0';
+    assert_false(vr_id_valid(longest));
 }
 
 static void test_bounds(void **state)
