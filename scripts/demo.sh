@@ -102,7 +102,7 @@ run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
 say "where everything went"
 echo "audit log ($WORK/audit.jsonl), the first change: its intent (written before the create), then its outcome:"
-jq -c 'select(.action == "vni_provisioning")' "$WORK/audit.jsonl" | head -n2 | jq .
+jq -s '[.[] | select(.action == "vni_provisioning")][:2][]' "$WORK/audit.jsonl"
 echo "webhook deliveries received: $(grep -c '"event"' "$WORK/webhooks.jsonl" || true)," \
      "signatures valid: $(grep -c '"signature":"valid"' "$WORK/webhooks.jsonl" || true)"
 echo "audit branch in $WORK/audit-repo:"
