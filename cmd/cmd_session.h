@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "vr_client.h"
+#include "vr_credentials.h"
 #include "vr_iface.h"
 #include "vr_latency.h"
 #include "vr_plan.h"
@@ -57,8 +58,10 @@ typedef struct {
     size_t current_org;     /* the organization calls are being made for now */
     vr_session_call *calls; /* every API call of the run, in order */
     size_t call_count, call_cap;
-    vr_latency latency; /* VR_PHASE_* samples; apply adds its own */
-    bool use_color;     /* on stdout */
+    vr_latency latency;             /* VR_PHASE_* samples; apply adds its own */
+    bool use_color;                 /* on stdout */
+    vr_credentials_file creds_file; /* --credentials, once read (creds_file_loaded) */
+    bool creds_file_loaded;
 } vr_session;
 
 void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *command);
