@@ -43,6 +43,7 @@ static int read_entry(vr_yaml_reader *r, vr_credentials_file *f, const char *fol
     vr_buf where = VR_BUF_INIT;
     vr_buf_printf(&where, "organization %s", e.org_id);
     char *secret_file = NULL;
+    size_t errors = r->diags->errors;
     int rc = vr_yaml_next(r);
     if (rc == VR_YAML_OK && r->ev.type != YAML_MAPPING_START_EVENT) {
         /* an alias was reported by vr_yaml_next */
@@ -50,7 +51,6 @@ static int read_entry(vr_yaml_reader *r, vr_credentials_file *f, const char *fol
             vr_yaml_error(r, &key, "missing-key", "%s " NEEDS, vr_buf_str(&where));
         rc = vr_yaml_skip(r) < 0 ? VR_YAML_STOP : VR_YAML_BAD;
     }
-    bool bad = false;
     if (rc == VR_YAML_OK) {
         vr_loc seen[2] = {{0}};
         int which;
@@ -62,19 +62,15 @@ static int read_entry(vr_yaml_reader *r, vr_credentials_file *f, const char *fol
                 rc = VR_YAML_STOP;
                 break;
             }
-            if (vrc == VR_YAML_OK && !**value) {
+            if (vrc == VR_YAML_OK && !**value)
                 vr_yaml_error(r, &at, "invalid-value", "%s of %s is empty", keys[which],
                               vr_buf_str(&where));
-                vrc = VR_YAML_BAD;
-            }
-            bad |= vrc == VR_YAML_BAD;
         }
-        if (rc == 0 && !bad && !(seen[0].line && seen[1].line)) {
+        /* a key missing, unless what was there is already reported (a misspelt key) */
+        if (rc == 0 && r->diags->errors == errors && !(seen[0].line && seen[1].line))
             vr_yaml_error(r, &key, "missing-key", "%s " NEEDS, vr_buf_str(&where));
-            bad = true;
-        }
     }
-    if (rc == 0 && !bad) {
+    if (rc == 0 && r->diags->errors == errors) { /* the entry read whole, without a problem */
         e.secret_file = resolve(folder, secret_file);
         add_entry(f, &e);
     } else {
