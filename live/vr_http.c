@@ -66,37 +66,39 @@ int vr_transport_resolve(vr_transport *out, const char *ca_option, const char *s
     size_t len = 0;
     int rc;
     if (strcmp(path, "-") == 0) {
-        vr_error_set(err, "ca.file", "CA file - (from %s): standard input is not a CA file",
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file - (from %s): standard input is not a CA file",
                      source);
         vr_error_remedy(err, "give the path of a PEM file of CA certificates");
         return -1;
     }
     if (stat(path, &st) < 0) {
-        vr_error_set(err, "ca.file", "cannot read the CA file %s (from %s): %s", path, source,
+        vr_error_set(err, VR_ERR_CA_FILE, "cannot read the CA file %s (from %s): %s", path, source,
                      strerror(errno));
         vr_error_remedy(err, "give the path of a PEM file of CA certificates");
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        vr_error_set(err, "ca.file", "CA file %s (from %s) is not a regular file", path, source);
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) is not a regular file", path,
+                     source);
         vr_error_remedy(err, "give the path of a PEM file of CA certificates");
         return -1;
     }
     rc = vr_read_file(path, CA_FILE_MAX, &text, &len);
     if (rc < 0) {
         if (rc == -2)
-            vr_error_set(err, "ca.file", "CA file %s (from %s) is larger than 16 MiB", path,
+            vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) is larger than 16 MiB", path,
                          source);
         else
-            vr_error_set(err, "ca.file", "cannot read the CA file %s (from %s): %s", path, source,
-                         strerror(errno));
+            vr_error_set(err, VR_ERR_CA_FILE, "cannot read the CA file %s (from %s): %s", path,
+                         source, strerror(errno));
         vr_error_remedy(err, "give the path of a PEM file of CA certificates");
         return -1;
     }
     bool pem = memmem(text, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
     free(text);
     if (!pem) {
-        vr_error_set(err, "ca.file", "CA file %s (from %s) holds no PEM certificate", path, source);
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) holds no PEM certificate", path,
+                     source);
         vr_error_remedy(err, "give a PEM file (\"-----BEGIN CERTIFICATE-----\" blocks) of the CA "
                              "certificates to trust; convert DER with `openssl x509 -inform der`");
         return -1;
@@ -648,7 +650,7 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
     attempt_headers hdr;
     CURLcode crc = CURLE_OK;
     char errbuf[CURL_ERROR_SIZE];
-    const char *stop_code = "network";
+    const char *stop_code = VR_ERR_NETWORK;
     vr_buf why = VR_BUF_INIT; /* why the last wait could not be made, "" when none */
 
     for (;;) {
@@ -683,7 +685,7 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
             resp->status = 0; /* a response cut short counts as none */
             transient = !resp->body.overflow && curl_transient(crc);
             if (!transient) {
-                stop_code = resp->body.overflow ? "response.too_large" : "network";
+                stop_code = resp->body.overflow ? VR_ERR_RESPONSE_TOO_LARGE : VR_ERR_NETWORK;
                 break;
             }
         } else {
@@ -700,7 +702,7 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
             if (!transient) {
                 if (resp->status >= 200 && resp->status <= 299) {
                     if (resp->body.len > 0 && !resp->json) {
-                        stop_code = "bad.response";
+                        stop_code = VR_ERR_BAD_RESPONSE;
                         vr_buf_puts(&why, "the response body is not JSON");
                         rc_out = VR_HTTP_ERROR;
                         goto finish_error;
@@ -750,19 +752,20 @@ finish_error:
             vr_buf_reset(&last);
             vr_buf_puts(&last, tmp.message + strlen("last answer: "));
         }
-        if (strcmp(stop_code, "bad.response") == 0)
+        if (strcmp(stop_code, VR_ERR_BAD_RESPONSE) == 0)
             vr_buf_printf(&m, "%s: %s (HTTP %d)", what, vr_buf_str(&why), resp->status);
-        else if (strcmp(stop_code, "response.too_large") == 0 && cfg->max_body % (1u << 20) == 0)
+        else if (strcmp(stop_code, VR_ERR_RESPONSE_TOO_LARGE) == 0 &&
+                 cfg->max_body % (1u << 20) == 0)
             vr_buf_printf(&m,
                           "%s: the response is larger than %zu MiB, the most accepted for one "
                           "API response; nothing of it was used",
                           what, cfg->max_body >> 20);
-        else if (strcmp(stop_code, "response.too_large") == 0)
+        else if (strcmp(stop_code, VR_ERR_RESPONSE_TOO_LARGE) == 0)
             vr_buf_printf(&m,
                           "%s: the response is larger than %zu bytes, the most accepted for "
                           "one API response; nothing of it was used",
                           what, cfg->max_body);
-        else if (resp->attempts <= 1 && strcmp(stop_code, "network") == 0)
+        else if (resp->attempts <= 1 && strcmp(stop_code, VR_ERR_NETWORK) == 0)
             vr_buf_printf(&m, "%s: %s", what, vr_buf_str(&last));
         else
             vr_buf_printf(&m, "%s: gave up after %d %s over %.1f s%s%s; last: %s", what,
@@ -775,9 +778,9 @@ finish_error:
             copy_text(err->code, sizeof(err->code), stop_code);
             copy_text(err->message, sizeof(err->message), vr_buf_str(&m));
             copy_text(err->correlation_id, sizeof(err->correlation_id), resp->correlation_id);
-            if (strcmp(stop_code, "bad.response") == 0)
+            if (strcmp(stop_code, VR_ERR_BAD_RESPONSE) == 0)
                 vr_error_remedy(err, "check that the API URL points at the platform API");
-            else if (strcmp(stop_code, "response.too_large") == 0)
+            else if (strcmp(stop_code, VR_ERR_RESPONSE_TOO_LARGE) == 0)
                 vr_error_remedy(err, "check that the API URL points at the platform API");
             else if (resp->status == 429)
                 vr_error_remedy(err, "the platform is rate-limiting this client; run again "
