@@ -24,21 +24,13 @@
 
 #define ORG "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 
+/* An interface of ORG in table rt-1 with the addresses of octet (10.0.OCTET.1/24). */
 static void fill(vr_iface *f, const char *name, int octet, const char *remote)
 {
-    char buf[32];
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    snprintf(buf, sizeof(buf), "10.0.%d.1", octet);
-    f->local_ip = vr_strdup(buf);
-    f->remote_ip = vr_strdup(remote);
-    snprintf(buf, sizeof(buf), "10.0.%d.0/24", octet);
-    f->subnet_cidr = vr_strdup(buf);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup("rt-1");
+    char local[32], subnet[32];
+    snprintf(local, sizeof(local), "10.0.%d.1", octet);
+    snprintf(subnet, sizeof(subnet), "10.0.%d.0/24", octet);
+    vr_test_iface(f, ORG, name, local, remote, subnet, "rt-1");
 }
 
 /* The inventory: vni-new and vni-new2 (missing live: created), vni-same (unchanged), vni-drift
@@ -345,10 +337,7 @@ static void test_files(void **state)
     vr_buf path = VR_BUF_INIT;
     vr_buf_printf(&path, "%s/inv.yaml", dir);
     const char *text = "apiVersion: vni-reconcile/v1\n";
-    FILE *fp = fopen(vr_buf_str(&path), "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
+    assert_int_equal(vr_test_write(vr_buf_str(&path), text, strlen(text)), 0);
     vr_plan saved = {0};
     saved.files = vr_xcalloc(1, sizeof(*saved.files));
     saved.files[0].path = vr_strdup(vr_buf_str(&path));
@@ -356,9 +345,8 @@ static void test_files(void **state)
     saved.file_count = 1;
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_plancheck_files(&saved, &err), 0);
-    fp = fopen(vr_buf_str(&path), "a");
-    fputs("# edited after the plan\n", fp);
-    fclose(fp);
+    const char *edited = "apiVersion: vni-reconcile/v1\n# edited after the plan\n";
+    assert_int_equal(vr_test_write(vr_buf_str(&path), edited, strlen(edited)), 0);
     assert_int_equal(vr_plancheck_files(&saved, &err), -1);
     assert_string_equal(err.code, "plan.inventory");
     assert_non_null(strstr(err.message, "inv.yaml changed since the plan was made (SHA-256 "));
