@@ -263,6 +263,33 @@ void vr_session_outputs_config(const vr_session *s, vr_outputs_config *out)
     out->transport = &s->transport;
 }
 
+/* What the audit log's spool gave back from killed runs, and what it dropped (warnings). */
+static void print_recovery(const vr_session *s, const vr_outputs *out)
+{
+    if (s->opts->quiet) return;
+    for (size_t i = 0; i < out->spool_notes.count; i++) {
+        char *line = vr_diag_format(&out->spool_notes.items[i]);
+        vr_session_eprintf(s, "vni-reconcile %s: %s\n", s->command, line);
+        free(line);
+    }
+    const vr_spool_recovery *r = &out->recovered;
+    if (!r->files) return;
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b,
+                  "vni-reconcile %s: warning: audit log %s: recovered %zu record%s that a killed "
+                  "run had spooled in %s (they were waiting for their organization's turn)",
+                  s->command, out->cfg.audit_log, r->records, r->records == 1 ? "" : "s",
+                  out->spool.dir);
+    if (r->copies)
+        vr_buf_printf(&b, "; %zu already in the log %s not appended again", r->copies,
+                      r->copies == 1 ? "was" : "were");
+    if (r->dropped)
+        vr_buf_printf(&b, "; %zu line%s dropped (above)", r->dropped, r->dropped == 1 ? "" : "s");
+    vr_buf_puts(&b, "; they are in the log before this run's records\n");
+    vr_session_eprintf(s, "%s", vr_buf_str(&b));
+    vr_buf_free(&b);
+}
+
 int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh_secret,
                             size_t wh_secret_len, vr_error *err)
 {
@@ -275,6 +302,7 @@ int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh
     cfg.redactions = secrets;
     int rc = vr_outputs_open(out, &cfg, err);
     free(secrets);
+    print_recovery(s, out);
     return rc;
 }
 

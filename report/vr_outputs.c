@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err)
 {
@@ -15,7 +16,16 @@ int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err
     vr_audit_writer init = VR_AUDIT_WRITER_INIT;
     out->audit = init;
     out->cfg = *cfg;
+    vr_spool_init(&out->spool, NULL);
     if (vr_audit_writer_open(&out->audit, cfg->audit_log, err) < 0) return VR_OUTPUTS_AUDIT_LOG;
+    /* Held records wait in a spool beside a log that is a regular file (a FIFO or a device
+     * cannot be read back to recover into); what killed runs left there goes first. */
+    struct stat st;
+    if (out->audit.fd >= 0 && fstat(out->audit.fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        vr_spool_init(&out->spool, cfg->audit_log);
+        if (vr_spool_recover(&out->spool, &out->audit, &out->recovered, &out->spool_notes, err) < 0)
+            return VR_OUTPUTS_AUDIT_LOG;
+    }
     /* Both commands redact the same strings: the session's secrets and the webhook secret. */
     const char **red = vr_xcalloc(cfg->redaction_count + 1, sizeof(*red));
     size_t n = 0;
@@ -53,6 +63,16 @@ static int hold(vr_outputs *o, const vr_audit_record *rec, vr_error *err)
         return VR_OUTPUTS_AUDIT_LOG;
     }
     vr_outputs_held *h = o->hold;
+    if (o->spool.dir) { /* on disk (fsync'd) before the next step */
+        int rc = 0;
+        if (!h->file.open && vr_spool_create(&o->spool, &h->file, rec->run_id, h->index, err) < 0)
+            rc = -1;
+        if (rc == 0 && vr_spool_append(&o->spool, &h->file, line.data, line.len, err) < 0) rc = -1;
+        vr_buf_free(&line);
+        if (rc < 0) return VR_OUTPUTS_AUDIT_LOG;
+        h->spooled++;
+        return 0;
+    }
     if (h->count == h->cap) {
         h->cap = h->cap ? 2 * h->cap : 8;
         h->items = vr_xrealloc(h->items, h->cap * sizeof(*h->items));
@@ -230,9 +250,21 @@ int vr_outputs_drift_records(vr_outputs *o, const vr_drift_org *r, const char *c
     return 0;
 }
 
+/* A held record, on disk in the log now: to the webhook (its event and delivery id read back
+ * from the line). */
+static void send_line(void *ctx, const char *line, size_t len)
+{
+    vr_outputs *o = ctx;
+    vr_audit_line_info info;
+    if (o->webhook && vr_audit_line_parse(line, len, &info) == 0)
+        vr_webhook_send(o->webhook, vr_audit_action_name(info.action), info.event_id, line, len);
+}
+
 int vr_outputs_release(vr_outputs *o, vr_outputs_held *held, vr_error *err)
 {
     int rc = 0;
+    if (held->file.open && vr_spool_drain(&o->spool, &held->file, &o->audit, send_line, o, err) < 0)
+        rc = VR_OUTPUTS_AUDIT_LOG;
     for (size_t i = 0; i < held->count && rc == 0; i++) {
         const struct vr_outputs_held_line *l = &held->items[i];
         if (vr_audit_write_line(&o->audit, l->line, l->len, err) < 0)
@@ -250,7 +282,10 @@ void vr_outputs_held_free(vr_outputs_held *held)
     for (size_t i = 0; i < held->count; i++)
         free(held->items[i].line);
     free(held->items);
+    vr_spool_file_close(&held->file); /* a spool not drained stays, for the next run */
+    size_t index = held->index;
     memset(held, 0, sizeof(*held));
+    held->index = index;
 }
 
 void vr_outputs_close_events(vr_outputs *o)
@@ -472,5 +507,7 @@ void vr_outputs_close(vr_outputs *o)
     o->webhook = NULL;
     free(o->outbox);
     o->outbox = NULL;
+    vr_spool_close(&o->spool);
+    vr_diags_free(&o->spool_notes);
     vr_audit_writer_close(&o->audit);
 }

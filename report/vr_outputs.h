@@ -19,6 +19,7 @@
 #include "vr_diag.h"
 #include "vr_drift.h"
 #include "vr_render_apply.h"
+#include "vr_spool.h"
 #include "vr_webhook.h"
 
 #include <stdbool.h>
@@ -40,8 +41,14 @@ typedef struct {
     const char *audit_branch; /* --audit-branch; NULL: VR_GITREPORT_DEFAULT_BRANCH */
 } vr_outputs_config;
 
-/* Records formatted now and written later, in order (see vr_outputs.hold). Owns its lines. */
+/* One organization's records, formatted now and written later, in order (see
+ * vr_outputs.hold). With an audit log (a regular file) they wait in the organization's spool
+ * file, each on disk before the next step (report/vr_spool); without one (webhook only, or a
+ * log that is a FIFO or a device) in memory, in items. Owns its lines and its spool file. */
 typedef struct {
+    size_t index; /* the organization's place in the run: its spool file's name */
+    vr_spool_file file;
+    size_t spooled; /* records in file */
     struct vr_outputs_held_line {
         vr_audit_action action;
         char event_id[37];
@@ -57,6 +64,9 @@ typedef struct {
                             * formatted (timestamp, eventId, redactions: as at once) and kept
                             * here, for vr_outputs_release to write later */
     vr_audit_writer audit;
+    vr_spool spool;                 /* where held records wait (none: no regular audit log) */
+    vr_spool_recovery recovered;    /* what vr_outputs_open recovered from killed runs' spools */
+    vr_diags spool_notes;           /* and what it dropped or left alone there (warnings) */
     vr_webhook *webhook;            /* NULL: none, or closed */
     char *outbox;                   /* the webhook's outbox path (NULL: none) */
     vr_webhook_stats webhook_stats; /* filled by vr_outputs_close_events */
@@ -68,8 +78,9 @@ typedef struct {
 #define VR_OUTPUTS_BUILD (-3)     /* a report could not be built (path, message, memory) */
 #define VR_OUTPUTS_GIT (-4)       /* the Git report could not be committed or read */
 
-/* Opens the audit log (none when cfg->audit_log is NULL), sets its redactions, opens the
- * webhook with its outbox and delivers what earlier runs left there. All before the first
+/* Opens the audit log (none when cfg->audit_log is NULL), appends to it what killed runs left
+ * in its spool (out->recovered, out->spool_notes: report/vr_spool), sets its redactions, opens
+ * the webhook with its outbox and delivers what earlier runs left there. All before the first
  * change. out is overwritten. Returns 0, VR_OUTPUTS_AUDIT_LOG or VR_OUTPUTS_WEBHOOK (err set;
  * vr_outputs_close releases what was opened). */
 int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err);
@@ -99,9 +110,10 @@ void vr_outputs_replace_statuses(const vr_apply_step *s, vr_audit_status *deleti
 int vr_outputs_drift_records(vr_outputs *o, const vr_drift_org *r, const char *const *ids,
                              size_t id_count, vr_error *err);
 
-/* Writes held's records to the log (each fsync'd) and sends them to the webhook, in order,
- * then empties held. Stops at the first record the log refuses (the rest are dropped):
- * returns 0 or VR_OUTPUTS_AUDIT_LOG (err set). */
+/* Writes held's records to the log (fsync'd) and then sends them to the webhook, in order,
+ * removes its spool file and empties held (nothing to do when it holds nothing). Stops at the
+ * first record the log refuses: returns 0 or VR_OUTPUTS_AUDIT_LOG (err set); a spool file is
+ * then kept, for the next run to recover what the log lacks (records in memory are dropped). */
 int vr_outputs_release(vr_outputs *o, vr_outputs_held *held, vr_error *err);
 void vr_outputs_held_free(vr_outputs_held *held);
 
