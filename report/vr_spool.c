@@ -58,11 +58,13 @@ static int open_dir(vr_spool *s, bool create, vr_error *err)
     if (made) (void)vr_file_sync_parent(s->dir); /* the new folder's name lasts */
     return 0;
 fail:
-    if (errno == ELOOP || errno == ENOTDIR) {
+    if (errno == ELOOP || errno == ENOTDIR) { /* O_DIRECTORY | O_NOFOLLOW on a link: ENOTDIR */
+        struct stat st;
+        bool link = lstat(s->dir, &st) == 0 && S_ISLNK(st.st_mode);
         vr_error_set(err, VR_ERR_AUDIT_LOG,
                      "audit spool %s: cannot use it: it is %s, not a folder (vni-reconcile never "
                      "writes through a symbolic link)",
-                     s->dir, errno == ELOOP ? "a symbolic link" : "a file");
+                     s->dir, link ? "a symbolic link" : "a file");
         vr_error_remedy(err, "remove it; it is made anew when needed");
     } else {
         vr_error_set(err, VR_ERR_AUDIT_LOG, "audit spool %s: cannot %s it: %s", s->dir,
