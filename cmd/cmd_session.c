@@ -460,11 +460,12 @@ static int connect_org(vr_session *s, vr_session_org *so)
     if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
         vr_session_eprintf(s,
                            "vni-reconcile %s: the credentials belong to organization %s%s%s%s, "
-                           "not to %s, which the inventory names\n"
+                           "not to %s, which %s names\n"
                            "  what to do: use the OAuth client of organization %s (or a "
                            "--credentials file entry for it); nothing was read or changed\n",
                            s->command, so->me.id ? so->me.id : "(none)", so->me.name ? " (" : "",
                            so->me.name ? so->me.name : "", so->me.name ? ")" : "", so->org->id,
+                           strcmp(s->command, "export") == 0 ? "--org" : "the inventory",
                            so->org->id);
         return -1;
     }
