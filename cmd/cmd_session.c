@@ -458,15 +458,20 @@ static int connect_org(vr_session *s, vr_session_org *so)
         so->org->id = vr_strdup(so->me.id);
     }
     if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
+        /* The id and name are the platform's: control characters are shown escaped. */
+        char *me_id = vr_text_escape(so->me.id ? so->me.id : "(none)");
+        char *me_name = so->me.name ? vr_text_escape(so->me.name) : NULL;
         vr_session_eprintf(s,
                            "vni-reconcile %s: the credentials belong to organization %s%s%s%s, "
                            "not to %s, which %s names\n"
                            "  what to do: use the OAuth client of organization %s (or a "
                            "--credentials file entry for it); nothing was read or changed\n",
-                           s->command, so->me.id ? so->me.id : "(none)", so->me.name ? " (" : "",
-                           so->me.name ? so->me.name : "", so->me.name ? ")" : "", so->org->id,
+                           s->command, me_id, me_name ? " (" : "", me_name ? me_name : "",
+                           me_name ? ")" : "", so->org->id,
                            strcmp(s->command, "export") == 0 ? "--org" : "the inventory",
                            so->org->id);
+        free(me_id);
+        free(me_name);
         return -1;
     }
     return 0;
