@@ -234,6 +234,20 @@ void vr_session_print_org_error(const vr_session *s, const vr_session_org *so, c
     print_error_about(s, so, err);
 }
 
+void vr_session_print_plan_errors(const vr_plan *plan)
+{
+    for (size_t i = 0; i < plan->org_count; i++)
+        for (size_t k = 0; k < plan->orgs[i].diags.count; k++) {
+            if (plan->orgs[i].diags.items[k].severity != VR_SEV_ERROR) continue;
+            char *line = vr_diag_format(&plan->orgs[i].diags.items[k]);
+            if (plan->org_count > 1)
+                fprintf(stderr, "organization %s: %s\n", plan->orgs[i].org_id, line);
+            else
+                fprintf(stderr, "%s\n", line);
+            free(line);
+        }
+}
+
 void vr_session_call_hook(void *ctx, const vr_call_record *rec)
 {
     vr_session_org *s = ctx;
