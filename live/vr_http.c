@@ -66,37 +66,39 @@ int vr_transport_resolve(vr_transport *out, const char *ca_option, const char *s
     size_t len = 0;
     int rc;
     if (strcmp(path, "-") == 0) {
-        vr_error_set(err, "ca.file", "CA file - (from %s): standard input is not a CA file",
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file - (from %s): standard input is not a CA file",
                      source);
         vr_error_remedy(err, "give the path of a PEM file of CA certificates");
         return -1;
     }
     if (stat(path, &st) < 0) {
-        vr_error_set(err, "ca.file", "cannot read the CA file %s (from %s): %s", path, source,
+        vr_error_set(err, VR_ERR_CA_FILE, "cannot read the CA file %s (from %s): %s", path, source,
                      strerror(errno));
         vr_error_remedy(err, "give the path of a PEM file of CA certificates");
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        vr_error_set(err, "ca.file", "CA file %s (from %s) is not a regular file", path, source);
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) is not a regular file", path,
+                     source);
         vr_error_remedy(err, "give the path of a PEM file of CA certificates");
         return -1;
     }
     rc = vr_read_file(path, CA_FILE_MAX, &text, &len);
     if (rc < 0) {
         if (rc == -2)
-            vr_error_set(err, "ca.file", "CA file %s (from %s) is larger than 16 MiB", path,
+            vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) is larger than 16 MiB", path,
                          source);
         else
-            vr_error_set(err, "ca.file", "cannot read the CA file %s (from %s): %s", path, source,
-                         strerror(errno));
+            vr_error_set(err, VR_ERR_CA_FILE, "cannot read the CA file %s (from %s): %s", path,
+                         source, strerror(errno));
         vr_error_remedy(err, "give the path of a PEM file of CA certificates");
         return -1;
     }
     bool pem = memmem(text, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
     free(text);
     if (!pem) {
-        vr_error_set(err, "ca.file", "CA file %s (from %s) holds no PEM certificate", path, source);
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) holds no PEM certificate", path,
+                     source);
         vr_error_remedy(err, "give a PEM file (\"-----BEGIN CERTIFICATE-----\" blocks) of the CA "
                              "certificates to trust; convert DER with `openssl x509 -inform der`");
         return -1;

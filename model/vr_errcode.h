@@ -19,7 +19,8 @@
 #define VR_ERR_SECRET_FILE "secret.file"             /* a secret file unreadable, empty, NUL */
 #define VR_ERR_CLIENT_CONFIG "client.config"         /* a client made without URL or credentials */
 #define VR_ERR_PROBE_MAP_INVALID "probe_map.invalid" /* a --probe-map entry is wrong */
-#define VR_ERR_INVALID_FIELD "invalid.field"         /* (server's code) a field breaks the rules */
+#define VR_ERR_CA_FILE "ca.file" /* the CA file (--ca-file, SSL_CERT_FILE...) unusable */
+#define VR_ERR_INVALID_FIELD "invalid.field" /* (server's code) a field breaks the rules */
 
 /* ---- the platform's answers, as the client sees them ---- */
 #define VR_ERR_HTTP_CLIENT "http.client"               /* the HTTP library could not start */
