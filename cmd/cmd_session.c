@@ -5,17 +5,16 @@
 #include "vr_errcode.h"
 
 #include "vr_checks.h"
+#include "vr_credentials.h"
 #include "vr_inventory.h"
 #include "vr_planfile.h"
 #include "vr_util.h"
 
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <yaml.h>
 
 void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *command)
 {
@@ -88,6 +87,7 @@ void vr_session_free(vr_session *s)
     pthread_mutex_destroy(&s->stderr_lock);
     pthread_mutex_destroy(&s->steps_lock);
     vr_buf_free(&s->steps_done);
+    vr_credentials_file_free(&s->creds_file);
     memset(s, 0, sizeof(*s));
 }
 
@@ -315,120 +315,23 @@ void vr_session_correlation_ids(const vr_session_org *so, const char ***out, siz
     *count = n;
 }
 
-/* ---- the --credentials file: a YAML map from organization id to
- *      {clientId: ..., clientSecretFile: ...}; relative paths are relative to the file ---- */
-
-typedef struct {
-    char *client_id;
-    char *secret_file;
-    int line;
-} cred_entry;
-
-static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        if (k && k->type == YAML_SCALAR_NODE &&
-            strcmp((const char *)k->data.scalar.value, key) == 0)
-            return yaml_document_get_node(doc, p->value);
-    }
-    return NULL;
-}
-
-/* Finds org_id's entry in the credentials file. Returns 0 (entry filled, owned strings),
- * 1 when the file has no entry for it, -1 with err set when the file is unreadable/invalid. */
-static int credentials_file_entry(const char *path, const char *org_id, cred_entry *out,
-                                  vr_error *err)
-{
-    memset(out, 0, sizeof(*out));
-    char *text = NULL;
-    size_t len = 0;
-    if (vr_read_file(path, 1024 * 1024, &text, &len) != 0) {
-        vr_error_set(err, VR_ERR_CREDENTIALS_FILE, "credentials file %s: cannot read it", path);
-        return -1;
-    }
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int rc = -1;
-    if (!yaml_parser_load(&parser, &doc)) {
-        vr_error_set(err, VR_ERR_CREDENTIALS_FILE, "credentials file %s:%zu:%zu: %s", path,
-                     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                     parser.problem ? parser.problem : "not YAML");
-        yaml_parser_delete(&parser);
-        free(text);
-        return -1;
-    }
-    const yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root || root->type != YAML_MAPPING_NODE) {
-        vr_error_set(err, VR_ERR_CREDENTIALS_FILE,
-                     "credentials file %s: expected a map from organization id to "
-                     "{clientId, clientSecretFile}",
-                     path);
-        goto done;
-    }
-    const yaml_node_t *entry = map_get(&doc, root, org_id);
-    if (!entry) {
-        rc = 1;
-        goto done;
-    }
-    const yaml_node_t *id =
-        entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientId") : NULL;
-    const yaml_node_t *sf =
-        entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientSecretFile") : NULL;
-    if (!id || id->type != YAML_SCALAR_NODE || !sf || sf->type != YAML_SCALAR_NODE) {
-        vr_error_set(err, VR_ERR_CREDENTIALS_FILE,
-                     "credentials file %s:%zu: organization %s needs clientId and "
-                     "clientSecretFile (strings)",
-                     path, entry->start_mark.line + 1, org_id);
-        goto done;
-    }
-    out->client_id = vr_strdup((const char *)id->data.scalar.value);
-    const char *secret_path = (const char *)sf->data.scalar.value;
-    if (secret_path[0] == '/') {
-        out->secret_file = vr_strdup(secret_path);
-    } else {
-        char *copy = vr_strdup(path);
-        vr_buf b = VR_BUF_INIT;
-        vr_buf_printf(&b, "%s/%s", dirname(copy), secret_path);
-        free(copy);
-        out->secret_file = vr_buf_detach(&b);
-    }
-    out->line = (int)entry->start_mark.line + 1;
-    rc = 0;
-done:
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    free(text);
-    return rc;
-}
-
-static int load_credentials(vr_session *s, vr_session_org *so, vr_error *err)
+/* The organization's credentials: its entry in the --credentials file (read once, by
+ * vr_session_prepare before the worker threads start), or the environment (and
+ * --client-secret-file) when the file has none for it. Runs on a worker thread: reads s only. */
+static int load_credentials(const vr_session *s, vr_session_org *so, vr_error *err)
 {
     const vr_common_opts *o = s->opts;
-    if (o->credentials) {
-        cred_entry e;
-        int rc = credentials_file_entry(o->credentials, so->org->id, &e, err);
-        if (rc < 0) return -1;
-        if (rc == 0) {
-            bool loose = false;
-            char *secret = NULL;
-            if (vr_secret_read_file(&secret, &loose, e.secret_file, err) < 0) {
-                free(e.client_id);
-                free(e.secret_file);
-                return -1;
-            }
-            so->creds.client_id = e.client_id;
-            so->creds.client_secret = secret;
-            so->creds.source = e.secret_file;
-            so->creds.secret_file_loose = loose;
-            return 0;
-        }
-        /* No entry: the environment serves it, as for a run without the file. */
-    }
-    return vr_credentials_load(&so->creds, o->client_secret_file, err);
+    const vr_credentials_entry *e =
+        s->creds_file_loaded ? vr_credentials_file_find(&s->creds_file, so->org->id) : NULL;
+    if (!e) return vr_credentials_load(&so->creds, o->client_secret_file, err);
+    bool loose = false;
+    char *secret = NULL;
+    if (vr_secret_read_file(&secret, &loose, e->secret_file, err) < 0) return -1;
+    so->creds.client_id = vr_strdup(e->client_id);
+    so->creds.client_secret = secret;
+    so->creds.source = vr_strdup(e->secret_file);
+    so->creds.secret_file_loose = loose;
+    return 0;
 }
 
 /* Endpoints, credentials, client and guard of one organization. Returns 0, or -1 (printed). */
@@ -528,6 +431,13 @@ int vr_session_prepare(vr_session *s, vr_session_step_fn between, void *ctx)
     if (vr_transport_from_env(&s->transport, s->opts->ca_file, &terr) < 0) {
         vr_session_print_error(s, &terr);
         return VR_EXIT_ERROR;
+    }
+    if (s->opts->credentials && !s->creds_file_loaded) {
+        if (vr_credentials_file_load(&s->creds_file, s->opts->credentials, &terr) < 0) {
+            vr_session_print_error(s, &terr);
+            return VR_EXIT_ERROR;
+        }
+        s->creds_file_loaded = true;
     }
     prepare_ctx p = {s, between, ctx};
     vr_pool_run(s->org_count, s->parallelism, prepare_org, &p);

@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "vr_client.h"
+#include "vr_credentials.h"
 #include "vr_iface.h"
 #include "vr_latency.h"
 #include "vr_plan.h"
@@ -69,6 +70,8 @@ typedef struct vr_session {
     pthread_mutex_t steps_lock;  /* guards steps_done and timed_out (worker threads) */
     vr_buf steps_done;           /* the steps begun so far, "a, b", for the --timeout message */
     bool timed_out;              /* the --timeout message was printed (once per run) */
+    vr_credentials_file creds_file; /* --credentials, once read (creds_file_loaded) */
+    bool creds_file_loaded;
 } vr_session;
 
 /* Starts the run's clock: with --timeout, the run's deadline is set from now. */

@@ -336,7 +336,7 @@ static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
         int rc = vr_client_get_connection(r->c, s->id, &f, err);
         note_call(r, s, rc < 0 ? err : NULL);
         if (rc < 0) {
-            if (strcmp(err->code, "not.found") == 0)
+            if (strcmp(err->code, VR_ERR_NOT_FOUND) == 0)
                 vr_error_set(err, VR_ERR_NOT_FOUND,
                              "connection %s (%s) disappeared after its routing table converged",
                              s->name, s->id);
@@ -465,7 +465,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     int rc = vr_client_create_connection(r->c, want, &made, err);
     note_call(r, s, rc < 0 ? err : NULL);
     if (rc == VR_HTTP_ESTATUS && err->http_status == 409 &&
-        strcmp(err->code, "name.duplicate") == 0) {
+        strcmp(err->code, VR_ERR_NAME_DUPLICATE) == 0) {
         vr_error_clear(err);
         rc = adopt_existing(r, s, want, &made, err);
     }

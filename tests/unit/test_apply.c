@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "fake_server.h"
+#include "test_support.h"
 #include "vr_apply.h"
 #include "vr_audit.h"
 #include "vr_outputs.h"
@@ -81,19 +82,10 @@ typedef struct {
 
 static void iface_fill(vr_iface *f, const char *name, int octet, const char *table)
 {
-    char buf[64];
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup("org-1");
-    f->type = vr_strdup("ipconnect");
-    snprintf(buf, sizeof(buf), "10.0.%d.1", octet);
-    f->local_ip = vr_strdup(buf);
-    f->remote_ip = vr_strdup("203.0.113.5");
-    snprintf(buf, sizeof(buf), "10.0.%d.0/24", octet);
-    f->subnet_cidr = vr_strdup(buf);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup(table);
+    char local[32], subnet[32];
+    snprintf(local, sizeof(local), "10.0.%d.1", octet);
+    snprintf(subnet, sizeof(subnet), "10.0.%d.0/24", octet);
+    vr_test_iface(f, "org-1", name, local, "203.0.113.5", subnet, table);
     assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
 }
 

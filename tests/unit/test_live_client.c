@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fake_server.h"
+#include "test_support.h"
 #include "vr_client.h"
 
 #include <curl/curl.h>
@@ -596,16 +597,8 @@ static void test_find_by_name(void **state)
 static vr_iface want_iface(void)
 {
     vr_iface w;
-    memset(&w, 0, sizeof(w));
-    w.name = vr_strdup("arch-vni-prod-01");
-    w.org_id = vr_strdup("org-1");
-    w.type = vr_strdup("ipconnect");
-    w.local_ip = vr_strdup("10.0.50.1");
-    w.remote_ip = vr_strdup("203.0.113.10");
-    w.subnet_cidr = vr_strdup("10.0.50.0/24");
-    w.dns[0] = vr_strdup("8.8.8.8");
-    w.dns_count = 1;
-    w.routing_table_id = vr_strdup("rt-1");
+    vr_test_iface(&w, "org-1", "arch-vni-prod-01", "10.0.50.1", "203.0.113.10", "10.0.50.0/24",
+                  "rt-1");
     return w;
 }
 

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,16 +281,10 @@ static void collect(void *ctx, const char *field, int index, const char *code, c
 
 static void good_iface(vr_iface *f)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup("arch-vni-prod-01");
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup("10.0.50.1");
-    f->remote_ip = vr_strdup("203.0.113.10");
-    f->subnet_cidr = vr_strdup("10.0.50.0/24");
-    f->dns[0] = vr_strdup("8.8.8.8");
+    vr_test_iface(f, NULL, "arch-vni-prod-01", "10.0.50.1", "203.0.113.10", "10.0.50.0/24",
+                  "rt-core");
     f->dns[1] = vr_strdup("8.8.4.4");
     f->dns_count = 2;
-    f->routing_table_id = vr_strdup("rt-core");
 }
 
 static void set(char **slot, const char *v)
