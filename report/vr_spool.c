@@ -337,7 +337,7 @@ static void take(recovery *rc, const char *name, unsigned long long index)
     }
     spool_entry *e = &rc->e[rc->n++];
     memset(e, 0, sizeof(*e));
-    snprintf(e->name, sizeof(e->name), "%s", name);
+    memcpy(e->name, name, strlen(name) + 1); /* shorter than e->name: spool_name says so */
     e->fd = fd;
     e->index = index;
 }
