@@ -294,25 +294,25 @@ typedef struct {
 } recovery;
 
 /* A warning about spool file name (at line, 0: the file as a whole). */
-static void note(recovery *rc, const char *name, int line, const char *code, const char *what,
+static void note(recovery *rec, const char *name, int line, const char *code, const char *what,
                  const char *outcome)
 {
     vr_buf path = VR_BUF_INIT;
-    vr_buf_printf(&path, "%s/%s", rc->s->dir, name);
+    vr_buf_printf(&path, "%s/%s", rec->s->dir, name);
     vr_loc loc = {vr_buf_str(&path), line, 0};
-    vr_diags_add(rc->notes, VR_SEV_WARNING, &loc, code, "%s: %s", what, outcome);
+    vr_diags_add(rec->notes, VR_SEV_WARNING, &loc, code, "%s: %s", what, outcome);
     vr_buf_free(&path);
 }
 
 /* Opens a spool file nobody holds, into the list; names left alone are noted, files a live
  * run holds are passed over. */
-static void take(recovery *rc, const char *name, unsigned long long index)
+static void take(recovery *rec, const char *name, unsigned long long index)
 {
-    int fd = openat(rc->s->dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    int fd = openat(rec->s->dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 && errno == ENOENT) return; /* removed meanwhile */
     if (fd < 0) {
-        rc->out->left++;
-        note(rc, name, 0, "spool.left",
+        rec->out->left++;
+        note(rec, name, 0, "spool.left",
              errno == ELOOP ? "a symbolic link where a spool file should be (never followed)"
                             : strerror(errno),
              "left alone");
@@ -321,8 +321,8 @@ static void take(recovery *rc, const char *name, unsigned long long index)
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        rc->out->left++;
-        note(rc, name, 0, "spool.left", "not a regular file", "left alone");
+        rec->out->left++;
+        note(rec, name, 0, "spool.left", "not a regular file", "left alone");
         return;
     }
     /* Held: a live run's (it appends it itself when its turn comes). Gone: another run
@@ -331,11 +331,11 @@ static void take(recovery *rc, const char *name, unsigned long long index)
         close(fd);
         return;
     }
-    if (rc->n == rc->cap) {
-        rc->cap = rc->cap ? 2 * rc->cap : 8;
-        rc->e = vr_xrealloc(rc->e, rc->cap * sizeof(*rc->e));
+    if (rec->n == rec->cap) {
+        rec->cap = rec->cap ? 2 * rec->cap : 8;
+        rec->e = vr_xrealloc(rec->e, rec->cap * sizeof(*rec->e));
     }
-    spool_entry *e = &rc->e[rc->n++];
+    spool_entry *e = &rec->e[rec->n++];
     memset(e, 0, sizeof(*e));
     memcpy(e->name, name, strlen(name) + 1); /* shorter than e->name: spool_name says so */
     e->fd = fd;
@@ -344,7 +344,7 @@ static void take(recovery *rc, const char *name, unsigned long long index)
 
 /* First pass over one file: its records' eventIds and its earliest timestamp; torn and
  * unreadable lines noted. Returns 0, or -1 on a read error (errno). */
-static int survey(recovery *rc, spool_entry *e)
+static int survey(recovery *rec, spool_entry *e)
 {
     line_reader r;
     reader_init(&r, e->fd);
@@ -354,22 +354,22 @@ static int survey(recovery *rc, spool_entry *e)
     while ((more = reader_next(&r, &line, &len, &torn)) == 1) {
         vr_audit_line_info info;
         if (vr_audit_line_parse(line, len, &info) < 0) {
-            rc->out->dropped++;
-            note(rc, e->name, (int)r.line, "spool.unreadable", "not an audit record", "dropped");
+            rec->out->dropped++;
+            note(rec, e->name, (int)r.line, "spool.unreadable", "not an audit record", "dropped");
             continue;
         }
         if (!e->first[0] || strcmp(info.timestamp, e->first) < 0)
             memcpy(e->first, info.timestamp, sizeof(e->first));
-        if (rc->id_count == rc->id_cap) {
-            rc->id_cap = rc->id_cap ? 2 * rc->id_cap : 64;
-            rc->ids = vr_xrealloc(rc->ids, rc->id_cap * sizeof(*rc->ids));
+        if (rec->id_count == rec->id_cap) {
+            rec->id_cap = rec->id_cap ? 2 * rec->id_cap : 64;
+            rec->ids = vr_xrealloc(rec->ids, rec->id_cap * sizeof(*rec->ids));
         }
-        memcpy(rc->ids[rc->id_count].id, info.event_id, 37);
-        rc->ids[rc->id_count++].in_log = false;
+        memcpy(rec->ids[rec->id_count].id, info.event_id, 37);
+        rec->ids[rec->id_count++].in_log = false;
     }
     if (more == 0 && torn) {
-        rc->out->dropped++;
-        note(rc, e->name, (int)r.line + 1, "spool.torn",
+        rec->out->dropped++;
+        note(rec, e->name, (int)r.line + 1, "spool.torn",
              "a torn last line (its run was killed in the middle of writing it)", "dropped");
     }
     reader_free(&r);
@@ -381,16 +381,16 @@ static int cmp_seen(const void *a, const void *b)
     return strcmp(((const event_seen *)a)->id, ((const event_seen *)b)->id);
 }
 
-static event_seen *find_seen(recovery *rc, const char *id)
+static event_seen *find_seen(recovery *rec, const char *id)
 {
     event_seen key;
     memcpy(key.id, id, 37);
-    return bsearch(&key, rc->ids, rc->id_count, sizeof(*rc->ids), cmp_seen);
+    return bsearch(&key, rec->ids, rec->id_count, sizeof(*rec->ids), cmp_seen);
 }
 
 /* Marks the spool's records the log already holds: every line of the log begins with
  * {"eventId":"<36 characters>" (docs/audit.md: keys always in that order). */
-static int scan_log(recovery *rc, const vr_audit_writer *log, vr_error *err)
+static int scan_log(recovery *rec, const vr_audit_writer *log, vr_error *err)
 {
     static const char prefix[] = "{\"eventId\":\"";
     const size_t pl = sizeof(prefix) - 1;
@@ -400,7 +400,7 @@ static int scan_log(recovery *rc, const vr_audit_writer *log, vr_error *err)
         a.st_ino != b.st_ino) {
         vr_error_set(err, VR_ERR_AUDIT_LOG,
                      "audit log %s: cannot read it back to recover the spool %s: %s", log->path,
-                     rc->s->dir, fd < 0 ? strerror(errno) : "it was replaced meanwhile");
+                     rec->s->dir, fd < 0 ? strerror(errno) : "it was replaced meanwhile");
         if (fd >= 0) close(fd);
         return -1;
     }
@@ -414,7 +414,7 @@ static int scan_log(recovery *rc, const vr_audit_writer *log, vr_error *err)
         char id[37];
         memcpy(id, line + pl, 36);
         id[36] = '\0';
-        event_seen *seen = find_seen(rc, id);
+        event_seen *seen = find_seen(rec, id);
         if (seen) seen->in_log = true;
     }
     if (more < 0)
@@ -435,7 +435,7 @@ static int cmp_entry(const void *pa, const void *pb)
 
 /* Second pass over one file: its records the log lacks, appended; then the log fsync'd and the
  * file removed. */
-static int append_file(recovery *rc, spool_entry *e, vr_audit_writer *log, vr_error *err)
+static int append_file(recovery *rec, spool_entry *e, vr_audit_writer *log, vr_error *err)
 {
     line_reader r;
     reader_init(&r, e->fd);
@@ -445,9 +445,9 @@ static int append_file(recovery *rc, spool_entry *e, vr_audit_writer *log, vr_er
     while (res == 0 && (more = reader_next(&r, &line, &len, NULL)) == 1) {
         vr_audit_line_info info;
         if (vr_audit_line_parse(line, len, &info) < 0) continue; /* noted by survey */
-        event_seen *seen = find_seen(rc, info.event_id);
+        event_seen *seen = find_seen(rec, info.event_id);
         if (seen && seen->in_log) {
-            rc->out->copies++;
+            rec->out->copies++;
             continue;
         }
         if (vr_audit_append_line(log, line, len, err) < 0) {
@@ -455,17 +455,17 @@ static int append_file(recovery *rc, spool_entry *e, vr_audit_writer *log, vr_er
             break;
         }
         if (seen) seen->in_log = true;
-        rc->out->records++;
+        rec->out->records++;
     }
     if (res == 0 && more < 0) {
-        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit spool %s/%s: read: %s", rc->s->dir, e->name,
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit spool %s/%s: read: %s", rec->s->dir, e->name,
                      strerror(errno));
         res = -1;
     }
     reader_free(&r);
     if (res == 0) res = vr_audit_sync(log, err);
-    if (res == 0) res = remove_file(rc->s, e->name, err);
-    if (res == 0) rc->out->files++;
+    if (res == 0) res = remove_file(rec->s, e->name, err);
+    if (res == 0) rec->out->files++;
     return res;
 }
 
@@ -481,11 +481,11 @@ int vr_spool_recover(vr_spool *s, vr_audit_writer *log, vr_spool_recovery *out, 
                      strerror(errno));
         return -1;
     }
-    recovery rc;
-    memset(&rc, 0, sizeof(rc));
-    rc.s = s;
-    rc.notes = notes;
-    rc.out = out;
+    recovery rec;
+    memset(&rec, 0, sizeof(rec));
+    rec.s = s;
+    rec.notes = notes;
+    rec.out = out;
     int res = 0;
     int lfd = dup(s->dfd); /* closedir closes it; s->dfd stays */
     DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
@@ -499,32 +499,32 @@ int vr_spool_recover(vr_spool *s, vr_audit_writer *log, vr_spool_recovery *out, 
         struct dirent *de;
         unsigned long long index;
         while ((de = readdir(d)) != NULL)
-            if (spool_name(de->d_name, &index)) take(&rc, de->d_name, index);
+            if (spool_name(de->d_name, &index)) take(&rec, de->d_name, index);
         closedir(d);
     }
-    for (size_t i = 0; res == 0 && i < rc.n; i++)
-        if (survey(&rc, &rc.e[i]) < 0) {
-            vr_error_set(err, VR_ERR_AUDIT_LOG, "audit spool %s/%s: read: %s", s->dir, rc.e[i].name,
-                         strerror(errno));
+    for (size_t i = 0; res == 0 && i < rec.n; i++)
+        if (survey(&rec, &rec.e[i]) < 0) {
+            vr_error_set(err, VR_ERR_AUDIT_LOG, "audit spool %s/%s: read: %s", s->dir,
+                         rec.e[i].name, strerror(errno));
             res = -1;
         }
     /* a run's place: its earliest record; an empty file's, its run's or nothing */
-    for (size_t i = 0; res == 0 && i < rc.n; i++)
-        for (size_t k = 0; k < rc.n; k++)
-            if (strncmp(rc.e[i].name, rc.e[k].name, 36) == 0 && rc.e[k].first[0] &&
-                (!rc.e[i].run_first[0] || strcmp(rc.e[k].first, rc.e[i].run_first) < 0))
-                memcpy(rc.e[i].run_first, rc.e[k].first, sizeof(rc.e[i].run_first));
-    if (res == 0 && rc.n) qsort(rc.e, rc.n, sizeof(*rc.e), cmp_entry);
-    if (res == 0 && rc.id_count) {
-        qsort(rc.ids, rc.id_count, sizeof(*rc.ids), cmp_seen);
-        res = scan_log(&rc, log, err);
+    for (size_t i = 0; res == 0 && i < rec.n; i++)
+        for (size_t k = 0; k < rec.n; k++)
+            if (strncmp(rec.e[i].name, rec.e[k].name, 36) == 0 && rec.e[k].first[0] &&
+                (!rec.e[i].run_first[0] || strcmp(rec.e[k].first, rec.e[i].run_first) < 0))
+                memcpy(rec.e[i].run_first, rec.e[k].first, sizeof(rec.e[i].run_first));
+    if (res == 0 && rec.n) qsort(rec.e, rec.n, sizeof(*rec.e), cmp_entry);
+    if (res == 0 && rec.id_count) {
+        qsort(rec.ids, rec.id_count, sizeof(*rec.ids), cmp_seen);
+        res = scan_log(&rec, log, err);
     }
-    for (size_t i = 0; res == 0 && i < rc.n; i++)
-        res = append_file(&rc, &rc.e[i], log, err);
-    for (size_t i = 0; i < rc.n; i++)
-        close(rc.e[i].fd);
-    free(rc.e);
-    free(rc.ids);
+    for (size_t i = 0; res == 0 && i < rec.n; i++)
+        res = append_file(&rec, &rec.e[i], log, err);
+    for (size_t i = 0; i < rec.n; i++)
+        close(rec.e[i].fd);
+    free(rec.e);
+    free(rec.ids);
     (void)lock_fd(s->dfd, LOCK_UN);
     return res;
 }
