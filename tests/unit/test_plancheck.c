@@ -171,8 +171,8 @@ static void edit_removed(cJSON *a)
 }
 static void edit_reordered(cJSON *a)
 {
-    cJSON *first = cJSON_DetachItemFromArray(a, 0);
-    cJSON_InsertItemInArray(a, 1, first);
+    cJSON *second = cJSON_DetachItemFromArray(a, 1);
+    assert_true(cJSON_InsertItemInArray(a, 0, second));
     renumber(a);
 }
 static void edit_replaced_id(cJSON *a)
