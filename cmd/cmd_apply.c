@@ -294,7 +294,23 @@ static void org_report_md(vr_buf *b, const vr_session *s, const org_run *run)
     }
 }
 
-static int commit_report(const vr_session *s, const org_run *run)
+/* The live state of organization i after its run, for the audit branch (plan --from-audit
+ * plans against it): read again, since the run changed it. Returns 0 with path and json
+ * filled, or -1 after a warning (the state recorded earlier stays as it was). */
+static int state_after_run(vr_session *s, size_t i, vr_buf *path, vr_buf *json)
+{
+    vr_error err = VR_ERROR_INIT;
+    if (vr_session_read_live_org(s, i, &err) == 0 && vr_session_state_file(s, i, path, json) == 0)
+        return 0;
+    fprintf(stderr,
+            "vni-reconcile apply: warning: organization %s: the live state after the run could "
+            "not be read, so the state recorded on the audit branch is not updated\n",
+            s->orgs[i].org->id);
+    if (err.message[0]) vr_session_print_error(s, &err);
+    return -1;
+}
+
+static int commit_report(vr_session *s, size_t i, const org_run *run)
 {
     const vr_common_opts *o = s->opts;
     vr_error err = VR_ERROR_INIT;
@@ -302,7 +318,7 @@ static int commit_report(const vr_session *s, const org_run *run)
     char *json = cJSON_Print(j);
     cJSON_Delete(j);
     vr_buf md = VR_BUF_INIT, pj = VR_BUF_INIT, pm = VR_BUF_INIT, msg = VR_BUF_INIT,
-           sum = VR_BUF_INIT;
+           sum = VR_BUF_INIT, sp = VR_BUF_INIT, sj = VR_BUF_INIT;
     org_report_md(&md, s, run);
     vr_apply_summary(&sum, &run->result);
     int rc = -1;
@@ -316,12 +332,14 @@ static int commit_report(const vr_session *s, const org_run *run)
                 run->result.org_id);
         goto done;
     }
-    vr_gitreport_file files[2] = {
+    size_t nfiles = state_after_run(s, i, &sp, &sj) == 0 ? 3 : 2;
+    vr_gitreport_file files[3] = {
         {vr_buf_str(&pj), json, strlen(json)},
         {vr_buf_str(&pm), vr_buf_str(&md), md.len},
+        {vr_buf_str(&sp), vr_buf_str(&sj), sj.len},
     };
     char commit[41] = "";
-    if (vr_gitreport_commit(o->audit_repo, o->audit_branch, files, 2, vr_buf_str(&msg), commit,
+    if (vr_gitreport_commit(o->audit_repo, o->audit_branch, files, nfiles, vr_buf_str(&msg), commit,
                             &err) < 0) {
         vr_session_print_error(s, &err);
         goto done;
@@ -338,6 +356,8 @@ done:
     vr_buf_free(&pm);
     vr_buf_free(&msg);
     vr_buf_free(&sum);
+    vr_buf_free(&sp);
+    vr_buf_free(&sj);
     return rc;
 }
 
@@ -713,7 +733,7 @@ int cmd_apply(int argc, char **argv)
     bool report_failed = false;
     if (o.common.audit_repo)
         for (size_t i = 0; i < s.org_count; i++)
-            if (runs[i].ran && commit_report(&s, &runs[i]) < 0) report_failed = true;
+            if (runs[i].ran && commit_report(&s, i, &runs[i]) < 0) report_failed = true;
     if (o.common.metrics_file) write_metrics(&s, runs, &wst, o.common.webhook_url != NULL);
 
     size_t created = 0, deleted = 0, failed = 0, skipped = 0, activated = 0;

@@ -206,7 +206,8 @@ done:
 }
 
 /* Commits each organization's report (JSON and Markdown) to the audit branch: under
- * reports/<org>/ for the run and as drift/<org>/latest.* for the history reader. */
+ * reports/<org>/ for the run and as drift/<org>/latest.* for the history reader; and the live
+ * state it was checked against as state/<org>.json (plan --from-audit). */
 static int commit_reports(drift_run *run)
 {
     const vr_common_opts *c = &run->o->common;
@@ -214,6 +215,7 @@ static int commit_reports(drift_run *run)
         const vr_drift_org *r = &run->reports[i];
         vr_buf p_json = VR_BUF_INIT, p_md = VR_BUF_INIT, l_json = VR_BUF_INIT, l_md = VR_BUF_INIT;
         vr_buf md = VR_BUF_INIT, summary = VR_BUF_INIT, msg = VR_BUF_INIT;
+        vr_buf s_path = VR_BUF_INIT, s_json = VR_BUF_INIT; /* the live state, for --from-audit */
         vr_error err = VR_ERROR_INIT;
         char commit[41] = "";
         int rc = 0;
@@ -234,7 +236,8 @@ static int commit_reports(drift_run *run)
             vr_gitreport_report_path(&p_md, r->org_id, r->wall_ms, "drift", "md") ||
             vr_gitreport_drift_path(&l_json, r->org_id, "json") ||
             vr_gitreport_drift_path(&l_md, r->org_id, "md") ||
-            vr_gitreport_message(&msg, "drift", r->org_id, vr_buf_str(&summary))) {
+            vr_gitreport_message(&msg, "drift", r->org_id, vr_buf_str(&summary)) ||
+            vr_session_state_file(run->s, i, &s_path, &s_json)) {
             fprintf(stderr, "vni-reconcile drift: cannot build the report of organization %s\n",
                     r->org_id);
             rc = VR_EXIT_ERROR;
@@ -244,8 +247,9 @@ static int commit_reports(drift_run *run)
                 {vr_buf_str(&p_md), vr_buf_str(&md), md.len},
                 {vr_buf_str(&l_json), jbuf.data, jbuf.len},
                 {vr_buf_str(&l_md), vr_buf_str(&md), md.len},
+                {vr_buf_str(&s_path), vr_buf_str(&s_json), s_json.len},
             };
-            if (vr_gitreport_commit(c->audit_repo, c->audit_branch, files, 4, vr_buf_str(&msg),
+            if (vr_gitreport_commit(c->audit_repo, c->audit_branch, files, 5, vr_buf_str(&msg),
                                     commit, &err) < 0) {
                 print_error("cannot commit the drift report", &err);
                 rc = VR_EXIT_ERROR;
@@ -263,6 +267,8 @@ static int commit_reports(drift_run *run)
         vr_buf_free(&summary);
         vr_buf_free(&msg);
         vr_buf_free(&jbuf);
+        vr_buf_free(&s_path);
+        vr_buf_free(&s_json);
         if (rc) return rc;
     }
     return 0;

@@ -37,7 +37,9 @@ typedef struct {
     vr_iface_list live;   /* owned; filled by vr_session_read_live */
     vr_limits limits;
     vr_routing_table_list tables;
-    vr_plan_org_result *plan; /* borrowed from session.plan.orgs[i]; set by vr_session_plan */
+    vr_plan_org_result *plan;  /* borrowed from session.plan.orgs[i]; set by vr_session_plan */
+    int64_t live_read_ms;      /* wall clock when vr_session_read_live_org read live */
+    vr_plan_recorded recorded; /* owned; set by vr_session_read_recorded, copied into plan */
 } vr_session_org;
 
 /* Everything a run holds. Zero-initialise (or vr_session_init); vr_session_free releases. */
@@ -90,6 +92,22 @@ int vr_session_connect(vr_session *s);
 /* For each organization: every live connection, the limit, the routing tables.
  * Returns 0 or VR_EXIT_ERROR (printed). */
 int vr_session_read_live(vr_session *s);
+/* The same for organization i alone, without printing: 0, or -1 with err set. */
+int vr_session_read_live_org(vr_session *s, size_t i, vr_error *err);
+
+/* plan --from-audit: instead of vr_session_connect and vr_session_read_live, takes each
+ * organization's live state from the state/<org>.json its last apply or drift recorded on
+ * branch (NULL: vni-audit) of the Git repository repo_dir (vr_gitreport_read_file,
+ * vr_snapshot_parse), and notes where it came from (so->recorded, shown with the plan). No
+ * credentials are read and no connection is made. An organization with no recorded state,
+ * or one that cannot be read, is an error naming it; every organization is looked at before
+ * returning. Returns 0 or VR_EXIT_ERROR (printed). */
+int vr_session_read_recorded(vr_session *s, const char *repo_dir, const char *branch);
+
+/* The recorded state of organization i, for the audit branch: its path (state/<org>.json)
+ * appended to path and the document (vr_snapshot_write of so->live, limits and tables, read
+ * at so->live_read_ms) to json. Returns 0, or -1 (an id that cannot name a path). */
+int vr_session_state_file(const vr_session *s, size_t i, vr_buf *path, vr_buf *json);
 
 /* Plans each organization (vr_plan_org) with popts into s->plan, and sets plan metadata
  * (files, their SHA-256, the inventory's Git commit). Does not print the plan.

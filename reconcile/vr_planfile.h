@@ -14,6 +14,9 @@
  *      "notActive": [{"name": "...", "id": "...", "state": "..."}],
  *      "diagnostics": [{"severity": "error"|"warning"|"note", "code": "...",
  *                       "message": "...", "file": "..."|null, "line": 0, "column": 0}]}]}
+ * A plan made by `plan --from-audit` has, per organization, "recordedState": {"branch": ...,
+ * "commit": "<40 hex>", "recordedAt": "...", "command": "drift"|"apply"}: it is printed
+ * (--format json) but never saved, and the reader refuses a document that holds one.
  * payload: for a create, the create body of contract §4.3 (vr_iface_payload_json); for a
  * delete, the live connection as the platform returned it, id included
  * (vr_iface_connection_json). Unknown keys are ignored when reading (later minor additions).
