@@ -147,6 +147,14 @@ int vr_planfile_serialize(vr_buf *out, const vr_plan *plan)
 
 int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 {
+    for (size_t i = 0; i < plan->org_count; i++)
+        if (plan->orgs[i].recorded.commit) {
+            vr_error_set(err, "plan.recorded",
+                         "plan file %s: not written: the plan of organization %s was made "
+                         "against a recorded state (--from-audit) and can never be applied",
+                         path, plan->orgs[i].org_id ? plan->orgs[i].org_id : "");
+            return -1;
+        }
     vr_buf b = VR_BUF_INIT;
     if (vr_planfile_serialize(&b, plan) < 0) {
         vr_error_set(err, "plan.write", "plan file %s: cannot serialise the plan: out of memory",

@@ -44,7 +44,8 @@ cJSON *vr_planfile_to_json(const vr_plan *plan);
 int vr_planfile_serialize(vr_buf *out, const vr_plan *plan);
 
 /* Writes the document to path atomically (mode 0644). Returns 0, or -1 with err set
- * ("plan file PATH: cannot write: ..."). */
+ * ("plan file PATH: cannot write: ..."; code "plan.recorded", nothing written, for a plan
+ * made against a recorded state). */
 int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err);
 
 /* Parses a plan file's text with strict validation: JSON object, formatVersion exactly 1,
