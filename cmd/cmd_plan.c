@@ -106,9 +106,7 @@ int cmd_plan(int argc, char **argv)
         {"shard", 0, VR_OPT_STRING, &o.shard, "I/N", "only the I-th of N shares of organizations",
          0, 0},
         {"from-audit", 0, VR_OPT_STRING, &o.from_audit, "DIR",
-         "plan against the live state recorded on the audit branch of this Git repository (no "
-         "credentials, no network)",
-         0, 0},
+         "plan against the state recorded on the audit branch of DIR (no network)", 0, 0},
         VR_OPTS_COMMON(&o.common),
         {"help", 'h', VR_OPT_FLAG, &o.help, NULL, "show this help", 0, 0},
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
