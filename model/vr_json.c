@@ -3,6 +3,7 @@
 #include "vr_util.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int vr_json_fail(vr_error *err, const char *code, const char *path, const char *fmt, ...)
@@ -18,6 +19,19 @@ int vr_json_fail(vr_error *err, const char *code, const char *path, const char *
         vr_error_set(err, code, "%s", vr_buf_str(&b));
     vr_buf_free(&b);
     return -1;
+}
+
+int vr_json_append(vr_buf *out, const cJSON *doc)
+{
+    char *text = cJSON_Print(doc);
+    if (!text) {
+        out->overflow = true;
+        return -1;
+    }
+    int rc = vr_buf_puts(out, text);
+    if (rc == 0) rc = vr_buf_puts(out, "\n");
+    free(text);
+    return rc;
 }
 
 cJSON *vr_json_parse(const char *text, size_t len, const char *code, vr_error *err)

@@ -1,6 +1,6 @@
-/* vr_json: strict reading of the JSON documents vni-reconcile writes and reads back (the plan
- * file, the recorded live state): parse a whole text, and take a key of an object with the
- * type it must have. Every failure fills a vr_error with the caller's code and a message
+/* vr_json: the JSON documents vni-reconcile writes and reads back (the plan file, the
+ * recorded live state): write one as text, parse a whole text, and take a key of an object
+ * with the type it must have. Every failure fills a vr_error with the caller's code and a message
  * that names where: "PATH: lacks KEY", "PATH: KEY is not a string". path is the key path of
  * obj in the document ("organizations[0]"); NULL or "" for the root (then the message is the
  * bare reason). Returned pointers point into the cJSON tree (borrowed, valid while it is). */
@@ -8,6 +8,7 @@
 #define VR_JSON_H
 
 #include "vr_diag.h"
+#include "vr_util.h"
 
 #include <cJSON.h>
 #include <stdbool.h>
@@ -21,6 +22,9 @@ int vr_json_fail(vr_error *err, const char *code, const char *path, const char *
  * anything else refused). Returns the tree (free with cJSON_Delete), or NULL with err set
  * ("not JSON (syntax error near byte N)"). */
 cJSON *vr_json_parse(const char *text, size_t len, const char *code, vr_error *err);
+
+/* Appends doc as indented JSON text and a final newline. Returns 0, or -1 (out->overflow). */
+int vr_json_append(vr_buf *out, const cJSON *doc);
 
 /* The value of key; NULL with err set when obj lacks it. */
 const cJSON *vr_json_need(const cJSON *obj, const char *key, const char *code, const char *path,

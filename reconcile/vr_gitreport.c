@@ -44,6 +44,15 @@ static bool path_ok(const char *path)
     }
 }
 
+/* path_ok, or err set naming the path. */
+static bool path_checked(const char *path, vr_error *err)
+{
+    if (path_ok(path)) return true;
+    vr_error_set(err, "audit-repo", "report path \"%s\": not a valid relative path",
+                 path ? path : "");
+    return false;
+}
+
 static void git_fail(vr_error *err, const char *what, int code)
 {
     const git_error *e = git_error_last();
@@ -266,11 +275,7 @@ int vr_gitreport_history_read(vr_gitreport_history *out, const char *repo_dir, c
     out->items = NULL;
     out->count = 0;
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
-    if (!path_ok(path)) {
-        vr_error_set(err, "audit-repo", "report path \"%s\": not a valid relative path",
-                     path ? path : "");
-        goto done;
-    }
+    if (!path_checked(path, err)) goto done;
     if ((error = open_repo(&repo, repo_dir, err)) < 0) goto done;
     vr_buf_printf(&refname, "refs/heads/%s", branch);
     error = git_reference_lookup(&ref, repo, vr_buf_str(&refname));
@@ -379,11 +384,7 @@ int vr_gitreport_read_file(const char *repo_dir, const char *branch, const char 
     *out_len = 0;
     out_commit[0] = '\0';
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
-    if (!path_ok(path)) {
-        vr_error_set(err, "audit-repo", "report path \"%s\": not a valid relative path",
-                     path ? path : "");
-        goto done;
-    }
+    if (!path_checked(path, err)) goto done;
     if ((error = open_repo(&repo, repo_dir, err)) < 0) goto done;
     error = lookup_branch(&tip, repo, branch);
     if (error == GIT_ENOTFOUND) {

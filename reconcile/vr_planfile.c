@@ -133,15 +133,8 @@ cJSON *vr_planfile_to_json(const vr_plan *plan)
 int vr_planfile_serialize(vr_buf *out, const vr_plan *plan)
 {
     cJSON *root = vr_planfile_to_json(plan);
-    char *text = cJSON_Print(root);
+    int rc = vr_json_append(out, root);
     cJSON_Delete(root);
-    if (!text) {
-        out->overflow = true;
-        return -1;
-    }
-    int rc = vr_buf_puts(out, text);
-    if (rc == 0) rc = vr_buf_puts(out, "\n");
-    free(text);
     return rc;
 }
 

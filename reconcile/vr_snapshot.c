@@ -87,15 +87,8 @@ int vr_snapshot_write(vr_buf *out, const vr_snapshot_meta *meta, const vr_iface 
     }
     free(torder);
 
-    char *text = cJSON_Print(root);
+    int rc = vr_json_append(out, root);
     cJSON_Delete(root);
-    if (!text) {
-        out->overflow = true;
-        return -1;
-    }
-    int rc = vr_buf_puts(out, text);
-    if (rc == 0) rc = vr_buf_puts(out, "\n");
-    free(text);
     return rc;
 }
 

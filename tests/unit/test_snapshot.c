@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_plan.h"
 #include "vr_snapshot.h"
 #include "vr_util.h"
@@ -25,17 +27,8 @@
 static void conn(vr_iface *f, const char *id, const char *name, const char *local,
                  const char *remote, const char *subnet, const char *state)
 {
-    memset(f, 0, sizeof(*f));
+    vr_test_iface(f, ORG, name, local, remote, subnet, "rt-core");
     f->id = vr_strdup(id);
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup("rt-core");
     f->state = state ? vr_strdup(state) : NULL;
     f->date_created = vr_strdup("2026-11-24T09:00:00.000Z");
 }
