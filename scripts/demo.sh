@@ -91,6 +91,10 @@ curl -sS -X POST -H 'Content-Type: application/json' "$API/__sim/connections" -d
 say "6. drift: what differs from the inventory"
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
+say "7. a pull request from a fork: plan against the state drift recorded, no credentials"
+run env -u GENESYSCLOUD_OAUTHCLIENT_ID -u GENESYSCLOUD_OAUTHCLIENT_SECRET -u GENESYSCLOUD_API_URL \
+    "$VR" plan -f "$INV" --from-audit "$WORK/audit-repo" --detailed-exitcode --no-color
+
 say "where everything went"
 echo "audit log ($WORK/audit.jsonl), first record:"
 head -n1 "$WORK/audit.jsonl" | jq .
