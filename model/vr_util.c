@@ -319,12 +319,18 @@ fail : {
 }
 }
 
+/* The program's own name (vni-reconcile, vni-sim, a test), from the C library. */
+static void out_of_memory(void)
+{
+    fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
+    abort();
+}
+
 void *vr_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return p;
 }
@@ -333,8 +339,7 @@ void *vr_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return p;
 }
@@ -343,8 +348,7 @@ void *vr_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return q;
 }

@@ -1,5 +1,6 @@
 /* vr_planfile: the saved plan as JSON (write, strict read) and the inventory's Git commit. */
 #include "vr_planfile.h"
+#include "vr_errcode.h"
 #include "vr_json.h"
 #include "vr_util.h"
 
@@ -142,7 +143,7 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 {
     for (size_t i = 0; i < plan->org_count; i++)
         if (plan->orgs[i].recorded.commit) {
-            vr_error_set(err, "plan.recorded",
+            vr_error_set(err, VR_ERR_PLAN_RECORDED,
                          "plan file %s: not written: the plan of organization %s was made "
                          "against a recorded state (--from-audit) and can never be applied",
                          path, plan->orgs[i].org_id ? plan->orgs[i].org_id : "");
@@ -150,14 +151,15 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
         }
     vr_buf b = VR_BUF_INIT;
     if (vr_planfile_serialize(&b, plan) < 0) {
-        vr_error_set(err, "plan.write", "plan file %s: cannot serialise the plan: out of memory",
-                     path);
+        vr_error_set(err, VR_ERR_PLAN_WRITE,
+                     "plan file %s: cannot serialise the plan: out of memory", path);
         vr_buf_free(&b);
         return -1;
     }
     int rc = vr_write_file_atomic(path, b.data, b.len, 0644);
     if (rc < 0)
-        vr_error_set(err, "plan.write", "plan file %s: cannot write: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_PLAN_WRITE, "plan file %s: cannot write: %s", path,
+                     strerror(errno));
     vr_buf_free(&b);
     return rc < 0 ? -1 : 0;
 }
@@ -167,7 +169,7 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 #define PATHLEN 256
 
 /* The strict readers of vr_json, with this document's error code. */
-#define PLAN_INVALID "plan.invalid"
+#define PLAN_INVALID VR_ERR_PLAN_INVALID
 #define bad(err, path, ...) vr_json_fail(err, PLAN_INVALID, path, __VA_ARGS__)
 #define need(obj, key, path, err) vr_json_need(obj, key, PLAN_INVALID, path, err)
 #define need_string(obj, key, path, err, out)                                                      \
@@ -530,12 +532,12 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
     size_t len = 0;
     int rc = vr_read_file(path, VR_PLANFILE_MAX_BYTES, &text, &len);
     if (rc == -2) {
-        vr_error_set(err, "plan.invalid", "plan file %s: larger than %u bytes", path,
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "plan file %s: larger than %u bytes", path,
                      VR_PLANFILE_MAX_BYTES);
         return -1;
     }
     if (rc < 0) {
-        vr_error_set(err, "plan.read", "plan file %s: cannot read: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_PLAN_READ, "plan file %s: cannot read: %s", path, strerror(errno));
         return -1;
     }
     vr_error e2 = VR_ERROR_INIT;
@@ -553,7 +555,7 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
 static int git_fail(vr_error *err, const char *what)
 {
     const git_error *e = git_error_last();
-    vr_error_set(err, "git", "inventory git commit: %s: %s", what,
+    vr_error_set(err, VR_ERR_INVENTORY_GIT, "inventory git commit: %s: %s", what,
                  e && e->message ? e->message : "unknown error");
     return -1;
 }

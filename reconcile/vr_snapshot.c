@@ -1,6 +1,7 @@
 /* vr_snapshot: an organization's recorded live state as JSON, written and read strictly. */
 #include "vr_snapshot.h"
 
+#include "vr_errcode.h"
 #include "vr_json.h"
 #include "vr_plan.h"
 
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATE_INVALID "state.invalid"
+#define STATE_INVALID VR_ERR_STATE_INVALID
 
 static const char *nz(const char *s)
 {
@@ -159,7 +160,7 @@ static int read_version(const cJSON *root, vr_error *err)
                             "lacks formatVersion; not a live state recorded by vni-reconcile");
     if (cJSON_IsNumber(fv) && fv->valuedouble == VR_SNAPSHOT_FORMAT_VERSION) return 0;
     char *t = cJSON_PrintUnformatted(fv);
-    vr_json_fail(err, "state.version", NULL,
+    vr_json_fail(err, VR_ERR_STATE_VERSION, NULL,
                  "formatVersion %s is not supported; vni-reconcile %s reads formatVersion %d "
                  "(record the state again with this version: drift --audit-repo)",
                  t ? t : "?", VR_VERSION, VR_SNAPSHOT_FORMAT_VERSION);

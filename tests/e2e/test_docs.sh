@@ -143,7 +143,7 @@ done <<<"$regions"
 check_eq "every region and its domain is documented" "" "$missing"
 
 # ---- metric names ----
-metrics=$(grep -oE '#define VR_METRIC_[A-Z_]+ "[a-z_]+"' reconcile/vr_metrics.h | grep -oE '"[a-z_]+"' | tr -d '"')
+metrics=$(grep -oE '#define VR_METRIC_[A-Z_]+ "[a-z_]+"' report/vr_metrics.h | grep -oE '"[a-z_]+"' | tr -d '"')
 check_contains "the metrics header names metrics (the scan works)" "vni_reconcile_actions_total" "$metrics"
 missing=""
 for m in $metrics; do
@@ -153,12 +153,12 @@ done
 check_eq "every metric is in cli.md and audit.md" "" "$missing"
 
 # ---- audit record fields and webhook headers (contract §9, §8) ----
-line=$(grep -oE '"eventId".*' reconcile/vr_audit.h | head -1)
+line=$(grep -oE '"eventId".*' report/vr_audit.h | head -1)
 for k in eventId runId timestamp action interfaceName interfaceId status latencyMs uptimeRate correlationIds error; do
     if grep -qF "| \`$k\` |" docs/audit.md; then ok "audit.md describes $k"; else not_ok "audit.md describes $k"; fi
 done
 for h in X-Vni-Event X-Vni-Delivery X-Vni-Signature-256; do
-    check "vr_webhook.h still sends $h" grep -q "$h" reconcile/vr_webhook.h
+    check "vr_webhook.h still sends $h" grep -q "$h" report/vr_webhook.h
     if grep -qF "$h" "$CLI" && grep -qF "$h" docs/audit.md; then ok "$h documented"; else not_ok "$h documented"; fi
 done
 
@@ -213,6 +213,7 @@ for y in docs/ci/github-actions-*.yml; do
     check_eq "$y: secrets only in env mappings" "" "$leaks"
 done
 check_contains "the plan workflow uses --detailed-exitcode" "--detailed-exitcode" "$(cat docs/ci/github-actions-plan.yml)"
+# shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
 check_contains "the drift workflow shards" '--shard "${{ matrix.shard }}/4"' "$(cat docs/ci/github-actions-drift.yml)"
 check_contains "the GitLab drift job uses parallel:" "parallel: 4" "$(cat docs/ci/gitlab-ci.yml)"
 

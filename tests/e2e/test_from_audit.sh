@@ -56,6 +56,7 @@ edited_branch() {
 
 # ---- the live organization: one interface as the inventory says, one changed by hand, one
 #      the inventory does not name; the other three are missing ----
+# shellcheck disable=SC2119  # start_sim takes optional arguments; none here on purpose
 start_sim || { not_ok "vni-sim starts"; exit 1; }
 insert arch-vni-prod-01 10.0.50.1 203.0.113.10 10.0.50.0/24 rt-core "Production architecture VNI" >/dev/null
 insert arch-vni-edge-02 10.0.61.1 198.51.100.99 10.0.61.0/24 rt-edge >/dev/null
@@ -187,6 +188,7 @@ check_eq "the audit repository's work tree is still untouched" "$STATUS_BEFORE" 
 
 # ---- apply records the state after its run ----
 kill "$LISTENER_PID" 2>/dev/null
+# shellcheck disable=SC2119  # start_sim takes optional arguments; none here on purpose
 start_sim || { not_ok "vni-sim starts again"; exit 1; }
 start_probe_listener || { not_ok "probe listener starts"; exit 1; }
 probe_args "$INV"
