@@ -34,6 +34,14 @@ int vr_json_append(vr_buf *out, const cJSON *doc)
     return rc;
 }
 
+void vr_json_add_string_or_null(cJSON *obj, const char *key, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(obj, key, v);
+    else
+        cJSON_AddNullToObject(obj, key);
+}
+
 cJSON *vr_json_parse(const char *text, size_t len, const char *code, vr_error *err)
 {
     const char *end = NULL;

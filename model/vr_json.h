@@ -26,6 +26,9 @@ cJSON *vr_json_parse(const char *text, size_t len, const char *code, vr_error *e
 /* Appends doc as indented JSON text and a final newline. Returns 0, or -1 (out->overflow). */
 int vr_json_append(vr_buf *out, const cJSON *doc);
 
+/* Adds key: v as a string, or null when v is NULL. */
+void vr_json_add_string_or_null(cJSON *obj, const char *key, const char *v);
+
 /* The value of key; NULL with err set when obj lacks it. */
 const cJSON *vr_json_need(const cJSON *obj, const char *key, const char *code, const char *path,
                           vr_error *err);

@@ -21,22 +21,14 @@ static const char *severity_name(vr_severity s)
     return s == VR_SEV_ERROR ? "error" : s == VR_SEV_WARNING ? "warning" : "note";
 }
 
-static void add_str_or_null(cJSON *o, const char *key, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 static cJSON *refs_json(const vr_plan_ref *v, size_t n, bool with_state)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", nz(v[i].name));
-        add_str_or_null(o, "id", v[i].id);
-        if (with_state) add_str_or_null(o, "state", v[i].state);
+        vr_json_add_string_or_null(o, "id", v[i].id);
+        if (with_state) vr_json_add_string_or_null(o, "state", v[i].state);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -80,7 +72,7 @@ static cJSON *org_json(const vr_plan_org_result *r)
         const vr_plan_drift *d = &r->drift[i];
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "name", nz(d->name));
-        add_str_or_null(j, "id", d->id);
+        vr_json_add_string_or_null(j, "id", d->id);
         cJSON *fields = cJSON_AddArrayToObject(j, "fields");
         for (size_t k = 0; k < d->field_count; k++) {
             cJSON *f = cJSON_CreateObject();
@@ -100,7 +92,7 @@ static cJSON *org_json(const vr_plan_org_result *r)
         cJSON_AddStringToObject(j, "severity", severity_name(g->severity));
         cJSON_AddStringToObject(j, "code", nz(g->code));
         cJSON_AddStringToObject(j, "message", nz(g->message));
-        add_str_or_null(j, "file", g->file);
+        vr_json_add_string_or_null(j, "file", g->file);
         cJSON_AddNumberToObject(j, "line", g->line);
         cJSON_AddNumberToObject(j, "column", g->column);
         cJSON_AddItemToArray(diags, j);
@@ -123,7 +115,7 @@ cJSON *vr_planfile_to_json(const vr_plan *plan)
         cJSON_AddStringToObject(f, "sha256", plan->files[i].sha256);
         cJSON_AddItemToArray(files, f);
     }
-    add_str_or_null(inv, "gitCommit", plan->git_commit);
+    vr_json_add_string_or_null(inv, "gitCommit", plan->git_commit);
     cJSON_AddBoolToObject(inv, "gitDirty", plan->git_dirty);
     cJSON *orgs = cJSON_AddArrayToObject(root, "organizations");
     for (size_t i = 0; i < plan->org_count; i++)

@@ -16,14 +16,6 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
-static void add_str_or_null(cJSON *o, const char *key, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 static int by_name_then_id(const void *a, const void *b)
 {
     const vr_iface *x = *(const vr_iface *const *)a, *y = *(const vr_iface *const *)b;
@@ -77,13 +69,13 @@ int vr_snapshot_write(vr_buf *out, const vr_snapshot_meta *meta, const vr_iface 
         const vr_routing_table *t = torder[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "id", nz(t->id));
-        add_str_or_null(o, "name", t->name);
-        add_str_or_null(o, "currentHash", t->current_hash);
+        vr_json_add_string_or_null(o, "name", t->name);
+        vr_json_add_string_or_null(o, "currentHash", t->current_hash);
         if (t->route_count >= 0)
             cJSON_AddNumberToObject(o, "routeCount", (double)t->route_count);
         else
             cJSON_AddNullToObject(o, "routeCount");
-        add_str_or_null(o, "state", t->state);
+        vr_json_add_string_or_null(o, "state", t->state);
         cJSON_AddItemToArray(arr, o);
     }
     free(torder);
