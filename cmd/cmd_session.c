@@ -34,10 +34,10 @@ void vr_session_free(vr_session *s)
         vr_org_info_clear(&o->me);
         vr_iface_list_free(&o->live);
         vr_routing_table_list_free(&o->tables);
-        free(o->recorded.branch);
-        free(o->recorded.commit);
-        free(o->recorded.recorded_at);
-        free(o->recorded.command);
+        free(o->recorded_state.branch);
+        free(o->recorded_state.commit);
+        free(o->recorded_state.recorded_at);
+        free(o->recorded_state.command);
     }
     free(s->orgs);
     for (size_t i = 0; i < s->call_count; i++) {
@@ -476,10 +476,10 @@ static int read_recorded_org(vr_session *s, vr_session_org *so, const char *repo
     so->limits = snap.limits;
     memset(&snap.live, 0, sizeof(snap.live));
     memset(&snap.tables, 0, sizeof(snap.tables));
-    so->recorded.branch = vr_strdup(branch);
-    so->recorded.commit = vr_strdup(commit);
-    so->recorded.recorded_at = vr_strdup(snap.recorded_at);
-    so->recorded.command = vr_strdup(snap.command);
+    so->recorded_state.branch = vr_strdup(branch);
+    so->recorded_state.commit = vr_strdup(commit);
+    so->recorded_state.recorded_at = vr_strdup(snap.recorded_at);
+    so->recorded_state.command = vr_strdup(snap.command);
     rc = 0;
 done:
     vr_snapshot_free(&snap);
@@ -504,6 +504,16 @@ int vr_session_state_file(const vr_session *s, size_t i, vr_buf *path, vr_buf *j
     if (vr_gitreport_state_path(path, so->org->id) < 0) return -1;
     return vr_snapshot_write(json, &meta, so->live.items, so->live.count, &so->limits,
                              so->tables.items, so->tables.count);
+}
+
+void vr_cmd_replace_opts(vr_plan_opts *popts, const vr_strlist *names, bool drifted, bool no_failed,
+                         long max_replaces)
+{
+    popts->replace = names->items;
+    popts->replace_count = names->count;
+    popts->replace_drifted = drifted;
+    popts->replace_failed = !no_failed;
+    popts->max_replaces = max_replaces;
 }
 
 int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
@@ -537,11 +547,11 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
         vr_plan_org_result *r = vr_plan_add_org(&s->plan);
         int rc = vr_plan_org(r, so->org, so->live.items, so->live.count, &ctx);
         free(tables);
-        if (rc == 0 && so->recorded.commit) {
-            r->recorded.branch = vr_strdup(so->recorded.branch);
-            r->recorded.commit = vr_strdup(so->recorded.commit);
-            r->recorded.recorded_at = vr_strdup(so->recorded.recorded_at);
-            r->recorded.command = vr_strdup(so->recorded.command);
+        if (rc == 0 && so->recorded_state.commit) {
+            r->recorded_state.branch = vr_strdup(so->recorded_state.branch);
+            r->recorded_state.commit = vr_strdup(so->recorded_state.commit);
+            r->recorded_state.recorded_at = vr_strdup(so->recorded_state.recorded_at);
+            r->recorded_state.command = vr_strdup(so->recorded_state.command);
         }
         if (rc < 0) {
             fprintf(stderr, "vni-reconcile %s: cannot plan organization %s\n", s->command,
@@ -552,6 +562,15 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
     /* vr_plan_add_org may move the array: take the pointers once it is complete. */
     for (size_t i = 0; i < s->org_count; i++)
         s->orgs[i].plan = &s->plan.orgs[i];
+    /* --replace names no organization holds: the first organization's errors (exit 3) */
+    vr_plan_record_opts(&s->plan, popts);
+    if (vr_plan_check_replace_names(&s->plan, &s->inv, popts) && s->org_count == 0) {
+        fprintf(stderr,
+                "vni-reconcile %s: --replace names an interface the inventory does not "
+                "hold\n",
+                s->command);
+        return VR_EXIT_INVALID;
+    }
     return 0;
 }
 

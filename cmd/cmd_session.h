@@ -38,9 +38,10 @@ typedef struct {
     vr_iface_list live;   /* owned; filled by vr_session_read_live */
     vr_limits limits;
     vr_routing_table_list tables;
-    vr_plan_org_result *plan;  /* borrowed from session.plan.orgs[i]; set by vr_session_plan */
-    int64_t live_read_ms;      /* wall clock when vr_session_read_live_org read live */
-    vr_plan_recorded recorded; /* owned; set by vr_session_read_recorded, copied into plan */
+    vr_plan_org_result *plan; /* borrowed from session.plan.orgs[i]; set by vr_session_plan */
+    int64_t live_read_ms;     /* wall clock when vr_session_read_live_org read live */
+    vr_plan_recorded_state
+        recorded_state; /* owned; set by vr_session_read_recorded, copied into plan */
 } vr_session_org;
 
 /* Everything a run holds. Zero-initialise (or vr_session_init); vr_session_free releases. */
@@ -99,7 +100,7 @@ int vr_session_read_live_org(vr_session *s, size_t i, vr_error *err);
 /* plan --from-audit: instead of vr_session_connect and vr_session_read_live, takes each
  * organization's live state from the state/<org>.json its last apply or drift recorded on
  * branch (NULL: vni-audit) of the Git repository repo_dir (vr_gitreport_read_file,
- * vr_snapshot_parse), and notes where it came from (so->recorded, shown with the plan). No
+ * vr_snapshot_parse), and notes where it came from (so->recorded_state, shown with the plan). No
  * credentials are read and no connection is made. An organization with no recorded state,
  * or one that cannot be read, is an error naming it; every organization is looked at before
  * returning. Returns 0 or VR_EXIT_ERROR (printed). */
@@ -114,6 +115,39 @@ int vr_session_state_file(const vr_session *s, size_t i, vr_buf *path, vr_buf *j
  * (files, their SHA-256, the inventory's Git commit). Does not print the plan.
  * Returns 0, or VR_EXIT_ERROR. */
 int vr_session_plan(vr_session *s, const vr_plan_opts *popts);
+
+/* The replacement options plan and apply share (cli.md "Replacement"), as entries of an
+ * option table: --replace NAME (repeatable, a vr_strlist), --replace-drifted,
+ * --no-replace-failed (bools), --max-replaces N (a long, 0 to 100000). */
+#define VR_OPTS_REPLACE(names, drifted, no_failed, max)                                            \
+    {"replace", 0,      VR_OPT_LIST,                                                               \
+     (names),   "NAME", "replace that interface (delete and create it anew; repeatable)",          \
+     0,         0},                                                                                \
+        {"replace-drifted",                                                                        \
+         0,                                                                                        \
+         VR_OPT_FLAG,                                                                              \
+         (drifted),                                                                                \
+         NULL,                                                                                     \
+         "replace every interface that differs live",                                              \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"no-replace-failed",                                                                      \
+         0,                                                                                        \
+         VR_OPT_FLAG,                                                                              \
+         (no_failed),                                                                              \
+         NULL,                                                                                     \
+         "do not replace live connections in state failed (replaced by default)",                  \
+         0,                                                                                        \
+         0},                                                                                       \
+    {                                                                                              \
+        "max-replaces", 0, VR_OPT_LONG, (max), "N",                                                \
+            "at most N replacements per organization (default 1)", 0, 100000                       \
+    }
+
+/* Sets popts' replacement options from those of the command line (names are borrowed from
+ * the list, which must outlive popts). */
+void vr_cmd_replace_opts(vr_plan_opts *popts, const vr_strlist *names, bool drifted, bool no_failed,
+                         long max_replaces);
 
 /* Prints a vr_error the way every command does: "vni-reconcile CMD: what failed" then
  * indented lines for the HTTP status and code, the correlation id and the remedy. */

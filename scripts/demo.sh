@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: starts vni-sim on a loopback port and runs validate, plan, apply, a second plan and
-# drift against it, with an audit log, a local webhook receiver, metrics and an audit Git
-# repository. Every process started here is ended by its PID on exit. Loopback only.
+# make demo: starts vni-sim on a loopback port and runs validate, plan, apply, a second plan,
+# drift, the replacement of a hand-changed interface and a last drift against it, with an audit
+# log, a local webhook receiver, metrics and an audit Git repository. Every process started here
+# is ended by its PID on exit. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VR_BIN:-build/bin}
@@ -89,10 +90,17 @@ curl -sS -X POST -H 'Content-Type: application/json' "$API/__sim/connections" -d
   "localIp":"10.0.99.1","remoteIp":"203.0.113.99","subnetCidr":"10.0.99.0/24",
   "dnsServers":["8.8.8.8"],"routingTableId":"rt-core"}' >/dev/null
 
-say "6. drift: what differs from the inventory"
+say "6. drift: what differs from the inventory, and the command that would repair it"
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
-say "7. a pull request from a fork: plan against the state drift recorded, no credentials"
+say "7. repair the hand-changed interface: plan its replacement, then apply the saved plan"
+run "$VR" plan -f "$INV" --replace-drifted --out "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" --probe
+run "$VR" apply "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" "${AUDIT[@]}"
+
+say "8. drift again: no interface differs (the hand-made one is still unmanaged)"
+run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
+
+say "9. a pull request from a fork: plan against the state drift recorded, no credentials"
 run env -u GENESYSCLOUD_OAUTHCLIENT_ID -u GENESYSCLOUD_OAUTHCLIENT_SECRET -u GENESYSCLOUD_API_URL \
     "$VR" plan -f "$INV" --from-audit "$WORK/audit-repo" --detailed-exitcode --no-color
 
@@ -105,6 +113,6 @@ echo "audit branch in $WORK/audit-repo:"
 git -C "$WORK/audit-repo" log --format='  %h %s' vni-audit
 echo "the checked-out branch is untouched: $(git -C "$WORK/audit-repo" rev-parse --abbrev-ref HEAD), $(git -C "$WORK/audit-repo" log --oneline main | wc -l) commit"
 echo "metrics ($WORK/vni.prom):"
-grep -E '^vni_reconcile_(actions_total|drift_interfaces)' "$WORK/vni.prom" | head -8 | sed 's/^/  /'
+grep -E '^vni_reconcile_(actions_total|replacements_total|drift_interfaces)' "$WORK/vni.prom" | head -12 | sed 's/^/  /'
 echo
 echo "demo files kept in $WORK (vni-sim state saved to sim-state.json)"

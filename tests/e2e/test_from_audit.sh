@@ -109,7 +109,7 @@ recorded_plan -f "$INV" --from-audit "$REPO"
 check_eq "from-audit text: exit 0 (changes, without --detailed-exitcode)" 0 "$RC"
 check_contains "from-audit text: says it planned against the recorded state, with time and commit" \
     "  planned against the state recorded by drift at $AT (branch vni-audit, commit $SHORT), not against the platform" "$OUT"
-check_contains "from-audit text: the plan of the recorded state" "Plan: 3 to create, 0 to delete, 1 unchanged, 1 drifted" "$OUT"
+check_contains "from-audit text: the plan of the recorded state" "Plan: 3 to create, 0 to delete, 0 to replace, 1 unchanged, 1 drifted" "$OUT"
 check_contains "from-audit text: the drift recorded" "~ drift arch-vni-edge-02" "$OUT"
 check_contains "from-audit text: the unmanaged connection recorded" "? unmanaged hand-made-vni" "$OUT"
 check_contains "from-audit: the credentials options are said to have no effect" \
@@ -133,7 +133,7 @@ recorded_plan -f "$INV" --from-audit "$REPO" --detailed-exitcode
 check_eq "from-audit --detailed-exitcode with changes: exit 2" 2 "$RC"
 recorded_plan -f "$T_DIR/exported.yaml" --from-audit "$REPO" --detailed-exitcode
 check_eq "from-audit --detailed-exitcode, the export of the same state: exit 0" 0 "$RC"
-check_contains "from-audit, no changes: nothing to create" "Plan: 0 to create, 0 to delete, 3 unchanged, 0 drifted" "$OUT"
+check_contains "from-audit, no changes: nothing to create" "Plan: 0 to create, 0 to delete, 0 to replace, 3 unchanged, 0 drifted" "$OUT"
 
 # ---- refusals ----
 recorded_plan -f "$FIX/valid/two-orgs/org-b.yaml" --from-audit "$REPO"
@@ -209,6 +209,6 @@ recorded_plan -f "$INV" --from-audit "$REPO2" --detailed-exitcode
 check_eq "from-audit after apply --detailed-exitcode: exit 0 (nothing left to do)" 0 "$RC"
 check_contains "from-audit after apply: recorded by apply, with its commit" \
     "planned against the state recorded by apply at $(jq -r .recordedAt <<<"$S") (branch vni-audit, commit ${APPLY_COMMIT:0:12})" "$OUT"
-check_contains "from-audit after apply: everything unchanged" "Plan: 0 to create, 0 to delete, 5 unchanged, 0 drifted" "$OUT"
+check_contains "from-audit after apply: everything unchanged" "Plan: 0 to create, 0 to delete, 0 to replace, 5 unchanged, 0 drifted" "$OUT"
 
 t_done
