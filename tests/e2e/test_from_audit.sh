@@ -144,6 +144,8 @@ recorded_plan -f "$TWO" --from-audit "$REPO" --format json
 check_eq "one organization of two recorded: exit 1" 1 "$RC"
 check_contains "one of two: the one without a state is named" "organization $ORG_B has no recorded live state" "$ERR"
 check_not_contains "one of two: the recorded one is not" "organization $ORG has no" "$ERR"
+check_eq "one of two: the recorded one is planned and shown" "$ORG $COMMIT" \
+    "$(jq -r '.organizations[] | "\(.id) \(.recordedState.commit)"' <<<"$OUT")"
 recorded_plan -f "$INV" --from-audit "$REPO" --audit-branch elsewhere
 check_eq "a branch that does not exist: exit 1" 1 "$RC"
 check_contains "a branch that does not exist: named" "on branch elsewhere of $REPO" "$ERR"

@@ -79,4 +79,29 @@ static inline void vr_test_iface(vr_iface *f, const char *org, const char *name,
     f->routing_table_id = vr_strdup(table);
 }
 
+/* A growing list of interfaces (a test's live connections). Zero it; vr_test_ifaces_free. */
+typedef struct {
+    vr_iface *v;
+    size_t n, cap;
+} vr_test_ifaces;
+
+/* A new zeroed interface at the end of l (valid until the next add). */
+static inline vr_iface *vr_test_ifaces_add(vr_test_ifaces *l)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->v = vr_xrealloc(l->v, l->cap * sizeof(*l->v));
+    }
+    memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
+    return &l->v[l->n++];
+}
+
+static inline void vr_test_ifaces_free(vr_test_ifaces *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        vr_iface_clear(&l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
 #endif
