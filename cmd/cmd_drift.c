@@ -116,7 +116,8 @@ static int audit_records(drift_run *run, vr_outputs *out)
     return rc;
 }
 
-/* Commits each organization's report (JSON and Markdown) to the audit branch. */
+/* Commits each organization's report (JSON and Markdown) to the audit branch, with the live
+ * state it was checked against (state/<org>.json, for plan --from-audit). */
 static int commit_reports(drift_run *run, vr_outputs *out)
 {
     const vr_common_opts *c = &run->o.common;
@@ -124,7 +125,14 @@ static int commit_reports(drift_run *run, vr_outputs *out)
         const vr_drift_org *r = &run->reports[i];
         vr_error err = VR_ERROR_INIT;
         char commit[41] = "";
-        int rc = vr_outputs_commit_drift(out, r, commit, &err);
+        vr_buf sp = VR_BUF_INIT, sj = VR_BUF_INIT;
+        int rc = VR_OUTPUTS_BUILD;
+        if (vr_session_state_file(&run->s, run->org_of[i], &sp, &sj) == 0) {
+            vr_gitreport_file state = {vr_buf_str(&sp), sj.data, sj.len};
+            rc = vr_outputs_commit_drift(out, r, &state, commit, &err);
+        }
+        vr_buf_free(&sp);
+        vr_buf_free(&sj);
         if (rc == VR_OUTPUTS_BUILD) {
             fprintf(stderr, "vni-reconcile drift: cannot build the report of organization %s\n",
                     r->org_id);

@@ -45,6 +45,15 @@ static bool path_ok(const char *path)
     }
 }
 
+/* path_ok, or err set naming the path. */
+static bool path_checked(const char *path, vr_error *err)
+{
+    if (path_ok(path)) return true;
+    vr_error_set(err, VR_ERR_AUDIT_REPO, "report path \"%s\": not a valid relative path",
+                 path ? path : "");
+    return false;
+}
+
 static void git_fail(vr_error *err, const char *what, int code)
 {
     const git_error *e = git_error_last();
@@ -82,6 +91,12 @@ int vr_gitreport_drift_path(vr_buf *out, const char *org, const char *ext)
 {
     if (!ident_ok(org) || !ident_ok(ext)) return -1;
     return vr_buf_printf(out, "drift/%s/latest.%s", org, ext);
+}
+
+int vr_gitreport_state_path(vr_buf *out, const char *org)
+{
+    if (!ident_ok(org)) return -1;
+    return vr_buf_printf(out, "state/%s.json", org);
 }
 
 int vr_gitreport_message(vr_buf *out, const char *command, const char *org, const char *summary)
@@ -263,11 +278,7 @@ int vr_gitreport_history_read(vr_gitreport_history *out, const char *repo_dir, c
     out->items = NULL;
     out->count = 0;
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
-    if (!path_ok(path)) {
-        vr_error_set(err, VR_ERR_AUDIT_REPO, "report path \"%s\": not a valid relative path",
-                     path ? path : "");
-        goto done;
-    }
+    if (!path_checked(path, err)) goto done;
     if ((error = open_repo(&repo, repo_dir, err)) < 0) goto done;
     vr_buf_printf(&refname, "refs/heads/%s", branch);
     error = git_reference_lookup(&ref, repo, vr_buf_str(&refname));
@@ -339,4 +350,94 @@ void vr_gitreport_history_free(vr_gitreport_history *h)
     free(h->items);
     h->items = NULL;
     h->count = 0;
+}
+
+/* The branch's tip: refs/heads/<branch>, else a fetched remote branch of that name. */
+static int lookup_branch(git_reference **out, git_repository *repo, const char *branch)
+{
+    static const char *const forms[] = {"refs/heads/%s", "refs/remotes/origin/%s",
+                                        "refs/remotes/%s"};
+    int error = GIT_ENOTFOUND;
+    for (size_t i = 0; i < sizeof forms / sizeof *forms && error == GIT_ENOTFOUND; i++) {
+        vr_buf name = VR_BUF_INIT;
+        vr_buf_printf(&name, forms[i], branch);
+        git_reference *ref = NULL;
+        error = git_reference_lookup(&ref, repo, vr_buf_str(&name));
+        if (error == GIT_EINVALIDSPEC) error = GIT_ENOTFOUND;
+        if (error == 0) {
+            error = git_reference_resolve(out, ref);
+            git_reference_free(ref);
+        }
+        vr_buf_free(&name);
+    }
+    return error;
+}
+
+int vr_gitreport_read_file(const char *repo_dir, const char *branch, const char *path, size_t max,
+                           char **out, size_t *out_len, char out_commit[41], vr_error *err)
+{
+    git_repository *repo = NULL;
+    git_reference *tip = NULL;
+    git_commit *c = NULL;
+    git_blob *blob = NULL;
+    git_oid here;
+    int rc = -1, error;
+
+    *out = NULL;
+    *out_len = 0;
+    out_commit[0] = '\0';
+    if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
+    if (!path_checked(path, err)) goto done;
+    if ((error = open_repo(&repo, repo_dir, err)) < 0) goto done;
+    error = lookup_branch(&tip, repo, branch);
+    if (error == GIT_ENOTFOUND) {
+        git_error_clear();
+        rc = 1;
+        goto done;
+    }
+    if (error < 0 || (error = git_commit_lookup(&c, repo, git_reference_target(tip))) < 0) {
+        git_fail(err, "audit repository: branch", error);
+        goto done;
+    }
+    if (!blob_at(&here, c, path)) {
+        rc = 1;
+        goto done;
+    }
+    /* Back along first parents while the parent holds the same blob: the writer is the last
+     * commit reached. A missing parent (a shallow history) ends the walk there. */
+    for (;;) {
+        git_commit *p = NULL;
+        git_oid before;
+        if (git_commit_parentcount(c) == 0 || git_commit_parent(&p, c, 0) < 0) break;
+        if (!blob_at(&before, p, path) || !git_oid_equal(&here, &before)) {
+            git_commit_free(p);
+            break;
+        }
+        git_commit_free(c);
+        c = p;
+    }
+    git_error_clear();
+    git_oid_tostr(out_commit, 41, git_commit_id(c));
+    if ((error = git_blob_lookup(&blob, repo, &here)) < 0) {
+        git_fail(err, "audit repository: file", error);
+        goto done;
+    }
+    size_t size = (size_t)git_blob_rawsize(blob);
+    if (size > max) {
+        vr_error_set(err, VR_ERR_AUDIT_REPO, "%s on branch %s: larger than %zu bytes", path, branch,
+                     max);
+        goto done;
+    }
+    *out = vr_xmalloc(size + 1);
+    memcpy(*out, git_blob_rawcontent(blob), size);
+    (*out)[size] = '\0';
+    *out_len = size;
+    rc = 0;
+done:
+    if (rc != 0) out_commit[0] = '\0';
+    git_blob_free(blob);
+    git_commit_free(c);
+    git_reference_free(tip);
+    git_repository_free(repo);
+    return rc;
 }

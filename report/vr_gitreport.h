@@ -20,6 +20,8 @@
  *   reports/<org>/<stamp>-<command>.md     the same in Markdown
  *   drift/<org>/latest.json                 every drift run rewrites it; its history is the
  *   drift/<org>/latest.md                   chain of commits that changed it
+ *   state/<org>.json                        the organization's live state as the last apply or
+ *                                           drift read it (vr_snapshot)
  * <stamp> is the run's UTC start "20261124T100001.234Z" (sortable, no ':' for Windows
  * checkouts). A drift report must hold something unique to its run (its runId or time): the
  * reader counts commits in which the blob at drift/<org>/latest.json changed.
@@ -63,6 +65,9 @@ int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, cons
                              const char *ext);
 /* "drift/<org>/latest.<ext>". */
 int vr_gitreport_drift_path(vr_buf *out, const char *org, const char *ext);
+/* "state/<org>.json": the organization's live state recorded by its last apply or drift
+ * (vr_snapshot), which `plan --from-audit` reads. */
+int vr_gitreport_state_path(vr_buf *out, const char *org);
 /* "vni-reconcile <command> <org>: <summary>". */
 int vr_gitreport_message(vr_buf *out, const char *command, const char *org, const char *summary);
 
@@ -88,5 +93,18 @@ typedef struct {
 int vr_gitreport_history_read(vr_gitreport_history *out, const char *repo_dir, const char *branch,
                               const char *path, size_t max, vr_error *err);
 void vr_gitreport_history_free(vr_gitreport_history *h);
+
+/* The file at path on the tip of branch (NULL: VR_GITREPORT_DEFAULT_BRANCH), read from the
+ * object database only (work tree, index and HEAD untouched). branch is looked up as
+ * refs/heads/<branch>, then refs/remotes/origin/<branch>, then refs/remotes/<branch> (so
+ * "origin/vni-audit" names a fetched remote branch). out_commit receives the hex id of the
+ * commit that wrote the file as it is: the first commit, going first parents from the tip,
+ * whose first parent holds another version of it or none (when the history is cut short, a
+ * shallow fetch, the oldest commit there is). *out is malloc'd and NUL-terminated (free()),
+ * *out_len its length; a file larger than max bytes is an error.
+ * Returns 0; 1 when the branch does not exist or has no file at path (*out NULL); -1 with err
+ * set ("audit-repo"). */
+int vr_gitreport_read_file(const char *repo_dir, const char *branch, const char *path, size_t max,
+                           char **out, size_t *out_len, char out_commit[41], vr_error *err);
 
 #endif

@@ -295,13 +295,15 @@ void vr_outputs_close_events(vr_outputs *o)
     o->webhook = NULL;
 }
 
-/* Commits files with the message "<command>: <org>: <summary>". */
-static int commit_files(const vr_outputs *o, const vr_gitreport_file *files, size_t n,
-                        const char *command, const char *org, const char *summary, char commit[41],
-                        vr_error *err)
+/* Commits files, and state when not NULL (room is left for it at files[n]), with the message
+ * "<command>: <org>: <summary>". */
+static int commit_files(const vr_outputs *o, vr_gitreport_file *files, size_t n,
+                        const vr_gitreport_file *state, const char *command, const char *org,
+                        const char *summary, char commit[41], vr_error *err)
 {
     vr_buf msg = VR_BUF_INIT;
     int rc = 0;
+    if (state) files[n++] = *state;
     if (vr_gitreport_message(&msg, command, org, summary) < 0)
         rc = VR_OUTPUTS_BUILD;
     else if (vr_gitreport_commit(o->cfg.audit_repo, o->cfg.audit_branch, files, n, vr_buf_str(&msg),
@@ -311,7 +313,8 @@ static int commit_files(const vr_outputs *o, const vr_gitreport_file *files, siz
     return rc;
 }
 
-int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, char commit[41], vr_error *err)
+int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, const vr_gitreport_file *state,
+                            char commit[41], vr_error *err)
 {
     const vr_apply_result *r = &run->result;
     cJSON *j = vr_render_apply_org_json(run, o->cfg.run_id);
@@ -324,11 +327,11 @@ int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, char commit[
     if (json &&
         vr_gitreport_report_path(&pj, r->org_id, r->started_wall_ms, "apply", "json") == 0 &&
         vr_gitreport_report_path(&pm, r->org_id, r->started_wall_ms, "apply", "md") == 0) {
-        vr_gitreport_file files[2] = {
+        vr_gitreport_file files[3] = {
             {vr_buf_str(&pj), json, strlen(json)},
             {vr_buf_str(&pm), vr_buf_str(&md), md.len},
         };
-        rc = commit_files(o, files, 2, "apply", r->org_id, vr_buf_str(&sum), commit, err);
+        rc = commit_files(o, files, 2, state, "apply", r->org_id, vr_buf_str(&sum), commit, err);
     }
     free(json);
     vr_buf_free(&md);
@@ -338,7 +341,8 @@ int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, char commit[
     return rc;
 }
 
-int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, char commit[41], vr_error *err)
+int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, const vr_gitreport_file *state,
+                            char commit[41], vr_error *err)
 {
     vr_buf p_json = VR_BUF_INIT, p_md = VR_BUF_INIT, l_json = VR_BUF_INIT, l_md = VR_BUF_INIT;
     vr_buf md = VR_BUF_INIT, summary = VR_BUF_INIT, jbuf = VR_BUF_INIT;
@@ -358,13 +362,14 @@ int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, char commit[41
         !vr_gitreport_report_path(&p_md, r->org_id, r->wall_ms, "drift", "md") &&
         !vr_gitreport_drift_path(&l_json, r->org_id, "json") &&
         !vr_gitreport_drift_path(&l_md, r->org_id, "md")) {
-        vr_gitreport_file files[] = {
+        vr_gitreport_file files[5] = {
             {vr_buf_str(&p_json), jbuf.data, jbuf.len},
             {vr_buf_str(&p_md), vr_buf_str(&md), md.len},
             {vr_buf_str(&l_json), jbuf.data, jbuf.len},
             {vr_buf_str(&l_md), vr_buf_str(&md), md.len},
         };
-        rc = commit_files(o, files, 4, "drift", r->org_id, vr_buf_str(&summary), commit, err);
+        rc =
+            commit_files(o, files, 4, state, "drift", r->org_id, vr_buf_str(&summary), commit, err);
     }
     vr_buf_free(&p_json);
     vr_buf_free(&p_md);

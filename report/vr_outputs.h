@@ -18,6 +18,7 @@
 #include "vr_audit.h"
 #include "vr_diag.h"
 #include "vr_drift.h"
+#include "vr_gitreport.h"
 #include "vr_render_apply.h"
 #include "vr_spool.h"
 #include "vr_webhook.h"
@@ -122,13 +123,18 @@ void vr_outputs_held_free(vr_outputs_held *held);
 void vr_outputs_close_events(vr_outputs *o);
 
 /* Commits one organization's apply report (JSON and Markdown under reports/<org>/) to the
- * audit branch; commit (41 bytes) receives the commit id. Returns 0, VR_OUTPUTS_BUILD or
- * VR_OUTPUTS_GIT (err set). */
-int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, char commit[41], vr_error *err);
+ * audit branch; commit (41 bytes) receives the commit id. state, when not NULL, is committed
+ * with it: the organization's live state (state/<org>.json, vr_snapshot) that
+ * `plan --from-audit` reads (borrowed). Returns 0, VR_OUTPUTS_BUILD or VR_OUTPUTS_GIT (err
+ * set). */
+int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, const vr_gitreport_file *state,
+                            char commit[41], vr_error *err);
 
 /* Commits one organization's drift report (JSON and Markdown) under reports/<org>/ for the
- * run and as drift/<org>/latest.* for the history reader. Returns as above. */
-int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, char commit[41], vr_error *err);
+ * run and as drift/<org>/latest.* for the history reader, with state as above. Returns as
+ * above. */
+int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, const vr_gitreport_file *state,
+                            char commit[41], vr_error *err);
 
 /* Uptime from the organization's earlier drift reports on cfg's audit branch (callable before
  * vr_outputs_open; nothing when cfg->audit_repo is NULL): the window is

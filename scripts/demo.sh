@@ -100,6 +100,10 @@ run "$VR" apply "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" "${AUDIT[@]}"
 say "8. drift again: no interface differs (the hand-made one is still unmanaged)"
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
+say "9. a pull request from a fork: plan against the state drift recorded, no credentials"
+run env -u GENESYSCLOUD_OAUTHCLIENT_ID -u GENESYSCLOUD_OAUTHCLIENT_SECRET -u GENESYSCLOUD_API_URL \
+    "$VR" plan -f "$INV" --from-audit "$WORK/audit-repo" --detailed-exitcode --no-color
+
 say "where everything went"
 echo "audit log ($WORK/audit.jsonl), the first change: its intent (written before the create), then its outcome:"
 jq -s '[.[] | select(.action == "vni_provisioning")][:2][]' "$WORK/audit.jsonl"

@@ -312,6 +312,93 @@ static void test_history(void **state)
     free(d);
 }
 
+/* Commits one file (path, text) to the audit branch of d; the new commit's id in out. */
+static void commit_one(const char *d, const char *branch, const char *path, const char *text,
+                       char *out)
+{
+    vr_gitreport_file f = {path, text, strlen(text)};
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_gitreport_commit(d, branch, &f, 1, "one file", out, &err), 0);
+}
+
+static void assert_read(const char *d, const char *branch, const char *path, const char *want,
+                        const char *want_commit)
+{
+    char *text = NULL, commit[41];
+    size_t len = 0;
+    vr_error err = VR_ERROR_INIT;
+    int rc = vr_gitreport_read_file(d, branch, path, 1024, &text, &len, commit, &err);
+    if (rc != 0) fprintf(stderr, "read %s: %d %s\n", path, rc, err.message);
+    assert_int_equal(rc, 0);
+    assert_string_equal(text, want);
+    assert_int_equal(len, strlen(want));
+    assert_string_equal(commit, want_commit);
+    free(text);
+}
+
+static void test_read_file(void **state)
+{
+    (void)state;
+    vr_buf b = VR_BUF_INIT;
+    assert_int_equal(vr_gitreport_state_path(&b, "org-1"), 0);
+    assert_string_equal(vr_buf_str(&b), "state/org-1.json");
+    assert_int_equal(vr_gitreport_state_path(&b, "../org"), -1);
+    vr_buf_free(&b);
+
+    char *d = work_repo("read");
+    char *text = NULL, commit[41] = "x";
+    size_t len = 0;
+    vr_error err = VR_ERROR_INIT;
+    /* no branch yet: nothing recorded */
+    assert_int_equal(
+        vr_gitreport_read_file(d, NULL, "state/A.json", 1024, &text, &len, commit, &err), 1);
+    assert_null(text);
+    assert_string_equal(commit, "");
+
+    snapshot before, after;
+    snap(&before, d);
+    char c1[41], c2[41], c3[41], c4[41];
+    commit_one(d, NULL, "state/A.json", "{\"v\":1}\n", c1);
+    commit_one(d, NULL, "state/B.json", "{\"b\":1}\n", c2);
+    /* the file as the tip has it, and the commit that wrote it, not the tip */
+    assert_read(d, NULL, "state/A.json", "{\"v\":1}\n", c1);
+    assert_read(d, NULL, "state/B.json", "{\"b\":1}\n", c2);
+    commit_one(d, NULL, "state/A.json", "{\"v\":2}\n", c3);
+    commit_one(d, NULL, "reports/A/r.json", "{}", c4);
+    assert_read(d, NULL, "state/A.json", "{\"v\":2}\n", c3);
+    assert_read(d, NULL, "state/B.json", "{\"b\":1}\n", c2);
+    /* a branch without the file, and a file past the size limit */
+    assert_int_equal(
+        vr_gitreport_read_file(d, NULL, "state/C.json", 1024, &text, &len, commit, &err), 1);
+    assert_null(text);
+    assert_int_equal(vr_gitreport_read_file(d, NULL, "state/A.json", 4, &text, &len, commit, &err),
+                     -1);
+    assert_null(text);
+    assert_non_null(strstr(err.message, "larger than 4 bytes"));
+    /* another branch name holds nothing; a bad path or repository is an error */
+    assert_int_equal(
+        vr_gitreport_read_file(d, "other", "state/A.json", 1024, &text, &len, commit, &err), 1);
+    assert_int_equal(
+        vr_gitreport_read_file(d, NULL, "../state/A.json", 1024, &text, &len, commit, &err), -1);
+    assert_int_equal(vr_gitreport_read_file("/nonexistent/repo", NULL, "state/A.json", 1024, &text,
+                                            &len, commit, &err),
+                     -1);
+    assert_non_null(strstr(err.message, "audit repository /nonexistent/repo"));
+    /* the work tree, the index and HEAD were never touched */
+    snap(&after, d);
+    snap_equal_free(&before, &after);
+
+    /* a fetched remote branch serves when there is no local one (a fork's checkout) */
+    char *clone = new_dir("read-clone");
+    free(sh("git clone -q '%s' '%s' && cd '%s' && git fetch -q origin vni-audit && "
+            "! git rev-parse -q --verify refs/heads/vni-audit",
+            d, clone, clone));
+    assert_read(clone, NULL, "state/A.json", "{\"v\":2}\n", c3);
+    assert_read(clone, "origin/vni-audit", "state/A.json", "{\"v\":2}\n", c3);
+    free(clone);
+    free(d);
+}
+
 static void test_concurrent_committers(void **state)
 {
     (void)state;
@@ -398,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_no_commits_yet),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_concurrent_committers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
