@@ -73,6 +73,23 @@ typedef enum {
 /* "missing", "different", "unmanaged", "not_active"; "unknown" outside the enum. */
 const char *vr_drift_kind_name(vr_drift_kind k);
 
+/* An interface in one check of its history (the strip of marks of the HTML page). */
+typedef enum {
+    VR_DRIFT_MARK_NONE = 0, /* that check did not list the interface (not counted for uptime) */
+    VR_DRIFT_MARK_OK,       /* present, matching and active */
+    VR_DRIFT_MARK_DIFFERENT,
+    VR_DRIFT_MARK_MISSING,
+    VR_DRIFT_MARK_NOT_ACTIVE,
+    VR_DRIFT_MARK_COUNT
+} vr_drift_mark;
+
+/* "none", "ok", "different", "missing", "not_active"; "unknown" outside the enum. */
+const char *vr_drift_mark_name(vr_drift_mark m);
+/* One mark per check: missing when not present, else not_active when not active (an interface
+ * both different and not active shows as not active), else different when not matching, else
+ * ok. */
+vr_drift_mark vr_drift_mark_of(bool present, bool matching, bool active);
+
 /* One inventory interface (in interfaces[]) or one unmanaged live connection. */
 typedef struct {
     char *name;
@@ -84,7 +101,9 @@ typedef struct {
     size_t ignored_fields; /* differing fields the ignore list left out */
     size_t checks;         /* checks counted for uptime, this one included (0: unmanaged) */
     size_t ok_checks;
-    double uptime_rate; /* ok_checks / checks; 0 when checks is 0 */
+    double uptime_rate;   /* ok_checks / checks; 0 when checks is 0 */
+    unsigned char *marks; /* vr_drift_mark per check of the organization's timeline (its
+                           * check_count, oldest first); NULL for unmanaged connections */
 } vr_drift_iface;
 
 /* The drift report of one organization. Zero-initialise, or let vr_drift_build() do it. */
@@ -101,9 +120,12 @@ typedef struct {
     vr_drift_iface *unmanaged; /* live connections not named, name order */
     size_t unmanaged_count;
     size_t counts[VR_DRIFT_KIND_COUNT];
-    size_t unchanged;      /* inventory interfaces that are ok (present, matching, active) */
-    size_t ignored_ifaces; /* interfaces left out whole (named or live-only) */
-    size_t ignored_fields; /* differing fields left out, over every interface */
+    size_t unchanged;        /* inventory interfaces that are ok (present, matching, active) */
+    size_t ignored_ifaces;   /* interfaces left out whole (named or live-only) */
+    size_t ignored_fields;   /* differing fields left out, over every interface */
+    char (*check_times)[32]; /* the checks of the history, oldest first (by createdAt), this one
+                              * among them: each one's createdAt ("" when a report had none) */
+    size_t check_count;      /* history_reports + 1 */
 } vr_drift_org;
 
 /* Builds the report of one organization: org is the inventory's organization (its interfaces
@@ -114,7 +136,8 @@ typedef struct {
 int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, size_t live_count,
                    const vr_plan_org_result *plan, const char *run_id, int64_t wall_ms);
 
-/* Adds earlier reports (parsed report JSON, any order) to the uptime of r's interfaces.
+/* Adds earlier reports (parsed report JSON, any order) to the uptime of r's interfaces and to
+ * their marks (r->check_times gets each report's createdAt; the timeline is kept in time order).
  * Reports of another organization, another command or format version, or without an
  * interfaces array are skipped; so are entries without a name (a name listed twice counts
  * once per report). window is recorded in the report (the --history value). Returns the
