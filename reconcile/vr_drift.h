@@ -101,9 +101,11 @@ typedef struct {
     size_t ignored_fields; /* differing fields the ignore list left out */
     size_t checks;         /* checks counted for uptime, this one included (0: unmanaged) */
     size_t ok_checks;
-    double uptime_rate;   /* ok_checks / checks; 0 when checks is 0 */
-    unsigned char *marks; /* vr_drift_mark per check of the organization's timeline (its
-                           * check_count, oldest first); NULL for unmanaged connections */
+    double uptime_rate; /* ok_checks / checks; 0 when checks is 0 */
+
+    /* vr_drift_mark per check of the organization's timeline (its check_count, oldest
+     * first); NULL for unmanaged connections */
+    unsigned char *marks;
 } vr_drift_iface;
 
 /* The drift report of one organization. Zero-initialise, or let vr_drift_build() do it. */
@@ -120,12 +122,14 @@ typedef struct {
     vr_drift_iface *unmanaged; /* live connections not named, name order */
     size_t unmanaged_count;
     size_t counts[VR_DRIFT_KIND_COUNT];
-    size_t unchanged;        /* inventory interfaces that are ok (present, matching, active) */
-    size_t ignored_ifaces;   /* interfaces left out whole (named or live-only) */
-    size_t ignored_fields;   /* differing fields left out, over every interface */
-    char (*check_times)[32]; /* the checks of the history, oldest first (by createdAt), this one
-                              * among them: each one's createdAt ("" when a report had none) */
-    size_t check_count;      /* history_reports + 1 */
+    size_t unchanged;      /* inventory interfaces that are ok (present, matching, active) */
+    size_t ignored_ifaces; /* interfaces left out whole (named or live-only) */
+    size_t ignored_fields; /* differing fields left out, over every interface */
+
+    /* The checks of the history, oldest first (by createdAt), this one among them: each
+     * one's createdAt ("" when a report had none); check_count is history_reports + 1. */
+    char (*check_times)[32];
+    size_t check_count;
 } vr_drift_org;
 
 /* Builds the report of one organization: org is the inventory's organization (its interfaces
