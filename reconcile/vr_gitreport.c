@@ -21,7 +21,7 @@ static bool component_ok(const char *s, size_t n)
     return true;
 }
 
-static bool ident_ok(const char *s)
+bool vr_gitreport_name_ok(const char *s)
 {
     return s && component_ok(s, strlen(s));
 }
@@ -67,7 +67,8 @@ static int open_repo(git_repository **repo, const char *repo_dir, vr_error *err)
 int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, const char *command,
                              const char *ext)
 {
-    if (!ident_ok(org) || !ident_ok(command) || !ident_ok(ext)) return -1;
+    if (!vr_gitreport_name_ok(org) || !vr_gitreport_name_ok(command) || !vr_gitreport_name_ok(ext))
+        return -1;
     time_t secs = (time_t)(wall_ms / 1000);
     struct tm tm;
     if (!gmtime_r(&secs, &tm)) return -1;
@@ -79,13 +80,13 @@ int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, cons
 
 int vr_gitreport_drift_path(vr_buf *out, const char *org, const char *ext)
 {
-    if (!ident_ok(org) || !ident_ok(ext)) return -1;
+    if (!vr_gitreport_name_ok(org) || !vr_gitreport_name_ok(ext)) return -1;
     return vr_buf_printf(out, "drift/%s/latest.%s", org, ext);
 }
 
 int vr_gitreport_message(vr_buf *out, const char *command, const char *org, const char *summary)
 {
-    if (!ident_ok(command) || !ident_ok(org)) return -1;
+    if (!vr_gitreport_name_ok(command) || !vr_gitreport_name_ok(org)) return -1;
     return vr_buf_printf(out, "vni-reconcile %s %s: %s", command, org, summary ? summary : "");
 }
 
@@ -152,6 +153,21 @@ int vr_gitreport_tree_read(const vr_gitreport_tree *t, const char *path, vr_buf 
     git_blob_free(blob);
     git_tree_entry_free(e);
     if (rc == 0) git_error_clear();
+    return rc;
+}
+
+int vr_gitreport_tree_blob_id(const vr_gitreport_tree *t, const char *path, char out[41])
+{
+    git_tree_entry *e = NULL;
+    out[0] = '\0';
+    if (!t->tree || !path_ok(path)) return 0;
+    int error = git_tree_entry_bypath(&e, t->tree, path);
+    int rc = error == 0 && git_tree_entry_type(e) == GIT_OBJECT_BLOB ? 1
+             : error == 0 || error == GIT_ENOTFOUND                  ? 0
+                                                                     : -1;
+    if (rc == 1) git_oid_tostr(out, 41, git_tree_entry_id(e));
+    if (rc == 0) git_error_clear();
+    git_tree_entry_free(e);
     return rc;
 }
 

@@ -32,6 +32,7 @@
 #include "vr_util.h"
 
 #include <cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,9 @@ typedef struct vr_gitreport_tree vr_gitreport_tree;
 /* Appends the content of the file at path in t to out. Returns 1 (appended), 0 (no file
  * there), -1 (libgit2 error, or out refused the bytes). */
 int vr_gitreport_tree_read(const vr_gitreport_tree *t, const char *path, vr_buf *out);
+/* The hex id (41 bytes) of the file at path in t: tells whether a file changed without
+ * reading it. Returns 1, 0 (no file there) or -1. */
+int vr_gitreport_tree_blob_id(const vr_gitreport_tree *t, const char *path, char out[41]);
 /* Calls fn(ctx, name) for each entry of folder dir in t that is a folder, in name order; no
  * such folder: no call. Returns 0, or -1 (libgit2 error). */
 int vr_gitreport_tree_folders(const vr_gitreport_tree *t, const char *dir,
@@ -86,7 +90,9 @@ int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
                                 const char *message, char *out_commit, vr_error *err);
 
 /* Path builders (append to out; org must be 1..128 of [A-Za-z0-9._-] and not start with '.';
- * command likewise). Return 0, or -1 on a bad org/command or out of memory. */
+ * command likewise: vr_gitreport_name_ok). Return 0, or -1 on a bad org/command or out of
+ * memory. */
+bool vr_gitreport_name_ok(const char *s);
 /* "reports/<org>/<stamp>-<command>.<ext>"; ext "json" or "md" (without the dot). */
 int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, const char *command,
                              const char *ext);
