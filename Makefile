@@ -14,11 +14,11 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-             -DVR_VERSION='"$(VERSION)"' -I. -Imodel -Idesired -Ilive -Ireconcile -Icmd -Isim \
+             -DVR_VERSION='"$(VERSION)"' -I. -Imodel -Idesired -Ilive -Ireconcile -Ireport -Icmd -Isim \
              $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 LDLIBS  = $(PKG_LIBS) -lpthread -lm $(SAN)
 
-VR_SRC   := $(sort $(wildcard model/*.c desired/*.c live/*.c reconcile/*.c))
+VR_SRC   := $(sort $(wildcard model/*.c desired/*.c live/*.c reconcile/*.c report/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 SIM_LIB_SRC := $(sort $(filter-out sim/sim_main.c,$(wildcard sim/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

@@ -10,6 +10,7 @@
 #include "vr_auth.h"
 #include "vr_drift.h"
 #include "vr_gitreport.h"
+#include "vr_html.h"
 #include "vr_metrics.h"
 #include "vr_util.h"
 #include "vr_webhook.h"
@@ -91,6 +92,8 @@ static void print_report(const drift_run *run, const char *format)
         vr_drift_render_json(&out, run->reports, run->count);
     else if (strcmp(format, "markdown") == 0)
         vr_drift_render_markdown(&out, run->reports, run->count, &ropts);
+    else if (strcmp(format, "html") == 0)
+        vr_html_render_drift(&out, run->reports, run->count, NULL);
     else if (!run->o->common.quiet)
         vr_drift_render_text(&out, run->reports, run->count, &ropts);
     fputs(vr_buf_str(&out), stdout);
@@ -206,7 +209,8 @@ done:
 }
 
 /* Commits each organization's report (JSON and Markdown) to the audit branch: under
- * reports/<org>/ for the run and as drift/<org>/latest.* for the history reader. */
+ * reports/<org>/ for the run and as drift/<org>/latest.* for the history reader, with the
+ * HTML page drift/<org>/latest.html and the index of every organization (vr_html_site). */
 static int commit_reports(drift_run *run)
 {
     const vr_common_opts *c = &run->o->common;
@@ -214,6 +218,9 @@ static int commit_reports(drift_run *run)
         const vr_drift_org *r = &run->reports[i];
         vr_buf p_json = VR_BUF_INIT, p_md = VR_BUF_INIT, l_json = VR_BUF_INIT, l_md = VR_BUF_INIT;
         vr_buf md = VR_BUF_INIT, summary = VR_BUF_INIT, msg = VR_BUF_INIT;
+        vr_buf l_html = VR_BUF_INIT, html = VR_BUF_INIT;
+        vr_html_site site = VR_HTML_SITE_INIT;
+        vr_html_opts hopts = {NULL, "../../index.html"};
         vr_error err = VR_ERROR_INIT;
         char commit[41] = "";
         int rc = 0;
@@ -228,12 +235,14 @@ static int commit_reports(drift_run *run)
         }
         vr_drift_render_opts ropts = {0};
         vr_drift_render_markdown(&md, r, 1, &ropts);
+        vr_html_render_drift(&html, r, 1, &hopts);
         vr_drift_summary(&summary, r);
         if (!jbuf.len ||
             vr_gitreport_report_path(&p_json, r->org_id, r->wall_ms, "drift", "json") ||
             vr_gitreport_report_path(&p_md, r->org_id, r->wall_ms, "drift", "md") ||
             vr_gitreport_drift_path(&l_json, r->org_id, "json") ||
             vr_gitreport_drift_path(&l_md, r->org_id, "md") ||
+            vr_gitreport_drift_path(&l_html, r->org_id, "html") ||
             vr_gitreport_message(&msg, "drift", r->org_id, vr_buf_str(&summary))) {
             fprintf(stderr, "vni-reconcile drift: cannot build the report of organization %s\n",
                     r->org_id);
@@ -244,9 +253,11 @@ static int commit_reports(drift_run *run)
                 {vr_buf_str(&p_md), vr_buf_str(&md), md.len},
                 {vr_buf_str(&l_json), jbuf.data, jbuf.len},
                 {vr_buf_str(&l_md), vr_buf_str(&md), md.len},
+                {vr_buf_str(&l_html), vr_buf_str(&html), html.len},
             };
-            if (vr_gitreport_commit(c->audit_repo, c->audit_branch, files, 4, vr_buf_str(&msg),
-                                    commit, &err) < 0) {
+            if (vr_gitreport_commit_derived(c->audit_repo, c->audit_branch, files, 5,
+                                            vr_html_site_derive, &site, vr_buf_str(&msg), commit,
+                                            &err) < 0) {
                 print_error("cannot commit the drift report", &err);
                 rc = VR_EXIT_ERROR;
             } else if (c->verbose) {
@@ -263,6 +274,9 @@ static int commit_reports(drift_run *run)
         vr_buf_free(&summary);
         vr_buf_free(&msg);
         vr_buf_free(&jbuf);
+        vr_buf_free(&l_html);
+        vr_buf_free(&html);
+        vr_html_site_free(&site);
         if (rc) return rc;
     }
     return 0;
@@ -313,8 +327,8 @@ static int write_metrics(const drift_run *run, bool success, const vr_webhook_st
 
 static void usage(const vr_opt *table)
 {
-    puts("usage: vni-reconcile drift -f PATH... [--format text|json|markdown] [--exit-code]\n"
-         "                           [--history N] [--shard I/N] [options]\n\n"
+    puts("usage: vni-reconcile drift -f PATH... [--format text|json|markdown|html]\n"
+         "                           [--exit-code] [--history N] [--shard I/N] [options]\n\n"
          "Reports where the live organizations differ from the inventory: interfaces missing\n"
          "live, differing field by field, unmanaged, not active. Never changes the platform.\n"
          "exit: 0 no drift (or drift, without --exit-code), 1 error, 2 drift (--exit-code),\n"
@@ -328,7 +342,8 @@ int cmd_drift(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     o.history = VR_DRIFT_DEFAULT_HISTORY;
     vr_opt table[] = {
-        {"format", 0, VR_OPT_STRING, &o.format, "FORMAT", "text (default), json or markdown", 0, 0},
+        {"format", 0, VR_OPT_STRING, &o.format, "FORMAT", "text (default), json, markdown or html",
+         0, 0},
         {"exit-code", 0, VR_OPT_FLAG, &o.exit_code, NULL, "exit 2 when there is drift", 0, 0},
         {"history", 0, VR_OPT_LONG, &o.history, "N",
          "uptime over the last N checks, this one included (default 30; needs --audit-repo)", 1,
@@ -357,8 +372,10 @@ int cmd_drift(int argc, char **argv)
     for (size_t i = 0; i < pos.count; i++)
         vr_strlist_push(&o.common.files, pos.items[i]);
     const char *format = o.format ? o.format : "text";
-    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown")) {
-        fprintf(stderr, "vni-reconcile drift: --format '%s' is not one of text, json, markdown\n",
+    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown") &&
+        strcmp(format, "html")) {
+        fprintf(stderr,
+                "vni-reconcile drift: --format '%s' is not one of text, json, markdown, html\n",
                 format);
         goto done;
     }
