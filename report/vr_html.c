@@ -149,15 +149,15 @@ static const char CSS[] =
     "text-decoration:none}tr,li{break-inside:avoid}thead{display:table-header-group}"
     "h2{break-after:avoid}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
-/* The marks' shapes, defined once and drawn with <use>: a 12x12 box each. */
+/* The marks' shapes, defined once and drawn with <use>: each in a 14x14 box. */
 static const char SHAPES[] =
     "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\"><defs>"
-    "<circle id=\"m-ok\" cx=\"6\" cy=\"6\" r=\"4.6\"/>"
-    "<path id=\"m-different\" d=\"M6 1.2L11 10.6H1z\"/>"
-    "<path id=\"m-missing\" d=\"M2.2 2.2l7.6 7.6M9.8 2.2l-7.6 7.6\" stroke-width=\"2.2\"/>"
-    "<rect id=\"m-not_active\" x=\"2\" y=\"2\" width=\"8\" height=\"8\" stroke-width=\"2\"/>"
-    "<circle id=\"m-none\" cx=\"6\" cy=\"6\" r=\"1.6\"/>"
-    "<path id=\"m-unmanaged\" d=\"M6 1.3L10.7 6 6 10.7 1.3 6z\" stroke-width=\"1.8\"/>"
+    "<circle id=\"m-ok\" cx=\"7\" cy=\"7\" r=\"4.6\"/>"
+    "<path id=\"m-different\" d=\"M7 2.2L12 11.6H2z\"/>"
+    "<path id=\"m-missing\" d=\"M3.2 3.2l7.6 7.6M10.8 3.2l-7.6 7.6\" stroke-width=\"2.2\"/>"
+    "<path id=\"m-not_active\" d=\"M3 3h8v8H3z\" stroke-width=\"2\"/>"
+    "<circle id=\"m-none\" cx=\"7\" cy=\"7\" r=\"1.6\"/>"
+    "<path id=\"m-unmanaged\" d=\"M7 2.3L11.7 7 7 11.7 2.3 7z\" stroke-width=\"1.8\"/>"
     "</defs></svg>\n";
 
 static void page_begin(vr_buf *o, const char *title, const char *subtitle)
@@ -206,7 +206,7 @@ static const char *mark_word(vr_drift_mark m)
 static void badge(vr_buf *o, const char *kind, const char *word)
 {
     vr_buf_printf(o,
-                  "<span class=\"st s-%s\"><svg class=\"ic\" viewBox=\"0 0 12 12\" "
+                  "<span class=\"st s-%s\"><svg class=\"ic\" viewBox=\"0 0 14 14\" "
                   "aria-hidden=\"true\"><use href=\"#m-%s\"/></svg>%s</span>",
                   kind, kind, word);
 }
@@ -242,7 +242,9 @@ static void when(vr_buf *o, const char *iso)
     }
 }
 
-/* The history strip: one mark per check of the organization's timeline, oldest first. */
+/* The history strip: one mark per check of the organization's timeline, oldest first. Each
+ * run of equal marks is a group with one title naming its state, its checks and their times
+ * (a stable interface's 30 checks make one title, not 30). */
 static void strip(vr_buf *o, const vr_drift_org *r, const vr_drift_iface *f)
 {
     size_t n = f->marks ? r->check_count : 0;
@@ -257,12 +259,25 @@ static void strip(vr_buf *o, const vr_drift_org *r, const vr_drift_iface *f)
         if (tally[m]) vr_buf_printf(o, " %zu %s", tally[m], mark_word((vr_drift_mark)m));
     if (tally[VR_DRIFT_MARK_NONE]) vr_buf_printf(o, " %zu not listed", tally[VR_DRIFT_MARK_NONE]);
     vr_buf_puts(o, "\">");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         vr_drift_mark m = f->marks[i] < VR_DRIFT_MARK_COUNT ? f->marks[i] : VR_DRIFT_MARK_NONE;
-        vr_buf_printf(o, "<use href=\"#m-%s\" x=\"%zu\" y=\"1\"><title>",
-                      m == VR_DRIFT_MARK_NONE ? "none" : vr_drift_mark_name(m), i * 14 + 1);
+        size_t j = i + 1;
+        while (j < n && f->marks[j] == f->marks[i])
+            j++;
+        vr_buf_puts(o, "<g><title>");
         when(o, r->check_times[i]);
-        vr_buf_printf(o, ": %s</title></use>", mark_word(m));
+        if (j - i > 1) {
+            vr_buf_puts(o, " to ");
+            when(o, r->check_times[j - 1]);
+        }
+        vr_buf_printf(o, ": %s", mark_word(m));
+        if (j - i > 1) vr_buf_printf(o, " (%zu checks)", j - i);
+        vr_buf_puts(o, "</title>");
+        const char *id = m == VR_DRIFT_MARK_NONE ? "none" : vr_drift_mark_name(m);
+        for (size_t k = i; k < j; k++)
+            vr_buf_printf(o, "<use href=\"#m-%s\" x=\"%zu\"/>", id, k * 14);
+        vr_buf_puts(o, "</g>");
+        i = j;
     }
     vr_buf_puts(o, "</svg>");
 }

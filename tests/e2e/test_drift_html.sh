@@ -102,7 +102,8 @@ check_eq "dom: drift-diff's history: missing, not active, ok, different" \
     "missing not_active ok different" "$(marks drift-diff)"
 check_eq "dom: drift-ok's history: four ok" "ok ok ok ok" "$(marks drift-ok)"
 check_eq "dom: drift-missing's history: four missing" "missing missing missing missing" "$(marks drift-missing)"
-check_contains "dom: each mark has a title with its state" ": not active</title>" "$DOM"
+check_contains "dom: a mark's title: its check's time and state" " UTC: not active</title>" "$DOM"
+check_contains "dom: a run of equal marks: one title" " UTC: ok (4 checks)</title>" "$DOM"
 check_contains "dom: the strip says what it shows" 'aria-label="history over 4 checks: 1 ok 1 different 1 missing 1 not active"' "$DOM"
 check_contains "dom: uptime of drift-diff" "<b>25.0%</b><small>1 of 4 checks</small>" "$DOM"
 check_contains "dom: inventory value beside the live value" '<td class="inv mono">203.0.113.43</td><td class="live mono">203.0.113.99</td>' "$DOM"
@@ -165,6 +166,6 @@ check_eq "tidy: the index is clean" "0" "$?$(head -3 "$T_DIR/tidy-index.out")"
 run_vr drift -f "$INV" --format html
 check_eq "html without --audit-repo: exit 0" 0 "$RC"
 check_contains "html without --audit-repo: says there is no history" "no history kept" "$OUT"
-check_eq "html without --audit-repo: one mark per interface" 4 "$(grep -o '" y="1"><title>' <<<"$OUT" | wc -l | tr -d ' ')"
+check_eq "html without --audit-repo: one mark per interface" 4 "$(grep -o '" x="' <<<"$OUT" | wc -l | tr -d ' ')"
 
 t_done

@@ -206,13 +206,13 @@ static void test_page(void **state)
     /* its history, oldest first, each check a shape with its time and word */
     const char *s = strstr(row, "<svg class=\"strip\"");
     assert_non_null(s);
-    const char *m1 = strstr(s, "<use href=\"#m-missing\" x=\"1\"");
-    const char *m2 = strstr(s, "<use href=\"#m-not_active\" x=\"15\"");
-    const char *m3 = strstr(s, "<use href=\"#m-ok\" x=\"29\"");
-    const char *m4 = strstr(s, "<use href=\"#m-different\" x=\"43\"");
+    const char *m1 = strstr(s, "<use href=\"#m-missing\" x=\"0\"/>");
+    const char *m2 = strstr(s, "<use href=\"#m-not_active\" x=\"14\"/>");
+    const char *m3 = strstr(s, "<use href=\"#m-ok\" x=\"28\"/>");
+    const char *m4 = strstr(s, "<use href=\"#m-different\" x=\"42\"/>");
     assert_true(m1 && m2 && m3 && m4 && m1 < m2 && m2 < m3 && m3 < m4);
-    assert_non_null(strstr(s, "<title>2026-11-24 10:00:01 UTC: missing</title>"));
-    assert_non_null(strstr(s, "<title>2026-11-24 10:00:04 UTC: different</title>"));
+    assert_non_null(strstr(s, "<g><title>2026-11-24 10:00:01 UTC: missing</title><use"));
+    assert_non_null(strstr(s, "<g><title>2026-11-24 10:00:04 UTC: different</title><use"));
     assert_non_null(strstr(s, "aria-label=\"history over 4 checks: 1 ok 1 different 1 missing "
                               "1 not active\""));
     assert_non_null(strstr(row, "<b>25.0%</b><small>1 of 4 checks</small>"));
@@ -222,13 +222,19 @@ static void test_page(void **state)
     assert_int_equal(count_of(row, "<use href=\"#m-none\""), 1);
     assert_int_equal(count_of(row, "<use href=\"#m-not_active\""), 4); /* 3 + the badge */
     assert_non_null(strstr(row, "0 of 3 checks"));
+    assert_non_null(strstr(row, "<g><title>2026-11-24 10:00:02 UTC to 2026-11-24 10:00:04 UTC: "
+                                "not active (3 checks)</title>"));
     free(row);
+    /* a run of equal marks: one title for the run */
     row = row_of(p, "drift-ok");
     assert_int_equal(count_of(row, "<use href=\"#m-ok\""), 5); /* 4 + the badge */
+    assert_int_equal(count_of(row, "<title>"), 1);
+    assert_non_null(strstr(row, "<title>2026-11-24 10:00:01 UTC to 2026-11-24 10:00:04 UTC: ok "
+                                "(4 checks)</title>"));
     assert_non_null(strstr(row, "<b>100.0%</b>"));
     free(row);
     /* every mark of the page: 4 strips of 4 */
-    assert_int_equal(count_of(p, "\" y=\"1\"><title>"), 16);
+    assert_int_equal(count_of(p, "\" x=\""), 16);
 
     /* without history: one mark, and the page says why */
     vr_buf_reset(&b);
