@@ -1,12 +1,10 @@
-#!/ usr / bin / env bash
-#Prints a valid inventory of N interfaces for one organization(for benchmarks and tests):
-#unique names, IPv4 / 24 subnets out of 10.0.0.0 / 8 for the first 65, 536, then IPv6 / 64s out of
-#fd00:: / 16; remote addresses in the documentation ranges, outside every managed subnet.
-#Usage : bench / gen_inventory.sh N> inventory.yaml
-set - eu n = $
-{
-    1 : ? usage : gen_inventory.sh N
-}
+#!/usr/bin/env bash
+# Prints a valid inventory of N interfaces for one organization (for benchmarks and tests):
+# unique names, IPv4 /24 subnets out of 10.0.0.0/8 for the first 65,536, then IPv6 /64s out of
+# fd00::/16; remote addresses in the documentation ranges, outside every managed subnet.
+# Usage: bench/gen_inventory.sh N > inventory.yaml
+set -eu
+n=${1:?usage: gen_inventory.sh N}
 case "$n" in '' | *[!0-9]*) echo "gen_inventory.sh: N must be a whole number" >&2; exit 1 ;; esac
 awk -v n="$n" 'BEGIN {
     print "apiVersion: vni-reconcile/v1"
