@@ -120,15 +120,15 @@ static const char CSS[] =
     ".legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;color:var(--muted);font-size:.9rem;"
     "margin:.4rem 0;padding:0;list-style:none}\n"
     "table{border-collapse:collapse;width:100%;margin:.3rem 0}\n"
-    "table.ifaces{table-layout:fixed}.ifaces col.c-name{width:17%}.ifaces col.c-drift{width:10%}"
-    ".ifaces col.c-state{width:9%}.ifaces col.c-up{width:8%}.ifaces col.c-hist{width:27%}\n"
-    "td,th{overflow-wrap:anywhere}\n"
+    "td,th{overflow-wrap:break-word}"
+    "tr.if>th,tr.um>th,tr.na>th,.st{white-space:nowrap}.id{white-space:normal}\n"
     "th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;"
     "border-bottom:1px solid var(--line)}\n"
     "thead th{color:var(--muted);font-weight:600;font-size:.85rem}\n"
     "tbody th{font-weight:600}.id{display:block;color:var(--muted);font-weight:400;"
     "font-size:.8rem}\n"
-    "table.fields{margin:0;width:auto}table.fields td,table.fields th{border:0;"
+    "table.fields{margin:0;width:auto}table.fields th{white-space:nowrap}"
+    "table.fields td,table.fields th{border:0;"
     "padding:.05rem .4rem .05rem 0;font-size:.9rem}\n"
     "td.inv{background:var(--inv)}td.live{background:var(--live)}\n"
     ".st{white-space:nowrap;font-weight:600}.ic{width:1em;height:1em;vertical-align:-.12em;"
@@ -371,12 +371,9 @@ static void iface_table(vr_buf *o, const vr_drift_org *r, bool want_ok, const ch
         n += vr_drift_iface_ok(&r->ifaces[i]) == want_ok;
     if (n == 0) return;
     vr_buf_printf(o, "<h3>%s (%zu)</h3>\n", heading, n);
-    vr_buf_puts(o,
-                "<table class=\"ifaces\"><colgroup><col class=\"c-name\"><col class=\"c-drift\">"
-                "<col class=\"c-state\"><col><col class=\"c-hist\"><col class=\"c-up\"></colgroup>"
-                "<thead><tr><th>interface</th><th>drift</th>"
-                "<th>live state</th><th>differing fields</th><th>history (oldest first)</th>"
-                "<th>uptime</th></tr></thead>\n<tbody>\n");
+    vr_buf_puts(o, "<table class=\"ifaces\"><thead><tr><th>interface</th><th>drift</th>"
+                   "<th>live state</th><th>differing fields</th><th>history (oldest first)</th>"
+                   "<th>uptime</th></tr></thead>\n<tbody>\n");
     for (size_t i = 0; i < r->iface_count; i++)
         if (vr_drift_iface_ok(&r->ifaces[i]) == want_ok) iface_row(o, r, &r->ifaces[i]);
     vr_buf_puts(o, "</tbody></table>\n");

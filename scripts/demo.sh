@@ -91,6 +91,14 @@ curl -sS -X POST -H 'Content-Type: application/json' "$API/__sim/connections" -d
 say "6. drift: what differs from the inventory"
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
+say "7. drift again, as a page for people: one self-contained HTML file, with the history"
+# A second check committed to the audit branch: the page shows both checks as marks.
+show "$VR drift -f $INV --format html --audit-repo $WORK/audit-repo > $WORK/drift.html"
+set +e
+"$VR" drift -f "$INV" --format html --audit-repo "$WORK/audit-repo" >"$WORK/drift.html"
+echo "(exit $?)"
+set -e
+
 say "where everything went"
 echo "audit log ($WORK/audit.jsonl), first record:"
 head -n1 "$WORK/audit.jsonl" | jq .
@@ -99,6 +107,8 @@ echo "webhook deliveries received: $(grep -c '"event"' "$WORK/webhooks.jsonl" ||
 echo "audit branch in $WORK/audit-repo:"
 git -C "$WORK/audit-repo" log --format='  %h %s' vni-audit
 echo "the checked-out branch is untouched: $(git -C "$WORK/audit-repo" rev-parse --abbrev-ref HEAD), $(git -C "$WORK/audit-repo" log --oneline main | wc -l) commit"
+echo "drift page: $WORK/drift.html (open it in a browser; no network needed)"
+echo "  on the audit branch too: drift/<org>/latest.html and index.html (git -C $WORK/audit-repo show vni-audit:index.html)"
 echo "metrics ($WORK/vni.prom):"
 grep -E '^vni_reconcile_(actions_total|drift_interfaces)' "$WORK/vni.prom" | head -8 | sed 's/^/  /'
 echo
