@@ -26,8 +26,8 @@ trap cleanup EXIT
 
 # first_line FILE PREFIX : waits for a line starting with PREFIX, prints the rest.
 first_line() {
-    local i line
-    for i in $(seq 1 200); do
+    local line
+    for _ in $(seq 1 200); do
         line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
         [ -n "$line" ] && { echo "${line#"$2"}"; return 0; }
         sleep 0.05
@@ -41,6 +41,7 @@ bash bench/gen_inventory.sh "$N" >"$TMP/inventory.yaml"
 PIDS+=($!)
 PROBE=$(first_line "$TMP/probe.out" "vni-sim probe listener on ")
 PM=()
+# shellcheck disable=SC2013  # addresses have no spaces: word splitting is what we want
 for ip in $(sed -n 's/^ *remoteIp: *//p' "$TMP/inventory.yaml"); do PM+=(--probe-map "$ip=$PROBE"); done
 export VR_PROBE_LOOPBACK_ONLY=1 GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo GENESYSCLOUD_OAUTHCLIENT_SECRET=vni-demo-secret
 

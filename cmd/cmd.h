@@ -193,6 +193,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

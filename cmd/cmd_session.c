@@ -1,6 +1,7 @@
 /* cmd_session: the pipeline plan, apply and drift share: inventory, clients, guard, live state,
  * plan. Prints its own errors (cmd/ is the room that prints). */
 #include "cmd_session.h"
+#include "vr_errcode.h"
 
 #include "vr_checks.h"
 #include "vr_inventory.h"
@@ -167,6 +168,43 @@ void vr_session_call_hook(void *ctx, const vr_call_record *rec)
     c->org_index = s->current_org;
 }
 
+void vr_session_outputs_config(const vr_session *s, vr_outputs_config *out)
+{
+    const vr_common_opts *o = s->opts;
+    memset(out, 0, sizeof(*out));
+    out->run_id = s->run_id;
+    out->audit_log = o->audit_log;
+    out->webhook_url = o->webhook_url;
+    out->metrics_file = o->metrics_file;
+    out->audit_repo = o->audit_repo;
+    out->audit_branch = o->audit_branch;
+    out->transport = &s->transport;
+}
+
+int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh_secret,
+                            size_t wh_secret_len, vr_error *err)
+{
+    vr_outputs_config cfg;
+    vr_session_outputs_config(s, &cfg);
+    cfg.webhook_secret = wh_secret;
+    cfg.webhook_secret_len = wh_secret_len;
+    const char **secrets = NULL;
+    vr_session_secrets(s, &secrets, &cfg.redaction_count);
+    cfg.redactions = secrets;
+    int rc = vr_outputs_open(out, &cfg, err);
+    free(secrets);
+    return rc;
+}
+
+vr_outputs_calls vr_session_call_statuses(const vr_session *s, int **status)
+{
+    *status = vr_xcalloc(s->call_count + 1, sizeof(**status));
+    for (size_t i = 0; i < s->call_count; i++)
+        (*status)[i] = s->calls[i].status;
+    vr_outputs_calls c = {*status, s->call_count};
+    return c;
+}
+
 void vr_session_correlation_ids(const vr_session *s, size_t org_index, const char ***out,
                                 size_t *count)
 {
@@ -209,7 +247,7 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
     char *text = NULL;
     size_t len = 0;
     if (vr_read_file(path, 1024 * 1024, &text, &len) != 0) {
-        vr_error_set(err, "credentials.file", "credentials file %s: cannot read it", path);
+        vr_error_set(err, VR_ERR_CREDENTIALS_FILE, "credentials file %s: cannot read it", path);
         return -1;
     }
     yaml_parser_t parser;
@@ -218,7 +256,7 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc = -1;
     if (!yaml_parser_load(&parser, &doc)) {
-        vr_error_set(err, "credentials.file", "credentials file %s:%zu:%zu: %s", path,
+        vr_error_set(err, VR_ERR_CREDENTIALS_FILE, "credentials file %s:%zu:%zu: %s", path,
                      parser.problem_mark.line + 1, parser.problem_mark.column + 1,
                      parser.problem ? parser.problem : "not YAML");
         yaml_parser_delete(&parser);
@@ -227,7 +265,7 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
     }
     const yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root || root->type != YAML_MAPPING_NODE) {
-        vr_error_set(err, "credentials.file",
+        vr_error_set(err, VR_ERR_CREDENTIALS_FILE,
                      "credentials file %s: expected a map from organization id to "
                      "{clientId, clientSecretFile}",
                      path);
@@ -243,7 +281,7 @@ static int credentials_file_entry(const char *path, const char *org_id, cred_ent
     const yaml_node_t *sf =
         entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientSecretFile") : NULL;
     if (!id || id->type != YAML_SCALAR_NODE || !sf || sf->type != YAML_SCALAR_NODE) {
-        vr_error_set(err, "credentials.file",
+        vr_error_set(err, VR_ERR_CREDENTIALS_FILE,
                      "credentials file %s:%zu: organization %s needs clientId and "
                      "clientSecretFile (strings)",
                      path, entry->start_mark.line + 1, org_id);
@@ -340,6 +378,11 @@ int vr_session_connect(vr_session *s)
         if (vr_client_org_me(so->client, &so->me, &err) < 0) {
             vr_session_print_error(s, &err);
             return VR_EXIT_ERROR;
+        }
+        if (!so->org->id[0] && so->me.id) {
+            /* export without --org: the organization is the credentials' own (docs/api.md §6a) */
+            free(so->org->id);
+            so->org->id = vr_strdup(so->me.id);
         }
         if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
             fprintf(stderr,

@@ -10,8 +10,9 @@
 #include "vr_iface.h"
 #include "vr_latency.h"
 #include "vr_plan.h"
+#include "vr_outputs.h"
 #include "vr_probe.h"
-#include "vr_region.h"
+#include "vr_endpoint.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,6 +82,8 @@ int vr_session_load(vr_session *s);
  * GENESYSCLOUD_REGION, the inventory's region), credentials (environment and
  * --client-secret-file, or the --credentials file's entry for that organization), a client,
  * and the guard: GET /organizations/me must name the inventory's organization, else stop.
+ * An organization whose id is "" (export without --org) takes the id /organizations/me
+ * gives: the organization of the credentials.
  * Returns 0 or VR_EXIT_ERROR (printed, with the platform's status, code, correlation id and
  * remedy). */
 int vr_session_connect(vr_session *s);
@@ -107,6 +110,20 @@ void vr_session_secrets(const vr_session *s, const char ***out, size_t *count);
  * only; valid until the next call is recorded). */
 void vr_session_correlation_ids(const vr_session *s, size_t org_index, const char ***out,
                                 size_t *count);
+
+/* Opens the outputs the common options ask for (report/vr_outputs: audit log, webhook,
+ * metrics file, Git report) for this run, with the session's secrets and the webhook secret
+ * (wh_secret, borrowed: keep it until vr_outputs_close) as redactions. Prints nothing.
+ * Returns 0, or vr_outputs_open's code with err set. */
+int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh_secret,
+                            size_t wh_secret_len, vr_error *err);
+
+/* The options' outputs as a vr_outputs_config (no redactions): for what needs them before
+ * the outputs are open (drift's history). */
+void vr_session_outputs_config(const vr_session *s, vr_outputs_config *out);
+
+/* The HTTP status of every call of the run, for the metrics: *status is malloc'd (free it). */
+vr_outputs_calls vr_session_call_statuses(const vr_session *s, int **status);
 
 /* The session's call hook, for clients made elsewhere (it records into s->calls). */
 void vr_session_call_hook(void *ctx, const vr_call_record *rec);

@@ -17,6 +17,7 @@ static const struct cmd_entry commands[] = {
     {"plan", cmd_plan, "diff the inventory against live state; print the ordered plan"},
     {"apply", cmd_apply, "carry the plan out, one interface at a time"},
     {"drift", cmd_drift, "report where the live organization differs from the inventory"},
+    {"export", cmd_export, "write an inventory of what is live (adoption)"},
     {"version", cmd_version, "print the version and the linked libraries' versions"},
     {NULL, NULL, NULL},
 };

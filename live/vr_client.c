@@ -1,6 +1,7 @@
 /* vr_client: the platform endpoints of contract §4-§6a over vr_http and vr_auth, with errors
  * a person can act on. */
 #include "vr_client.h"
+#include "vr_errcode.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -21,7 +22,8 @@ int vr_client_new(vr_client **out, const vr_client_config *cfg, vr_error *err)
 {
     *out = NULL;
     if (!cfg->api_base || !*cfg->api_base || !cfg->creds) {
-        vr_error_set(err, "config", "platform client: no API base URL or no credentials");
+        vr_error_set(err, VR_ERR_CLIENT_CONFIG,
+                     "platform client: no API base URL or no credentials");
         return -1;
     }
     vr_client *c = vr_xcalloc(1, sizeof(*c));
@@ -238,7 +240,7 @@ static int bad_response(vr_client *c, vr_error *err, const char *what, const cha
 {
     if (!err) return VR_HTTP_ERROR;
     vr_error_clear(err);
-    vr_error_set(err, "bad.response", "%s: %s", what, why);
+    vr_error_set(err, VR_ERR_BAD_RESPONSE, "%s: %s", what, why);
     err->http_status = c->last.status;
     snprintf(err->correlation_id, sizeof(err->correlation_id), "%s", c->last.correlation_id);
     vr_error_remedy(err, "the server does not answer as the platform API does: check the API URL");
@@ -355,7 +357,7 @@ static int list_all(vr_client *c, const char *base_path, const char *what, const
         if (!changed) return 0;
     }
     vr_error_clear(err);
-    vr_error_set(err, "list.unstable",
+    vr_error_set(err, VR_ERR_LIST_UNSTABLE,
                  "%s: the count changed between pages on %d tries in a row (last %lld)", what,
                  VR_LIST_TRIES, totals[VR_LIST_TRIES - 1]);
     snprintf(err->correlation_id, sizeof(err->correlation_id), "%s", c->last.correlation_id);
@@ -553,7 +555,7 @@ static int table_from_json(vr_routing_table *out, const cJSON *obj, vr_error *er
     memset(out, 0, sizeof(*out));
     const char *id = json_str(obj, "id");
     if (!id || !*id) {
-        vr_error_set(err, "bad.response", "routing table lacks a string id");
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "routing table lacks a string id");
         return -1;
     }
     out->id = vr_strdup(id);

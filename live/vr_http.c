@@ -1,6 +1,7 @@
 /* vr_http: one reused libcurl handle, retries with backoff and full jitter, Retry-After,
  * rate-limit pacing, error bodies, and the per-call latency hook. */
 #include "vr_http.h"
+#include "vr_errcode.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -231,7 +232,7 @@ int vr_http_new(vr_http **out, const vr_http_config *cfg, vr_error *err)
              h->cfg.user_agent ? h->cfg.user_agent : "vni-reconcile/" VR_VERSION);
     h->curl = curl_easy_init();
     if (!h->curl) {
-        vr_error_set(err, "curl", "http client: curl_easy_init failed");
+        vr_error_set(err, VR_ERR_HTTP_CLIENT, "http client: curl_easy_init failed");
         free(h);
         return -1;
     }

@@ -30,7 +30,7 @@ typedef struct {
     }
 
 /* Parses one "ADDR=HOST:PORT" into *out. Returns 0, or -1 with err set (code
- * "probe-map.invalid") saying which part is wrong and what the right form is. */
+ * "probe_map.invalid") saying which part is wrong and what the right form is. */
 int vr_probe_redirect_parse(vr_probe_redirect *out, const char *text, vr_error *err);
 /* Parses and appends; an ADDR already mapped is an error. Returns 0, or -1 with err set. */
 int vr_probe_map_add(vr_probe_map *m, const char *text, vr_error *err);

@@ -1,5 +1,6 @@
 /* vr_iface: interface vocabulary, field rules, comparison and JSON codecs. */
 #include "vr_iface.h"
+#include "vr_errcode.h"
 #include "vr_util.h"
 
 #include <stdio.h>
@@ -329,13 +330,14 @@ int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (!cJSON_IsObject(obj)) {
-        vr_error_set(err, "bad.response", "connection is not a JSON object");
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "connection is not a JSON object");
         return -1;
     }
     out->id = take_str(obj, "id");
     out->name = take_str(obj, "name");
     if (!out->id || !out->name) {
-        vr_error_set(err, "bad.response", "connection lacks a string %s", out->id ? "name" : "id");
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "connection lacks a string %s",
+                     out->id ? "name" : "id");
         vr_iface_clear(out);
         return -1;
     }

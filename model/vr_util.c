@@ -227,28 +227,79 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
     return 0;
 }
 
-int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
+int vr_write_all(int fd, const void *data, size_t len)
 {
-    size_t plen = strlen(path);
-    char *tmp = vr_xmalloc(plen + 32);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0) {
-        free(tmp);
-        return -1;
-    }
     const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
         if (w < 0) {
             if (errno == EINTR) continue;
-            goto fail;
+            return -1;
         }
         p += w;
-        left -= (size_t)w;
+        len -= (size_t)w;
     }
-    if (fsync(fd) < 0) goto fail;
+    return 0;
+}
+
+/* A target that exists and is not a regular file (a device, a FIFO, a symbolic link such as
+ * /dev/stdout) is written in place, never replaced. */
+static int write_in_place(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return -1;
+    /* fsync is refused by pipes and terminals (EINVAL, EROFS): there is nothing to make
+     * durable there */
+    if (vr_write_all(fd, data, len) < 0 ||
+        (fsync(fd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return close(fd) < 0 && errno != EINTR ? -1 : 0;
+}
+
+/* fsyncs the folder holding path, so that a rename into it is as durable as the file: best
+ * effort (some file systems refuse fsync on folders). */
+static void sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? vr_xmalloc((size_t)(slash - path) + 2) : NULL;
+    if (dir) {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    int fd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) return write_in_place(path, data, len);
+    size_t plen = strlen(path);
+    char *tmp = vr_xmalloc(plen + 32);
+    int fd = -1;
+    /* a new name, created exclusively and never through a symbolic link: a leftover of a
+     * crashed run, or a link planted where the temporary file goes, is never written to */
+    for (int tries = 0; fd < 0 && tries < 16; tries++) {
+        snprintf(tmp, plen + 32, "%s.tmp.%016llx", path, (unsigned long long)vr_random_u64());
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        int saved = errno;
+        free(tmp);
+        errno = saved;
+        return -1;
+    }
+    if (vr_write_all(fd, data, len) < 0 || fsync(fd) < 0) goto fail;
     if (close(fd) < 0) {
         fd = -1;
         goto fail;
@@ -256,6 +307,7 @@ int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigne
     fd = -1;
     if (rename(tmp, path) < 0) goto fail;
     free(tmp);
+    sync_parent(path);
     return 0;
 fail : {
     int saved = errno;
@@ -267,12 +319,18 @@ fail : {
 }
 }
 
+/* The program's own name (vni-reconcile, vni-sim, a test), from the C library. */
+static void out_of_memory(void)
+{
+    fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
+    abort();
+}
+
 void *vr_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return p;
 }
@@ -281,8 +339,7 @@ void *vr_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return p;
 }
@@ -291,8 +348,7 @@ void *vr_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return q;
 }

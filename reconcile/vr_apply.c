@@ -1,5 +1,6 @@
 /* vr_apply: one organization's plan carried out step by step (see vr_apply.h). */
 #include "vr_apply.h"
+#include "vr_errcode.h"
 
 #include "vr_util.h"
 
@@ -95,7 +96,7 @@ static vr_apply_step *step_add(vr_apply_result *r, vr_step_kind kind, const vr_i
     s->name = vr_strdup(f->name ? f->name : "");
     s->id = f->id ? vr_strdup(f->id) : NULL;
     s->routing_table_id = f->routing_table_id ? vr_strdup(f->routing_table_id) : NULL;
-    s->total_ms = s->create_ms = s->convergence_ms = VR_AUDIT_MS_NONE;
+    s->total_ms = s->create_ms = s->convergence_ms = VR_MS_NONE;
     s->estimated_ms = -1;
     return s;
 }
@@ -204,46 +205,11 @@ static int sync_table(const apply_run *r, vr_apply_step *s, const char *table, v
     s->syncs++;
     s->estimated_ms = sr->estimated_convergence_ms;
     if (!sr->expected_hash) {
-        vr_error_set(err, "sync.invalid",
+        vr_error_set(err, VR_ERR_SYNC_INVALID,
                      "sync of routing table %s: the answer has no expectedHash", table);
         return -1;
     }
     return 0;
-}
-
-/* Writes (and sends) one audit record; a record the log refuses is counted by the caller. */
-static int audit_emit(const apply_run *r, vr_audit_record *rec, vr_error *err)
-{
-    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
-    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
-    vr_buf line = VR_BUF_INIT;
-    int rc = vr_audit_write(w, rec, &line, err);
-    if (rc == 0 && r->o->webhook)
-        vr_webhook_send(r->o->webhook, vr_audit_action_name(rec->action), rec->event_id, line.data,
-                        line.len);
-    vr_buf_free(&line);
-    return rc;
-}
-
-/* The routing_sync record of contract §9 for the sync(s) of a step: converged (provisioned,
- * or deleted after a deletion) or not (failed, with why). Written just before the step's own
- * record. */
-static int audit_sync(const apply_run *r, const vr_apply_step *s, vr_error *err)
-{
-    vr_audit_record rec;
-    /* The sync's status says what the table now carries: the new or the removed interface. */
-    vr_audit_record_init(&rec, r->o->run_id, VR_AUDIT_ROUTING_SYNC,
-                         !r->sync_converged          ? VR_AUDIT_FAILED
-                         : s->kind == VR_STEP_DELETE ? VR_AUDIT_DELETED
-                                                     : VR_AUDIT_PROVISIONED);
-    rec.interface_name = s->name;
-    rec.interface_id = s->id;
-    rec.convergence_ms = s->convergence_ms;
-    rec.total_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
-    rec.error = r->sync_converged ? NULL : &r->sync_err;
-    return audit_emit(r, &rec, err);
 }
 
 /* Syncs table and waits until its currentHash reaches the sync's expectedHash. */
@@ -279,7 +245,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
         if (moved || settled) {
             /* another sync replaced ours and the table converged to its hash */
             if (resynced) {
-                vr_error_set(err, "converge.replaced",
+                vr_error_set(err, VR_ERR_CONVERGE_REPLACED,
                              "routing table %s converged to hash %s, not %s, after a re-sync: "
                              "other syncs keep replacing this run's",
                              table, t.current_hash ? t.current_hash : "(none)", sr.expected_hash);
@@ -300,7 +266,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
         free(last_seen);
         last_seen = t.current_hash ? vr_strdup(t.current_hash) : NULL;
         if (run_now(r) >= deadline) {
-            vr_error_set(err, "converge.timeout",
+            vr_error_set(err, VR_ERR_CONVERGE_TIMEOUT,
                          "routing table %s did not converge within %lld s (currentHash %s, "
                          "expectedHash %s, state %s, %d polls)",
                          table, (long long)(r->converge_timeout_ms / 1000),
@@ -345,7 +311,7 @@ static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
         note_call(r, s, rc < 0 ? err : NULL);
         if (rc < 0) {
             if (strcmp(err->code, "not.found") == 0)
-                vr_error_set(err, "not.found",
+                vr_error_set(err, VR_ERR_NOT_FOUND,
                              "connection %s (%s) disappeared after its routing table converged",
                              s->name, s->id);
             return -1;
@@ -355,7 +321,7 @@ static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
         vr_iface_clear(&f);
         if (strcmp(state, "active") == 0) return 0;
         if (strcmp(state, "failed") == 0 || run_now(r) - t0 >= VR_APPLY_ACTIVE_GRACE_MS) {
-            vr_error_set(err, "not.active",
+            vr_error_set(err, VR_ERR_NOT_ACTIVE,
                          "connection %s (%s) is %s after its routing table converged", s->name,
                          s->id, state);
             vr_error_remedy(err, "check the connection in the platform; apply syncs a named "
@@ -392,7 +358,7 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
         return -1;
     }
     if (!found) {
-        vr_error_set(err, "name.duplicate",
+        vr_error_set(err, VR_ERR_NAME_DUPLICATE,
                      "create connection %s: the platform says the name is taken (409 "
                      "name.duplicate) but lists no connection of that name",
                      want->name);
@@ -402,7 +368,7 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
     diff_ctx dc = {&diffs, 0};
     int nd = vr_iface_compare(want, out, collect_diff, &dc);
     if (nd > 0) {
-        vr_error_set(err, "name.duplicate",
+        vr_error_set(err, VR_ERR_NAME_DUPLICATE,
                      "create connection %s: a connection of that name exists (%s) and differs "
                      "from the inventory (%s): not taken as created",
                      want->name, out->id ? out->id : "no id", vr_buf_str(&diffs));
@@ -423,8 +389,8 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     vr_addr remote = want->remote;
     if (remote.family == VR_AF_NONE &&
         (!want->remote_ip || vr_addr_parse(&remote, want->remote_ip) != 0)) {
-        vr_error_set(err, "invalid.field", "connection %s: remoteIp %s is not an address", s->name,
-                     want->remote_ip ? want->remote_ip : "(none)");
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s: remoteIp %s is not an address",
+                     s->name, want->remote_ip ? want->remote_ip : "(none)");
         return -1;
     }
     int port = want->probe_port > 0 ? want->probe_port
@@ -438,7 +404,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     if (vr_probe(&pr, o->probe_map, &remote, port, timeout, err) < 0) return -1;
     snprintf(s->probe_detail, sizeof(s->probe_detail), "%s", pr.detail);
     if (pr.status != VR_PROBE_REACHABLE) {
-        vr_error_set(err, "gateway.unreachable", "gateway %s of %s (probed at %s) is %s",
+        vr_error_set(err, VR_ERR_GATEWAY_UNREACHABLE, "gateway %s of %s (probed at %s) is %s",
                      want->remote_ip, s->name, pr.target, pr.detail);
         vr_error_remedy(err,
                         "nothing was created for %s; check the gateway answers TCP on port %d "
@@ -472,7 +438,8 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     if (s->adopted)
         step_note(s, "already existed (an earlier create went through): taken as created");
     if (!s->routing_table_id) {
-        vr_error_set(err, "invalid.field", "connection %s has no routingTableId to sync", s->name);
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync",
+                     s->name);
         return -1;
     }
     if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
@@ -482,7 +449,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
 static int do_delete(apply_run *r, vr_apply_step *s, vr_error *err)
 {
     if (!s->id) {
-        vr_error_set(err, "invalid.plan", "delete %s: the plan has no connection id", s->name);
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "delete %s: the plan has no connection id", s->name);
         return -1;
     }
     int rc = vr_client_delete_connection(r->c, s->id, err);
@@ -517,7 +484,8 @@ static int do_activate(apply_run *r, vr_apply_step *s, vr_error *err)
     }
     step_note(s, "was left provisioning (no routing sync after its create): synced");
     if (!s->routing_table_id) {
-        vr_error_set(err, "invalid.field", "connection %s has no routingTableId to sync", s->name);
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync",
+                     s->name);
         return -1;
     }
     if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
@@ -533,31 +501,13 @@ static const vr_iface *action_iface(const vr_plan_org_result *plan, const vr_app
     return NULL;
 }
 
-/* The audit record of a step (written, fsync'd) and its webhook event. */
-static int audit_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
+/* Hands the ended step to the run's recorder (report/vr_outputs: audit record, webhook). */
+static int record_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
 {
-    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
-    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
-    if (!r->o->audit && !r->o->webhook) return 0;
-    vr_audit_record rec;
-    vr_audit_record_init(&rec, r->o->run_id,
-                         s->kind == VR_STEP_DELETE ? VR_AUDIT_VNI_DELETION
-                                                   : VR_AUDIT_VNI_PROVISIONING,
-                         s->status == VR_STEP_FAILED    ? VR_AUDIT_FAILED
-                         : s->status == VR_STEP_SKIPPED ? VR_AUDIT_SKIPPED
-                         : s->kind == VR_STEP_DELETE    ? VR_AUDIT_DELETED
-                                                        : VR_AUDIT_PROVISIONED);
-    rec.interface_name = s->name;
-    rec.interface_id = s->id;
-    rec.total_ms = s->total_ms;
-    rec.create_ms = s->create_ms;
-    rec.convergence_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
-    rec.error = s->status == VR_STEP_FAILED ? &s->error : NULL;
-    (void)w;
-    if (r->sync_done && audit_sync(r, s, err) < 0) return -1;
-    return audit_emit(r, &rec, err);
+    if (!r->o->record) return 0;
+    vr_apply_record rec = {s, r->sync_done, r->sync_converged,
+                           r->sync_done && !r->sync_converged ? &r->sync_err : NULL};
+    return r->o->record(r->o->record_ctx, &rec, err);
 }
 
 static void progress(const apply_run *r, vr_apply_event ev, const vr_apply_step *s, size_t total)
@@ -637,7 +587,8 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
                 if (want) {
                     rc = do_create(&r, s, want, &s->error);
                 } else {
-                    vr_error_set(&s->error, "invalid.plan", "create %s: not in the plan", s->name);
+                    vr_error_set(&s->error, VR_ERR_PLAN_INVALID, "create %s: not in the plan",
+                                 s->name);
                     rc = -1;
                 }
             } else if (s->kind == VR_STEP_DELETE) {
@@ -654,7 +605,7 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
             }
         }
         vr_error aerr = VR_ERROR_INIT;
-        if (audit_step(&r, s, &aerr) < 0 && !out->audit_failed) {
+        if (record_step(&r, s, &aerr) < 0 && !out->audit_failed) {
             out->audit_failed = true;
             out->audit_err = aerr;
             stop = true;
@@ -665,91 +616,4 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
     }
     out->elapsed_ms = run_now(&r) - t_run;
     return out->failed || out->audit_failed ? -1 : 0;
-}
-
-int vr_apply_summary(vr_buf *out, const vr_apply_result *r)
-{
-    vr_buf_printf(out, "%zu created, %zu deleted, %zu failed, %zu not attempted", r->created,
-                  r->deleted, r->failed, r->skipped);
-    if (r->activated) vr_buf_printf(out, ", %zu activated", r->activated);
-    return out->overflow ? -1 : 0;
-}
-
-static void add_ms(cJSON *o, const char *key, int64_t ms)
-{
-    if (ms < 0)
-        cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddNumberToObject(o, key, (double)ms);
-}
-
-cJSON *vr_apply_result_to_json(const vr_apply_result *r)
-{
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "organization", r->org_id ? r->org_id : "");
-    char ts[32];
-    vr_iso8601(r->started_wall_ms, ts);
-    cJSON_AddStringToObject(j, "startedAt", ts);
-    cJSON_AddNumberToObject(j, "elapsedMs", (double)r->elapsed_ms);
-    cJSON *n = cJSON_AddObjectToObject(j, "counts");
-    cJSON_AddNumberToObject(n, "created", (double)r->created);
-    cJSON_AddNumberToObject(n, "deleted", (double)r->deleted);
-    cJSON_AddNumberToObject(n, "activated", (double)r->activated);
-    cJSON_AddNumberToObject(n, "adopted", (double)r->adopted);
-    cJSON_AddNumberToObject(n, "done", (double)r->done);
-    cJSON_AddNumberToObject(n, "failed", (double)r->failed);
-    cJSON_AddNumberToObject(n, "notAttempted", (double)r->skipped);
-    cJSON_AddNumberToObject(n, "polls", (double)r->polls);
-    if (r->audit_failed) cJSON_AddStringToObject(j, "auditError", r->audit_err.message);
-    cJSON *steps = cJSON_AddArrayToObject(j, "steps");
-    for (size_t i = 0; i < r->step_count; i++) {
-        const vr_apply_step *s = &r->steps[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "seq", (double)s->seq);
-        cJSON_AddStringToObject(o, "action", vr_step_kind_name(s->kind));
-        cJSON_AddStringToObject(o, "name", s->name);
-        if (s->id)
-            cJSON_AddStringToObject(o, "id", s->id);
-        else
-            cJSON_AddNullToObject(o, "id");
-        cJSON_AddStringToObject(o, "status",
-                                s->status == VR_STEP_SKIPPED ? "not attempted"
-                                                             : vr_step_status_name(s->status));
-        if (s->routing_table_id) cJSON_AddStringToObject(o, "routingTableId", s->routing_table_id);
-        if (s->adopted) cJSON_AddBoolToObject(o, "adopted", true);
-        if (s->already_gone) cJSON_AddBoolToObject(o, "alreadyGone", true);
-        if (s->note)
-            cJSON_AddStringToObject(o, "note", s->note);
-        else
-            cJSON_AddNullToObject(o, "note");
-        if (s->status == VR_STEP_FAILED) {
-            cJSON *e = cJSON_AddObjectToObject(o, "error");
-            if (s->error.http_status)
-                cJSON_AddNumberToObject(e, "httpStatus", s->error.http_status);
-            else
-                cJSON_AddNullToObject(e, "httpStatus");
-            cJSON_AddStringToObject(e, "code", s->error.code);
-            cJSON_AddStringToObject(e, "message", s->error.message);
-            cJSON_AddStringToObject(e, "correlationId", s->error.correlation_id);
-            cJSON_AddStringToObject(e, "remedy", s->error.remedy);
-        } else {
-            cJSON_AddNullToObject(o, "error");
-        }
-        cJSON *l = cJSON_AddObjectToObject(o, "latencyMs");
-        add_ms(l, "total", s->total_ms);
-        add_ms(l, "create", s->create_ms);
-        add_ms(l, "convergence", s->convergence_ms);
-        cJSON_AddNumberToObject(o, "polls", s->polls);
-        cJSON_AddNumberToObject(o, "syncs", s->syncs);
-        if (s->estimated_ms >= 0)
-            cJSON_AddNumberToObject(o, "estimatedConvergenceMs", (double)s->estimated_ms);
-        else
-            cJSON_AddNullToObject(o, "estimatedConvergenceMs");
-        if (s->probe_detail[0]) cJSON_AddStringToObject(o, "probe", s->probe_detail);
-        cJSON *ids = cJSON_AddArrayToObject(o, "correlationIds");
-        for (size_t k = 0; k < s->correlation_count; k++)
-            cJSON_AddItemToArray(ids, cJSON_CreateString(s->correlation_ids[k]));
-        cJSON_AddItemToArray(steps, o);
-    }
-    return j;
 }

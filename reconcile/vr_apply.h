@@ -1,8 +1,8 @@
 /* vr_apply: carries out one organization's plan through the platform client, one step at a
  * time (cli.md "Apply"): probe the gateway, create, sync the routing table, wait for
- * convergence, check the connection is active, write the audit record (fsync'd) and send the
- * webhook, then the next step. Prints nothing: the cmd layer prints from the progress callback
- * and from the result.
+ * convergence, check the connection is active, hand the step to the recorder (the audit record,
+ * fsync'd, and the webhook: report/vr_outputs), then the next step. Prints nothing: the cmd layer
+ * prints from the progress callback and from the result.
  *
  * Steps, in this order:
  *   - every delete of the plan (delete; 404 is "already gone"; sync its table; converge);
@@ -31,13 +31,11 @@
 #ifndef VR_APPLY_H
 #define VR_APPLY_H
 
-#include "vr_audit.h"
 #include "vr_client.h"
 #include "vr_diag.h"
 #include "vr_latency.h"
 #include "vr_plan.h"
 #include "vr_probe.h"
-#include "vr_webhook.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -79,7 +77,7 @@ typedef struct {
     bool already_gone;      /* delete: the connection was already deleted (404) */
     vr_error error;         /* when FAILED */
     char *note;             /* SKIPPED: why; DONE/FAILED: extra detail or NULL */
-    int64_t total_ms, create_ms, convergence_ms; /* VR_AUDIT_MS_NONE when not measured */
+    int64_t total_ms, create_ms, convergence_ms; /* VR_MS_NONE when not measured */
     int polls;                                   /* routing-table GETs of converge_wait */
     int syncs;                                   /* sync requests (2 after a re-sync) */
     long long estimated_ms; /* the last sync's estimatedConvergenceMs, -1 when absent */
@@ -111,6 +109,19 @@ typedef enum {
 typedef void (*vr_apply_progress_fn)(void *ctx, vr_apply_event ev, const vr_apply_step *step,
                                      size_t total);
 
+/* What a run records after each step (report/vr_outputs turns it into audit records and
+ * webhook events): the step, and the routing-table sync it requested, if any. */
+typedef struct {
+    const vr_apply_step *step;
+    bool synced;                /* the step requested a sync */
+    bool sync_converged;        /* and its table converged */
+    const vr_error *sync_error; /* why not, when synced and not converged; else NULL */
+} vr_apply_record;
+
+/* Called once per step, after it ended (or was skipped), outside its latencies. Returns 0,
+ * or -1 with err set: the record could not be kept (the run stops there, audit_failed). */
+typedef int (*vr_apply_record_fn)(void *ctx, const vr_apply_record *rec, vr_error *err);
+
 /* The convergence polling schedule. Zeros take the defaults above. */
 typedef struct {
     int64_t initial_ms; /* first poll without an estimate; base of the backoff */
@@ -130,11 +141,10 @@ typedef struct {
     int64_t converge_timeout_ms;   /* 0: VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS */
     vr_poll_policy poll;
     bool keep_going;
-    long max_creates;              /* < 0: no cap */
-    vr_audit_writer *audit;        /* may be NULL: no record written */
-    vr_webhook *webhook;           /* may be NULL */
+    long max_creates;          /* < 0: no cap */
+    vr_apply_record_fn record; /* may be NULL: nothing recorded */
+    void *record_ctx;
     vr_latency *latency;           /* may be NULL; gets create/convergence/total of each step */
-    const char *run_id;            /* the run's UUID for audit records */
     vr_apply_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     /* Clock and sleep of the convergence wait (NULL: vr_now_ms, vr_sleep_ms), for tests. */
@@ -157,16 +167,6 @@ void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const 
  * written (details in out). */
 int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *plan,
                  const vr_iface *live, size_t live_count, const vr_apply_opts *opts);
-
-/* "3 created, 0 deleted, 0 failed, 0 not attempted" (plus ", 1 activated" when any) appended
- * to out, no newline. Returns 0, or -1 (out's max). */
-int vr_apply_summary(vr_buf *out, const vr_apply_result *r);
-
-/* The result as JSON (the report of the run): org, counts, and each step with its status,
- * id, error {httpStatus, code, message, correlationId}, note, latencies, polls and correlation
- * ids, syncs and the last sync's estimatedConvergenceMs (null when absent). Caller
- * cJSON_Delete()s it. */
-cJSON *vr_apply_result_to_json(const vr_apply_result *r);
 
 void vr_apply_result_free(vr_apply_result *r);
 

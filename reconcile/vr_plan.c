@@ -403,8 +403,8 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     vr_plan_live_fingerprint(live, live_count, r->live_fingerprint);
 
     size_t nd = desired->count;
-    vr_name_ix *dn = vr_name_ix_of_ifaces(desired->ifaces, nd);
-    vr_name_ix *ln = vr_name_ix_of_ifaces(live, live_count);
+    vr_nameix *dn = vr_nameix_of_ifaces(desired->ifaces, nd);
+    vr_nameix *ln = vr_nameix_of_ifaces(live, live_count);
     size_t cap_unchanged = 0, cap_drift = 0, cap_unmanaged = 0, cap_not_active = 0, cap_act = 0;
 
     if (ctx->limit_defaulted)
@@ -434,7 +434,7 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
         if (k > 0 && strcmp(dn[k].name, dn[k - 1].name) == 0)
             continue; /* a duplicate, reported above */
         const vr_iface *want = &desired->ifaces[dn[k].idx];
-        const vr_name_ix *hit = vr_name_ix_find(ln, live_count, dn[k].name);
+        const vr_nameix *hit = vr_nameix_find(ln, live_count, dn[k].name);
         if (!hit) {
             creates[ncreate++] = dn[k].idx;
             continue;
@@ -466,7 +466,7 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     for (size_t k = 0; k < live_count; k++) {
         const vr_iface *have = &live[ln[k].idx];
         bool ignored = vr_org_ignores(desired, ln[k].name, NULL);
-        const vr_name_ix *named = vr_name_ix_find(dn, nd, ln[k].name);
+        const vr_nameix *named = vr_nameix_find(dn, nd, ln[k].name);
         /* an ignore of the whole interface, or of its field state, leaves the state out */
         if (!vr_org_ignores(desired, ln[k].name, "state") &&
             (!have->state || strcmp(have->state, "active") != 0))
@@ -488,7 +488,7 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
     }
     for (size_t c = 0; c < ncand; c++) {
         const vr_iface *have = &live[candidates[c]];
-        const vr_name_ix *named = vr_name_ix_find(dn, nd, nz(have->name));
+        const vr_nameix *named = vr_nameix_find(dn, nd, nz(have->name));
         if (named && desired->ifaces[named->idx].protect)
             continue; /* unreachable by the rule; kept as the last line of defence */
         if (c < take) {

@@ -1,5 +1,6 @@
 /* vr_planfile: the saved plan as JSON (write, strict read) and the inventory's Git commit. */
 #include "vr_planfile.h"
+#include "vr_errcode.h"
 #include "vr_util.h"
 
 #include <errno.h>
@@ -141,14 +142,15 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 {
     vr_buf b = VR_BUF_INIT;
     if (vr_planfile_serialize(&b, plan) < 0) {
-        vr_error_set(err, "plan.write", "plan file %s: cannot serialise the plan: out of memory",
-                     path);
+        vr_error_set(err, VR_ERR_PLAN_WRITE,
+                     "plan file %s: cannot serialise the plan: out of memory", path);
         vr_buf_free(&b);
         return -1;
     }
     int rc = vr_write_file_atomic(path, b.data, b.len, 0644);
     if (rc < 0)
-        vr_error_set(err, "plan.write", "plan file %s: cannot write: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_PLAN_WRITE, "plan file %s: cannot write: %s", path,
+                     strerror(errno));
     vr_buf_free(&b);
     return rc < 0 ? -1 : 0;
 }
@@ -168,9 +170,9 @@ static int bad(vr_error *err, const char *path, const char *fmt, ...)
     vr_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     if (path && *path)
-        vr_error_set(err, "plan.invalid", "%s: %s", path, vr_buf_str(&b));
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "%s: %s", path, vr_buf_str(&b));
     else
-        vr_error_set(err, "plan.invalid", "%s", vr_buf_str(&b));
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "%s", vr_buf_str(&b));
     vr_buf_free(&b);
     return -1;
 }
@@ -605,12 +607,12 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
     size_t len = 0;
     int rc = vr_read_file(path, VR_PLANFILE_MAX_BYTES, &text, &len);
     if (rc == -2) {
-        vr_error_set(err, "plan.invalid", "plan file %s: larger than %u bytes", path,
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "plan file %s: larger than %u bytes", path,
                      VR_PLANFILE_MAX_BYTES);
         return -1;
     }
     if (rc < 0) {
-        vr_error_set(err, "plan.read", "plan file %s: cannot read: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_PLAN_READ, "plan file %s: cannot read: %s", path, strerror(errno));
         return -1;
     }
     vr_error e2 = VR_ERROR_INIT;
@@ -628,7 +630,7 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
 static int git_fail(vr_error *err, const char *what)
 {
     const git_error *e = git_error_last();
-    vr_error_set(err, "git", "inventory git commit: %s: %s", what,
+    vr_error_set(err, VR_ERR_INVENTORY_GIT, "inventory git commit: %s: %s", what,
                  e && e->message ? e->message : "unknown error");
     return -1;
 }

@@ -1,5 +1,7 @@
 /* vr_html: the drift page and the audit branch's index, self-contained HTML. */
 #include "vr_html.h"
+#include "vr_errcode.h"
+#include "vr_render_drift.h"
 
 #include <cJSON.h>
 #include <stdbool.h>
@@ -442,7 +444,7 @@ static void org_section(vr_buf *o, const vr_drift_org *r)
     vr_html_escape(o, r->org_id);
     vr_buf_puts(o, "</code></h2>\n<p class=\"summary\">");
     vr_buf s = VR_BUF_INIT;
-    vr_drift_summary(&s, r);
+    vr_render_drift_summary(&s, r);
     vr_html_escape(o, vr_buf_str(&s));
     vr_buf_free(&s);
     vr_buf_printf(o,
@@ -477,7 +479,7 @@ int vr_html_render_drift(vr_buf *out, const vr_drift_org *orgs, size_t count,
 {
     const char *title = opts && opts->title ? opts->title : "vni-reconcile drift";
     vr_buf sum = VR_BUF_INIT;
-    vr_drift_summary_all(&sum, orgs, count);
+    vr_render_drift_summary_all(&sum, orgs, count);
     page_begin(out, title, vr_buf_str(&sum));
     vr_buf_puts(out, "<header>\n");
     if (opts && opts->index_href) {
@@ -507,7 +509,7 @@ int vr_html_render_drift(vr_buf *out, const vr_drift_org *orgs, size_t count,
             vr_html_escape(out, orgs[i].org_id);
             vr_buf_puts(out, "</a>: ");
             vr_buf_reset(&sum);
-            vr_drift_summary(&sum, &orgs[i]);
+            vr_render_drift_summary(&sum, &orgs[i]);
             vr_html_escape(out, vr_buf_str(&sum));
             vr_buf_puts(out, "</li>\n");
         }
@@ -702,7 +704,7 @@ int vr_html_site_derive(void *ctx, const vr_gitreport_tree *tree, vr_gitreport_f
     }
     free(w.entries);
     if (w.failed || site->json.overflow || site->html.overflow) {
-        vr_error_set(err, "audit-repo",
+        vr_error_set(err, VR_ERR_AUDIT_REPO,
                      "audit branch: cannot read the drift reports for the "
                      "index");
         return -1;

@@ -26,8 +26,8 @@ run() { show "$*"; set +e; "$@"; local rc=$?; set -e; echo "(exit $rc)"; return 
 
 # first_line FILE PREFIX: waits for a process's first line and prints what follows PREFIX.
 first_line() {
-    local i line
-    for i in $(seq 1 200); do
+    local line
+    for _ in $(seq 1 200); do
         line=$(head -n1 "$1" 2>/dev/null || true)
         case "$line" in "$2"*) printf '%s' "${line#"$2"}"; return 0 ;; esac
         sleep 0.05
@@ -60,6 +60,7 @@ export GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo
 export GENESYSCLOUD_OAUTHCLIENT_SECRET=vni-demo-secret
 export VR_PROBE_LOOPBACK_ONLY=1 # never probe a fixture's real remoteIp
 PROBE_ARGS=()
+# shellcheck disable=SC2013  # addresses have no spaces: word splitting is what we want
 for ip in $(sed -n 's/^ *remoteIp: *//p' "$INV"); do PROBE_ARGS+=(--probe-map "$ip=$PROBE"); done
 AUDIT=(--audit-log "$WORK/audit.jsonl" --webhook-url "$HOOK/vni-events"
        --webhook-secret-file "$WORK/webhook.key" --metrics-file "$WORK/vni.prom"

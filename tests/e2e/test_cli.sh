@@ -10,7 +10,7 @@ unset GENESYSCLOUD_ACCESS_TOKEN GENESYSCLOUD_REGION
 run_vr help
 check_eq "help: exit 0" 0 "$RC"
 HELP=$OUT
-for c in validate plan apply drift version; do
+for c in validate plan apply drift export version; do
     check_contains "help lists $c" "  $c " "$HELP"
     run_vr help "$c"
     check_eq "help $c: exit 0" 0 "$RC"

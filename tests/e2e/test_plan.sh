@@ -98,6 +98,7 @@ export VR_PROBE_LOOPBACK_ONLY=1
 start_sim
 start_listener
 OPEN_MAP=()
+# shellcheck disable=SC2013  # addresses have no spaces: word splitting is what we want
 for ip in $(sed -n 's/^ *remoteIp: *//p' "$INV"); do OPEN_MAP+=(--probe-map "$ip=127.0.0.1:$PROBE_PORT"); done
 run_vr plan -f "$INV" --probe "${OPEN_MAP[@]}" -v
 check_eq "--probe: every gateway reachable, exit 0" 0 "$RC"

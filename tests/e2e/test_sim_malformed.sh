@@ -6,6 +6,7 @@
 ORG=a1b2c3d4-e5f6-7890-abcd-ef1234567890
 CONNS=/api/v2/organization/privateconnectivity/connections
 
+# shellcheck disable=SC2119  # start_sim takes optional arguments; none here on purpose
 start_sim || { not_ok "vni-sim starts"; exit 1; }
 PORT=${SIM_URL##*:}
 TOKEN=$(curl -sS -u vni-demo:vni-demo-secret -d grant_type=client_credentials "$SIM_URL/oauth/token" | jq -r .access_token)
@@ -17,12 +18,14 @@ alive() { # DESC: the server still issues a token and lists connections
 }
 # raw BYTES_FILE: sends bytes on a raw TCP connection, prints what comes back (2 s at most).
 raw() {
+    # shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
     timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$PORT"'; cat "$1" >&3; timeout 2 cat <&3' _ "$1" 2>/dev/null
 }
 code() { curl -s -o "$T_DIR/body" -w '%{http_code}' "$@"; }
 
 printf '\x00\x01\x02garbage that is not HTTP\r\n\r\n\xff\xfe' >"$T_DIR/g1"
 R=$(raw "$T_DIR/g1" | head -c 200 | tr -d '\0')
+# shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
 check "not HTTP: refused with a 4xx or a closed connection" bash -c '[ -z "$1" ] || grep -q "HTTP/1.[01] 4" <<<"$1"' _ "$R"
 alive "bytes that are not HTTP"
 
@@ -31,11 +34,13 @@ raw "$T_DIR/g2" >/dev/null
 alive "100 KB of random bytes"
 
 printf 'GET /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nshort' >"$T_DIR/g3"
+# shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
 timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$PORT"'; cat "$1" >&3; exec 3>&-' _ "$T_DIR/g3"
 alive "a request whose body stops half-way"
 
 printf 'POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n' >"$T_DIR/g4"
 R=$(raw "$T_DIR/g4" | head -1 | tr -d '\r')
+# shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
 check "negative Content-Length: a 4xx or a closed connection" bash -c '[ -z "$1" ] || grep -q " 4[0-9][0-9]" <<<"$1"' _ "$R"
 alive "a negative Content-Length"
 
@@ -99,6 +104,7 @@ R=$(code -H "Authorization: Bearer $TOKEN" "$SIM_URL$CONNS?pageSize=999999999999
 check_eq "a huge pageSize: 400" 400 "$R"
 R=$(code -H "Authorization: Basic !!!notbase64" -d grant_type=client_credentials "$SIM_URL/oauth/token")
 check_eq "broken Basic credentials: 401" 401 "$R"
+# shellcheck disable=SC2020  # tr maps NUL to Q; the second Q is harmless
 R=$(code -H "Authorization: Basic $(head -c 3000 /dev/zero | tr '\0' 'QQ')" -d grant_type=client_credentials "$SIM_URL/oauth/token")
 check_eq "oversized Basic credentials: 401" 401 "$R"
 R=$(code -H "Authorization: Bearer $(head -c 20000 /dev/zero | tr '\0' 't')" "$SIM_URL$CONNS")
@@ -110,7 +116,7 @@ check_eq "an unknown method: 405" 405 "$R"
 alive "broken credentials and encodings"
 
 PAR=()
-for i in $(seq 1 20); do
+for _ in $(seq 1 20); do
     curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" "$SIM_URL$CONNS" >>"$T_DIR/par" &
     PAR+=($!)
 done

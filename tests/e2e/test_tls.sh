@@ -43,7 +43,6 @@ CA=$PKI/ca.pem
 # ---- a simulator, a sink and a probe target over https ----
 start_probe_listener || { not_ok "probe listener starts"; exit 1; }
 probe_args "$INV"
-PROBE_LISTENER_PID=$LISTENER_PID
 start_sim --converge-ms 20-40 --seed 16 --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" ||
     { not_ok "vni-sim starts over https"; exit 1; }
 SIM_CA=$CA
@@ -163,9 +162,8 @@ export GENESYSCLOUD_API_URL=$TLS_URL
 # cannot take port 0); tried again on another port when that one is taken meanwhile. Sets
 # PROXY (its URL), PROXY_LOG and PROXY_PID.
 start_tinyproxy() {
-    local try i
     PROXY_LOG=$T_DIR/tinyproxy.log
-    for try in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5; do
         closed_port || continue
         : >"$PROXY_LOG"
         cat >"$T_DIR/tinyproxy.conf" <<EOF
@@ -180,7 +178,7 @@ EOF
         tinyproxy -d -c "$T_DIR/tinyproxy.conf" >"$T_DIR/tinyproxy.out" 2>&1 &
         PROXY_PID=$!
         T_PIDS+=("$PROXY_PID")
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             if grep -q "Accepting connections" "$PROXY_LOG" 2>/dev/null; then
                 PROXY=http://127.0.0.1:$CLOSED_PORT
                 return 0

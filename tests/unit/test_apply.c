@@ -11,6 +11,8 @@
 #include "fake_server.h"
 #include "vr_apply.h"
 #include "vr_audit.h"
+#include "vr_outputs.h"
+#include "vr_render_apply.h"
 #include "vr_client.h"
 #include "vr_latency.h"
 #include "vr_probe.h"
@@ -135,7 +137,6 @@ static fixture *start(const fs_exchange *script, size_t n, int probe_port)
     f->opts.probe_map = &f->map;
     f->opts.probe_timeout_ms = 1000;
     f->opts.latency = &f->lat;
-    f->opts.run_id = "11111111-2222-4333-8444-555555555555";
     f->opts.now = v_now;
     f->opts.sleep = v_sleep;
     f->opts.env_ctx = &f->clock;
@@ -229,10 +230,14 @@ static void test_create_converges(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    vr_audit_writer w = VR_AUDIT_WRITER_INIT;
+    vr_outputs outs;
+    vr_outputs_config cfg = {0};
+    cfg.audit_log = path;
+    cfg.run_id = "11111111-2222-4333-8444-555555555555";
     vr_error err = VR_ERROR_INIT;
-    assert_int_equal(vr_audit_writer_open(&w, path, &err), 0);
-    f->opts.audit = &w;
+    assert_int_equal(vr_outputs_open(&outs, &cfg, &err), 0);
+    f->opts.record = vr_outputs_apply_record;
+    f->opts.record_ctx = &outs;
 
     assert_int_equal(run(f), 0);
     const vr_apply_step *s = &f->res.steps[0];
@@ -260,7 +265,7 @@ static void test_create_converges(void **state)
     assert_int_equal(st.max, 350);
 
     /* the audit record: provisioned, the id, the latencies, the correlation ids */
-    vr_audit_writer_close(&w);
+    vr_outputs_close(&outs);
     char *text = NULL;
     size_t len = 0;
     assert_int_equal(vr_read_file(path, 1 << 20, &text, &len), 0);
@@ -282,7 +287,7 @@ static void test_create_converges(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "provisioned");
     assert_string_equal(cJSON_GetObjectItem(j, "action")->valuestring, "vni_provisioning");
     assert_string_equal(cJSON_GetObjectItem(j, "interfaceId")->valuestring, "id-1");
-    assert_string_equal(cJSON_GetObjectItem(j, "runId")->valuestring, f->opts.run_id);
+    assert_string_equal(cJSON_GetObjectItem(j, "runId")->valuestring, cfg.run_id);
     assert_int_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latencyMs"), "convergence")->valueint, 350);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "correlationIds")), 5);
@@ -328,7 +333,7 @@ static void test_converge_timeout(void **state)
     assert_int_equal(f->res.skipped, 1);
     assert_int_equal(f->res.created, 0);
     vr_buf b = VR_BUF_INIT;
-    vr_apply_summary(&b, &f->res);
+    vr_render_apply_summary(&b, &f->res);
     assert_string_equal(vr_buf_str(&b), "0 created, 0 deleted, 1 failed, 1 not attempted");
     vr_buf_free(&b);
     finish(f, false);
@@ -564,11 +569,11 @@ static void test_order_and_max_creates(void **state)
     assert_int_equal(f->res.skipped, 1);
     assert_int_equal(f->res.failed, 0);
     vr_buf b = VR_BUF_INIT;
-    vr_apply_summary(&b, &f->res);
+    vr_render_apply_summary(&b, &f->res);
     assert_string_equal(vr_buf_str(&b),
                         "1 created, 1 deleted, 0 failed, 1 not attempted, 1 activated");
     vr_buf_free(&b);
-    cJSON *j = vr_apply_result_to_json(&f->res);
+    cJSON *j = vr_render_apply_result_json(&f->res);
     cJSON *steps = cJSON_GetObjectItem(j, "steps");
     assert_int_equal(cJSON_GetArraySize(steps), 4);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 3), "status")->valuestring,

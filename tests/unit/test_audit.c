@@ -262,7 +262,7 @@ static void test_writer_errors(void **state)
     vr_error err = VR_ERROR_INIT;
     vr_audit_writer w = VR_AUDIT_WRITER_INIT;
     assert_int_equal(vr_audit_writer_open(&w, "/nonexistent-dir/x/audit.jsonl", &err), -1);
-    assert_string_equal(err.code, "audit-log");
+    assert_string_equal(err.code, "audit.log");
     assert_non_null(strstr(err.message, "/nonexistent-dir/x/audit.jsonl"));
 
     /* a FIFO accepts the write but not fsync: the record must not be reported as written */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "vr_drift.h"
+#include "vr_render_drift.h"
 #include "vr_util.h"
 
 #include <cJSON.h>
@@ -222,7 +223,7 @@ static void test_no_drift(void **state)
     build(&r, org, &live);
     assert_false(vr_drift_has_drift(&r));
     vr_buf s = VR_BUF_INIT;
-    vr_drift_summary(&s, &r);
+    vr_render_drift_summary(&s, &r);
     assert_string_equal(vr_buf_str(&s), "No drift: 1 unchanged");
     vr_buf_free(&s);
     vr_drift_org_free(&r);
@@ -285,7 +286,7 @@ static void test_ignore_by_name(void **state)
     assert_int_equal(r.ignored_ifaces, 3);
     assert_int_equal(r.ignored_fields, 0);
     vr_buf s = VR_BUF_INIT;
-    vr_drift_summary(&s, &r);
+    vr_render_drift_summary(&s, &r);
     assert_string_equal(vr_buf_str(&s),
                         "Drift: 0 missing, 0 different, 1 unmanaged, 1 not active; 1 unchanged; "
                         "3 ignored");
@@ -543,12 +544,12 @@ static void test_uptime_arithmetic(void **state)
 
     /* shown in the text report (where there is history) and in Markdown */
     vr_buf out = VR_BUF_INIT;
-    vr_drift_render_text(&out, &r, 1, NULL);
+    vr_render_drift_text(&out, &r, 1, NULL);
     assert_non_null(
         strstr(vr_buf_str(&out), "  ~ different c-diff (id id-c) (uptime 75.0%, 3 of 4 checks)\n"));
     assert_non_null(strstr(vr_buf_str(&out), "  ! not active d-idle (provisioning)\n"));
     vr_buf_reset(&out);
-    vr_drift_render_markdown(&out, &r, 1, NULL);
+    vr_render_drift_markdown(&out, &r, 1, NULL);
     assert_non_null(strstr(vr_buf_str(&out), "| a-missing | 0.50 | 2 of 4 |"));
     assert_non_null(strstr(vr_buf_str(&out), "**Uptime** over the last 5 checks"));
     assert_non_null(strstr(vr_buf_str(&out), "4 of 4 interfaces under 100%"));
@@ -571,7 +572,7 @@ static void test_json_is_history(void **state)
     scene(&inv, &org, &live);
     vr_drift_org r1, r2, r3;
     build(&r1, org, &live);
-    cJSON *j1 = vr_drift_to_json(&r1);
+    cJSON *j1 = vr_render_drift_org_json(&r1);
     assert_non_null(j1);
     /* what the history reader needs, and the documented keys */
     assert_int_equal(cJSON_GetObjectItem(j1, "formatVersion")->valueint, 1);
@@ -610,7 +611,7 @@ static void test_json_is_history(void **state)
     assert_int_equal(vr_addr_parse(&live.v[1].remote, live.v[1].remote_ip), 0);
     free(live.v[1].description);
     live.v[1].description = vr_strdup("wanted");
-    cJSON *j2 = vr_drift_to_json(&r2);
+    cJSON *j2 = vr_render_drift_org_json(&r2);
     build(&r3, org, &live);
     const cJSON *h2[] = {j2, back};
     vr_drift_apply_history(&r3, h2, 2, 3);
@@ -620,7 +621,7 @@ static void test_json_is_history(void **state)
 
     /* the run document */
     vr_drift_org both[] = {r1, r3};
-    cJSON *run = vr_drift_run_to_json(both, 2, "run-x", "2026-11-24T00:00:00.000Z");
+    cJSON *run = vr_render_drift_run_json(both, 2, "run-x", "2026-11-24T00:00:00.000Z");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "organizations")), 2);
     assert_string_equal(cJSON_GetObjectItem(run, "runId")->valuestring, "run-x");
     assert_int_equal(
@@ -649,7 +650,7 @@ static void test_text(void **state)
     vr_drift_org r;
     build(&r, org, &live);
     vr_buf out = VR_BUF_INIT;
-    vr_drift_render_text(&out, &r, 1, NULL);
+    vr_render_drift_text(&out, &r, 1, NULL);
     const char *t = vr_buf_str(&out);
     assert_non_null(strstr(t, "  - missing a-missing\n")); /* no uptime without history */
     assert_non_null(strstr(t, "  ~ different c-diff (id id-c)"));
@@ -661,10 +662,10 @@ static void test_text(void **state)
     assert_null(strstr(t, "b-same"));
     assert_null(strstr(t, "\033["));
     vr_buf_reset(&out);
-    vr_drift_render_opts o = {0};
+    vr_render_drift_opts o = {0};
     o.color = true;
     o.verbose = true;
-    vr_drift_render_text(&out, &r, 1, &o);
+    vr_render_drift_text(&out, &r, 1, &o);
     assert_non_null(strstr(vr_buf_str(&out), "\033[31m  - missing a-missing"));
     assert_non_null(strstr(vr_buf_str(&out), "= unchanged b-same"));
     vr_buf_free(&out);
@@ -683,7 +684,7 @@ static void test_markdown(void **state)
     vr_drift_org r;
     build(&r, org, &live);
     vr_buf out = VR_BUF_INIT;
-    assert_int_equal(vr_drift_render_markdown(&out, &r, 1, NULL), 0);
+    assert_int_equal(vr_render_drift_markdown(&out, &r, 1, NULL), 0);
     const char *m = vr_buf_str(&out);
     assert_non_null(strstr(m, "### vni-reconcile drift\n"));
     assert_non_null(strstr(m, "| c-diff | remoteIp | 203.0.113.3 | 203.0.113.33 |"));
@@ -740,7 +741,7 @@ static void test_markdown_bound(void **state)
     r.history_reports = 29;
 
     vr_buf out = VR_BUF_INIT;
-    assert_int_equal(vr_drift_render_markdown(&out, &r, 1, NULL), 0);
+    assert_int_equal(vr_render_drift_markdown(&out, &r, 1, NULL), 0);
     assert_true(out.len < VR_DRIFT_MARKDOWN_MAX);
     assert_true(out.len > VR_DRIFT_MARKDOWN_MAX / 2); /* it uses the room it has */
     const char *m = vr_buf_str(&out);
@@ -753,15 +754,15 @@ static void test_markdown_bound(void **state)
 
     /* a tiny bound: cut at a line, still under it */
     vr_buf_reset(&out);
-    vr_drift_render_opts o = {0};
+    vr_render_drift_opts o = {0};
     o.markdown_max = 200;
-    assert_int_equal(vr_drift_render_markdown(&out, &r, 1, &o), 0);
+    assert_int_equal(vr_render_drift_markdown(&out, &r, 1, &o), 0);
     assert_true(out.len <= 200);
     assert_non_null(strstr(vr_buf_str(&out), "### vni-reconcile drift"));
 
     /* JSON has everything */
     vr_buf_reset(&out);
-    assert_int_equal(vr_drift_render_json(&out, &r, 1), 0);
+    assert_int_equal(vr_render_drift_json(&out, &r, 1), 0);
     cJSON *doc = cJSON_Parse(vr_buf_str(&out));
     assert_non_null(doc);
     const cJSON *o0 = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "organizations"), 0);
@@ -782,11 +783,11 @@ static void test_summary_all(void **state)
     build(&r[0], org, &live);
     build(&r[1], org, &live);
     vr_buf s = VR_BUF_INIT;
-    vr_drift_summary_all(&s, r, 2);
+    vr_render_drift_summary_all(&s, r, 2);
     assert_string_equal(vr_buf_str(&s),
                         "Drift: 2 missing, 2 different, 4 unmanaged, 4 not active; 2 unchanged");
     vr_buf_reset(&s);
-    vr_drift_render_text(&s, r, 2, NULL);
+    vr_render_drift_text(&s, r, 2, NULL);
     assert_non_null(strstr(vr_buf_str(&s), "(2 organizations)\n"));
     vr_buf_free(&s);
     vr_drift_org_free(&r[0]);

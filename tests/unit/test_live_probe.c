@@ -231,7 +231,7 @@ static void test_probe_map_parsing(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         vr_error_clear(&err);
         assert_int_equal(vr_probe_redirect_parse(&r, bad[i].text, &err), -1);
-        assert_string_equal(err.code, "probe-map.invalid");
+        assert_string_equal(err.code, "probe_map.invalid");
         if (!strstr(err.message, bad[i].want)) fail_msg("%s: got \"%s\"", bad[i].text, err.message);
         assert_non_null(strstr(err.remedy, "ADDR=HOST:PORT"));
     }

@@ -44,7 +44,7 @@ static void test_acquire_release(void **state)
     vr_lock_holder h2;
     assert_int_equal(vr_lock_acquire(&l2, vr_buf_str(&sub), "org-1", "apply", &h2, &err),
                      VR_LOCK_BUSY);
-    assert_string_equal(err.code, "locked");
+    assert_string_equal(err.code, "lock.busy");
     assert_int_equal(h2.pid, (long)getpid());
     char want[64];
     snprintf(want, sizeof want, "locked by pid %ld", (long)getpid());
@@ -122,7 +122,7 @@ static void test_bad_inputs(void **state)
     vr_lock l = VR_LOCK_INIT;
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_lock_acquire(&l, dir, "../etc", "apply", NULL, &err), -1);
-    assert_string_equal(err.code, "lock");
+    assert_string_equal(err.code, "lock.failed");
     assert_int_equal(vr_lock_acquire(&l, dir, "", "apply", NULL, &err), -1);
     assert_int_equal(vr_lock_acquire(&l, dir, ".hidden", "apply", NULL, &err), -1);
 

@@ -770,14 +770,14 @@ static void test_url_rule(void **state)
     assert_int_equal(vr_webhook_url_check("http://[::1]:8080/x", &err), 0);
     assert_int_equal(vr_webhook_url_check("http://localhost/x", &err), 0);
     assert_int_equal(vr_webhook_url_check("http://hooks.example.com/x", &err), -1);
-    assert_string_equal(err.code, "webhook-url");
+    assert_string_equal(err.code, "webhook.url");
     assert_int_equal(vr_webhook_url_check("http://10.0.0.1/x", &err), -1);
     assert_int_equal(vr_webhook_url_check("ftp://127.0.0.1/x", &err), -1);
     assert_int_equal(vr_webhook_url_check("not a url", &err), -1);
     /* credentials in the URL would land in the outbox: refused, and not repeated */
     vr_error e2 = VR_ERROR_INIT;
     assert_int_equal(vr_webhook_url_check("https://bob:hunter2@hooks.example.com/x", &e2), -1);
-    assert_string_equal(e2.code, "webhook-url");
+    assert_string_equal(e2.code, "webhook.url");
     assert_non_null(strstr(e2.message, "user info"));
     assert_null(strstr(e2.message, "hunter2"));
     assert_int_equal(vr_webhook_url_check("https://bob@hooks.example.com/x", &err), -1);
@@ -801,7 +801,7 @@ static void test_empty_secret_refused(void **state)
     vr_webhook_config cfg = {.url = r.url, .secret = "", .secret_len = 0};
     assert_int_equal(vr_webhook_open(&wh, &cfg, &err), -1);
     assert_null(wh);
-    assert_string_equal(err.code, "webhook");
+    assert_string_equal(err.code, "webhook.failed");
     assert_non_null(strstr(err.message, "webhook secret is empty"));
     /* a non-empty buffer with length 0 is the same empty key */
     vr_error err2 = VR_ERROR_INIT;

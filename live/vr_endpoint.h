@@ -1,6 +1,6 @@
-/* vr_region: the platform's regions (contract §1) and where the API and OAuth bases come from. */
-#ifndef VR_REGION_H
-#define VR_REGION_H
+/* vr_endpoint: the platform's regions (contract §1) and where the API and OAuth bases come from. */
+#ifndef VR_ENDPOINT_H
+#define VR_ENDPOINT_H
 
 #include "vr_diag.h"
 #include "vr_regions.h" /* the table: vr_region, vr_region_table, vr_region_lookup */

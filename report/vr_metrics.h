@@ -108,12 +108,12 @@ int vr_metrics_render(const vr_metrics *m, vr_buf *out);
 int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err);
 
 /* Renders and writes path atomically, mode 0644 (the collector runs as another user).
- * Returns 0, or -1 with err (code "metrics-file"). */
+ * Returns 0, or -1 with err (code "metrics.file"). */
 int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err);
 
 /* vr_metrics_merge_previous then vr_metrics_write_file, under an flock on "<path>.lock" so
  * runs that end at the same time do not lose each other's samples. What the cmd layer calls.
- * Returns 0, or -1 with err (code "metrics-file"). */
+ * Returns 0, or -1 with err (code "metrics.file"). */
 int vr_metrics_update_file(vr_metrics *m, const char *path, vr_error *err);
 
 /* Escapes a label value (\ → \\, " → \", newline → \n) and appends it to out. */

@@ -4,6 +4,7 @@
 #define VR_AUDIT_H
 
 #include "vr_diag.h"
+#include "vr_latency.h"
 #include "vr_util.h"
 
 #include <cJSON.h>
@@ -30,7 +31,7 @@ typedef enum {
 } vr_audit_status;
 
 /* A latency part that was not measured: serialised as null. */
-#define VR_AUDIT_MS_NONE ((int64_t)-1)
+#define VR_AUDIT_MS_NONE VR_MS_NONE
 
 /* One audit record. Every pointer is borrowed: what it points to must stay valid until the
  * record has been formatted or written; the record itself owns nothing and needs no freeing.
@@ -100,7 +101,7 @@ typedef struct {
     }
 
 /* Opens path for appending (O_APPEND, created with mode 0600, never truncated). path NULL
- * gives a writer that writes nothing. Returns 0, or -1 with err set ("audit-log"). */
+ * gives a writer that writes nothing. Returns 0, or -1 with err set ("audit.log"). */
 int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err);
 
 /* Defensive scrub: records never receive a secret, but should one of these strings ever
@@ -119,7 +120,7 @@ int vr_audit_format(const vr_audit_writer *w, const vr_audit_record *r, vr_buf *
 /* Formats r (as vr_audit_format), appends it plus "\n" to the log in one write(), and fsyncs
  * before returning, so a record is on disk before apply takes its next step. When line_out is
  * not NULL the exact line (without the newline) is appended to it as well, to be used as the
- * webhook body. Returns 0, or -1 with err set (code "audit-log"); with no file, only formats. */
+ * webhook body. Returns 0, or -1 with err set (code "audit.log"); with no file, only formats. */
 int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_out, vr_error *err);
 
 /* Closes the file and frees everything; w is left as VR_AUDIT_WRITER_INIT. Safe to repeat. */

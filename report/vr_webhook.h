@@ -92,8 +92,8 @@ typedef struct vr_webhook vr_webhook;
 
 /* Checks the URL (see the rule above), makes a curl easy handle, and loads the outbox (a
  * missing file is an empty outbox; unreadable lines are skipped and counted as dropped).
- * Sends nothing yet. Returns 0, or -1 with err set (code "webhook-url" for a URL refused,
- * "webhook" otherwise, e.g. "webhook secret is empty" for a non-NULL secret of length 0: an
+ * Sends nothing yet. Returns 0, or -1 with err set (code "webhook.url" for a URL refused,
+ * "webhook.failed" otherwise, e.g. "webhook secret is empty" for a non-NULL secret of length 0: an
  * empty HMAC key would let anyone forge the signature): only configuration errors fail here. */
 int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *err);
 
@@ -123,7 +123,7 @@ void vr_webhook_close(vr_webhook *wh, vr_webhook_stats *stats);
 int vr_webhook_default_outbox(const char *audit_log, char **out);
 
 /* Checks a webhook URL: https (any host), or http to a loopback host. Returns 0, or -1 with
- * err set (code "webhook-url"). */
+ * err set (code "webhook.url"). */
 int vr_webhook_url_check(const char *url, vr_error *err);
 
 #endif

@@ -77,4 +77,13 @@ void vr_render_md_cell(vr_buf *out, const char *text);
 /* Appends one Markdown table row of n cells ("| a | b |\n"), each escaped as above. */
 void vr_render_md_row(vr_buf *out, const char *const *cells, size_t n);
 
+/* The bounded-Markdown algorithm of plan and drift. render(o, k, ctx) appends the whole
+ * document with at most k rows per table or list (and at most k organizations). Appends to out
+ * the rendering with the largest k <= largest whose text is at most max bytes (binary search,
+ * each try cut short at max); when not even k = 0 fits, the k = 0 text cut at a line boundary
+ * and ended with "... truncated". Returns 0, or -1 when out refused the append. */
+typedef void (*vr_render_md_fn)(vr_buf *o, size_t k, const void *ctx);
+int vr_render_md_fit(vr_buf *out, size_t max, size_t largest, vr_render_md_fn render,
+                     const void *ctx);
+
 #endif

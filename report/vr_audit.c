@@ -1,5 +1,6 @@
 /* vr_audit: the contract §9 audit record, its JSON line, and the fsync'd append-only log. */
 #include "vr_audit.h"
+#include "vr_errcode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -215,7 +216,8 @@ int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err)
     else if (errno == EEXIST)
         fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) {
-        vr_error_set(err, "audit-log", "audit log %s: cannot open it: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: cannot open it: %s", path,
+                     strerror(errno));
         return -1;
     }
     w->fd = fd;
@@ -228,11 +230,11 @@ int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_ou
     vr_buf line = VR_BUF_INIT;
     int rc = -1;
     if (vr_audit_format(w, r, &line) != 0) {
-        vr_error_set(err, "audit-log", "audit record: cannot format it (out of memory)");
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: cannot format it (out of memory)");
         goto done;
     }
     if (line_out && vr_buf_append(line_out, line.data, line.len) != 0) {
-        vr_error_set(err, "audit-log", "audit record: line buffer full");
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: line buffer full");
         goto done;
     }
     if (w->fd < 0) {
@@ -241,21 +243,13 @@ int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_ou
     }
     vr_buf_append(&line, "\n", 1);
     /* one write() for the whole line: O_APPEND keeps concurrent writers' lines whole */
-    const char *p = line.data;
-    size_t n = line.len;
-    while (n > 0) {
-        ssize_t wr = write(w->fd, p, n);
-        if (wr < 0) {
-            if (errno == EINTR) continue;
-            vr_error_set(err, "audit-log", "audit log %s: write: %s", w->path, strerror(errno));
-            goto done;
-        }
-        p += wr;
-        n -= (size_t)wr;
+    if (vr_write_all(w->fd, line.data, line.len) < 0) {
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: write: %s", w->path, strerror(errno));
+        goto done;
     }
     while (fsync(w->fd) != 0) {
         if (errno == EINTR) continue;
-        vr_error_set(err, "audit-log", "audit log %s: fsync: %s", w->path, strerror(errno));
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: fsync: %s", w->path, strerror(errno));
         goto done;
     }
     rc = 0;

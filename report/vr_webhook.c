@@ -1,5 +1,6 @@
 /* vr_webhook: signed webhook delivery with backoff inside a run budget, and a merged outbox. */
 #include "vr_webhook.h"
+#include "vr_errcode.h"
 
 #include "vr_addr.h"
 
@@ -65,13 +66,14 @@ int vr_webhook_url_check(const char *url, vr_error *err)
     if (!u || !url || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        vr_error_set(err, "webhook-url", "webhook url: not a valid URL");
+        vr_error_set(err, VR_ERR_WEBHOOK_URL, "webhook url: not a valid URL");
         goto done;
     }
     /* credentials in the URL would be written to the outbox and shown in messages */
     if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
         curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
-        vr_error_set(err, "webhook-url", "webhook url: user info (user:password@) is not allowed");
+        vr_error_set(err, VR_ERR_WEBHOOK_URL,
+                     "webhook url: user info (user:password@) is not allowed");
         vr_error_remedy(err, "authenticate the receiver with --webhook-secret-file (the "
                              "signature), not with credentials in the URL");
         goto done;
@@ -94,12 +96,12 @@ int vr_webhook_url_check(const char *url, vr_error *err)
             (vr_addr_parse(&a, h) == 0 && vr_addr_is_loopback(&a)))
             rc = 0;
         else
-            vr_error_set(err, "webhook-url",
+            vr_error_set(err, VR_ERR_WEBHOOK_URL,
                          "webhook url: plain http is only allowed to loopback hosts, not %s", host);
         if (rc != 0) vr_error_remedy(err, "use an https:// URL");
     } else {
-        vr_error_set(err, "webhook-url", "webhook url: scheme %s is not supported (https only)",
-                     scheme);
+        vr_error_set(err, VR_ERR_WEBHOOK_URL,
+                     "webhook url: scheme %s is not supported (https only)", scheme);
     }
 done:
     curl_free(scheme);
@@ -480,13 +482,13 @@ int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *er
 {
     *out = NULL;
     if (!cfg || !cfg->url) {
-        vr_error_set(err, "webhook-url", "webhook url: none given");
+        vr_error_set(err, VR_ERR_WEBHOOK_URL, "webhook url: none given");
         return -1;
     }
     if (vr_webhook_url_check(cfg->url, err) != 0) return -1;
     if (cfg->secret && cfg->secret_len == 0) {
         /* an empty HMAC key signs what anyone can sign: refuse it rather than sign */
-        vr_error_set(err, "webhook", "webhook secret is empty");
+        vr_error_set(err, VR_ERR_WEBHOOK, "webhook secret is empty");
         vr_error_remedy(err, "put a non-empty key in the secret file, or leave the secret out");
         return -1;
     }
@@ -502,7 +504,7 @@ int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *er
     wh->curl = curl_easy_init();
     if (!wh->curl) {
         free(wh);
-        vr_error_set(err, "webhook", "webhook: cannot create a curl handle");
+        vr_error_set(err, VR_ERR_WEBHOOK, "webhook: cannot create a curl handle");
         return -1;
     }
     if (cfg->outbox_path) {

@@ -1,5 +1,6 @@
 /* vr_metrics: Prometheus text exposition format, rendered and written atomically. */
 #include "vr_metrics.h"
+#include "vr_errcode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -406,7 +407,7 @@ int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err)
     int r = vr_read_file(path, METRICS_FILE_MAX, &text, &len);
     if (r != 0) {
         if (r == -1 && errno == ENOENT) return 0;
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot read it: %s", path,
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot read it: %s", path,
                      r == -2 ? "too large" : strerror(errno));
         return -1;
     }
@@ -481,11 +482,12 @@ int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err)
     vr_buf out = VR_BUF_INIT;
     int rc = -1;
     if (vr_metrics_render(m, &out) != 0) {
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot render (out of memory)", path);
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot render (out of memory)",
+                     path);
         goto done;
     }
     if (vr_write_file_atomic(path, out.data ? out.data : "", out.len, 0644) != 0) {
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot write it: %s", path,
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot write it: %s", path,
                      strerror(errno));
         goto done;
     }
@@ -501,7 +503,7 @@ int vr_metrics_update_file(vr_metrics *m, const char *path, vr_error *err)
     vr_buf_printf(&lockpath, "%s.lock", path);
     int fd = open(vr_buf_str(&lockpath), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot open its lock: %s", path,
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot open its lock: %s", path,
                      strerror(errno));
         vr_buf_free(&lockpath);
         return -1;

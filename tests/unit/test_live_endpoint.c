@@ -1,4 +1,4 @@
-/* test_live_region: the region map of contract §1 and the resolution of API/OAuth bases. */
+/* test_live_endpoint: the region map of contract §1 and the resolution of API/OAuth bases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "vr_region.h"
+#include "vr_endpoint.h"
 
 #include <string.h>
 

@@ -345,35 +345,52 @@ static size_t largest_list(const vr_plan *plan)
     return m;
 }
 
-/* Renders with at most k rows into a scratch buffer capped at max; true when it fit. */
-static bool md_fits(const vr_plan *plan, size_t k, size_t max, const char *title, vr_buf *scratch)
+typedef struct {
+    const vr_plan *plan;
+    const char *title;
+} md_ctx;
+
+static void md_render_k(vr_buf *o, size_t k, const void *ctx)
 {
-    vr_buf_reset(scratch);
-    scratch->max = max;
-    md_render(scratch, plan, k, title);
-    return !scratch->overflow && scratch->len <= max;
+    const md_ctx *c = ctx;
+    md_render(o, c->plan, k, c->title);
 }
 
 int vr_render_markdown(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
 {
     size_t max = opts && opts->markdown_max ? opts->markdown_max : VR_RENDER_MARKDOWN_MAX;
-    const char *title = opts && opts->title ? opts->title : "vni-reconcile plan";
+    md_ctx c = {plan, opts && opts->title ? opts->title : "vni-reconcile plan"};
+    return vr_render_md_fit(out, max, largest_list(plan), md_render_k, &c);
+}
+
+/* Renders with at most k rows into a scratch buffer capped at max; true when it fit. */
+static bool md_fits(vr_render_md_fn render, const void *ctx, size_t k, size_t max, vr_buf *scratch)
+{
+    vr_buf_reset(scratch);
+    scratch->max = max;
+    render(scratch, k, ctx);
+    return !scratch->overflow && scratch->len <= max;
+}
+
+int vr_render_md_fit(vr_buf *out, size_t max, size_t largest, vr_render_md_fn render,
+                     const void *ctx)
+{
     vr_buf scratch = VR_BUF_INIT;
-    size_t hi = largest_list(plan);
-    if (!md_fits(plan, hi, max, title, &scratch)) {
+    size_t hi = largest;
+    if (!md_fits(render, ctx, hi, max, &scratch)) {
         /* the largest row cap that still fits: binary search, each try cut short at max */
         size_t lo = 0;
         while (lo < hi) {
             size_t mid = lo + (hi - lo + 1) / 2;
-            if (md_fits(plan, mid, max, title, &scratch))
+            if (md_fits(render, ctx, mid, max, &scratch))
                 lo = mid;
             else
                 hi = mid - 1;
         }
-        if (!md_fits(plan, lo, max, title, &scratch)) {
+        if (!md_fits(render, ctx, lo, max, &scratch)) {
             /* even the headings alone do not fit: cut at a line boundary */
             vr_buf_free(&scratch);
-            md_render(&scratch, plan, 0, title);
+            render(&scratch, 0, ctx);
             const char *tail = "\n... truncated\n";
             size_t keep = max > strlen(tail) ? max - strlen(tail) : 0;
             if (scratch.len > keep) {
