@@ -93,8 +93,10 @@ static void scene(vr_drift_org *r)
     r->history_reports = 3;
     r->check_count = 4;
     r->check_times = vr_xcalloc(4, sizeof(*r->check_times));
+    static const char *const times[4] = {"2026-11-24T10:00:01.000Z", "2026-11-24T10:00:02.000Z",
+                                         "2026-11-24T10:00:03.000Z", "2026-11-24T10:00:04.000Z"};
     for (int i = 0; i < 4; i++)
-        snprintf(r->check_times[i], sizeof(r->check_times[i]), "2026-11-24T10:00:0%d.000Z", i + 1);
+        snprintf(r->check_times[i], sizeof(r->check_times[i]), "%s", times[i]);
     r->iface_count = 4;
     r->ifaces = vr_xcalloc(4, sizeof(*r->ifaces));
     const unsigned char diff[] = {VR_DRIFT_MARK_MISSING, VR_DRIFT_MARK_NOT_ACTIVE, VR_DRIFT_MARK_OK,
