@@ -31,6 +31,10 @@ typedef struct {
     const char *lock_dir;
     const char *format;
     const char *shard;
+    vr_strlist replace;
+    bool replace_drifted;
+    bool no_replace_failed;
+    long max_replaces;
     bool help;
 } apply_opts;
 
@@ -69,9 +73,10 @@ static void print_progress(void *ctx, vr_apply_event ev, const vr_apply_step *st
         if (e.remedy[0]) fprintf(stderr, "  what to do: %s\n", e.remedy);
     } else {
         const char *what =
-            st->kind == VR_STEP_CREATE   ? (st->adopted ? "created (found existing)" : "created")
-            : st->kind == VR_STEP_DELETE ? (st->already_gone ? "already deleted" : "deleted")
-                                         : "activated";
+            st->kind == VR_STEP_CREATE    ? (st->adopted ? "created (found existing)" : "created")
+            : st->kind == VR_STEP_DELETE  ? (st->already_gone ? "already deleted" : "deleted")
+            : st->kind == VR_STEP_REPLACE ? "replaced"
+                                          : "activated";
         if (st->syncs > 0)
             fprintf(stderr, "%s[%zu/%zu] %s: %s, converged in %lld ms\n", prefix, st->seq, total,
                     name, what, (long long)st->convergence_ms);
@@ -124,9 +129,26 @@ static bool plan_saw(const vr_plan_org_result *p, const char *name)
     for (size_t i = 0; i < p->drift_count; i++)
         if (p->drift[i].name && strcmp(p->drift[i].name, name) == 0) return true;
     for (size_t i = 0; i < p->action_count; i++)
-        if (p->actions[i].kind == VR_ACTION_DELETE && strcmp(p->actions[i].name, name) == 0)
-            return true;
+        if (p->actions[i].kind != VR_ACTION_CREATE && strcmp(p->actions[i].name, name) == 0)
+            return true; /* deleted or replaced: it was live */
     return false;
+}
+
+/* --max-replaces bounds a saved plan too: one that replaces more is refused. */
+static bool within_max_replaces(const vr_plan *plan, long max_replaces)
+{
+    for (size_t i = 0; i < plan->org_count; i++) {
+        const vr_plan_org_result *r = &plan->orgs[i];
+        if ((long)r->replace_count <= max_replaces) continue;
+        fprintf(stderr,
+                "vni-reconcile apply: the saved plan replaces %zu interfaces of organization %s, "
+                "more than --max-replaces %ld allows\n"
+                "  what to do: apply it with --max-replaces %zu if that is what you want, or make "
+                "a new plan; nothing was changed\n",
+                r->replace_count, r->org_id, max_replaces, r->replace_count);
+        return false;
+    }
+    return true;
 }
 
 static bool live_has(const vr_iface_list *l, const char *name)
@@ -248,7 +270,9 @@ typedef struct {
 static const char *const apply_usage =
     "usage: vni-reconcile apply (-f PATH... | PLANFILE) [--auto-approve] [--prune]\n"
     "                           [--max-deletes N] [--max-creates N] [--keep-going]\n"
-    "                           [--lock-dir DIR] [--format text|json] [options]\n\n"
+    "                           [--lock-dir DIR] [--format text|json] [--replace NAME]...\n"
+    "                           [--replace-drifted] [--no-replace-failed]\n"
+    "                           [--max-replaces N] [options]\n\n"
     "Carries the plan out one step at a time: probe the gateway, create, sync the\n"
     "routing table, wait for convergence, check the connection is active, audit.\n"
     "A saved PLANFILE (plan --out) counts as approval; its live state must not have\n"
@@ -262,6 +286,7 @@ static int parse_opts(apply_cmd *a, int argc, char **argv)
     apply_opts *o = &a->o;
     o->max_deletes = 1;
     o->max_creates = -1;
+    o->max_replaces = 1;
     vr_opt table[] = {
         {"auto-approve", 0, VR_OPT_FLAG, &o->auto_approve, NULL, "apply without asking", 0, 0},
         {"prune", 0, VR_OPT_FLAG, &o->prune, NULL,
@@ -276,6 +301,7 @@ static int parse_opts(apply_cmd *a, int argc, char **argv)
         {"format", 0, VR_OPT_STRING, &o->format, "FORMAT", "text (default) or json", 0, 0},
         {"shard", 0, VR_OPT_STRING, &o->shard, "I/N", "only the I-th of N shares of organizations",
          0, 0},
+        VR_OPTS_REPLACE(&o->replace, &o->replace_drifted, &o->no_replace_failed, &o->max_replaces),
         VR_OPTS_COMMON(&o->common),
         {"help", 'h', VR_OPT_FLAG, &o->help, NULL, "show this help", 0, 0},
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
@@ -321,6 +347,10 @@ static int check_usage(apply_cmd *a)
     if (a->from_file && (o->prune || o->max_deletes != 1 || o->shard))
         fprintf(stderr, "vni-reconcile apply: warning: --prune, --max-deletes and --shard apply to "
                         "-f; a saved plan carries its own actions and organizations\n");
+    if (a->from_file && (o->replace.count || o->replace_drifted || o->no_replace_failed))
+        fprintf(stderr, "vni-reconcile apply: warning: --replace, --replace-drifted and "
+                        "--no-replace-failed apply to -f; a saved plan carries its own "
+                        "replacements\n");
     if (!a->from_file && o->common.files.count == 0) {
         fprintf(stderr, "vni-reconcile apply: nothing to apply; use -f PATH (inventory) or a "
                         "PLANFILE saved by `plan --out`\n");
@@ -376,6 +406,7 @@ static int make_plan(apply_cmd *a)
             vr_session_print_error(s, &err);
             return VR_EXIT_ERROR;
         }
+        if (!within_max_replaces(&a->saved, a->o.max_replaces)) return VR_EXIT_ERROR;
         if ((rc = session_from_planfile(s, &a->saved)) != 0) return rc;
     } else if ((rc = vr_session_load(s)) != 0) {
         return rc;
@@ -392,6 +423,8 @@ static int make_plan(apply_cmd *a)
     vr_plan_opts_init(&popts);
     popts.prune = a->o.prune;
     popts.max_deletes = a->o.max_deletes;
+    vr_cmd_replace_opts(&popts, &a->o.replace, a->o.replace_drifted, a->o.no_replace_failed,
+                        a->o.max_replaces);
     return vr_session_plan(s, &popts);
 }
 
@@ -501,20 +534,26 @@ static void run_orgs(apply_cmd *a)
     }
 }
 
-/* Webhook closed, Git reports, metrics. Returns false when a Git report failed. */
+/* Webhook closed, Git reports, metrics. Returns false when a Git report failed, or the
+ * outbox or the metrics file could not be written (a file that cannot be written is an error:
+ * docs/cli.md "Files"). */
 static bool close_outputs(apply_cmd *a)
 {
     const vr_common_opts *c = &a->o.common;
     vr_outputs_close_events(&a->out);
     const vr_webhook_stats *wst = &a->out.webhook_stats;
-    if (c->webhook_url && wst->pending && !c->quiet)
+    bool ok = true;
+    if (c->webhook_url && wst->outbox_error) {
+        fprintf(stderr, "vni-reconcile apply: %s\n", wst->outbox_message);
+        ok = false;
+    } else if (c->webhook_url && wst->pending && !c->quiet) {
         fprintf(stderr,
                 "vni-reconcile apply: webhook: %zu event%s not delivered (%s); kept in %s "
                 "for the next run\n",
                 wst->pending, wst->pending == 1 ? "" : "s",
                 wst->last_error[0] ? wst->last_error : "no answer",
                 a->out.outbox ? a->out.outbox : "(none)");
-    bool ok = true;
+    }
     for (size_t i = 0; c->audit_repo && i < a->s.org_count; i++) {
         if (!a->runs[i].ran) continue;
         vr_error err = VR_ERROR_INIT;
@@ -535,8 +574,10 @@ static bool close_outputs(apply_cmd *a)
         int *status = NULL;
         vr_outputs_calls calls = vr_session_call_statuses(&a->s, &status);
         vr_error err = VR_ERROR_INIT;
-        if (vr_outputs_metrics_apply(&a->out, a->runs, a->s.org_count, &calls, &err) < 0)
+        if (vr_outputs_metrics_apply(&a->out, a->runs, a->s.org_count, &calls, &err) < 0) {
             vr_session_print_error(&a->s, &err);
+            ok = false;
+        }
         free(status);
     }
     return ok;
@@ -578,6 +619,7 @@ static void apply_cmd_free(apply_cmd *a)
         if (a->from_file) a->s.orgs[i].plan = NULL;
     vr_session_free(&a->s);
     vr_plan_free(&a->saved);
+    vr_strlist_free(&a->o.replace);
     vr_cmd_opts_free(&a->pos, &a->o.common);
 }
 

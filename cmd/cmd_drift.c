@@ -105,11 +105,16 @@ static int audit_records(drift_run *run, vr_outputs *out)
     }
     vr_outputs_close_events(out);
     const vr_webhook_stats *w = &out->webhook_stats;
-    if (c->webhook_url && w->pending && !c->quiet)
+    if (c->webhook_url && w->outbox_error) {
+        /* a file that cannot be written is an error (docs/cli.md "Files") */
+        fprintf(stderr, "vni-reconcile drift: %s\n", w->outbox_message);
+        if (rc == 0) rc = VR_EXIT_ERROR;
+    } else if (c->webhook_url && w->pending && !c->quiet) {
         fprintf(stderr,
                 "vni-reconcile drift: warning: webhook: %zu event%s kept in the outbox "
                 "(%s)\n",
                 w->pending, w->pending == 1 ? "" : "s", w->last_error);
+    }
     return rc;
 }
 
@@ -166,10 +171,12 @@ static int write_outputs(drift_run *run)
     if (c->metrics_file) {
         int *status = NULL;
         vr_outputs_calls calls = vr_session_call_statuses(&run->s, &status);
-        /* Metrics are an observation of the run, like the webhook: a file that cannot be
-         * written is reported, and the run's outcome stands (apply does the same). */
-        if (vr_outputs_metrics_drift(&out, run->reports, run->count, rc == 0, &calls, &err) < 0)
-            fprintf(stderr, "vni-reconcile drift: warning: %s\n", err.message);
+        /* A file that cannot be written is an error that names it (docs/cli.md "Files"):
+         * exit 1, after everything else was done. */
+        if (vr_outputs_metrics_drift(&out, run->reports, run->count, rc == 0, &calls, &err) < 0) {
+            fprintf(stderr, "vni-reconcile drift: %s\n", err.message);
+            if (rc == 0) rc = VR_EXIT_ERROR;
+        }
         free(status);
     }
     vr_outputs_close(&out);
@@ -212,7 +219,8 @@ static int parse_opts(drift_run *run, int argc, char **argv)
     return 1;
 }
 
-/* Loads, connects, reads live state and plans (never pruning: drift only reads). */
+/* Loads, connects, reads live state and plans (never pruning or replacing: drift only
+ * reads). */
 static int read_state(drift_run *run)
 {
     vr_session *s = &run->s;
@@ -224,6 +232,8 @@ static int read_state(drift_run *run)
     vr_plan_opts popts;
     vr_plan_opts_init(&popts);
     popts.max_deletes = 0;
+    popts.replace_failed = false;
+    popts.max_replaces = 0;
     if ((rc = vr_session_plan(s, &popts)) != 0) return rc;
     /* What the plan found beyond drift (conflicts a create would meet, live duplicates) is
      * apply's business; with -v it is shown as context. */
@@ -251,6 +261,8 @@ static int build_reports(drift_run *run)
                     so->org->id);
             return VR_EXIT_ERROR;
         }
+        vr_drift_set_repairs(&run->reports[run->count], so->org, run->o.common.files.items,
+                             run->o.common.files.count);
         run->count++;
     }
     return read_history(run);

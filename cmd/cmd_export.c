@@ -5,6 +5,7 @@
 #include "cmd_session.h"
 
 #include "vr_export.h"
+#include "vr_file.h"
 #include "vr_inventory.h"
 #include "vr_util.h"
 
@@ -42,9 +43,9 @@ static void report_refused(const vr_export_result *res)
 static int write_out(const char *path, const vr_export_result *res)
 {
     if (path) {
-        if (vr_write_file_atomic(path, res->text, res->len, 0644) < 0) {
-            fprintf(stderr, "vni-reconcile export: cannot write %s: %s; nothing was written\n",
-                    path, strerror(errno));
+        vr_error err = VR_ERROR_INIT;
+        if (vr_file_write(path, res->text, res->len, 0644, "export file", &err) < 0) {
+            fprintf(stderr, "vni-reconcile export: %s; nothing was written\n", err.message);
             return VR_EXIT_ERROR;
         }
         return 0;

@@ -21,6 +21,10 @@ typedef struct {
     bool probe;
     bool prune;
     long max_deletes;
+    vr_strlist replace;
+    bool replace_drifted;
+    bool no_replace_failed;
+    long max_replaces;
     bool help;
 } plan_opts;
 
@@ -32,7 +36,7 @@ static void probe_gateways(vr_session *s)
         vr_plan_org_result *r = s->orgs[i].plan;
         for (size_t a = 0; a < r->action_count; a++) {
             vr_plan_action *act = &r->actions[a];
-            if (act->kind != VR_ACTION_CREATE) continue;
+            if (act->kind == VR_ACTION_DELETE) continue; /* creates and replacements */
             vr_probe_result pr;
             vr_error err = VR_ERROR_INIT;
             int port = act->iface.probe_port ? act->iface.probe_port : VR_DEFAULT_PROBE_PORT;
@@ -43,7 +47,10 @@ static void probe_gateways(vr_session *s)
                              err.message);
                 continue;
             }
-            if (pr.status != VR_PROBE_REACHABLE)
+            if (pr.status == VR_PROBE_DENIED)
+                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "probe-refused", "%s: gateway %s: %s",
+                             act->name, act->iface.remote_ip, pr.detail);
+            else if (pr.status != VR_PROBE_REACHABLE)
                 vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
                              "%s: gateway %s:%d is %s (probed %s%s)", act->name,
                              act->iface.remote_ip, port, pr.detail, pr.target,
@@ -60,6 +67,7 @@ int cmd_plan(int argc, char **argv)
     plan_opts o;
     memset(&o, 0, sizeof(o));
     o.max_deletes = 1;
+    o.max_replaces = 1;
     vr_opt table[] = {
         {"out", 0, VR_OPT_STRING, &o.out, "FILE", "save the plan as JSON for `apply FILE`", 0, 0},
         {"format", 0, VR_OPT_STRING, &o.format, "FORMAT", "text (default), json or markdown", 0, 0},
@@ -72,6 +80,7 @@ int cmd_plan(int argc, char **argv)
          100000},
         {"shard", 0, VR_OPT_STRING, &o.shard, "I/N", "only the I-th of N shares of organizations",
          0, 0},
+        VR_OPTS_REPLACE(&o.replace, &o.replace_drifted, &o.no_replace_failed, &o.max_replaces),
         VR_OPTS_COMMON(&o.common),
         {"help", 'h', VR_OPT_FLAG, &o.help, NULL, "show this help", 0, 0},
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
@@ -83,7 +92,8 @@ int cmd_plan(int argc, char **argv)
     vr_session_init(&s, &o.common, "plan");
     if (o.help) {
         puts("usage: vni-reconcile plan -f PATH... [--out FILE] [--format text|json|markdown]\n"
-             "                          [--detailed-exitcode] [--probe] [options]\n\n"
+             "                          [--detailed-exitcode] [--probe] [--replace NAME]...\n"
+             "                          [--replace-drifted] [--no-replace-failed] [options]\n\n"
              "Diffs the inventory against the live organization and prints the ordered plan.\n"
              "exit: 0 no changes (or changes, without --detailed-exitcode), 1 error,\n"
              "      2 changes (--detailed-exitcode), 3 invalid inventory or impossible plan\n");
@@ -120,6 +130,7 @@ int cmd_plan(int argc, char **argv)
     vr_plan_opts_init(&popts);
     popts.prune = o.prune;
     popts.max_deletes = o.max_deletes;
+    vr_cmd_replace_opts(&popts, &o.replace, o.replace_drifted, o.no_replace_failed, o.max_replaces);
     if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
     if (o.probe) probe_gateways(&s);
 
@@ -164,6 +175,7 @@ int cmd_plan(int argc, char **argv)
     }
 done:
     vr_session_free(&s);
+    vr_strlist_free(&o.replace);
     vr_cmd_opts_free(&pos, &o.common);
     return rc;
 }

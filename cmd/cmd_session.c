@@ -417,6 +417,16 @@ int vr_session_read_live(vr_session *s)
     return 0;
 }
 
+void vr_cmd_replace_opts(vr_plan_opts *popts, const vr_strlist *names, bool drifted, bool no_failed,
+                         long max_replaces)
+{
+    popts->replace = names->items;
+    popts->replace_count = names->count;
+    popts->replace_drifted = drifted;
+    popts->replace_failed = !no_failed;
+    popts->max_replaces = max_replaces;
+}
+
 int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
 {
     vr_plan_free(&s->plan);
@@ -457,6 +467,15 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
     /* vr_plan_add_org may move the array: take the pointers once it is complete. */
     for (size_t i = 0; i < s->org_count; i++)
         s->orgs[i].plan = &s->plan.orgs[i];
+    /* --replace names no organization holds: the first organization's errors (exit 3) */
+    vr_plan_record_opts(&s->plan, popts);
+    if (vr_plan_check_replace_names(&s->plan, &s->inv, popts) && s->org_count == 0) {
+        fprintf(stderr,
+                "vni-reconcile %s: --replace names an interface the inventory does not "
+                "hold\n",
+                s->command);
+        return VR_EXIT_INVALID;
+    }
     return 0;
 }
 

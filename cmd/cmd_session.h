@@ -97,6 +97,39 @@ int vr_session_read_live(vr_session *s);
  * Returns 0, or VR_EXIT_ERROR. */
 int vr_session_plan(vr_session *s, const vr_plan_opts *popts);
 
+/* The replacement options plan and apply share (cli.md "Replacement"), as entries of an
+ * option table: --replace NAME (repeatable, a vr_strlist), --replace-drifted,
+ * --no-replace-failed (bools), --max-replaces N (a long, 0 to 100000). */
+#define VR_OPTS_REPLACE(names, drifted, no_failed, max)                                            \
+    {"replace", 0,      VR_OPT_LIST,                                                               \
+     (names),   "NAME", "replace that interface (delete and create it anew; repeatable)",          \
+     0,         0},                                                                                \
+        {"replace-drifted",                                                                        \
+         0,                                                                                        \
+         VR_OPT_FLAG,                                                                              \
+         (drifted),                                                                                \
+         NULL,                                                                                     \
+         "replace every interface that differs live",                                              \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"no-replace-failed",                                                                      \
+         0,                                                                                        \
+         VR_OPT_FLAG,                                                                              \
+         (no_failed),                                                                              \
+         NULL,                                                                                     \
+         "do not replace live connections in state failed (replaced by default)",                  \
+         0,                                                                                        \
+         0},                                                                                       \
+    {                                                                                              \
+        "max-replaces", 0, VR_OPT_LONG, (max), "N",                                                \
+            "at most N replacements per organization (default 1)", 0, 100000                       \
+    }
+
+/* Sets popts' replacement options from those of the command line (names are borrowed from
+ * the list, which must outlive popts). */
+void vr_cmd_replace_opts(vr_plan_opts *popts, const vr_strlist *names, bool drifted, bool no_failed,
+                         long max_replaces);
+
 /* Prints a vr_error the way every command does: "vni-reconcile CMD: what failed" then
  * indented lines for the HTTP status and code, the correlation id and the remedy. */
 void vr_session_print_error(const vr_session *s, const vr_error *err);

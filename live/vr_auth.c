@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define RENEW_MARGIN_MS 60000
@@ -35,6 +37,14 @@ static void wipe_free(char *s)
 void vr_secret_free(char *s)
 {
     wipe_free(s);
+}
+
+int vr_secret_protect_process(void)
+{
+    struct rlimit none = {0, 0};
+    int rc = setrlimit(RLIMIT_CORE, &none);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) rc = -1;
+    return rc;
 }
 
 int vr_secret_read_file_as(char **out, bool *loose, const char *path, const char *what,

@@ -188,7 +188,7 @@ void vr_http_config_init(vr_http_config *cfg)
     cfg->call_budget_ms = 120000;
     cfg->backoff_base_ms = 500;
     cfg->backoff_cap_ms = 30000;
-    cfg->max_body = (size_t)64 << 20;
+    cfg->max_body = VR_HTTP_MAX_BODY;
 }
 
 static void fill_defaults(vr_http_config *cfg)
@@ -752,6 +752,16 @@ finish_error:
         }
         if (strcmp(stop_code, "bad.response") == 0)
             vr_buf_printf(&m, "%s: %s (HTTP %d)", what, vr_buf_str(&why), resp->status);
+        else if (strcmp(stop_code, "response.too_large") == 0 && cfg->max_body % (1u << 20) == 0)
+            vr_buf_printf(&m,
+                          "%s: the response is larger than %zu MiB, the most accepted for one "
+                          "API response; nothing of it was used",
+                          what, cfg->max_body >> 20);
+        else if (strcmp(stop_code, "response.too_large") == 0)
+            vr_buf_printf(&m,
+                          "%s: the response is larger than %zu bytes, the most accepted for "
+                          "one API response; nothing of it was used",
+                          what, cfg->max_body);
         else if (resp->attempts <= 1 && strcmp(stop_code, "network") == 0)
             vr_buf_printf(&m, "%s: %s", what, vr_buf_str(&last));
         else

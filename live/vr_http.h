@@ -40,6 +40,12 @@ typedef uint64_t (*vr_random_fn)(void *ctx);
 /* Monotonic milliseconds, for budgets. Default: vr_now_ms. */
 typedef int64_t (*vr_clock_fn)(void *ctx);
 
+/* The largest API response body accepted (docs/api.md §3): a page of 200 connections is about
+ * 100 KiB, and cJSON takes up to about 30 times a document's size in memory, so a bigger
+ * answer is refused (code "response.too_large", the message names the limit) rather than
+ * parsed. */
+#define VR_HTTP_MAX_BODY ((size_t)4 << 20)
+
 /* ---- the transport policy (docs/cli.md "TLS and CA certificates", "Proxies") ----
  * Every connection the tool makes (API, OAuth, webhooks) is set up by
  * vr_http_transport_setup from one vr_transport, resolved once per run. */
@@ -90,7 +96,7 @@ typedef struct {
     int64_t backoff_base_ms;       /* default 500 */
     int64_t backoff_cap_ms;        /* default 30000 */
     bool no_pacing;                /* ignore inin-ratelimit-* headers (default: pace) */
-    size_t max_body;               /* largest response body accepted, default 64 MiB */
+    size_t max_body;               /* largest response body accepted, VR_HTTP_MAX_BODY */
     const char *user_agent;        /* borrowed; default "vni-reconcile/VERSION" */
     const vr_transport *transport; /* borrowed; NULL: the system store (see above) */
     vr_call_hook_fn hook;          /* may be NULL */

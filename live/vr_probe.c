@@ -144,6 +144,8 @@ const char *vr_probe_status_name(vr_probe_status s)
         return "unreachable";
     case VR_PROBE_BLOCKED:
         return "blocked";
+    case VR_PROBE_DENIED:
+        return "denied";
     }
     return "unknown";
 }
@@ -182,7 +184,19 @@ int vr_probe(vr_probe_result *out, const vr_probe_map *map, const vr_addr *addr,
     else
         snprintf(out->target, sizeof(out->target), "%s:%d", a, tport);
 
-    /* the guard comes before any socket exists: a blocked probe sends nothing at all */
+    /* the guards come before any socket exists: a refused probe sends nothing at all. An
+     * inventory (a pull request's, say) must not make the runner reach its own loopback
+     * services, the cloud metadata service or a multicast group and report what answered:
+     * only a --probe-map entry, which the operator wrote, may send a probe there. */
+    const char *range = out->redirected ? NULL : vr_addr_special_range(&target);
+    if (range) {
+        out->status = VR_PROBE_DENIED;
+        snprintf(out->detail, sizeof(out->detail),
+                 "not probed: %s is %s; probes there are refused unless --probe-map sends them "
+                 "elsewhere",
+                 a, range);
+        return 0;
+    }
     if (loopback_only() && !vr_addr_is_loopback(&target)) {
         out->status = VR_PROBE_BLOCKED;
         snprintf(out->detail, sizeof(out->detail),

@@ -29,6 +29,7 @@
 #define VR_ERR_LIST_UNSTABLE "list.unstable"           /* the connection list moved while paged */
 #define VR_ERR_NAME_DUPLICATE "name.duplicate" /* (server's code) a connection of that name */
 #define VR_ERR_NOT_FOUND "not.found"           /* (server's code) no such connection */
+#define VR_ERR_ID_INVALID "id.invalid"         /* an id that may not go into a URL path */
 
 /* ---- plans ---- */
 #define VR_ERR_PLAN_INVALID                                                                        \
@@ -41,6 +42,7 @@
 /* ---- apply ---- */
 #define VR_ERR_PROBE_FAILED "probe.failed"               /* the gateway probe could not run */
 #define VR_ERR_GATEWAY_UNREACHABLE "gateway.unreachable" /* the probe found no gateway */
+#define VR_ERR_GATEWAY_REFUSED "gateway.refused"         /* a gateway in a range never probed */
 #define VR_ERR_SYNC_INVALID "sync.invalid"               /* a sync answer without its hash */
 #define VR_ERR_CONVERGE_TIMEOUT "converge.timeout"       /* the table did not converge in time */
 #define VR_ERR_CONVERGE_REPLACED "converge.replaced"     /* another sync replaced ours, twice */
@@ -52,6 +54,7 @@
 #define VR_ERR_AUDIT_LOG "audit.log"       /* the audit log cannot be opened or written */
 #define VR_ERR_AUDIT_REPO "audit.repo"     /* the Git report cannot be committed or read */
 #define VR_ERR_METRICS_FILE "metrics.file" /* the metrics file cannot be read or written */
+#define VR_ERR_FILE_WRITE "file.write"     /* a file (outbox, export) cannot be written */
 #define VR_ERR_WEBHOOK_URL "webhook.url"   /* the webhook URL is refused */
 #define VR_ERR_WEBHOOK "webhook.failed"    /* the webhook cannot be set up */
 

@@ -43,18 +43,29 @@ void vr_iface_copy(vr_iface *out, const vr_iface *src)
     out->date_created = vr_strdup(src->date_created);
 }
 
-bool vr_name_valid(const char *name)
+/* True when s is 1..max of [A-Za-z0-9._-]. */
+static bool plain_text(const char *s, size_t max)
 {
-    if (!name) return false;
-    size_t n = strlen(name);
-    if (n < 1 || n > VR_NAME_MAX) return false;
+    if (!s) return false;
+    size_t n = strlen(s);
+    if (n < 1 || n > max) return false;
     for (size_t i = 0; i < n; i++) {
-        char c = name[i];
+        char c = s[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-'))
             return false;
     }
     return true;
+}
+
+bool vr_name_valid(const char *name)
+{
+    return plain_text(name, VR_NAME_MAX);
+}
+
+bool vr_id_valid(const char *id)
+{
+    return plain_text(id, VR_ID_MAX) && strcmp(id, ".") != 0 && strcmp(id, "..") != 0;
 }
 
 size_t vr_utf8_length(const char *s)

@@ -2,7 +2,6 @@
 #include "vr_util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,87 +234,14 @@ int vr_write_all(int fd, const void *data, size_t len)
             if (errno == EINTR) continue;
             return -1;
         }
+        if (w == 0) {
+            errno = EIO; /* no progress: never loop forever */
+            return -1;
+        }
         p += w;
         len -= (size_t)w;
     }
     return 0;
-}
-
-/* A target that exists and is not a regular file (a device, a FIFO, a symbolic link such as
- * /dev/stdout) is written in place, never replaced. */
-static int write_in_place(const char *path, const void *data, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return -1;
-    /* fsync is refused by pipes and terminals (EINVAL, EROFS): there is nothing to make
-     * durable there */
-    if (vr_write_all(fd, data, len) < 0 ||
-        (fsync(fd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    return close(fd) < 0 && errno != EINTR ? -1 : 0;
-}
-
-/* fsyncs the folder holding path, so that a rename into it is as durable as the file: best
- * effort (some file systems refuse fsync on folders). */
-static void sync_parent(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? vr_xmalloc((size_t)(slash - path) + 2) : NULL;
-    if (dir) {
-        size_t n = slash == path ? 1 : (size_t)(slash - path);
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
-{
-    struct stat st;
-    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) return write_in_place(path, data, len);
-    size_t plen = strlen(path);
-    char *tmp = vr_xmalloc(plen + 32);
-    int fd = -1;
-    /* a new name, created exclusively and never through a symbolic link: a leftover of a
-     * crashed run, or a link planted where the temporary file goes, is never written to */
-    for (int tries = 0; fd < 0 && tries < 16; tries++) {
-        snprintf(tmp, plen + 32, "%s.tmp.%016llx", path, (unsigned long long)vr_random_u64());
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
-        if (fd < 0 && errno != EEXIST) break;
-    }
-    if (fd < 0) {
-        int saved = errno;
-        free(tmp);
-        errno = saved;
-        return -1;
-    }
-    if (vr_write_all(fd, data, len) < 0 || fsync(fd) < 0) goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) goto fail;
-    free(tmp);
-    sync_parent(path);
-    return 0;
-fail : {
-    int saved = errno;
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    free(tmp);
-    errno = saved;
-    return -1;
-}
 }
 
 /* The program's own name (vni-reconcile, vni-sim, a test), from the C library. */

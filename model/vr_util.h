@@ -59,16 +59,8 @@ void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_
 int vr_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
 /* Writes all of data to fd, going on after short writes and EINTR. Returns 0, or -1 with
- * errno. */
+ * errno (EIO for a write that makes no progress). */
 int vr_write_all(int fd, const void *data, size_t len);
-
-/* Writes data to path whole or not at all: to a new temporary file beside it (created
- * exclusively with O_EXCL | O_NOFOLLOW, so never through a symbolic link), fsync, rename over
- * path, fsync of the folder. A path that exists and is not a regular file (a device, a FIFO,
- * a symbolic link such as /dev/stdout) is written in place instead (truncated, written,
- * fsync'd where that means something), never replaced. mode is the new file's permission
- * bits. Returns 0, or -1 with errno (nothing is left behind). */
-int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 /* strdup that aborts on out-of-memory (allocation failure is not recoverable here). */
 char *vr_strdup(const char *s);

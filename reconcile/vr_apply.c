@@ -19,6 +19,8 @@ const char *vr_step_kind_name(vr_step_kind k)
         return "delete";
     case VR_STEP_ACTIVATE:
         return "activate";
+    case VR_STEP_REPLACE:
+        return "replace";
     }
     return "unknown";
 }
@@ -69,6 +71,9 @@ static void step_clear(vr_apply_step *s)
     free(s->id);
     free(s->routing_table_id);
     free(s->note);
+    free(s->reason);
+    free(s->replaced_id);
+    free(s->replaced_table);
     for (size_t i = 0; i < s->correlation_count; i++)
         free(s->correlation_ids[i]);
     free(s->correlation_ids);
@@ -97,6 +102,7 @@ static vr_apply_step *step_add(vr_apply_result *r, vr_step_kind kind, const vr_i
     s->id = f->id ? vr_strdup(f->id) : NULL;
     s->routing_table_id = f->routing_table_id ? vr_strdup(f->routing_table_id) : NULL;
     s->total_ms = s->create_ms = s->convergence_ms = VR_MS_NONE;
+    s->delete_ms = s->delete_convergence_ms = VR_MS_NONE;
     s->estimated_ms = -1;
     return s;
 }
@@ -151,6 +157,15 @@ void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const 
         if (!f->name || !f->id || !f->state || strcmp(f->state, "provisioning") != 0) continue;
         if (named_by_inventory(plan, f->name)) step_add(out, VR_STEP_ACTIVATE, f);
     }
+    for (size_t i = 0; i < plan->action_count; i++) {
+        const vr_plan_action *a = &plan->actions[i];
+        if (a->kind != VR_ACTION_REPLACE) continue;
+        vr_apply_step *s = step_add(out, VR_STEP_REPLACE, &a->iface);
+        s->reason = a->reason ? vr_strdup(a->reason) : NULL;
+        s->replaced_id = a->replaces.id ? vr_strdup(a->replaces.id) : NULL;
+        s->replaced_table =
+            a->replaces.routing_table_id ? vr_strdup(a->replaces.routing_table_id) : NULL;
+    }
     for (size_t i = 0; i < plan->action_count; i++)
         if (plan->actions[i].kind == VR_ACTION_CREATE)
             step_add(out, VR_STEP_CREATE, &plan->actions[i].iface);
@@ -171,6 +186,15 @@ typedef struct {
     bool sync_done;      /* the step requested a sync */
     bool sync_converged; /* and its table converged */
     vr_error sync_err;   /* why not, when it did not */
+    /* What holds the next steps back: an earlier failure, or a record that could not be kept. */
+    bool stop;
+    const char *stop_why;
+    long creates; /* creates started, for max_creates */
+    /* A record of the middle of a step (a replacement's deletion) that could not be kept: the
+     * step still finishes (its create must not be left undone), then the run stops as after
+     * any record that could not be kept. */
+    bool mid_record_failed;
+    vr_error mid_record_err;
 } apply_run;
 
 static int64_t run_now(const apply_run *r)
@@ -222,7 +246,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
     vr_routing_table t = {0};
     char *last_seen = NULL;
     bool resynced = false;
-    int rc = -1, n = 0;
+    int rc = -1, n = 0, syncs_before = s->syncs;
 
     if (sync_table(r, s, table, &sr, err) < 0) goto done;
     t_sync = run_now(r);
@@ -291,7 +315,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
     rc = 0;
 done:
     s->convergence_ms = run_now(r) - t0;
-    r->sync_done = s->syncs > 0;
+    r->sync_done = s->syncs > syncs_before;
     r->sync_converged = rc == 0;
     if (rc != 0 && err) r->sync_err = *err;
     free(last_seen);
@@ -383,7 +407,9 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
     return 0;
 }
 
-static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+/* The gateway of want must answer before anything is created (or, for a replacement,
+ * deleted). Returns 0 when reachable; -1 with err (nothing was sent to the platform). */
+static int probe_gateway(const apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
 {
     const vr_apply_opts *o = r->o;
     vr_addr remote = want->remote;
@@ -403,16 +429,34 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     memset(&pr, 0, sizeof(pr));
     if (vr_probe(&pr, o->probe_map, &remote, port, timeout, err) < 0) return -1;
     snprintf(s->probe_detail, sizeof(s->probe_detail), "%s", pr.detail);
+    if (pr.status == VR_PROBE_DENIED) {
+        vr_error_set(err, VR_ERR_GATEWAY_REFUSED, "gateway %s of %s: %s", want->remote_ip, s->name,
+                     pr.detail);
+        vr_error_remedy(err,
+                        "nothing was created for %s; no gateway lives in that range: correct its "
+                        "remoteIp, or (for a test) send the probe to a listener with --probe-map "
+                        "%s=HOST:PORT",
+                        s->name, want->remote_ip);
+        return -1;
+    }
     if (pr.status != VR_PROBE_REACHABLE) {
         vr_error_set(err, VR_ERR_GATEWAY_UNREACHABLE, "gateway %s of %s (probed at %s) is %s",
                      want->remote_ip, s->name, pr.target, pr.detail);
         vr_error_remedy(err,
-                        "nothing was created for %s; check the gateway answers TCP on port %d "
+                        "nothing was %s for %s; check the gateway answers TCP on port %d "
                         "(the interface's probe.port sets another), then run apply again",
+                        s->kind == VR_STEP_REPLACE && !s->replaced_deleted
+                            ? "deleted (its old connection stays) or created"
+                            : "created",
                         s->name, port);
         return -1;
     }
+    return 0;
+}
 
+static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+{
+    if (probe_gateway(r, s, want, err) < 0) return -1;
     int64_t tc = run_now(r);
     vr_iface made;
     memset(&made, 0, sizeof(made));
@@ -492,22 +536,105 @@ static int do_activate(apply_run *r, vr_apply_step *s, vr_error *err)
     return check_active(r, s, err);
 }
 
+/* A replacement that deleted the old connection and did not bring the new one up: the
+ * error names the interface as missing and says what to do. */
+static int replace_left_missing(vr_apply_step *s, vr_error *err)
+{
+    char was[sizeof(err->message)], code[sizeof(err->code)];
+    snprintf(was, sizeof(was), "%s", err->message);
+    snprintf(code, sizeof(code), "%s", err->code);
+    s->left_missing = true;
+    vr_error_set(err, code,
+                 "%s is missing live: its old connection %s was deleted to replace it, and the "
+                 "new one was not created: %s",
+                 s->name, s->replaced_id ? s->replaced_id : "(no id)", was);
+    vr_error_remedy(err,
+                    "fix the cause above, then run `vni-reconcile apply` again: %s is missing, "
+                    "so the next run creates it (with or without --replace)",
+                    s->name);
+    return -1;
+}
+
+/* Hands a record to the run's recorder (report/vr_outputs: audit records, webhook). */
+static int record(const apply_run *r, const vr_apply_step *s, vr_apply_record_phase phase,
+                  vr_error *err)
+{
+    if (!r->o->record) return 0;
+    vr_apply_record rec = {s, phase, r->sync_done, r->sync_converged,
+                           r->sync_done && !r->sync_converged ? &r->sync_err : NULL};
+    return r->o->record(r->o->record_ctx, &rec, err);
+}
+
+/* The deletion of a replacement, recorded as soon as the old table converged and before the
+ * create, so that a run killed in between leaves it on record. */
+static void record_deletion(apply_run *r, vr_apply_step *s)
+{
+    vr_error aerr = VR_ERROR_INIT;
+    if (record(r, s, VR_APPLY_RECORD_REPLACED, &aerr) < 0 && !r->mid_record_failed) {
+        r->mid_record_failed = true;
+        r->mid_record_err = aerr;
+    }
+    s->deletion_recorded = true;
+    r->sync_done = false;
+}
+
+/* Replace: probe, delete the old connection, sync its table and converge, record the
+ * deletion, then create the new version as a create does (probe, create, sync, converge,
+ * active). One step: nothing may hold the run back between the delete and the create. */
+static int do_replace(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+{
+    if (!s->replaced_id) {
+        vr_error_set(err, VR_ERR_PLAN_INVALID,
+                     "replace %s: the plan has no id of the connection to delete", s->name);
+        return -1;
+    }
+    /* Before anything is deleted: the new version's gateway must answer (the plan checked its
+     * conflicts, routing table and the limit), so a replacement never deletes an interface
+     * it then cannot create. */
+    if (probe_gateway(r, s, want, err) < 0) return -1;
+    int64_t t0 = run_now(r);
+    int rc = vr_client_delete_connection(r->c, s->replaced_id, err);
+    note_call(r, s, rc < 0 ? err : NULL);
+    if (rc == VR_HTTP_ESTATUS && err->http_status == 404) {
+        vr_error_clear(err);
+        s->already_gone = true;
+        rc = 0;
+    }
+    if (rc < 0) {
+        s->delete_ms = run_now(r) - t0;
+        s->delete_correlations = s->correlation_count;
+        vr_error_remedy(err,
+                        "nothing was deleted: %s keeps its old connection %s; run apply "
+                        "again once the platform answers",
+                        s->name, s->replaced_id);
+        return -1;
+    }
+    s->replaced_deleted = true;
+    if (s->replaced_table) rc = converge_wait(r, s, s->replaced_table, err);
+    s->delete_ms = run_now(r) - t0;
+    s->delete_convergence_ms = r->sync_done ? s->convergence_ms : VR_MS_NONE;
+    s->delete_correlations = s->correlation_count;
+    if (rc < 0) return replace_left_missing(s, err);
+    record_deletion(r, s);
+    s->convergence_ms = VR_MS_NONE;
+    rc = do_create(r, s, want, err);
+    if (rc == 0)
+        step_note(s, "replaced connection %s%s: %s", s->replaced_id,
+                  s->already_gone ? " (already gone)" : "", s->reason ? s->reason : "");
+    else if (!s->id)
+        return replace_left_missing(s, err);
+    return rc;
+}
+
 static const vr_iface *action_iface(const vr_plan_org_result *plan, const vr_apply_step *s)
 {
-    vr_action_kind k = s->kind == VR_STEP_CREATE ? VR_ACTION_CREATE : VR_ACTION_DELETE;
+    vr_action_kind k = s->kind == VR_STEP_CREATE    ? VR_ACTION_CREATE
+                       : s->kind == VR_STEP_REPLACE ? VR_ACTION_REPLACE
+                                                    : VR_ACTION_DELETE;
     for (size_t i = 0; i < plan->action_count; i++)
         if (plan->actions[i].kind == k && strcmp(plan->actions[i].name, s->name) == 0)
             return &plan->actions[i].iface;
     return NULL;
-}
-
-/* Hands the ended step to the run's recorder (report/vr_outputs: audit record, webhook). */
-static int record_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
-{
-    if (!r->o->record) return 0;
-    vr_apply_record rec = {s, r->sync_done, r->sync_converged,
-                           r->sync_done && !r->sync_converged ? &r->sync_err : NULL};
-    return r->o->record(r->o->record_ctx, &rec, err);
 }
 
 static void progress(const apply_run *r, vr_apply_event ev, const vr_apply_step *s, size_t total)
@@ -524,6 +651,7 @@ static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step 
         if (s->kind == VR_STEP_CREATE && s->adopted) res->adopted++;
         if (s->kind == VR_STEP_DELETE) res->deleted++;
         if (s->kind == VR_STEP_ACTIVATE) res->activated++;
+        if (s->kind == VR_STEP_REPLACE) res->replaced++;
         break;
     case VR_STEP_FAILED:
         res->failed++;
@@ -539,6 +667,56 @@ static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step 
         vr_latency_add(r->o->latency, VR_PHASE_CREATE, s->create_ms);
         vr_latency_add(r->o->latency, VR_PHASE_CONVERGENCE, s->convergence_ms);
         vr_latency_add(r->o->latency, VR_PHASE_TOTAL, s->total_ms);
+    }
+}
+
+/* Whether step s is held back (SKIPPED, with why) instead of started: the one place where
+ * the run decides not to begin a step (after a failure, past max_creates; a run deadline
+ * belongs here too). A replacement's delete and create are one step, so nothing is ever held
+ * back between them. */
+static bool held_back(apply_run *r, vr_apply_step *s)
+{
+    if (r->stop) {
+        s->status = VR_STEP_SKIPPED;
+        step_note(s, "not attempted: %s", r->stop_why);
+        return true;
+    }
+    if (s->kind == VR_STEP_CREATE && r->o->max_creates >= 0 && r->creates >= r->o->max_creates) {
+        s->status = VR_STEP_SKIPPED;
+        step_note(s, "not attempted: over --max-creates %ld (the next run takes it)",
+                  r->o->max_creates);
+        return true;
+    }
+    return false;
+}
+
+/* Carries out one step that was not held back; its status is DONE or FAILED after. */
+static void run_step(apply_run *r, const vr_plan_org_result *plan, vr_apply_step *s)
+{
+    int64_t t0 = run_now(r);
+    int rc;
+    const vr_iface *want =
+        s->kind == VR_STEP_CREATE || s->kind == VR_STEP_REPLACE ? action_iface(plan, s) : NULL;
+    if (s->kind == VR_STEP_CREATE) r->creates++;
+    if ((s->kind == VR_STEP_CREATE || s->kind == VR_STEP_REPLACE) && !want) {
+        vr_error_set(&s->error, VR_ERR_PLAN_INVALID, "%s %s: not in the plan",
+                     vr_step_kind_name(s->kind), s->name);
+        rc = -1;
+    } else if (s->kind == VR_STEP_CREATE) {
+        rc = do_create(r, s, want, &s->error);
+    } else if (s->kind == VR_STEP_REPLACE) {
+        rc = do_replace(r, s, want, &s->error);
+    } else if (s->kind == VR_STEP_DELETE) {
+        rc = do_delete(r, s, &s->error);
+    } else {
+        rc = do_activate(r, s, &s->error);
+    }
+    s->total_ms = run_now(r) - t0;
+    s->status = rc == 0 ? VR_STEP_DONE : VR_STEP_FAILED;
+    if (rc == 0) vr_error_clear(&s->error);
+    if (rc != 0 && !r->o->keep_going) {
+        r->stop = true;
+        r->stop_why = "an earlier step failed";
     }
 }
 
@@ -562,54 +740,26 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
     vr_apply_steps(out, plan, live, live_count);
     out->started_wall_ms = vr_wall_ms();
     int64_t t_run = run_now(&r);
-    long creates = 0;
-    bool stop = false;
-    const char *stop_why = NULL;
 
     for (size_t i = 0; i < out->step_count; i++) {
         vr_apply_step *s = &out->steps[i];
         r.sync_done = false;
-        if (stop) {
-            s->status = VR_STEP_SKIPPED;
-            step_note(s, "not attempted: %s", stop_why);
-        } else if (s->kind == VR_STEP_CREATE && opts->max_creates >= 0 &&
-                   creates >= opts->max_creates) {
-            s->status = VR_STEP_SKIPPED;
-            step_note(s, "not attempted: over --max-creates %ld (the next run takes it)",
-                      opts->max_creates);
-        } else {
+        if (!held_back(&r, s)) {
             progress(&r, VR_APPLY_EVENT_START, s, out->step_count);
-            int64_t t0 = run_now(&r);
-            int rc;
-            if (s->kind == VR_STEP_CREATE) {
-                creates++;
-                const vr_iface *want = action_iface(plan, s);
-                if (want) {
-                    rc = do_create(&r, s, want, &s->error);
-                } else {
-                    vr_error_set(&s->error, VR_ERR_PLAN_INVALID, "create %s: not in the plan",
-                                 s->name);
-                    rc = -1;
-                }
-            } else if (s->kind == VR_STEP_DELETE) {
-                rc = do_delete(&r, s, &s->error);
-            } else {
-                rc = do_activate(&r, s, &s->error);
-            }
-            s->total_ms = run_now(&r) - t0;
-            s->status = rc == 0 ? VR_STEP_DONE : VR_STEP_FAILED;
-            if (rc == 0) vr_error_clear(&s->error);
-            if (rc != 0 && !opts->keep_going) {
-                stop = true;
-                stop_why = "an earlier step failed";
-            }
+            run_step(&r, plan, s);
         }
         vr_error aerr = VR_ERROR_INIT;
-        if (record_step(&r, s, &aerr) < 0 && !out->audit_failed) {
+        bool lost = record(&r, s, VR_APPLY_RECORD_STEP, &aerr) < 0;
+        if (r.mid_record_failed && !lost) {
+            aerr = r.mid_record_err;
+            lost = true;
+        }
+        r.mid_record_failed = false;
+        if (lost && !out->audit_failed) {
             out->audit_failed = true;
             out->audit_err = aerr;
-            stop = true;
-            stop_why = "the audit log could not be written";
+            r.stop = true;
+            r.stop_why = "the audit log could not be written";
         }
         finish_step(out, &r, s);
         progress(&r, VR_APPLY_EVENT_END, s, out->step_count);

@@ -9,12 +9,26 @@
  *   - "activate": a live connection the inventory names (the plan's unchanged or drift list)
  *     whose state is "provisioning", e.g. left so by a run that crashed between its create and
  *     its sync: sync its table and converge (audited as vni_provisioning/provisioned);
+ *   - every replacement of the plan, as one step: probe the new version's gateway (before
+ *     anything is deleted: a replacement never deletes what it then cannot create); delete the
+ *     live connection (404 is "already gone"); sync its routing table and converge; hand the
+ *     deletion to the recorder (VR_APPLY_RECORD_REPLACED: its vni_deletion record is written
+ *     before the create); then as a create: probe, create, sync the new version's routing
+ *     table (when it moved, both tables are synced: the old one after the delete, the new one
+ *     after the create), converge, check active; then the step's own record. When the delete
+ *     was done and the new connection was not created (or the old table did not converge),
+ *     the step fails with left_missing set and an error that names the interface as missing
+ *     and says what to do: the next run (with or without --replace) creates it, since it is
+ *     missing live;
  *   - every create of the plan (probe; create; on 409 name.duplicate the connection of that
  *     name is read and taken as created when it matches what was asked, else the step fails;
  *     sync; converge; check active).
  * The first failure stops the run (the rest are skipped, "not attempted") unless keep_going.
- * Creates past max_creates are skipped with a note. Re-running after a crash or a failure
- * re-plans from live state, so nothing is created twice.
+ * Creates past max_creates are skipped with a note (replacements are bounded by the plan's
+ * --max-replaces, not by max_creates). A step is held back only before it starts (one place:
+ * after a failure, over max_creates; a run deadline belongs there too), never between a
+ * replacement's delete and its create. Re-running after a crash or a failure re-plans from
+ * live state, so nothing is created twice.
  *
  * Convergence wait (converge_wait): after a sync, the table is polled (GET) on a schedule that
  * starts at the server's estimatedConvergenceMs (or poll_initial_ms without one) and then
@@ -52,6 +66,7 @@ typedef enum {
     VR_STEP_CREATE = 0,
     VR_STEP_DELETE,
     VR_STEP_ACTIVATE, /* sync + converge a named connection left provisioning */
+    VR_STEP_REPLACE,  /* delete the live connection, then create it anew */
 } vr_step_kind;
 
 typedef enum {
@@ -81,9 +96,20 @@ typedef struct {
     int polls;                                   /* routing-table GETs of converge_wait */
     int syncs;                                   /* sync requests (2 after a re-sync) */
     long long estimated_ms; /* the last sync's estimatedConvergenceMs, -1 when absent */
-    char probe_detail[256]; /* create: vr_probe_result.detail, "" when no probe was made */
+    char probe_detail[384]; /* create: vr_probe_result.detail, "" when no probe was made */
     char **correlation_ids; /* of every API call of the step */
     size_t correlation_count;
+    /* replace only: the live connection it deletes, and how that went */
+    char *reason;           /* the plan's reason (why it is replaced) */
+    char *replaced_id;      /* the old connection's id */
+    char *replaced_table;   /* its routing table (synced after the delete); NULL: unknown */
+    bool replaced_deleted;  /* the delete was done (or the old one was already gone) */
+    bool deletion_recorded; /* the delete was done and its table converged: the deletion was
+                               handed to the recorder before the create began */
+    bool left_missing;      /* deleted, and not created again: missing live */
+    int64_t delete_ms;      /* delete, sync and convergence of the old table */
+    int64_t delete_convergence_ms;
+    size_t delete_correlations; /* correlation_ids[0..this) belong to the delete */
 } vr_apply_step;
 
 /* The outcome of one organization's apply. Zero-initialise, or let vr_apply_org do it. */
@@ -91,8 +117,8 @@ typedef struct {
     char *org_id;
     vr_apply_step *steps;
     size_t step_count;
-    size_t created, deleted, activated; /* DONE steps by kind */
-    size_t adopted;                     /* of created: taken over after name.duplicate */
+    size_t created, deleted, activated, replaced; /* DONE steps by kind */
+    size_t adopted;                               /* of created: taken over after name.duplicate */
     size_t done, failed, skipped;
     int polls; /* every routing-table poll of the run */
     int64_t started_wall_ms, elapsed_ms;
@@ -109,17 +135,31 @@ typedef enum {
 typedef void (*vr_apply_progress_fn)(void *ctx, vr_apply_event ev, const vr_apply_step *step,
                                      size_t total);
 
+/* What is recorded: a step that ended (or was skipped), or the delete half of a replacement,
+ * recorded as soon as its old table converged and before its create begins (the step is still
+ * PENDING then; its delete_* fields and correlation_ids[0..delete_correlations) are that
+ * half's). */
+typedef enum {
+    VR_APPLY_RECORD_STEP = 0,
+    VR_APPLY_RECORD_REPLACED,
+} vr_apply_record_phase;
+
 /* What a run records after each step (report/vr_outputs turns it into audit records and
- * webhook events): the step, and the routing-table sync it requested, if any. */
+ * webhook events): the step, and the routing-table sync it requested, if any (for
+ * VR_APPLY_RECORD_REPLACED, the old table's; for the end of a replacement whose deletion was
+ * recorded, the new table's). */
 typedef struct {
     const vr_apply_step *step;
+    vr_apply_record_phase phase;
     bool synced;                /* the step requested a sync */
     bool sync_converged;        /* and its table converged */
     const vr_error *sync_error; /* why not, when synced and not converged; else NULL */
 } vr_apply_record;
 
-/* Called once per step, after it ended (or was skipped), outside its latencies. Returns 0,
- * or -1 with err set: the record could not be kept (the run stops there, audit_failed). */
+/* Called once per step, after it ended (or was skipped), outside its latencies, and for a
+ * replacement also once in the middle (VR_APPLY_RECORD_REPLACED). Returns 0, or -1 with err
+ * set: the record could not be kept (the run stops there, audit_failed; a replacement whose
+ * deletion record failed still finishes its create first). */
 typedef int (*vr_apply_record_fn)(void *ctx, const vr_apply_record *rec, vr_error *err);
 
 /* The convergence polling schedule. Zeros take the defaults above. */
@@ -156,7 +196,8 @@ typedef struct {
 /* Zeros, max_creates -1. */
 void vr_apply_opts_init(vr_apply_opts *o);
 
-/* The steps of plan (deletes, activations, creates; see above) without carrying them out:
+/* The steps of plan (deletes, activations, replacements, creates; see above) without carrying
+ * them out:
  * every step PENDING. live is the organization's live connections (for activations; may be
  * NULL with live_count 0). out is overwritten. */
 void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const vr_iface *live,

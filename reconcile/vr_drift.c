@@ -130,6 +130,14 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         if (plan->actions[i].kind == VR_ACTION_CREATE)
             creates[ncreate++] = (vr_nameix){nz(plan->actions[i].name), i};
     vr_nameix_sort(creates, ncreate);
+    /* a plan made with replacements lists a replaced interface under its action only */
+    size_t nreplace = 0;
+    vr_nameix *replaces =
+        vr_xmalloc((plan->action_count ? plan->action_count : 1) * sizeof(*replaces));
+    for (size_t i = 0; i < plan->action_count; i++)
+        if (plan->actions[i].kind == VR_ACTION_REPLACE)
+            replaces[nreplace++] = (vr_nameix){nz(plan->actions[i].name), i};
+    vr_nameix_sort(replaces, nreplace);
 
     /* inventory interfaces, name order, each name once */
     out->ifaces = vr_xcalloc(org->count ? org->count : 1, sizeof(*out->ifaces));
@@ -158,7 +166,13 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         }
         f->present = true;
         const vr_nameix *d = vr_nameix_find(drift, plan->drift_count, name);
+        const vr_nameix *rp = vr_nameix_find(replaces, nreplace, name);
         if (d) copy_fields(f, &plan->drift[d->idx]);
+        if (rp) {
+            const vr_plan_replaced *x = &plan->actions[rp->idx].replaces;
+            vr_plan_drift as_drift = {NULL, x->id, x->fields, x->field_count};
+            copy_fields(f, &as_drift);
+        }
         f->matching = f->field_count == 0;
         if (have) {
             f->id = dup_or_null(have->id);
@@ -169,6 +183,9 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
             out->ignored_fields += ic.ignored;
         } else if (d) {
             f->id = dup_or_null(plan->drift[d->idx].id);
+        } else if (rp) {
+            f->id = dup_or_null(plan->actions[rp->idx].replaces.id);
+            f->state = dup_or_null(plan->actions[rp->idx].replaces.state);
         } else {
             const vr_nameix *u = vr_nameix_find(unchanged, plan->unchanged_count, name);
             f->id = dup_or_null(plan->unchanged[u->idx].id);
@@ -225,7 +242,58 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
     free(not_active);
     free(drift);
     free(creates);
+    free(replaces);
     return 0;
+}
+
+/* s as one word of a POSIX shell: as is when it is made of safe characters, else quoted. */
+static void shell_word(vr_buf *b, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p && plain; p++)
+        plain = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./,:=@%+-",
+                       *p) != NULL;
+    if (plain) {
+        vr_buf_puts(b, s);
+        return;
+    }
+    vr_buf_puts(b, "'");
+    for (const char *p = s; *p; p++)
+        if (*p == '\'')
+            vr_buf_puts(b, "'\\''");
+        else
+            vr_buf_append(b, p, 1);
+    vr_buf_puts(b, "'");
+}
+
+bool vr_drift_needs_repair(const vr_drift_iface *f)
+{
+    bool failed = !f->active && f->state && strcmp(f->state, "failed") == 0;
+    return f->present && (!f->matching || failed);
+}
+
+void vr_drift_set_repairs(vr_drift_org *r, const vr_org *org, const char *const *paths,
+                          size_t path_count)
+{
+    vr_nameix *inv = vr_nameix_of_ifaces(org->ifaces, org->count);
+    for (size_t i = 0; i < r->iface_count; i++) {
+        vr_drift_iface *f = &r->ifaces[i];
+        free(f->repair);
+        f->repair = NULL;
+        const vr_nameix *hit = vr_nameix_find(inv, org->count, f->name);
+        f->protect = hit && org->ifaces[hit->idx].protect;
+        if (!vr_drift_needs_repair(f) || f->protect) continue;
+        vr_buf b = VR_BUF_INIT;
+        vr_buf_puts(&b, "vni-reconcile apply");
+        for (size_t k = 0; k < path_count; k++) {
+            vr_buf_puts(&b, " -f ");
+            shell_word(&b, paths[k] ? paths[k] : "");
+        }
+        vr_buf_puts(&b, " --replace ");
+        shell_word(&b, f->name);
+        f->repair = vr_buf_detach(&b);
+    }
+    free(inv);
 }
 
 bool vr_drift_iface_ok(const vr_drift_iface *f)
@@ -242,6 +310,7 @@ bool vr_drift_has_drift(const vr_drift_org *r)
 
 static void iface_clear(vr_drift_iface *f)
 {
+    free(f->repair);
     free(f->name);
     free(f->id);
     free(f->state);

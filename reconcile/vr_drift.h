@@ -85,6 +85,8 @@ typedef struct {
     size_t checks;         /* checks counted for uptime, this one included (0: unmanaged) */
     size_t ok_checks;
     double uptime_rate; /* ok_checks / checks; 0 when checks is 0 */
+    char *repair;       /* the command that would repair it (vr_drift_set_repairs); NULL: none */
+    bool protect;       /* the inventory marks it protect: true (never replaced) */
 
     /* vr_drift_mark per check of the organization's timeline (its check_count, oldest
      * first); NULL for unmanaged connections */
@@ -131,6 +133,18 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
  * number of reports used. */
 size_t vr_drift_apply_history(vr_drift_org *r, const cJSON *const *reports, size_t count,
                               size_t window);
+
+/* For each inventory interface that differs live or whose live state is failed (after the
+ * ignore list), the command that would repair it by replacing it:
+ *   vni-reconcile apply -f PATH [-f PATH...] --replace NAME
+ * with the inventory paths the run was given, each quoted for a POSIX shell when it needs
+ * it. An interface marked protect: true gets none (protect is set instead: vni-reconcile
+ * never replaces it). org is the inventory's organization of r. */
+void vr_drift_set_repairs(vr_drift_org *r, const vr_org *org, const char *const *paths,
+                          size_t path_count);
+/* True when the interface is present and differs, or its live state is failed: what a
+ * replacement repairs. */
+bool vr_drift_needs_repair(const vr_drift_iface *f);
 
 /* True when the organization has drift of any kind (what --exit-code reports as 2). */
 bool vr_drift_has_drift(const vr_drift_org *r);

@@ -2,6 +2,8 @@
 #include "vr_audit.h"
 #include "vr_errcode.h"
 
+#include "vr_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -111,6 +113,7 @@ cJSON *vr_audit_record_to_json(const vr_audit_record *r)
     } else {
         cJSON_AddItemToObject(o, "error", cJSON_CreateNull());
     }
+    if (r->replacement) cJSON_AddItemToObject(o, "replacement", cJSON_CreateTrue());
     return o;
 }
 
@@ -187,34 +190,26 @@ void vr_audit_set_redactions(vr_audit_writer *w, const char *const *strings, siz
             w->redactions[w->redaction_count++] = vr_strdup(strings[i]);
 }
 
-static void sync_parent(const char *path)
-{
-    vr_buf dir = VR_BUF_INIT;
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        vr_buf_puts(&dir, ".");
-    else if (slash == path)
-        vr_buf_puts(&dir, "/");
-    else
-        vr_buf_append(&dir, path, (size_t)(slash - path));
-    int dfd = open(vr_buf_str(&dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd); /* best effort: some file systems refuse fsync on folders */
-        close(dfd);
-    }
-    vr_buf_free(&dir);
-}
-
 int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err)
 {
     *w = (vr_audit_writer)VR_AUDIT_WRITER_INIT;
     if (!path) return 0;
-    /* created here: fsync the folder too, so the new file's name is as durable as its lines */
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    /* created here: fsync the folder too, so the new file's name is as durable as its lines
+     * (best effort). Never through a symbolic link: a planted one must not send the records
+     * elsewhere (O_NOFOLLOW, and O_EXCL when created). */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0)
-        sync_parent(path);
+        (void)vr_file_sync_parent(path);
     else if (errno == EEXIST)
-        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && errno == ELOOP) {
+        vr_error_set(err, VR_ERR_AUDIT_LOG,
+                     "audit log %s: cannot open it: it is a symbolic link, and vni-reconcile "
+                     "never writes through one",
+                     path);
+        vr_error_remedy(err, "name the file it points to instead");
+        return -1;
+    }
     if (fd < 0) {
         vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: cannot open it: %s", path,
                      strerror(errno));

@@ -51,7 +51,9 @@ typedef enum {
  *   error                   null when error is NULL, else {"httpStatus": n|null, "code": s,
  *                           "message": s}; httpStatus is null when error->http_status is 0
  *                           (no HTTP response, e.g. a timeout). Only those three fields of
- *                           the vr_error are used (never its remedy). */
+ *                           the vr_error are used (never its remedy).
+ *   replacement             true, only on the two records of a replacement (its vni_deletion
+ *                           and its vni_provisioning); absent on every other record */
 typedef struct {
     char event_id[37]; /* UUID v4, lower case */
     char run_id[37];   /* the run's UUID, the same for every record of a run */
@@ -66,6 +68,7 @@ typedef struct {
     const char *const *correlation_ids;
     size_t correlation_count;
     const vr_error *error; /* NULL: the step did not fail */
+    bool replacement;      /* a record of a replacement: "replacement": true */
 } vr_audit_record;
 
 /* Sets r to a fresh record: a new eventId, runId copied from run_id (a new UUID when run_id
@@ -100,8 +103,9 @@ typedef struct {
         -1, NULL, NULL, 0                                                                          \
     }
 
-/* Opens path for appending (O_APPEND, created with mode 0600, never truncated). path NULL
- * gives a writer that writes nothing. Returns 0, or -1 with err set ("audit.log"). */
+/* Opens path for appending (O_APPEND, created with mode 0600, never truncated, never through
+ * a symbolic link: O_NOFOLLOW). path NULL gives a writer that writes nothing. Returns 0, or -1
+ * with err set ("audit.log"; a link is named as such). */
 int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err);
 
 /* Defensive scrub: records never receive a secret, but should one of these strings ever

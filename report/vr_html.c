@@ -144,7 +144,7 @@ static const char CSS[] =
     "use[href=\"#m-unmanaged\"]{fill:none;stroke:var(--unm)}\n"
     ".s-ok{color:var(--ok)}.s-different{color:var(--diff)}.s-missing{color:var(--miss)}"
     ".s-not_active{color:var(--idle)}.s-unmanaged{color:var(--unm)}.s-none{color:var(--muted)}\n"
-    ".note{color:var(--muted);font-size:.9rem}\n"
+    ".note{color:var(--muted);font-size:.9rem}.repair{margin:.3rem 0 0;font-size:.9rem}\n"
     "nav ul{padding-left:1.2rem}\n"
     "@media print{:root{--bg:#fff;--fg:#000;--muted:#444;--line:#999;--card:#fff;--inv:#fff;"
     "--live:#fff}body{max-width:none;padding:0;font-size:10pt}a{color:inherit;"
@@ -358,6 +358,14 @@ static void iface_row(vr_buf *o, const vr_drift_org *r, const vr_drift_iface *f)
     if (f->ignored_fields)
         vr_buf_printf(o, "<span class=\"note\">%zu ignored field%s</span>", f->ignored_fields,
                       f->ignored_fields == 1 ? "" : "s");
+    if (f->repair) {
+        vr_buf_puts(o, "<p class=\"repair\">repair: <code>");
+        vr_html_escape(o, f->repair);
+        vr_buf_puts(o, "</code></p>");
+    } else if (f->protect && vr_drift_needs_repair(f)) {
+        vr_buf_puts(o, "<p class=\"repair\">repair: by hand (<code>protect: true</code>; "
+                       "vni-reconcile never replaces it), or remove protect and replace it</p>");
+    }
     vr_buf_puts(o, "</td><td>");
     strip(o, r, f);
     vr_buf_printf(o,

@@ -56,23 +56,86 @@ static int emit(vr_outputs *o, const vr_audit_record *rec, vr_error *err)
 }
 
 /* The routing_sync record of docs/audit.md for the sync(s) of a step: converged (provisioned,
- * or deleted after a deletion) or not (failed, with why). */
-static int record_sync(vr_outputs *o, const vr_apply_record *r, vr_error *err)
+ * or deleted after a deletion) or not (failed, with why); id, the convergence and the
+ * correlation ids [from, count) as given (a replacement's halves each have theirs). */
+static int record_sync(vr_outputs *o, const vr_apply_record *r, bool deletion, const char *id,
+                       int64_t convergence_ms, size_t from, vr_error *err)
 {
     const vr_apply_step *s = r->step;
     vr_audit_record rec;
     /* The sync's status says what the table now carries: the new or the removed interface. */
     vr_audit_record_init(&rec, o->cfg.run_id, VR_AUDIT_ROUTING_SYNC,
-                         !r->sync_converged          ? VR_AUDIT_FAILED
-                         : s->kind == VR_STEP_DELETE ? VR_AUDIT_DELETED
-                                                     : VR_AUDIT_PROVISIONED);
+                         !r->sync_converged ? VR_AUDIT_FAILED
+                         : deletion         ? VR_AUDIT_DELETED
+                                            : VR_AUDIT_PROVISIONED);
+    rec.interface_name = s->name;
+    rec.interface_id = id;
+    rec.convergence_ms = convergence_ms;
+    rec.total_ms = convergence_ms;
+    rec.correlation_ids = (const char *const *)s->correlation_ids + from;
+    rec.correlation_count = s->correlation_count - from;
+    rec.error = r->sync_converged ? NULL : r->sync_error;
+    return emit(o, &rec, err);
+}
+
+void vr_outputs_replace_statuses(const vr_apply_step *s, vr_audit_status *deletion,
+                                 vr_audit_status *provisioning)
+{
+    if (s->status == VR_STEP_SKIPPED) {
+        *deletion = *provisioning = VR_AUDIT_SKIPPED;
+        return;
+    }
+    *deletion = s->deletion_recorded ? VR_AUDIT_DELETED : VR_AUDIT_FAILED;
+    *provisioning = !s->deletion_recorded         ? VR_AUDIT_SKIPPED
+                    : s->status == VR_STEP_FAILED ? VR_AUDIT_FAILED
+                                                  : VR_AUDIT_PROVISIONED;
+}
+
+/* A replacement's records, each with "replacement": true. In the middle of the step
+ * (VR_APPLY_RECORD_REPLACED): the old table's routing_sync and the vni_deletion (deleted),
+ * with the delete's calls. At its end: the vni_deletion first when it was not recorded in
+ * the middle (not attempted, or failed before the delete and its convergence were done), then
+ * the new table's routing_sync when it synced, and the vni_provisioning. */
+static int record_replace(vr_outputs *o, const vr_apply_record *r, vr_error *err)
+{
+    const vr_apply_step *s = r->step;
+    vr_audit_status del, prov;
+    vr_outputs_replace_statuses(s, &del, &prov);
+    bool deletion_now = r->phase == VR_APPLY_RECORD_REPLACED || !s->deletion_recorded;
+    size_t split = r->phase == VR_APPLY_RECORD_REPLACED || s->deletion_recorded
+                       ? s->delete_correlations
+                       : s->correlation_count;
+    vr_audit_record rec;
+    if (deletion_now) {
+        if (r->synced &&
+            record_sync(o, r, true, s->replaced_id, s->delete_convergence_ms, 0, err) < 0)
+            return VR_OUTPUTS_AUDIT_LOG;
+        vr_audit_record_init(&rec, o->cfg.run_id, VR_AUDIT_VNI_DELETION,
+                             r->phase == VR_APPLY_RECORD_REPLACED ? VR_AUDIT_DELETED : del);
+        rec.interface_name = s->name;
+        rec.interface_id = s->replaced_id;
+        rec.total_ms = s->delete_ms;
+        rec.convergence_ms = s->delete_convergence_ms;
+        rec.correlation_ids = (const char *const *)s->correlation_ids;
+        rec.correlation_count = split;
+        rec.error = rec.status == VR_AUDIT_FAILED ? &s->error : NULL;
+        rec.replacement = true;
+        if (emit(o, &rec, err) < 0) return VR_OUTPUTS_AUDIT_LOG;
+        if (r->phase == VR_APPLY_RECORD_REPLACED) return 0;
+    } else if (r->synced && record_sync(o, r, false, s->id, s->convergence_ms, split, err) < 0) {
+        return VR_OUTPUTS_AUDIT_LOG;
+    }
+    vr_audit_record_init(&rec, o->cfg.run_id, VR_AUDIT_VNI_PROVISIONING, prov);
     rec.interface_name = s->name;
     rec.interface_id = s->id;
+    rec.create_ms = s->create_ms;
     rec.convergence_ms = s->convergence_ms;
-    rec.total_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
-    rec.error = r->sync_converged ? NULL : r->sync_error;
+    if (prov != VR_AUDIT_SKIPPED && s->total_ms >= 0 && s->delete_ms >= 0)
+        rec.total_ms = s->total_ms - s->delete_ms;
+    rec.correlation_ids = (const char *const *)s->correlation_ids + split;
+    rec.correlation_count = s->correlation_count - split;
+    rec.error = prov == VR_AUDIT_FAILED ? &s->error : NULL;
+    rec.replacement = true;
     return emit(o, &rec, err);
 }
 
@@ -81,6 +144,7 @@ int vr_outputs_apply_record(void *ctx, const vr_apply_record *r, vr_error *err)
     vr_outputs *o = ctx;
     const vr_apply_step *s = r->step;
     if (!o->cfg.audit_log && !o->webhook) return 0;
+    if (s->kind == VR_STEP_REPLACE) return record_replace(o, r, err);
     vr_audit_record rec;
     vr_audit_record_init(&rec, o->cfg.run_id,
                          s->kind == VR_STEP_DELETE ? VR_AUDIT_VNI_DELETION
@@ -97,7 +161,9 @@ int vr_outputs_apply_record(void *ctx, const vr_apply_record *r, vr_error *err)
     rec.correlation_ids = (const char *const *)s->correlation_ids;
     rec.correlation_count = s->correlation_count;
     rec.error = s->status == VR_STEP_FAILED ? &s->error : NULL;
-    if (r->synced && record_sync(o, r, err) < 0) return VR_OUTPUTS_AUDIT_LOG;
+    if (r->synced &&
+        record_sync(o, r, s->kind == VR_STEP_DELETE, s->id, s->convergence_ms, 0, err) < 0)
+        return VR_OUTPUTS_AUDIT_LOG;
     return emit(o, &rec, err);
 }
 
@@ -263,12 +329,32 @@ static void metrics_common(vr_metrics *m, const vr_outputs *o, const vr_outputs_
     }
 }
 
+/* A replacement counts its two records and itself. */
+static void metrics_replace(vr_metrics *m, const char *org, const vr_apply_step *st)
+{
+    vr_audit_status del, prov;
+    vr_outputs_replace_statuses(st, &del, &prov);
+    vr_metrics_inc(m, VR_METRIC_ACTIONS, 1, "org", org, "action", "vni_deletion", "status",
+                   vr_audit_status_name(del), NULL);
+    vr_metrics_inc(m, VR_METRIC_ACTIONS, 1, "org", org, "action", "vni_provisioning", "status",
+                   vr_audit_status_name(prov), NULL);
+    vr_metrics_inc(m, VR_METRIC_REPLACEMENTS, 1, "org", org, "status",
+                   st->status == VR_STEP_DONE     ? "replaced"
+                   : st->status == VR_STEP_FAILED ? "failed"
+                                                  : "skipped",
+                   NULL);
+}
+
 static void metrics_apply_org(vr_metrics *m, const vr_apply_run *run)
 {
     const char *org = run->org_id;
     if (run->ran) {
         for (size_t k = 0; k < run->result.step_count; k++) {
             const vr_apply_step *st = &run->result.steps[k];
+            if (st->kind == VR_STEP_REPLACE) {
+                metrics_replace(m, org, st);
+                continue;
+            }
             const char *action = st->kind == VR_STEP_DELETE ? "vni_deletion" : "vni_provisioning";
             const char *status = st->status == VR_STEP_FAILED    ? "failed"
                                  : st->status == VR_STEP_SKIPPED ? "skipped"

@@ -62,8 +62,19 @@ int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err
 
 /* The apply recorder (a vr_apply_record_fn; ctx is the vr_outputs): the step's routing_sync
  * record first when it synced, then its vni_provisioning / vni_deletion record; each written
- * to the log (fsync'd) and then sent to the webhook. Returns 0, or VR_OUTPUTS_AUDIT_LOG. */
+ * to the log (fsync'd) and then sent to the webhook. A replacement has a vni_deletion and a
+ * vni_provisioning record, each with "replacement": true (docs/audit.md): the deletion is
+ * recorded in the middle of the step, before the create (VR_APPLY_RECORD_REPLACED), when the
+ * delete was done and its table converged, else at the end with the rest. Returns 0, or
+ * VR_OUTPUTS_AUDIT_LOG. */
 int vr_outputs_apply_record(void *ctx, const vr_apply_record *rec, vr_error *err);
+
+/* The statuses of the two records of a replace step (its vni_deletion and its
+ * vni_provisioning): skipped and skipped when not attempted; failed and skipped when it failed
+ * before the delete and its table's convergence were done; deleted and provisioned when done;
+ * deleted and failed when the new connection failed after that. For records and metrics. */
+void vr_outputs_replace_statuses(const vr_apply_step *s, vr_audit_status *deletion,
+                                 vr_audit_status *provisioning);
 
 /* The drift_check records of one organization: one per inventory interface (unchanged or
  * drifted, with its uptime rate) and one per unmanaged connection (drifted, no rate), each
@@ -101,7 +112,8 @@ typedef struct {
     size_t count;
 } vr_outputs_calls;
 
-/* Updates the metrics file with an apply run: actions per organization and status, step
+/* Updates the metrics file with an apply run: actions per organization and status (a
+ * replacement counts its two records, and vni_reconcile_replacements_total itself), step
  * latencies, last run and its success, API calls, webhook events (when a webhook was used).
  * Call after vr_outputs_close_events. Returns 0, or -1 (err set). */
 int vr_outputs_metrics_apply(const vr_outputs *o, const vr_apply_run *runs, size_t count,

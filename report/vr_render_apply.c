@@ -18,8 +18,9 @@ void vr_apply_run_free(vr_apply_run *run)
 
 int vr_render_apply_summary(vr_buf *out, const vr_apply_result *r)
 {
-    vr_buf_printf(out, "%zu created, %zu deleted, %zu failed, %zu not attempted", r->created,
-                  r->deleted, r->failed, r->skipped);
+    vr_buf_printf(out, "%zu created, %zu deleted, ", r->created, r->deleted);
+    if (r->replaced) vr_buf_printf(out, "%zu replaced, ", r->replaced);
+    vr_buf_printf(out, "%zu failed, %zu not attempted", r->failed, r->skipped);
     if (r->activated) vr_buf_printf(out, ", %zu activated", r->activated);
     return out->overflow ? -1 : 0;
 }
@@ -30,6 +31,23 @@ static void add_ms(cJSON *o, const char *key, int64_t ms)
         cJSON_AddNullToObject(o, key);
     else
         cJSON_AddNumberToObject(o, key, (double)ms);
+}
+
+/* A replace step's "reason" and "replaces": what it replaced and why. */
+static void replaces_json(cJSON *o, const vr_apply_step *s)
+{
+    cJSON_AddStringToObject(o, "reason", s->reason ? s->reason : "");
+    cJSON *rp = cJSON_AddObjectToObject(o, "replaces");
+    if (s->replaced_id)
+        cJSON_AddStringToObject(rp, "id", s->replaced_id);
+    else
+        cJSON_AddNullToObject(rp, "id");
+    if (s->replaced_table)
+        cJSON_AddStringToObject(rp, "routingTableId", s->replaced_table);
+    else
+        cJSON_AddNullToObject(rp, "routingTableId");
+    cJSON_AddBoolToObject(rp, "deleted", s->replaced_deleted);
+    cJSON_AddBoolToObject(rp, "leftMissing", s->left_missing);
 }
 
 cJSON *vr_render_apply_result_json(const vr_apply_result *r)
@@ -44,6 +62,7 @@ cJSON *vr_render_apply_result_json(const vr_apply_result *r)
     cJSON_AddNumberToObject(n, "created", (double)r->created);
     cJSON_AddNumberToObject(n, "deleted", (double)r->deleted);
     cJSON_AddNumberToObject(n, "activated", (double)r->activated);
+    cJSON_AddNumberToObject(n, "replaced", (double)r->replaced);
     cJSON_AddNumberToObject(n, "adopted", (double)r->adopted);
     cJSON_AddNumberToObject(n, "done", (double)r->done);
     cJSON_AddNumberToObject(n, "failed", (double)r->failed);
@@ -95,6 +114,7 @@ cJSON *vr_render_apply_result_json(const vr_apply_result *r)
         else
             cJSON_AddNullToObject(o, "estimatedConvergenceMs");
         if (s->probe_detail[0]) cJSON_AddStringToObject(o, "probe", s->probe_detail);
+        if (s->kind == VR_STEP_REPLACE) replaces_json(o, s);
         cJSON *ids = cJSON_AddArrayToObject(o, "correlationIds");
         for (size_t k = 0; k < s->correlation_count; k++)
             cJSON_AddItemToArray(ids, cJSON_CreateString(s->correlation_ids[k]));
@@ -175,7 +195,7 @@ void vr_render_apply_org_md(vr_buf *b, const vr_apply_run *run, const char *run_
 }
 
 typedef struct {
-    size_t created, deleted, failed, skipped, activated;
+    size_t created, deleted, failed, skipped, activated, replaced;
 } apply_totals;
 
 static apply_totals totals_of(const vr_apply_run *runs, size_t count)
@@ -187,6 +207,7 @@ static apply_totals totals_of(const vr_apply_run *runs, size_t count)
         t.failed += runs[i].result.failed;
         t.skipped += runs[i].result.skipped;
         t.activated += runs[i].result.activated;
+        t.replaced += runs[i].result.replaced;
     }
     return t;
 }
@@ -205,6 +226,7 @@ cJSON *vr_render_apply_run_json(const vr_apply_run *runs, size_t count, const ch
     cJSON_AddNumberToObject(t, "created", (double)tot.created);
     cJSON_AddNumberToObject(t, "deleted", (double)tot.deleted);
     cJSON_AddNumberToObject(t, "activated", (double)tot.activated);
+    cJSON_AddNumberToObject(t, "replaced", (double)tot.replaced);
     cJSON_AddNumberToObject(t, "failed", (double)tot.failed);
     cJSON_AddNumberToObject(t, "notAttempted", (double)tot.skipped);
     vr_render_latency_json(j, "latency", all);
@@ -251,6 +273,22 @@ static void outcome(vr_buf *out, const vr_apply_run *runs, size_t count)
     }
 }
 
+/* Each interface a replacement deleted and did not create again, loudly. */
+static void missing(vr_buf *out, const vr_apply_run *runs, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        for (size_t k = 0; runs[i].ran && k < runs[i].result.step_count; k++) {
+            const vr_apply_step *st = &runs[i].result.steps[k];
+            if (!st->left_missing) continue;
+            char *name = vr_text_escape(st->name);
+            vr_buf_printf(out,
+                          "MISSING: %s (organization %s) was deleted to be replaced and was not "
+                          "created again; run `vni-reconcile apply` again to create it\n",
+                          name, runs[i].result.org_id);
+            free(name);
+        }
+}
+
 void vr_render_apply_text(vr_buf *out, const vr_apply_run *runs, size_t count, size_t changes,
                           const vr_latency *all)
 {
@@ -262,10 +300,13 @@ void vr_render_apply_text(vr_buf *out, const vr_apply_run *runs, size_t count, s
         vr_buf_puts(out, "No changes. The live state matches the inventory; nothing to apply.\n");
         return;
     }
-    vr_buf_printf(out, "Apply %s: %zu created, %zu deleted, %zu failed, %zu not attempted",
-                  any_failed ? "failed" : "complete", t.created, t.deleted, t.failed, t.skipped);
+    vr_buf_printf(out, "Apply %s: %zu created, %zu deleted, ", any_failed ? "failed" : "complete",
+                  t.created, t.deleted);
+    if (t.replaced) vr_buf_printf(out, "%zu replaced, ", t.replaced);
+    vr_buf_printf(out, "%zu failed, %zu not attempted", t.failed, t.skipped);
     if (t.activated) vr_buf_printf(out, ", %zu activated", t.activated);
     vr_buf_puts(out, "\n");
     if (any_failed) outcome(out, runs, count);
+    missing(out, runs, count);
     latency_line(out, all);
 }

@@ -23,13 +23,15 @@ typedef struct {
 
 void vr_apply_run_free(vr_apply_run *run);
 
-/* "3 created, 0 deleted, 0 failed, 0 not attempted" (plus ", 1 activated" when any) appended
- * to out, no newline. Returns 0, or -1 (out's max). */
+/* "3 created, 0 deleted, 0 failed, 0 not attempted" appended to out, no newline; with
+ * replacements "3 created, 0 deleted, 1 replaced, 0 failed, 0 not attempted"; plus
+ * ", 1 activated" when any. Returns 0, or -1 (out's max). */
 int vr_render_apply_summary(vr_buf *out, const vr_apply_result *r);
 
 /* The result as JSON (the report of the run): org, counts, and each step with its status,
  * id, error {httpStatus, code, message, correlationId}, note, latencies, polls and correlation
- * ids, syncs and the last sync's estimatedConvergenceMs (null when absent). Caller
+ * ids, syncs and the last sync's estimatedConvergenceMs (null when absent); a replace step
+ * also has "reason" and "replaces" {id, routingTableId, deleted, leftMissing}. Caller
  * cJSON_Delete()s it. */
 cJSON *vr_render_apply_result_json(const vr_apply_result *r);
 
@@ -51,7 +53,8 @@ cJSON *vr_render_apply_run_json(const vr_apply_run *runs, size_t count, const ch
 
 /* The closing text of apply on stdout: "No changes. ..." when changes is 0 and nothing failed;
  * else "Apply complete|failed: N created, ..." and, after a failure, per organization which
- * steps were done, failed (with the code), not attempted; then the latency line when any
+ * steps were done, failed (with the code), not attempted; a line "MISSING: NAME ..." for each
+ * interface a replacement deleted and did not create again; then the latency line when any
  * step was timed. Live names and server codes are escaped for a terminal. */
 void vr_render_apply_text(vr_buf *out, const vr_apply_run *runs, size_t count, size_t changes,
                           const vr_latency *all);

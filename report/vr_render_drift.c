@@ -87,6 +87,8 @@ cJSON *vr_render_drift_org_json(const vr_drift_org *r)
         cJSON_AddNumberToObject(j, "uptimeRate", f->uptime_rate);
         cJSON_AddNumberToObject(j, "checks", (double)f->checks);
         cJSON_AddNumberToObject(j, "okChecks", (double)f->ok_checks);
+        add_str_or_null(j, "repair", f->repair);
+        cJSON_AddBoolToObject(j, "protect", f->protect);
     }
     arr = cJSON_AddArrayToObject(o, "unmanaged");
     for (size_t i = 0; i < r->unmanaged_count; i++) {
@@ -207,6 +209,16 @@ static void text_uptime(vr_text_out *t, const vr_drift_iface *f)
     if (t->color) vr_buf_puts(t->out, VR_C_RESET);
 }
 
+/* How to repair a different or failed interface: the command, or that it is protected. */
+static void text_repair(vr_text_out *t, const vr_drift_iface *f)
+{
+    if (f->repair)
+        vr_buf_printf(t->out, "      repair: %s\n", vr_text_safe(t, f->repair));
+    else if (f->protect && vr_drift_needs_repair(f))
+        vr_buf_puts(t->out, "      repair: by hand (protect: true; vni-reconcile never replaces "
+                            "it), or remove protect and replace it\n");
+}
+
 static void text_org(vr_text_out *t, const vr_drift_org *r, bool verbose)
 {
     vr_buf_printf(t->out, "Organization %s: %zu interface%s, %zu live connection%s\n",
@@ -240,6 +252,7 @@ static void text_org(vr_text_out *t, const vr_drift_org *r, bool verbose)
             vr_buf_puts(t->out, "\n");
             shown = true;
         }
+        text_repair(t, f);
         if (!shown && verbose) {
             vr_text_paint(t, VR_C_GREEN, "  = unchanged %s", vr_text_safe(t, f->name));
             text_uptime(t, f);
@@ -331,6 +344,33 @@ static void md_uptime(vr_buf *o, const vr_drift_org *r, size_t k)
     }
 }
 
+/* The command that repairs each different or failed interface, at most k rows. */
+static void md_repairs(vr_buf *o, const vr_drift_org *r, size_t k)
+{
+    size_t rows = 0, more = 0;
+    for (size_t i = 0; i < r->iface_count; i++) {
+        const vr_drift_iface *f = &r->ifaces[i];
+        if (!f->repair && !(f->protect && vr_drift_needs_repair(f))) continue;
+        if (rows >= k) {
+            more++;
+            continue;
+        }
+        if (rows++ == 0)
+            vr_buf_puts(o, "\n**Repair** (a replacement: deleted, then created anew)\n\n");
+        vr_buf_puts(o, "- `");
+        vr_render_md_cell(o, f->name);
+        vr_buf_puts(o, "`: ");
+        if (f->repair) {
+            vr_buf_puts(o, "`");
+            vr_render_md_cell(o, f->repair);
+            vr_buf_puts(o, "`\n");
+        } else {
+            vr_buf_puts(o, "protect: true, never replaced; repair it by hand\n");
+        }
+    }
+    md_more(o, more, "repairs");
+}
+
 static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
 {
     vr_buf_puts(o, "\n#### Organization `");
@@ -359,7 +399,7 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
         md_more(o, more, "missing interfaces");
     }
     if (r->counts[VR_DRIFT_DIFFERENT]) {
-        vr_buf_puts(o, "\n**Different** (shown, never replaced)\n\n"
+        vr_buf_puts(o, "\n**Different** (see Repair below)\n\n"
                        "| name | field | inventory | live |\n|---|---|---|---|\n");
         size_t rows = 0, more = 0;
         for (size_t i = 0; i < r->iface_count; i++) {
@@ -377,6 +417,7 @@ static void md_org(vr_buf *o, const vr_drift_org *r, size_t k)
         }
         md_more(o, more, "differing fields");
     }
+    md_repairs(o, r, k);
     if (r->counts[VR_DRIFT_UNMANAGED]) {
         vr_buf_puts(o, "\n**Unmanaged** (live, not in the inventory)\n\n"
                        "| name | id | state |\n|---|---|---|\n");

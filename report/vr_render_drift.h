@@ -8,7 +8,8 @@
  *    "interfaces": [{"name": s, "id": s|null, "state": s|null, "present": b, "matching": b,
  *                    "active": b, "kinds": ["different", ...],
  *                    "fields": [{"field": s, "inventory": s, "live": s}],
- *                    "ignoredFields": n, "uptimeRate": x, "checks": n, "okChecks": n}],
+ *                    "ignoredFields": n, "uptimeRate": x, "checks": n, "okChecks": n,
+ *                    "repair": s|null, "protect": b}],
  *    "unmanaged": [{"name": s, "id": s|null, "state": s|null, "active": b}],
  *    "summary": {"interfaces": n, "unchanged": n, "missing": n, "different": n,
  *                "unmanaged": n, "notActive": n, "ignoredInterfaces": n,
@@ -57,14 +58,16 @@ typedef struct {
  * "~ different NAME (id ID)" with one "    FIELD: inventory WANT, live HAVE" line per field,
  * "? unmanaged NAME (id ID, STATE)", "! not active NAME (STATE)", and with history (more
  * than one check) each inventory interface's uptime "(uptime 75.0%, 3 of 4 checks)" on its
- * line; with verbose, unchanged interfaces too ("= unchanged NAME"); then the summary line.
- * opts may be NULL. */
+ * line, and under a different or failed interface "    repair: COMMAND" (or that it is
+ * protected); with verbose, unchanged interfaces too ("= unchanged NAME"); then the summary
+ * line. opts may be NULL. */
 int vr_render_drift_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
                          const vr_render_drift_opts *opts);
 /* vr_render_drift_run_json printed with indentation and a final newline. */
 int vr_render_drift_json(vr_buf *out, const vr_drift_org *orgs, size_t count);
 /* Markdown: a heading, the summary, per organization tables of missing, differing fields
- * (inventory and live values), unmanaged, not active, and, when history_window is set (an
+ * (inventory and live values), the repair commands, unmanaged, not active, and, when
+ * history_window is set (an
  * audit repository keeps the history), uptime (interfaces under 100%, lowest first); then
  * the count of what was ignored. Kept under opts->markdown_max bytes
  * however large the report: tables are cut with a "... and N more" line. */

@@ -7,8 +7,8 @@
  * anything else (another status, refused, timeout) is a failed attempt. Redirects are not
  * followed. URL rule (the same as the API's): https to any host; http only to loopback hosts
  * (127.0.0.0/8, ::1, localhost), for tests and local receivers; never user info
- * (user:password@): the URL is written to the outbox and may appear in messages, so it must
- * hold no secret (a query string is kept as given: keep tokens out of it too).
+ * (user:password@). The URL itself is never written anywhere (its path may carry a token, as
+ * Slack's do): the outbox records its SHA-256, and messages never show more than its host.
  *
  * Order and the outbox: events are delivered strictly in order (outbox from earlier runs
  * first, then this run's events). When the oldest pending event cannot be delivered after
@@ -16,17 +16,23 @@
  * from the oldest, with a single attempt (no backoff) until one succeeds, so a receiver that
  * is down costs one full retry series per run, not one per event. Pending events are kept in the
  * outbox file (JSON lines, one per event:
- * {"url": "...", "event": "...", "delivery": "...", "body": "<raw body as a JSON string>",
- * "queuedAt": "..."}), rewritten atomically (temporary file, fsync, rename, mode 0600) whenever the
- * queue changes, under an flock on "<outbox>.lock" so concurrent runs (other organizations) merge
- * rather than overwrite: a run removes only the events it delivered and adds only its own.
- * The outbox never holds the signature (recomputed at each attempt) nor the secret.
+ * {"urlSha256": "<hex SHA-256 of the URL>", "event": "...", "delivery": "...",
+ * "body": "<raw body as a JSON string>", "queuedAt": "..."}), rewritten whole or not at all
+ * (vr_file_write: temporary file, fsync, rename, mode 0600) whenever the queue changes, under an
+ * flock on "<outbox>.lock" so concurrent runs (other organizations) merge rather than overwrite: a
+ * run removes only the events it delivered and adds only its own. The outbox never holds the
+ * signature (recomputed at each attempt) nor the secret.
  *
- * URLs: each entry records the URL it was queued for. A run loads and sends only the entries
- * whose "url" equals its own cfg.url (compared as text), in order; entries for other URLs stay
- * in the outbox as they are, for a run with their URL (stats.other_url counts them). Lines of
- * the previous version have no "url": they are sent to the current URL (and, while undelivered,
- * kept without one).
+ * URLs: each entry records the SHA-256 of the URL it was queued for. A run loads and sends only
+ * the entries whose "urlSha256" is the hash of its own cfg.url (the URL compared as text), in
+ * order; entries for other URLs stay in the outbox, for a run with their URL (stats.other_url
+ * counts them). Migration: lines of the previous format hold "url" (the URL itself): they are
+ * read as its hash, and the first rewrite of the outbox (at the first send, flush or close)
+ * writes every line with "urlSha256" instead, so no URL is left in the file. Lines of the
+ * oldest format have neither: they are sent to the current URL (and, while undelivered, kept
+ * without one).
+ * An outbox that is a device or FIFO (vr_file_in_place) is written in place, never read back,
+ * removed or locked.
  * A receiver may see an event twice (a crash between delivery and the outbox update); the
  * X-Vni-Delivery id lets it deduplicate.
  *
@@ -54,6 +60,10 @@
 #define VR_WEBHOOK_DEFAULT_BACKOFF_MAX_MS 4000
 /* Oldest events are dropped (and counted) beyond this many pending events. */
 #define VR_WEBHOOK_OUTBOX_MAX 10000
+/* The largest outbox file read: 10,000 events of audit lines of up to ~25 KB (a drift check
+ * of a large organization carries hundreds of correlation ids). A larger file is an outbox
+ * error (stats.outbox_error, last_error names the limit). */
+#define VR_WEBHOOK_OUTBOX_MAX_BYTES (256u << 20)
 
 /* Options. Strings are borrowed for the lifetime of the vr_webhook (secret included: the
  * caller keeps and wipes it). Zero values mean the defaults above. */
@@ -74,17 +84,18 @@ typedef struct {
 
 /* What happened during the run. */
 typedef struct {
-    size_t delivered;      /* events delivered (from the outbox and new) */
-    size_t from_outbox;    /* events for this URL found in the outbox at open */
-    size_t pending;        /* events for this URL left queued (in the outbox) */
-    size_t other_url;      /* events in the outbox kept for other URLs (not sent by this run) */
-    size_t dropped;        /* events lost: no outbox path, outbox over its maximum */
-    size_t attempts;       /* POSTs tried */
-    bool budget_exhausted; /* true once the budget ran out */
-    long long spent_ms;    /* time spent in the webhook */
-    int last_http_status;  /* of the last failed attempt, 0 when none or no response */
-    char last_error[256];  /* of the last failed attempt ("" when none); never the secret */
-    bool outbox_error;     /* the outbox could not be read or written (see last_error) */
+    size_t delivered;         /* events delivered (from the outbox and new) */
+    size_t from_outbox;       /* events for this URL found in the outbox at open */
+    size_t pending;           /* events for this URL left queued (in the outbox) */
+    size_t other_url;         /* events in the outbox kept for other URLs (not sent by this run) */
+    size_t dropped;           /* events lost: no outbox path, outbox over its maximum */
+    size_t attempts;          /* POSTs tried */
+    bool budget_exhausted;    /* true once the budget ran out */
+    long long spent_ms;       /* time spent in the webhook */
+    int last_http_status;     /* of the last failed attempt, 0 when none or no response */
+    char last_error[256];     /* of the last failed attempt ("" when none); never the secret */
+    bool outbox_error;        /* the outbox could not be read or written */
+    char outbox_message[512]; /* then: what failed, naming the file and why ("" otherwise) */
 } vr_webhook_stats;
 
 /* Opaque; created by vr_webhook_open, freed by vr_webhook_close. Not thread-safe. */
@@ -115,7 +126,8 @@ const vr_webhook_stats *vr_webhook_stats_get(const vr_webhook *wh);
 void vr_webhook_close(vr_webhook *wh, vr_webhook_stats *stats);
 
 /* The default outbox path for the cmd layer, malloc'd into *out (caller frees):
- *   "<audit_log>.outbox" when audit_log is set (beside the audit log it belongs to), else
+ *   "<audit_log>.outbox" when audit_log is set and is a regular file or none yet (beside the
+ *   audit log it belongs to; not beside /dev/stdout or a FIFO), else
  *   "$XDG_STATE_HOME/vni-reconcile/webhook-outbox.jsonl", else
  *   "$HOME/.local/state/vni-reconcile/webhook-outbox.jsonl".
  * Missing directories are created (mode 0700) when the outbox is first written.

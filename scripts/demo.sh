@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: starts vni-sim on a loopback port and runs validate, plan, apply, a second plan and
-# drift against it, with an audit log, a local webhook receiver, metrics and an audit Git
-# repository. Every process started here is ended by its PID on exit. Loopback only.
+# make demo: starts vni-sim on a loopback port and runs validate, plan, apply, a second plan,
+# drift, the replacement of a hand-changed interface and a last drift against it, with an audit
+# log, a local webhook receiver, metrics and an audit Git repository. Every process started here
+# is ended by its PID on exit. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VR_BIN:-build/bin}
@@ -89,7 +90,14 @@ curl -sS -X POST -H 'Content-Type: application/json' "$API/__sim/connections" -d
   "localIp":"10.0.99.1","remoteIp":"203.0.113.99","subnetCidr":"10.0.99.0/24",
   "dnsServers":["8.8.8.8"],"routingTableId":"rt-core"}' >/dev/null
 
-say "6. drift: what differs from the inventory"
+say "6. drift: what differs from the inventory, and the command that would repair it"
+run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
+
+say "7. repair the hand-changed interface: plan its replacement, then apply the saved plan"
+run "$VR" plan -f "$INV" --replace-drifted --out "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" --probe
+run "$VR" apply "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" "${AUDIT[@]}"
+
+say "8. drift again: no interface differs (the hand-made one is still unmanaged)"
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
 say "7. drift again, as a page for people: one self-contained HTML file, with the history"
@@ -111,6 +119,6 @@ echo "the checked-out branch is untouched: $(git -C "$WORK/audit-repo" rev-parse
 echo "drift page: $WORK/drift.html (open it in a browser; no network needed)"
 echo "  on the audit branch too: drift/<org>/latest.html and index.html (git -C $WORK/audit-repo show vni-audit:index.html)"
 echo "metrics ($WORK/vni.prom):"
-grep -E '^vni_reconcile_(actions_total|drift_interfaces)' "$WORK/vni.prom" | head -8 | sed 's/^/  /'
+grep -E '^vni_reconcile_(actions_total|replacements_total|drift_interfaces)' "$WORK/vni.prom" | head -12 | sed 's/^/  /'
 echo
 echo "demo files kept in $WORK (vni-sim state saved to sim-state.json)"

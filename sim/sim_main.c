@@ -7,6 +7,7 @@
 #include "sim_state.h"
 #include "sim_tls.h"
 #include "vr_addr.h"
+#include "vr_file.h"
 #include "vr_util.h"
 
 #include <arpa/inet.h>
@@ -36,6 +37,7 @@ typedef struct {
     bool has_seed;
     uint64_t seed;
     cJSON *faults; /* knobs given on the command line, in the admin API's JSON shape */
+    long max_connections, max_connections_per_ip; /* 0: the defaults of sim_server.h */
 } sim_opts;
 
 static void usage(FILE *out)
@@ -54,6 +56,8 @@ static void usage(FILE *out)
           "  --state FILE             load organizations and clients (docs/simulator.md)\n"
           "  --save FILE              write the state to FILE on SIGINT/SIGTERM\n"
           "  --seed N                 seed of the fault PRNG (printed on stderr when not given)\n"
+          "  --max-connections N      connections served at once (default 256)\n"
+          "  --max-connections-per-ip N  of them from one client address (default 128)\n"
           "  --rate-429 P             probability of a 429 per request\n"
           "  --retry-after S          Retry-After of 429s and some 503s (default 1)\n"
           "  --rate-5xx P             probability of a 500/502/503/504 per request\n"
@@ -100,6 +104,8 @@ enum {
     OPT_SINK,
     OPT_SINK_SECRET,
     OPT_SINK_FAIL,
+    OPT_MAXCONN,
+    OPT_MAXCONN_IP,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_HELP,
@@ -142,6 +148,8 @@ static int parse_args(sim_opts *o, int argc, char **argv)
         {"webhook-sink", required_argument, NULL, OPT_SINK},
         {"webhook-secret-file", required_argument, NULL, OPT_SINK_SECRET},
         {"sink-fail-first", required_argument, NULL, OPT_SINK_FAIL},
+        {"max-connections", required_argument, NULL, OPT_MAXCONN},
+        {"max-connections-per-ip", required_argument, NULL, OPT_MAXCONN_IP},
         {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
         {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         {"help", no_argument, NULL, OPT_HELP},
@@ -172,6 +180,16 @@ static int parse_args(sim_opts *o, int argc, char **argv)
                 fprintf(stderr, "vni-sim: --sink-fail-first takes a whole number\n");
                 return -1;
             }
+            break;
+        case OPT_MAXCONN:
+        case OPT_MAXCONN_IP:
+            if (vr_parse_long(optarg, 1, 100000, &n) < 0) {
+                fprintf(stderr, "vni-sim: %s '%s' must be a whole number from 1 to 100000\n",
+                        c == OPT_MAXCONN ? "--max-connections" : "--max-connections-per-ip",
+                        optarg);
+                return -1;
+            }
+            *(c == OPT_MAXCONN ? &o->max_connections : &o->max_connections_per_ip) = n;
             break;
         case OPT_TLS_CERT:
             o->tls_cert = optarg;
@@ -447,11 +465,12 @@ static int save_state(sim_server *srv, const char *path)
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     size_t n = strlen(text);
-    int rc = vr_write_file_atomic(path, text, n, 0600);
+    vr_error err = VR_ERROR_INIT;
+    int rc = vr_file_write(path, text, n, 0600, "state file", &err);
     memset(text, 0, n);
     free(text);
     if (rc < 0) {
-        fprintf(stderr, "vni-sim: cannot save state to %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "vni-sim: cannot save the state: %s\n", err.message);
         return -1;
     }
     return 0;
@@ -499,7 +518,11 @@ static int run_api(sim_opts *o, const sim_tls *tls)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
-    sim_server_opts so = {o->admin, o->seed, tls};
+    sim_server_opts so = {.admin = o->admin,
+                          .seed = o->seed,
+                          .max_connections = (unsigned)o->max_connections,
+                          .max_connections_per_ip = (unsigned)o->max_connections_per_ip,
+                          .tls = tls};
     sim_server *srv = vr_xcalloc(1, sizeof(*srv));
     sim_server_init(srv, &so, &st, &faults);
     if (sim_server_start(srv, fd, addr.family == VR_AF_V6, err, sizeof(err)) < 0) {
@@ -554,8 +577,10 @@ int main(int argc, char **argv)
     }
     if (o.sink_listen) {
         cJSON_Delete(o.faults);
+        sim_server_opts limits = {.max_connections = (unsigned)o.max_connections,
+                                  .max_connections_per_ip = (unsigned)o.max_connections_per_ip};
         int src = sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first,
-                               o.allow_non_loopback, &tls);
+                               o.allow_non_loopback, &tls, &limits);
         sim_tls_free(&tls);
         return src;
     }

@@ -433,6 +433,10 @@ int sim_server_start(sim_server *srv, int fd, bool ipv6, char *err, size_t errle
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
     if (ipv6) flags |= MHD_USE_IPv6;
+    unsigned max_conn =
+        srv->opts.max_connections ? srv->opts.max_connections : SIM_DEFAULT_MAX_CONNECTIONS;
+    unsigned max_per_ip = srv->opts.max_connections_per_ip ? srv->opts.max_connections_per_ip
+                                                           : SIM_DEFAULT_MAX_CONNECTIONS_PER_IP;
     flags |= sim_tls_flags(srv->opts.tls);
     struct MHD_OptionItem tls[3];
     sim_tls_options(srv->opts.tls, tls);
@@ -440,7 +444,8 @@ int sim_server_start(sim_server *srv, int fd, bool ipv6, char *err, size_t errle
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(160 * 1024), MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)30, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+        (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        max_per_ip, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!d) {
         if (sim_tls_on(srv->opts.tls))
             snprintf(err, errlen,

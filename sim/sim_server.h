@@ -18,6 +18,11 @@
 #define SIM_LOG_MAX 100000
 #define SIM_RATELIMIT_ALLOWED 300
 #define SIM_RATELIMIT_WINDOW_MS 60000
+/* Connections served at once (a thread each), in all and from one client address; beyond,
+ * a new connection is closed at once and the others go on being served. --max-connections and
+ * --max-connections-per-ip change them (docs/simulator.md). */
+#define SIM_DEFAULT_MAX_CONNECTIONS 256
+#define SIM_DEFAULT_MAX_CONNECTIONS_PER_IP 128
 
 /* One line of the request log (GET /__sim/requests). Strings owned. */
 typedef struct {
@@ -33,6 +38,8 @@ typedef struct {
 typedef struct {
     bool admin;
     uint64_t seed;
+    unsigned max_connections;        /* 0: SIM_DEFAULT_MAX_CONNECTIONS */
+    unsigned max_connections_per_ip; /* 0: SIM_DEFAULT_MAX_CONNECTIONS_PER_IP */
     const sim_tls *tls; /* borrowed, must outlive the daemon; NULL or empty: plain http */
 } sim_server_opts;
 

@@ -48,7 +48,7 @@ run_vr validate -f "$EXP"
 check_eq "the export validates" "0|valid: 1 organization, 14 interfaces in 1 file" "$RC|$OUT"
 run_vr plan -f "$EXP" --detailed-exitcode
 check_eq "the export plans to nothing (--detailed-exitcode 0)" 0 "$RC"
-check_contains "plan: every interface unchanged" "Plan: 0 to create, 0 to delete, 14 unchanged, 0 drifted" "$OUT"
+check_contains "plan: every interface unchanged" "Plan: 0 to create, 0 to delete, 0 to replace, 14 unchanged, 0 drifted" "$OUT"
 run_vr drift -f "$EXP" --exit-code
 check_eq "the export drifts to nothing (--exit-code 0)" 0 "$RC"
 check_contains "drift: every interface unchanged" "No drift: 14 unchanged" "$OUT"
@@ -69,7 +69,7 @@ check_eq "--out /dev/stdout: written in place" "0|$(grep -v '^# read at' "$EXP")
     "$RC|$(printf '%s\n' "$OUT" | grep -v '^# read at')"
 run_vr export --out "$T_DIR/no/such/dir/inv.yaml"
 check_eq "--out in a missing folder: exit 1" 1 "$RC"
-check_contains "--out in a missing folder: names the file" "cannot write $T_DIR/no/such/dir/inv.yaml" "$ERR"
+check_contains "--out in a missing folder: names the file" "export file $T_DIR/no/such/dir/inv.yaml: cannot write it" "$ERR"
 
 # --- --org with --credentials; the organization guard; usage errors ---
 printf 'vni-second-secret\n' >"$T_DIR/second.secret"

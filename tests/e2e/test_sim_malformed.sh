@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vni-sim under malformed input: not HTTP, oversized bodies and headers, bad JSON, broken
-# encodings, half-sent requests, concurrency. After each, the server must still answer.
+# encodings, half-sent requests, concurrency, connection limits. After each, the server must
+# still answer.
 . "$(dirname "$0")/lib.sh"
 
 ORG=a1b2c3d4-e5f6-7890-abcd-ef1234567890
@@ -123,5 +124,33 @@ done
 wait "${PAR[@]}"
 check_eq "20 requests at once are all answered" "20" "$(grep -c '^200$' "$T_DIR/par")"
 check "the process is still running" kill -0 "$SIM_PID"
+stop_sim
+
+# --- connection limits: past them a new connection is closed, the others are still served,
+# and once connections are released new ones are served again ---
+# hold N: opens N idle connections on fds 10.. (closed by release)
+hold() { local i; for ((i = 0; i < $1; i++)); do eval "exec $((10 + i))<>/dev/tcp/127.0.0.1/$PORT"; done; }
+release() { local i; for ((i = 0; i < $1; i++)); do eval "exec $((10 + i))>&-"; done; }
+token_code() { curl -s -m 5 -o /dev/null -w '%{http_code}' -u vni-demo:vni-demo-secret -d grant_type=client_credentials "$SIM_URL/oauth/token"; }
+for limit in "--max-connections-per-ip 3" "--max-connections 3"; do
+    # shellcheck disable=SC2086
+    start_sim $limit || { not_ok "vni-sim starts with $limit"; continue; }
+    PORT=${SIM_URL##*:}
+    check_eq "$limit: served below the limit" 200 "$(token_code)"
+    hold 3
+    sleep 0.2
+    check_eq "$limit: a connection past the limit is closed without an answer" 000 "$(token_code)"
+    check "$limit: the process is still running" kill -0 "$SIM_PID"
+    release 3
+    sleep 0.3
+    check_eq "$limit: served again once connections are released" 200 "$(token_code)"
+    stop_sim
+done
+run_sim_bad() { "$VSIM" "$@" >/dev/null 2>"$T_DIR/bad.err" </dev/null; }
+run_sim_bad --max-connections 0
+check_eq "--max-connections 0 is refused (exit 2)" 2 "$?"
+check_contains "--max-connections: the message names the option" "--max-connections" "$(cat "$T_DIR/bad.err")"
+run_sim_bad --max-connections-per-ip x
+check_eq "--max-connections-per-ip x is refused (exit 2)" 2 "$?"
 
 t_done

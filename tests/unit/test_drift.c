@@ -796,6 +796,81 @@ static void test_summary_all(void **state)
     vr_inventory_free(&inv);
 }
 
+/* Each different or failed interface gets the command that repairs it (the inventory paths
+ * quoted for a shell where needed); a protected one none. The report stays true when the
+ * plan it is built from replaced some interfaces (they are listed under actions only). */
+static void test_repairs(void **state)
+{
+    (void)state;
+    vr_inventory inv = {0};
+    vr_org *org = vr_inventory_add_org(&inv, ORG);
+    want(org, "diff", "10.0.1.1", "203.0.113.1", "10.0.1.0/24");
+    want(org, "dead", "10.0.2.1", "203.0.113.2", "10.0.2.0/24");
+    want(org, "guard", "10.0.3.1", "203.0.113.3", "10.0.3.0/24")->protect = true;
+    want(org, "fine", "10.0.4.1", "203.0.113.4", "10.0.4.0/24");
+    live_list live = {0};
+    have(&live, "id-1", "diff", "10.0.1.1", "203.0.113.91", "10.0.1.0/24", "active");
+    have(&live, "id-2", "dead", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "failed");
+    have(&live, "id-3", "guard", "10.0.3.1", "203.0.113.93", "10.0.3.0/24", "active");
+    have(&live, "id-4", "fine", "10.0.4.1", "203.0.113.4", "10.0.4.0/24", "active");
+    vr_plan_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.limit = 50;
+    ctx.tables = TABLES;
+    ctx.table_count = 1;
+    vr_plan_opts_init(&ctx.opts);
+    ctx.opts.replace_drifted = true;
+    ctx.opts.max_replaces = 5;
+    vr_plan_org_result plan;
+    assert_int_equal(vr_plan_org(&plan, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(plan.replace_count, 2); /* diff and dead; guard is protected */
+    vr_drift_org r;
+    assert_int_equal(vr_drift_build(&r, org, live.v, live.n, &plan, RUN, 1795000000000LL), 0);
+    vr_plan_org_result_free(&plan);
+    assert_int_equal(r.counts[VR_DRIFT_DIFFERENT], 2);
+    assert_int_equal(r.counts[VR_DRIFT_NOT_ACTIVE], 1);
+    assert_non_null(find_field(find(&r, "diff"), "remoteIp"));
+    assert_string_equal(find(&r, "dead")->state, "failed");
+    assert_string_equal(find(&r, "diff")->id, "id-1");
+
+    const char *paths[] = {"inv/a.yaml", "my inv/it's.yaml"};
+    vr_drift_set_repairs(&r, org, paths, 2);
+    assert_string_equal(
+        find(&r, "diff")->repair,
+        "vni-reconcile apply -f inv/a.yaml -f 'my inv/it'\\''s.yaml' --replace diff");
+    assert_non_null(find(&r, "dead")->repair);
+    assert_non_null(strstr(find(&r, "dead")->repair, "--replace dead"));
+    assert_null(find(&r, "guard")->repair);
+    assert_true(find(&r, "guard")->protect);
+    assert_null(find(&r, "fine")->repair);
+
+    vr_buf b = VR_BUF_INIT;
+    vr_render_drift_text(&b, &r, 1, NULL);
+    const char *t = vr_buf_str(&b);
+    assert_non_null(strstr(t, "  ! not active dead (failed)\n      repair: vni-reconcile apply -f "
+                              "inv/a.yaml -f 'my inv/it'\\''s.yaml' --replace dead\n"));
+    assert_non_null(strstr(t, "      repair: by hand (protect: true"));
+    vr_buf_reset(&b);
+    vr_render_drift_markdown(&b, &r, 1, NULL);
+    assert_non_null(strstr(vr_buf_str(&b), "**Repair**"));
+    assert_non_null(strstr(vr_buf_str(&b), "--replace diff"));
+    vr_buf_free(&b);
+    cJSON *j = vr_render_drift_org_json(&r);
+    const cJSON *it;
+    size_t with_repair = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "interfaces"))
+    {
+        with_repair += cJSON_IsString(cJSON_GetObjectItem(it, "repair"));
+        if (strcmp(cJSON_GetObjectItem(it, "name")->valuestring, "guard") == 0)
+            assert_true(cJSON_IsTrue(cJSON_GetObjectItem(it, "protect")));
+    }
+    assert_int_equal(with_repair, 2);
+    cJSON_Delete(j);
+    vr_drift_org_free(&r);
+    live_free(&live);
+    vr_inventory_free(&inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -814,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_markdown_bound),
         cmocka_unit_test(test_summary_all),
+        cmocka_unit_test(test_repairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

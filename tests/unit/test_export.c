@@ -2,8 +2,8 @@
  * others are quoted, and the round trip through the inventory loader: an export of
  * interfaces loads back to the same interfaces, text for text, whatever their values (the
  * awkward ones of YAML listed one by one, then generated ones). Also: defaults, order,
- * refused and not-active connections, the header, and the file writer --out uses. Runs from
- * the repository root (tests/run.sh). */
+ * refused and not-active connections, the header. (The file writer --out uses, vr_file, is
+ * tested by test_file.) Runs from the repository root (tests/run.sh). */
 #include "vr_checks.h"
 #include "vr_export.h"
 #include "vr_inventory.h"
@@ -16,7 +16,6 @@
 
 #include "test_support.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -771,87 +770,6 @@ static void test_refused(void **state)
     free(dir);
 }
 
-/* ---- the file writer of --out ------------------------------------------------------------- */
-
-static char *slurp(const char *path)
-{
-    char *data = NULL;
-    size_t len;
-    assert_int_equal(vr_read_file(path, 1 << 20, &data, &len), 0);
-    return data;
-}
-
-static size_t entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    return n;
-}
-
-static void test_write_file_atomic(void **state)
-{
-    (void)state;
-    char *dir = vr_test_tmpdir("export-write");
-    vr_buf path = VR_BUF_INIT, target = VR_BUF_INIT, link = VR_BUF_INIT;
-    vr_buf_printf(&path, "%s/inv.yaml", dir);
-    vr_buf_printf(&target, "%s/real.yaml", dir);
-    vr_buf_printf(&link, "%s/link.yaml", dir);
-    const char *p = vr_buf_str(&path);
-
-    /* a new file, then one replaced: whole, with its mode, nothing left beside it */
-    assert_int_equal(vr_write_file_atomic(p, "one\n", 4, 0644), 0);
-    char *got = slurp(p);
-    assert_string_equal(got, "one\n");
-    free(got);
-    struct stat st;
-    assert_int_equal(stat(p, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0644 & ~(unsigned)umask(umask(0)));
-    assert_int_equal(vr_write_file_atomic(p, "two", 3, 0600), 0);
-    got = slurp(p);
-    assert_string_equal(got, "two");
-    free(got);
-    assert_int_equal(entries(dir), 1);
-
-    /* a symbolic link is written through, in place: the link stays a link */
-    assert_int_equal(vr_write_file_atomic(vr_buf_str(&target), "old old old", 11, 0644), 0);
-    assert_int_equal(symlink(vr_buf_str(&target), vr_buf_str(&link)), 0);
-    assert_int_equal(vr_write_file_atomic(vr_buf_str(&link), "new", 3, 0644), 0);
-    assert_int_equal(lstat(vr_buf_str(&link), &st), 0);
-    assert_true(S_ISLNK(st.st_mode));
-    got = slurp(vr_buf_str(&target));
-    assert_string_equal(got, "new");
-    free(got);
-    assert_int_equal(entries(dir), 3);
-
-    /* a device is written in place, never replaced */
-    assert_int_equal(vr_write_file_atomic("/dev/null", "x", 1, 0644), 0);
-    assert_int_equal(stat("/dev/null", &st), 0);
-    assert_true(S_ISCHR(st.st_mode));
-
-    /* what cannot be written is an error with errno, and leaves nothing behind */
-    vr_buf missing = VR_BUF_INIT;
-    vr_buf_printf(&missing, "%s/no/such/dir/inv.yaml", dir);
-    errno = 0;
-    assert_int_equal(vr_write_file_atomic(vr_buf_str(&missing), "x", 1, 0644), -1);
-    assert_int_equal(errno, ENOENT);
-    errno = 0;
-    assert_int_equal(vr_write_file_atomic(dir, "x", 1, 0644), -1);
-    assert_int_equal(errno, EISDIR);
-    assert_int_equal(entries(dir), 3);
-
-    vr_buf_free(&missing);
-    vr_buf_free(&path);
-    vr_buf_free(&target);
-    vr_buf_free(&link);
-    vr_test_rm_rf(dir);
-    free(dir);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -864,7 +782,6 @@ int main(void)
         cmocka_unit_test(test_header_and_empty),
         cmocka_unit_test(test_not_active),
         cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_write_file_atomic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,7 @@ static void scene(vr_drift_org *r)
     const unsigned char ok[] = {VR_DRIFT_MARK_OK, VR_DRIFT_MARK_OK, VR_DRIFT_MARK_OK,
                                 VR_DRIFT_MARK_OK};
     iface(&r->ifaces[3], "drift-ok", "active", true, true, true, ok, 4);
+    r->ifaces[0].repair = vr_strdup("vni-reconcile plan -f 'a<b>.yaml' --replace drift-diff");
     r->unmanaged_count = 2;
     r->unmanaged = vr_xcalloc(2, sizeof(*r->unmanaged));
     r->unmanaged[0] = (vr_drift_iface){.name = vr_strdup("<img src=x onerror=alert(2)>"),
@@ -218,6 +219,9 @@ static void test_page(void **state)
     assert_non_null(strstr(s, "aria-label=\"history over 4 checks: 1 ok 1 different 1 missing "
                               "1 not active\""));
     assert_non_null(strstr(row, "<b>25.0%</b><small>1 of 4 checks</small>"));
+    /* the command that repairs it, escaped */
+    assert_non_null(strstr(row, "<p class=\"repair\">repair: <code>vni-reconcile plan -f "
+                                "&#39;a&lt;b&gt;.yaml&#39; --replace drift-diff</code></p>"));
     free(row);
     /* a check that did not list the interface: a dot, not counted */
     row = row_of(p, "drift-idle");
@@ -243,6 +247,14 @@ static void test_page(void **state)
     r.history_window = 0;
     assert_int_equal(vr_html_render_drift(&b, &r, 1, NULL), 0);
     assert_non_null(strstr(vr_buf_str(&b), "no history kept"));
+    assert_null(strstr(vr_buf_str(&b), "repair: by hand"));
+    /* a protected interface that differs: repaired by hand */
+    free(r.ifaces[0].repair);
+    r.ifaces[0].repair = NULL;
+    r.ifaces[0].protect = true;
+    vr_buf_reset(&b);
+    assert_int_equal(vr_html_render_drift(&b, &r, 1, NULL), 0);
+    assert_non_null(strstr(vr_buf_str(&b), "repair: by hand (<code>protect: true</code>"));
     assert_null(strstr(vr_buf_str(&b), "every organization</a>"));
     vr_buf_free(&b);
     vr_drift_org_free(&r);

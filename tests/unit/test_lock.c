@@ -137,7 +137,7 @@ static void test_bad_inputs(void **state)
     /* a file as lock dir */
     vr_buf file = VR_BUF_INIT;
     vr_buf_printf(&file, "%s/file", dir);
-    assert_int_equal(vr_write_file_atomic(vr_buf_str(&file), "x", 1, 0600), 0);
+    assert_int_equal(vr_test_write(vr_buf_str(&file), "x", 1), 0);
     assert_int_equal(vr_lock_acquire(&l, vr_buf_str(&file), "org", "apply", NULL, &err), -1);
     vr_buf_free(&link);
     vr_buf_free(&file);

@@ -78,10 +78,12 @@ static void test_summary(void **state)
     small_plan(&plan);
     vr_buf b = VR_BUF_INIT;
     assert_int_equal(vr_render_summary(&b, &plan), 0);
-    assert_string_equal(vr_buf_str(&b), "Plan: 2 to create, 1 to delete, 1 unchanged, 1 drifted");
+    assert_string_equal(vr_buf_str(&b),
+                        "Plan: 2 to create, 1 to delete, 0 to replace, 1 unchanged, 1 drifted");
     vr_buf_reset(&b);
     vr_render_summary_org(&b, &plan.orgs[0]);
-    assert_string_equal(vr_buf_str(&b), "Plan: 2 to create, 1 to delete, 1 unchanged, 1 drifted");
+    assert_string_equal(vr_buf_str(&b),
+                        "Plan: 2 to create, 1 to delete, 0 to replace, 1 unchanged, 1 drifted");
     vr_buf_free(&b);
     vr_plan_free(&plan);
 }
@@ -105,7 +107,8 @@ static void test_text_plain(void **state)
     assert_non_null(strstr(t, "  ! not active foreign (id id-3): state failed\n"));
     assert_non_null(strstr(t, "  ! error: interface vni-over: localIp 10.0.4.1"));
     assert_non_null(strstr(t, "  ! note: organization"));
-    assert_non_null(strstr(t, "Plan: 2 to create, 1 to delete, 1 unchanged, 1 drifted\n"));
+    assert_non_null(
+        strstr(t, "Plan: 2 to create, 1 to delete, 0 to replace, 1 unchanged, 1 drifted\n"));
     assert_non_null(strstr(t, "! 2 errors: the plan cannot be carried out\n"));
     /* deletes before creates */
     assert_true(strstr(t, "- delete") < strstr(t, "+ create"));
@@ -191,7 +194,8 @@ static void test_markdown_small(void **state)
     assert_int_equal(vr_render_markdown(&b, &plan, NULL), 0);
     const char *t = vr_buf_str(&b);
     assert_non_null(strstr(t, "### vni-reconcile plan\n"));
-    assert_non_null(strstr(t, "**Plan: 2 to create, 1 to delete, 1 unchanged, 1 drifted**"));
+    assert_non_null(
+        strstr(t, "**Plan: 2 to create, 1 to delete, 0 to replace, 1 unchanged, 1 drifted**"));
     assert_non_null(strstr(t, "2 errors: the plan cannot be carried out"));
     assert_non_null(strstr(t, "| 1 | \xe2\x9e\x96 delete | vni-old | rt-1 | 10.0.9.1 |"));
     assert_non_null(strstr(t, "| vni-drift | remoteIp | 203.0.113.3 | 203.0.113.33 |"));
@@ -272,8 +276,9 @@ static void test_markdown_100k_bound(void **state)
     const char *t = vr_buf_str(&b);
     assert_true(b.len < 60000);
     assert_true(b.len > 30000); /* the space is used, not thrown away */
-    assert_non_null(strstr(t, "**Plan: 100000 to create, 0 to delete, 0 unchanged, 100000 "
-                              "drifted**"));
+    assert_non_null(
+        strstr(t, "**Plan: 100000 to create, 0 to delete, 0 to replace, 0 unchanged, 100000 "
+                  "drifted**"));
     assert_non_null(strstr(t, "100000 errors"));
     assert_non_null(strstr(t, "more actions"));
     assert_non_null(strstr(t, "more drifted fields"));

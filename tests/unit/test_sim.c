@@ -283,7 +283,7 @@ static int setup(void **st)
     sim_faults f;
     sim_faults_default(&f);
     f.converge_min_ms = f.converge_max_ms = 0;
-    sim_server_opts o = {true, 5, NULL};
+    sim_server_opts o = {.admin = true, .seed = 5};
     sim_server_init(&fx->srv, &o, &s, &f);
     *st = fx;
     return 0;

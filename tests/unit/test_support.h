@@ -35,6 +35,16 @@ static inline void vr_test_rm_rf(const char *dir)
     assert_int_equal(nftw(dir, vr_test_rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
+/* Writes a file plainly (fopen, truncating), for fixtures: the code under test does not
+ * write its own input. Returns 0, or -1. */
+static inline int vr_test_write(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t n = fwrite(data, 1, len, f);
+    return fclose(f) == 0 && n == len ? 0 : -1;
+}
+
 /* cmocka group setup and teardown for suites that make curl handles: libcurl's global state,
  * which main() sets up in the binaries. */
 static inline int vr_test_curl_setup(void **state)
