@@ -100,8 +100,8 @@ run "$VR" apply "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" "${AUDIT[@]}"
 say "8. drift again: no interface differs (the hand-made one is still unmanaged)"
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
-say "7. drift again, as a page for people: one self-contained HTML file, with the history"
-# A second check committed to the audit branch: the page shows both checks as marks.
+say "9. drift once more, as a page for people: one self-contained HTML file, with the history"
+# One more check committed to the audit branch: the page shows the three checks as marks.
 show "$VR drift -f $INV --format html --audit-repo $WORK/audit-repo > $WORK/drift.html"
 set +e
 "$VR" drift -f "$INV" --format html --audit-repo "$WORK/audit-repo" >"$WORK/drift.html"
