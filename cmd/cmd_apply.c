@@ -1,13 +1,16 @@
 /* cmd_apply: `vni-reconcile apply`: carry a plan out step by step (from -f, or a saved
- * PLANFILE whose live fingerprint must still match), one organization at a time under its
- * lock, with progress on stderr, the audit log, webhook, metrics and the Git report. */
+ * PLANFILE whose live fingerprint must still match), up to --parallelism organizations at once,
+ * each under its lock and one step at a time, with progress on stderr, the audit log, webhook,
+ * metrics and the Git report in the order of a sequential run. */
 #include "cmd.h"
+#include "cmd_pool.h"
 #include "cmd_session.h"
 
 #include "vr_apply.h"
 #include "vr_gitreport.h"
 #include "vr_latency.h"
 #include "vr_lock.h"
+#include "vr_ordered.h"
 #include "vr_outputs.h"
 #include "vr_planfile.h"
 #include "vr_render.h"
@@ -40,11 +43,12 @@ typedef struct {
 
 typedef struct {
     const vr_session *s;
-    const char *org_id;
-    bool multi_org;
+    const vr_session_org *so;
     bool quiet;
 } progress_ctx;
 
+/* One progress line (or a failure's lines) of one organization, written whole. Runs on the
+ * organization's worker thread. */
 static void print_progress(void *ctx, vr_apply_event ev, const vr_apply_step *st, size_t total)
 {
     const progress_ctx *p = ctx;
@@ -52,25 +56,25 @@ static void print_progress(void *ctx, vr_apply_event ev, const vr_apply_step *st
     if (ev == VR_APPLY_EVENT_START && !p->s->opts->verbose) return;
     /* A live connection's name, and the platform's messages, go to a terminal escaped. */
     char *name = vr_text_escape(st->name);
-    char prefix[64] = "";
-    if (p->multi_org) snprintf(prefix, sizeof(prefix), "%.8s ", p->org_id);
+    char prefix[128];
+    vr_session_org_prefix(p->s, p->so, prefix, sizeof(prefix));
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b, "%s[%zu/%zu] %s: ", prefix, st->seq, total, name);
     if (ev == VR_APPLY_EVENT_START) {
-        fprintf(stderr, "[%zu/%zu] %s: %s...\n", st->seq, total, name, vr_step_kind_name(st->kind));
+        vr_buf_printf(&b, "%s...\n", vr_step_kind_name(st->kind));
     } else if (st->status == VR_STEP_SKIPPED) {
-        fprintf(stderr, "%s[%zu/%zu] %s: %s\n", prefix, st->seq, total, name,
-                st->note ? st->note : "not attempted");
+        vr_buf_printf(&b, "%s\n", st->note ? st->note : "not attempted");
     } else if (st->status == VR_STEP_FAILED) {
         vr_error e = st->error;
         vr_error_escape_controls(&e);
-        fprintf(stderr, "%s[%zu/%zu] %s: %s failed: %s\n", prefix, st->seq, total, name,
-                vr_step_kind_name(st->kind), e.message);
+        vr_buf_printf(&b, "%s failed: %s\n", vr_step_kind_name(st->kind), e.message);
         if (e.http_status || e.code[0]) {
-            fprintf(stderr, "  status: ");
-            if (e.http_status) fprintf(stderr, "HTTP %d, ", e.http_status);
-            fprintf(stderr, "code %s\n", e.code);
+            vr_buf_puts(&b, "  status: ");
+            if (e.http_status) vr_buf_printf(&b, "HTTP %d, ", e.http_status);
+            vr_buf_printf(&b, "code %s\n", e.code);
         }
-        if (e.correlation_id[0]) fprintf(stderr, "  correlation id: %s\n", e.correlation_id);
-        if (e.remedy[0]) fprintf(stderr, "  what to do: %s\n", e.remedy);
+        if (e.correlation_id[0]) vr_buf_printf(&b, "  correlation id: %s\n", e.correlation_id);
+        if (e.remedy[0]) vr_buf_printf(&b, "  what to do: %s\n", e.remedy);
     } else {
         const char *what =
             st->kind == VR_STEP_CREATE    ? (st->adopted ? "created (found existing)" : "created")
@@ -78,12 +82,12 @@ static void print_progress(void *ctx, vr_apply_event ev, const vr_apply_step *st
             : st->kind == VR_STEP_REPLACE ? "replaced"
                                           : "activated";
         if (st->syncs > 0)
-            fprintf(stderr, "%s[%zu/%zu] %s: %s, converged in %lld ms\n", prefix, st->seq, total,
-                    name, what, (long long)st->convergence_ms);
+            vr_buf_printf(&b, "%s, converged in %lld ms\n", what, (long long)st->convergence_ms);
         else
-            fprintf(stderr, "%s[%zu/%zu] %s: %s%s%s\n", prefix, st->seq, total, name, what,
-                    st->note ? ", " : "", st->note ? st->note : "");
+            vr_buf_printf(&b, "%s%s%s\n", what, st->note ? ", " : "", st->note ? st->note : "");
     }
+    vr_session_eprintf(p->s, "%s", vr_buf_str(&b));
+    vr_buf_free(&b);
     free(name);
 }
 
@@ -219,6 +223,7 @@ static size_t count_changes(const vr_session *s)
     for (size_t i = 0; i < s->org_count; i++) {
         vr_apply_result steps;
         const vr_session_org *so = &s->orgs[i];
+        if (so->failed) continue;
         vr_apply_steps(&steps, so->plan, so->live.items, so->live.count);
         n += steps.step_count;
         vr_apply_result_free(&steps);
@@ -259,7 +264,9 @@ typedef struct {
     bool json;      /* --format json */
     vr_lock *locks; /* one per organization */
     vr_apply_run *runs;
+    bool *run_ok; /* per organization: no step failed */
     vr_outputs out;
+    vr_ordered ordered; /* the audit records in a sequential run's order */
     bool out_open;
     char *wh_secret; /* --webhook-secret-file's content (wiped on free) */
     size_t wh_secret_len;
@@ -368,31 +375,25 @@ static int check_usage(apply_cmd *a)
     return 0;
 }
 
-/* One apply per organization at a time, held from before the live read to the end. */
-static int lock_orgs(apply_cmd *a)
+/* One apply per organization at a time: organization i's lock, taken after its guard and held
+ * from before its live read to the end (a vr_session_step_fn, on its worker thread). */
+static int lock_org(void *ctx, vr_session *s, size_t i)
 {
-    vr_session *s = &a->s;
-    a->locks = vr_xcalloc(s->org_count + 1, sizeof(*a->locks));
-    for (size_t i = 0; i < s->org_count; i++) {
-        vr_lock init = VR_LOCK_INIT;
-        a->locks[i] = init;
-    }
-    for (size_t i = 0; i < s->org_count; i++) {
-        vr_error err = VR_ERROR_INIT;
-        vr_lock_holder holder;
-        int lr = vr_lock_acquire(&a->locks[i], a->o.lock_dir, s->orgs[i].org->id, "apply", &holder,
-                                 &err);
-        if (lr < 0) {
-            fprintf(stderr, "vni-reconcile apply: %s\n", err.message);
-            if (lr == VR_LOCK_BUSY)
-                fprintf(stderr,
-                        "  what to do: wait for that run (pid %ld) to end; nothing was "
-                        "changed\n",
-                        holder.pid);
-            return VR_EXIT_ERROR;
-        }
-    }
-    return 0;
+    apply_cmd *a = ctx;
+    vr_error err = VR_ERROR_INIT;
+    vr_lock_holder holder;
+    int lr =
+        vr_lock_acquire(&a->locks[i], a->o.lock_dir, s->orgs[i].org->id, "apply", &holder, &err);
+    if (lr == 0) return 0;
+    if (lr == VR_LOCK_BUSY)
+        vr_session_eprintf(s,
+                           "vni-reconcile apply: %s\n"
+                           "  what to do: wait for that run (pid %ld) to end; nothing was "
+                           "changed\n",
+                           err.message, holder.pid);
+    else
+        vr_session_eprintf(s, "vni-reconcile apply: %s\n", err.message);
+    return -1;
 }
 
 /* The plan of the run: the saved one (still valid against live state) or a fresh one. */
@@ -411,12 +412,15 @@ static int make_plan(apply_cmd *a)
     } else if ((rc = vr_session_load(s)) != 0) {
         return rc;
     }
-    if ((rc = vr_session_connect(s)) != 0 || (rc = lock_orgs(a)) != 0 ||
-        (rc = vr_session_read_live(s)) != 0)
-        return rc;
+    a->locks = vr_xcalloc(s->org_count + 1, sizeof(*a->locks));
+    for (size_t i = 0; i < s->org_count; i++) {
+        vr_lock init = VR_LOCK_INIT;
+        a->locks[i] = init;
+    }
+    if ((rc = vr_session_prepare(s, lock_org, a)) != 0) return rc;
     if (a->from_file) {
         for (size_t i = 0; i < s->org_count; i++)
-            if (!plan_still_valid(&s->orgs[i])) return VR_EXIT_ERROR;
+            if (!s->orgs[i].failed && !plan_still_valid(&s->orgs[i])) return VR_EXIT_ERROR;
         return 0;
     }
     vr_plan_opts popts;
@@ -484,13 +488,19 @@ static int open_outputs(apply_cmd *a)
     return 0;
 }
 
-/* Applies one organization's plan; false when a step failed or the audit log refused. */
-static bool run_org(apply_cmd *a, size_t i)
+/* Applies organization i's plan, on its worker thread; records whether no step failed, the
+ * audit log took every record, and the run's --timeout did not stop it. */
+static void run_org(void *ctx, size_t i)
 {
+    apply_cmd *a = ctx;
     vr_session *s = &a->s;
     vr_session_org *so = &s->orgs[i];
     vr_apply_run *run = &a->runs[i];
-    progress_ctx pc = {s, so->org->id, s->org_count > 1, a->o.common.quiet || a->json};
+    if (so->failed) { /* could not be read: said already; never run */
+        vr_ordered_done(&a->ordered, i);
+        return;
+    }
+    progress_ctx pc = {s, so, a->o.common.quiet || a->json};
     vr_apply_opts ao;
     vr_apply_opts_init(&ao);
     ao.probe_map = &s->probe_map;
@@ -499,39 +509,51 @@ static bool run_org(apply_cmd *a, size_t i)
                                  : VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS;
     ao.keep_going = a->o.keep_going;
     ao.max_creates = a->o.max_creates;
-    ao.record = vr_outputs_apply_record;
-    ao.record_ctx = &a->out;
+    ao.record = vr_ordered_record;
+    ao.record_ctx = &a->ordered.slots[i];
     ao.latency = &run->latency;
+    ao.run_deadline_ms = s->deadline_ms;
     ao.progress = print_progress;
     ao.progress_ctx = &pc;
-    bool ok =
+    a->run_ok[i] =
         vr_apply_org(&run->result, so->client, so->plan, so->live.items, so->live.count, &ao) == 0;
     run->ran = true;
-    if (run->result.audit_failed) vr_session_print_error(s, &run->result.audit_err);
-    for (int p = 0; p < VR_PHASE_COUNT; p++)
-        for (size_t k = 0; k < run->latency.phase[p].count; k++)
-            vr_latency_add(&s->latency, (vr_phase)p, run->latency.phase[p].samples[k]);
-    return ok;
+    if (run->result.audit_failed) vr_session_print_org_error(s, so, &run->result.audit_err);
+    vr_ordered_done(&a->ordered, i);
 }
 
+/* Every organization, up to --parallelism at once; one's failure does not stop the others. The
+ * results are then taken in the session's order, as a sequential run has them. */
 static void run_orgs(apply_cmd *a)
 {
     vr_session *s = &a->s;
     a->runs = vr_xcalloc(s->org_count + 1, sizeof(*a->runs));
+    a->run_ok = vr_xcalloc(s->org_count + 1, sizeof(*a->run_ok));
     for (size_t i = 0; i < s->org_count; i++)
         a->runs[i].org_id = s->orgs[i].org->id;
+    vr_ordered_init(&a->ordered, &a->out, s->org_count);
+    vr_pool_run(s->org_count, s->parallelism, run_org, a);
+    bool timed_out = false;
     for (size_t i = 0; i < s->org_count; i++) {
-        if (!run_org(a, i)) a->any_failed = true;
-        if (a->any_failed && !a->o.keep_going) {
-            /* later organizations are not attempted either */
-            for (size_t k = i + 1; k < s->org_count; k++)
-                fprintf(stderr,
-                        "vni-reconcile apply: organization %s not attempted (an earlier "
-                        "one failed)\n",
-                        s->orgs[k].org->id);
-            break;
+        vr_apply_run *run = &a->runs[i];
+        timed_out = timed_out || run->result.timed_out;
+        vr_error err = VR_ERROR_INIT;
+        if (vr_ordered_failed(&a->ordered, i, &err)) {
+            vr_session_print_org_error(s, &s->orgs[i], &err);
+            run->result.audit_failed = true;
+            run->result.audit_err = err;
+            a->run_ok[i] = false;
         }
+        if (run->ran && !a->run_ok[i]) a->any_failed = true;
+        for (int p = 0; p < VR_PHASE_COUNT; p++)
+            for (size_t k = 0; k < run->latency.phase[p].count; k++)
+                vr_latency_add(&s->latency, (vr_phase)p, run->latency.phase[p].samples[k]);
     }
+    if (timed_out)
+        fprintf(stderr,
+                "vni-reconcile apply: stopped: the run's --timeout of %ld s passed; no step was "
+                "begun after it (the steps not attempted are left for the next run)\n",
+                a->o.common.timeout_s);
 }
 
 /* Webhook closed, Git reports, metrics. Returns false when a Git report failed, or the
@@ -565,7 +587,8 @@ static bool close_outputs(apply_cmd *a)
         else if (rc < 0)
             vr_session_print_error(&a->s, &err);
         else if (!c->quiet)
-            fprintf(stderr, "vni-reconcile apply: report committed to %s branch %s (%.12s)\n",
+            fprintf(stderr, "vni-reconcile apply: %s%sreport committed to %s branch %s (%.12s)\n",
+                    a->s.org_count > 1 ? a->runs[i].org_id : "", a->s.org_count > 1 ? ": " : "",
                     c->audit_repo, c->audit_branch ? c->audit_branch : VR_GITREPORT_DEFAULT_BRANCH,
                     commit);
         if (rc < 0) ok = false;
@@ -602,6 +625,8 @@ static void print_result(const apply_cmd *a)
 
 static void apply_cmd_free(apply_cmd *a)
 {
+    if (a->runs) vr_ordered_free(&a->ordered);
+    free(a->run_ok);
     if (a->out_open) vr_outputs_close(&a->out);
     vr_secret_free(a->wh_secret);
     if (a->runs) {
@@ -638,7 +663,7 @@ int cmd_apply(int argc, char **argv)
         run_orgs(&a);
         bool reports_ok = close_outputs(&a);
         print_result(&a);
-        rc = a.any_failed || !reports_ok ? VR_EXIT_ERROR : VR_EXIT_OK;
+        rc = a.any_failed || !reports_ok || a.s.failed_count ? VR_EXIT_ERROR : VR_EXIT_OK;
     }
     apply_cmd_free(&a);
     return rc;

@@ -33,6 +33,7 @@ typedef struct {
     vr_session s;
     vr_outputs_config ocfg;
     vr_drift_org *reports;
+    const vr_session_org **org_of; /* the organization of each report */
     size_t count;
 } drift_run;
 
@@ -96,7 +97,7 @@ static int audit_records(drift_run *run, vr_outputs *out)
         /* The check rests on the organization's reads: their correlation ids go with it. */
         const char **ids = NULL;
         size_t nids = 0;
-        vr_session_correlation_ids(&run->s, i, &ids, &nids);
+        vr_session_correlation_ids(run->org_of[i], &ids, &nids);
         if (vr_outputs_drift_records(out, &run->reports[i], ids, nids, &err) < 0) {
             print_error("cannot write the audit log", &err);
             rc = VR_EXIT_ERROR;
@@ -173,7 +174,8 @@ static int write_outputs(drift_run *run)
         vr_outputs_calls calls = vr_session_call_statuses(&run->s, &status);
         /* A file that cannot be written is an error that names it (docs/cli.md "Files"):
          * exit 1, after everything else was done. */
-        if (vr_outputs_metrics_drift(&out, run->reports, run->count, rc == 0, &calls, &err) < 0) {
+        bool success = rc == 0 && run->s.failed_count == 0;
+        if (vr_outputs_metrics_drift(&out, run->reports, run->count, success, &calls, &err) < 0) {
             fprintf(stderr, "vni-reconcile drift: %s\n", err.message);
             if (rc == 0) rc = VR_EXIT_ERROR;
         }
@@ -226,9 +228,7 @@ static int read_state(drift_run *run)
     vr_session *s = &run->s;
     int rc;
     if (run->o.shard && (rc = vr_session_set_shard(s, run->o.shard)) != 0) return rc;
-    if ((rc = vr_session_load(s)) != 0 || (rc = vr_session_connect(s)) != 0 ||
-        (rc = vr_session_read_live(s)) != 0)
-        return rc;
+    if ((rc = vr_session_load(s)) != 0 || (rc = vr_session_prepare(s, NULL, NULL)) != 0) return rc;
     vr_plan_opts popts;
     vr_plan_opts_init(&popts);
     popts.max_deletes = 0;
@@ -238,6 +238,7 @@ static int read_state(drift_run *run)
     /* What the plan found beyond drift (conflicts a create would meet, live duplicates) is
      * apply's business; with -v it is shown as context. */
     for (size_t i = 0; i < s->org_count && run->o.common.verbose; i++) {
+        if (s->orgs[i].failed) continue;
         const vr_diags *d = &s->orgs[i].plan->diags;
         for (size_t k = 0; k < d->count; k++) {
             char *line = vr_diag_format(&d->items[k]);
@@ -253,8 +254,11 @@ static int build_reports(drift_run *run)
     vr_session *s = &run->s;
     int64_t wall_ms = vr_wall_ms();
     run->reports = vr_xcalloc(s->org_count ? s->org_count : 1, sizeof(*run->reports));
+    run->org_of = vr_xcalloc(s->org_count ? s->org_count : 1, sizeof(*run->org_of));
     for (size_t i = 0; i < s->org_count; i++) {
         vr_session_org *so = &s->orgs[i];
+        if (so->failed) continue; /* said on stderr; the run exits 1 */
+        run->org_of[run->count] = so;
         if (vr_drift_build(&run->reports[run->count], so->org, so->live.items, so->live.count,
                            so->plan, s->run_id, wall_ms) < 0) {
             fprintf(stderr, "vni-reconcile drift: cannot build the report of organization %s\n",
@@ -294,7 +298,7 @@ static int drift_main(drift_run *run)
                 "vni-reconcile drift: shard %ld/%ld holds no organization of the "
                 "inventory\n",
                 run->s.shard_index, run->s.shard_count);
-    if ((rc = write_outputs(run)) != 0) return rc;
+    if ((rc = write_outputs(run)) != 0 || run->s.failed_count) return VR_EXIT_ERROR;
     return drift && o->exit_code ? VR_EXIT_CHANGES : VR_EXIT_OK;
 }
 
@@ -309,6 +313,7 @@ int cmd_drift(int argc, char **argv)
     for (size_t i = 0; i < run.count; i++)
         vr_drift_org_free(&run.reports[i]);
     free(run.reports);
+    free(run.org_of);
     vr_session_free(&run.s);
     vr_cmd_opts_free(&run.pos, &run.o.common);
     return rc;

@@ -128,7 +128,7 @@ int cmd_export(int argc, char **argv)
     s.orgs = vr_xcalloc(1, sizeof(*s.orgs));
     s.orgs[0].org = org;
     s.org_count = 1;
-    if ((rc = vr_session_connect(&s)) != 0 || (rc = vr_session_read_live(&s)) != 0) goto done;
+    if ((rc = vr_session_prepare(&s, NULL, NULL)) != 0) goto done;
     rc = VR_EXIT_ERROR;
     vr_session_org *so = &s.orgs[0];
     if (!vr_inventory_uuid_valid(org->id)) {

@@ -1,6 +1,7 @@
 /* cmd_plan: `vni-reconcile plan`: diff the inventory against live state, print the ordered
  * plan (text, JSON or Markdown), optionally save it and probe the gateways. */
 #include "cmd.h"
+#include "cmd_pool.h"
 #include "cmd_session.h"
 
 #include "vr_planfile.h"
@@ -28,37 +29,39 @@ typedef struct {
     bool help;
 } plan_opts;
 
-/* With --probe: every gateway a create would need is probed now; an unreachable one makes
- * the plan impossible, as apply would stop at that step. */
-static void probe_gateways(vr_session *s)
+/* With --probe: every gateway a create of organization i would need is probed now; an
+ * unreachable one makes the plan impossible, as apply would stop at that step. Runs on the
+ * organization's worker thread: it writes to that organization's diagnostics only. */
+static void probe_gateways(void *ctx, size_t i)
 {
-    for (size_t i = 0; i < s->org_count; i++) {
-        vr_plan_org_result *r = s->orgs[i].plan;
-        for (size_t a = 0; a < r->action_count; a++) {
-            vr_plan_action *act = &r->actions[a];
-            if (act->kind == VR_ACTION_DELETE) continue; /* creates and replacements */
-            vr_probe_result pr;
-            vr_error err = VR_ERROR_INIT;
-            int port = act->iface.probe_port ? act->iface.probe_port : VR_DEFAULT_PROBE_PORT;
-            if (vr_probe(&pr, &s->probe_map, &act->iface.remote, port, act->iface.probe_timeout_ms,
-                         &err) < 0) {
-                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
-                             "%s: gateway %s cannot be probed: %s", act->name, act->iface.remote_ip,
-                             err.message);
-                continue;
-            }
-            if (pr.status == VR_PROBE_DENIED)
-                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "probe-refused", "%s: gateway %s: %s",
-                             act->name, act->iface.remote_ip, pr.detail);
-            else if (pr.status != VR_PROBE_REACHABLE)
-                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
-                             "%s: gateway %s:%d is %s (probed %s%s)", act->name,
-                             act->iface.remote_ip, port, pr.detail, pr.target,
-                             pr.redirected ? " via --probe-map" : "");
-            else if (s->opts->verbose)
-                fprintf(stderr, "vni-reconcile plan: %s: gateway %s:%d reachable (%s, %lld ms)\n",
-                        act->name, act->iface.remote_ip, port, pr.target, pr.latency_ms);
+    vr_session *s = ctx;
+    vr_plan_org_result *r = s->orgs[i].plan;
+    char prefix[128];
+    vr_session_org_prefix(s, &s->orgs[i], prefix, sizeof(prefix));
+    for (size_t a = 0; r && a < r->action_count; a++) {
+        vr_plan_action *act = &r->actions[a];
+        if (act->kind == VR_ACTION_DELETE) continue; /* creates and replacements */
+        vr_probe_result pr;
+        vr_error err = VR_ERROR_INIT;
+        int port = act->iface.probe_port ? act->iface.probe_port : VR_DEFAULT_PROBE_PORT;
+        if (vr_probe(&pr, &s->probe_map, &act->iface.remote, port, act->iface.probe_timeout_ms,
+                     &err) < 0) {
+            vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
+                         "%s: gateway %s cannot be probed: %s", act->name, act->iface.remote_ip,
+                         err.message);
+            continue;
         }
+        if (pr.status == VR_PROBE_DENIED)
+            vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "probe-refused", "%s: gateway %s: %s",
+                         act->name, act->iface.remote_ip, pr.detail);
+        else if (pr.status != VR_PROBE_REACHABLE)
+            vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
+                         "%s: gateway %s:%d is %s (probed %s%s)", act->name, act->iface.remote_ip,
+                         port, pr.detail, pr.target, pr.redirected ? " via --probe-map" : "");
+        else if (s->opts->verbose)
+            vr_session_eprintf(
+                s, "vni-reconcile plan: %s%s: gateway %s:%d reachable (%s, %lld ms)\n", prefix,
+                act->name, act->iface.remote_ip, port, pr.target, pr.latency_ms);
     }
 }
 
@@ -123,8 +126,7 @@ int cmd_plan(int argc, char **argv)
         goto done;
     }
     if (o.shard && (rc = vr_session_set_shard(&s, o.shard)) != 0) goto done;
-    if ((rc = vr_session_load(&s)) != 0 || (rc = vr_session_connect(&s)) != 0 ||
-        (rc = vr_session_read_live(&s)) != 0)
+    if ((rc = vr_session_load(&s)) != 0 || (rc = vr_session_prepare(&s, NULL, NULL)) != 0)
         goto done;
     vr_plan_opts popts;
     vr_plan_opts_init(&popts);
@@ -132,7 +134,7 @@ int cmd_plan(int argc, char **argv)
     popts.max_deletes = o.max_deletes;
     vr_cmd_replace_opts(&popts, &o.replace, o.replace_drifted, o.no_replace_failed, o.max_replaces);
     if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
-    if (o.probe) probe_gateways(&s);
+    if (o.probe) vr_pool_run(s.org_count, s.parallelism, probe_gateways, &s);
 
     vr_buf out = VR_BUF_INIT;
     vr_render_opts ropts = {0};
@@ -151,7 +153,13 @@ int cmd_plan(int argc, char **argv)
     fflush(stdout);
     vr_buf_free(&out);
 
-    if (o.out) {
+    if (o.out && s.failed_count) {
+        /* A plan without some of its organizations would leave them out of the apply. */
+        fprintf(stderr,
+                "vni-reconcile plan: the plan was not saved to %s: %zu organization%s could not "
+                "be read (see above)\n",
+                o.out, s.failed_count, s.failed_count == 1 ? "" : "s");
+    } else if (o.out) {
         vr_error err = VR_ERROR_INIT;
         if (vr_planfile_write(o.out, &s.plan, &err) < 0) {
             vr_session_print_error(&s, &err);
@@ -173,6 +181,9 @@ int cmd_plan(int argc, char **argv)
     } else {
         rc = VR_EXIT_OK;
     }
+    /* Organizations that could not be read: the others were planned and shown, and the run is
+     * an error, whatever they hold (the same with any --parallelism). */
+    if (s.failed_count) rc = VR_EXIT_ERROR;
 done:
     vr_session_free(&s);
     vr_strlist_free(&o.replace);

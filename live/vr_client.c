@@ -109,7 +109,7 @@ static void add_remedy(vr_client *c, vr_error *err, const char *scope)
                         "plan again");
         break;
     case 409:
-        if (strcmp(err->code, "name.duplicate") == 0) {
+        if (strcmp(err->code, VR_ERR_NAME_DUPLICATE) == 0) {
             vr_buf_puts(&b, "the name is taken by ");
             held_by(&b, r);
             vr_buf_puts(&b, ": rename the interface in the inventory, or delete that connection");

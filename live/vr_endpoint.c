@@ -55,13 +55,20 @@ bool vr_host_is_loopback(const char *host)
 }
 
 /* Splits url into scheme, host and port and checks each; see the header. */
-int vr_url_check(const char *url, const char *what, vr_error *err)
+int vr_url_check(const char *url, const char *what, vr_url_kind kind, vr_error *err)
 {
     if (!what) what = "URL";
     if (!url || !*url) {
         vr_error_set(err, VR_ERR_URL_INVALID, "%s is empty", what);
         return -1;
     }
+    /* Messages name the input and, for a base URL without user info, the URL itself; never an
+     * endpoint's URL (a webhook's path may carry a token) nor a password. */
+    char shown[600];
+    if (kind == VR_URL_BASE && !strchr(url, '@'))
+        snprintf(shown, sizeof(shown), "%s %s", what, url);
+    else
+        snprintf(shown, sizeof(shown), "%s", what);
     bool https;
     const char *p;
     if (strncasecmp(url, "https://", 8) == 0) {
@@ -72,13 +79,16 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         p = url + 7;
     } else {
         vr_error_set(err, VR_ERR_URL_INVALID,
-                     "%s %s: scheme must be https:// (or http:// for a loopback host)", what, url);
+                     "%s: scheme must be https:// (or http:// for a loopback host)", shown);
         return -1;
     }
     size_t alen = strcspn(p, "/?#");
-    if (p[alen] == '?' || p[alen] == '#' || strpbrk(p + alen, "?#")) {
-        vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: a base URL has no query or fragment", what,
-                     url);
+    if (strchr(p, '#')) {
+        vr_error_set(err, VR_ERR_URL_INVALID, "%s: a URL has no fragment (#...)", shown);
+        return -1;
+    }
+    if (kind == VR_URL_BASE && strchr(p, '?')) {
+        vr_error_set(err, VR_ERR_URL_INVALID, "%s: a base URL has no query", shown);
         return -1;
     }
     for (const char *s = url; *s; s++)
@@ -88,7 +98,11 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
             return -1;
         }
     if (memchr(p, '@', alen)) {
-        vr_error_set(err, VR_ERR_URL_INVALID, "%s: a base URL carries no user or password", what);
+        vr_error_set(err, VR_ERR_URL_INVALID,
+                     "%s: a URL carries no user info (user:password@): it would be shown in "
+                     "messages",
+                     what);
+        vr_error_remedy(err, "take user:password@ out of the URL");
         return -1;
     }
     char host[256];
@@ -97,13 +111,13 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
     if (alen > 0 && p[0] == '[') {
         const char *close = memchr(p, ']', alen);
         if (!close) {
-            vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: unclosed '[' in the host", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: unclosed '[' in the host", shown);
             return -1;
         }
         hlen = (size_t)(close - p) + 1;
         if (hlen < alen) {
             if (close[1] != ':') {
-                vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: junk after the host", what, url);
+                vr_error_set(err, VR_ERR_URL_INVALID, "%s: junk after the host", shown);
                 return -1;
             }
             port = close + 2;
@@ -114,7 +128,7 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         if (colon) port = colon + 1;
     }
     if (hlen == 0 || hlen >= sizeof(host)) {
-        vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: no host", what, url);
+        vr_error_set(err, VR_ERR_URL_INVALID, "%s: no host", shown);
         return -1;
     }
     memcpy(host, p, hlen);
@@ -123,13 +137,13 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         char inner[VR_ADDR_STRLEN];
         vr_addr a;
         if (hlen - 2 >= sizeof(inner) || hlen < 3) {
-            vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: bad IPv6 host", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: bad IPv6 host", shown);
             return -1;
         }
         memcpy(inner, host + 1, hlen - 2);
         inner[hlen - 2] = '\0';
         if (vr_addr_parse(&a, inner) < 0 || a.family != VR_AF_V6) {
-            vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: bad IPv6 host", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: bad IPv6 host", shown);
             return -1;
         }
     }
@@ -138,21 +152,21 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         char pbuf[8];
         long pv;
         if (plen == 0 || plen >= sizeof(pbuf)) {
-            vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: bad port", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: bad port", shown);
             return -1;
         }
         memcpy(pbuf, port, plen);
         pbuf[plen] = '\0';
         if (vr_parse_long(pbuf, 1, 65535, &pv) < 0 || pbuf[0] == '+' || pbuf[0] == '-') {
-            vr_error_set(err, VR_ERR_URL_INVALID, "%s %s: port must be 1..65535", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: port must be 1..65535", shown);
             return -1;
         }
     }
     if (!https && !vr_host_is_loopback(host)) {
         vr_error_set(err, VR_ERR_URL_INSECURE,
-                     "%s %s: plain http:// is refused for host %s (only loopback hosts may use "
+                     "%s: plain http:// is refused for host %s (only loopback hosts may use "
                      "it)",
-                     what, url, host);
+                     shown, host);
         vr_error_remedy(err, "use https://, or http:// only with 127.0.0.1, localhost or [::1]");
         return -1;
     }
@@ -207,7 +221,7 @@ int vr_endpoints_resolve(vr_endpoints *out, const vr_endpoint_inputs *in, vr_err
                 vr_error_set(err, VR_ERR_URL_INVALID, "%s is too long", what);
                 return -1;
             }
-            if (vr_url_check(order[i].value, what, err) < 0) return -1;
+            if (vr_url_check(order[i].value, what, VR_URL_BASE, err) < 0) return -1;
             copy_base(out->api_base, sizeof(out->api_base), order[i].value);
             copy_base(out->login_base, sizeof(out->login_base), order[i].value);
         } else {

@@ -19,7 +19,8 @@
 #define VR_ERR_SECRET_FILE "secret.file"             /* a secret file unreadable, empty, NUL */
 #define VR_ERR_CLIENT_CONFIG "client.config"         /* a client made without URL or credentials */
 #define VR_ERR_PROBE_MAP_INVALID "probe_map.invalid" /* a --probe-map entry is wrong */
-#define VR_ERR_INVALID_FIELD "invalid.field"         /* (server's code) a field breaks the rules */
+#define VR_ERR_CA_FILE "ca.file" /* the CA file (--ca-file, SSL_CERT_FILE...) unusable */
+#define VR_ERR_INVALID_FIELD "invalid.field" /* (server's code) a field breaks the rules */
 
 /* ---- the platform's answers, as the client sees them ---- */
 #define VR_ERR_HTTP_CLIENT "http.client"               /* the HTTP library could not start */
@@ -27,6 +28,8 @@
 #define VR_ERR_NETWORK "network"                       /* no answer: connection, timeout, TLS */
 #define VR_ERR_RESPONSE_TOO_LARGE "response.too_large" /* an answer over the size limit */
 #define VR_ERR_LIST_UNSTABLE "list.unstable"           /* the connection list moved while paged */
+#define VR_ERR_BUDGET_EXHAUSTED "budget.exhausted"     /* --call-timeout: no time to try again */
+#define VR_ERR_RUN_DEADLINE "run.deadline"             /* --timeout: no time to try a call again */
 #define VR_ERR_NAME_DUPLICATE "name.duplicate" /* (server's code) a connection of that name */
 #define VR_ERR_NOT_FOUND "not.found"           /* (server's code) no such connection */
 #define VR_ERR_ID_INVALID "id.invalid"         /* an id that may not go into a URL path */

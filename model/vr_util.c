@@ -163,6 +163,26 @@ uint64_t vr_random_u64(void)
     return v;
 }
 
+int64_t vr_backoff_ms(int64_t base_ms, int64_t cap_ms, int n, uint64_t rnd)
+{
+    if (base_ms <= 0) return 0;
+    int64_t ceiling = base_ms;
+    for (int i = 0; i < n && ceiling < cap_ms; i++)
+        ceiling *= 2;
+    if (ceiling > cap_ms) ceiling = cap_ms > 0 ? cap_ms : 0;
+    return (int64_t)(rnd % (uint64_t)(ceiling + 1));
+}
+
+int64_t vr_retry_wait_ms(int64_t backoff_ms, int64_t min_wait_ms, int64_t left_ms,
+                         int64_t min_try_ms)
+{
+    int64_t floor_ms = min_wait_ms > 0 ? min_wait_ms : 0;
+    int64_t wait = backoff_ms > floor_ms ? backoff_ms : floor_ms;
+    int64_t room = left_ms - (min_try_ms > 0 ? min_try_ms : 0); /* the latest a wait may end */
+    if (floor_ms > room || room < 0) return -1;
+    return wait < room ? wait : room;
+}
+
 static void to_hex(const unsigned char *md, unsigned n, char *out)
 {
     static const char hex[] = "0123456789abcdef";

@@ -49,6 +49,20 @@ void vr_uuid4(char *out);
 /* Random 64 bits from the OS (for jitter, not secrets). */
 uint64_t vr_random_u64(void);
 
+/* The one backoff of the project (API calls in vr_http, webhook deliveries in vr_webhook):
+ * exponential with full jitter. The wait before retry number n (0 for the first retry) is
+ * drawn uniformly from 0 .. min(cap_ms, base_ms * 2^n), both ends included, from rnd (any 64
+ * random bits). base_ms <= 0 gives 0. Pure. */
+int64_t vr_backoff_ms(int64_t base_ms, int64_t cap_ms, int n, uint64_t rnd);
+
+/* Fits the wait before the next try into the time left (left_ms, from now to the deadline),
+ * keeping min_try_ms for that try: the wait is max(backoff_ms, min_wait_ms) (min_wait_ms: a
+ * server's Retry-After, which is never shortened; < 0 when none), cut so that it ends
+ * min_try_ms before the deadline. Returns the wait, or -1 when not even min_wait_ms fits (no
+ * time is left for another try: stop now rather than sleep for nothing). Pure. */
+int64_t vr_retry_wait_ms(int64_t backoff_ms, int64_t min_wait_ms, int64_t left_ms,
+                         int64_t min_try_ms);
+
 /* Lower-case hex SHA-256 of data into out (65 bytes). */
 void vr_sha256_hex(const void *data, size_t len, char *out);
 /* Lower-case hex HMAC-SHA256(key, data) into out (65 bytes). */

@@ -186,9 +186,11 @@ typedef struct {
     bool sync_done;      /* the step requested a sync */
     bool sync_converged; /* and its table converged */
     vr_error sync_err;   /* why not, when it did not */
-    /* What holds the next steps back: an earlier failure, or a record that could not be kept. */
+    /* What holds the next steps back: an earlier failure, or a record that could not be kept,
+     * or the run's deadline (timed_out). */
     bool stop;
     const char *stop_why;
+    bool timed_out;
     long creates; /* creates started, for max_creates */
     /* A record of the middle of a step (a replacement's deletion) that could not be kept: the
      * step still finishes (its create must not be left undone), then the run stops as after
@@ -334,7 +336,7 @@ static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
         int rc = vr_client_get_connection(r->c, s->id, &f, err);
         note_call(r, s, rc < 0 ? err : NULL);
         if (rc < 0) {
-            if (strcmp(err->code, "not.found") == 0)
+            if (strcmp(err->code, VR_ERR_NOT_FOUND) == 0)
                 vr_error_set(err, VR_ERR_NOT_FOUND,
                              "connection %s (%s) disappeared after its routing table converged",
                              s->name, s->id);
@@ -463,7 +465,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     int rc = vr_client_create_connection(r->c, want, &made, err);
     note_call(r, s, rc < 0 ? err : NULL);
     if (rc == VR_HTTP_ESTATUS && err->http_status == 409 &&
-        strcmp(err->code, "name.duplicate") == 0) {
+        strcmp(err->code, VR_ERR_NAME_DUPLICATE) == 0) {
         vr_error_clear(err);
         rc = adopt_existing(r, s, want, &made, err);
     }
@@ -670,12 +672,23 @@ static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step 
     }
 }
 
+/* The run's deadline check, made once before each step (so never between the parts of one: a
+ * replacement's delete and its create are one step). */
+static bool deadline_passed(const apply_run *r)
+{
+    return r->o->run_deadline_ms > 0 && run_now(r) >= r->o->run_deadline_ms;
+}
+
 /* Whether step s is held back (SKIPPED, with why) instead of started: the one place where
- * the run decides not to begin a step (after a failure, past max_creates; a run deadline
- * belongs here too). A replacement's delete and create are one step, so nothing is ever held
- * back between them. */
+ * the run decides not to begin a step (after a failure, past max_creates, past the run's
+ * deadline). A replacement's delete and create are one step, so nothing is ever held back
+ * between them. */
 static bool held_back(apply_run *r, vr_apply_step *s)
 {
+    if (!r->stop && deadline_passed(r)) {
+        r->stop = r->timed_out = true;
+        r->stop_why = "the run's time limit (--timeout) passed before it";
+    }
     if (r->stop) {
         s->status = VR_STEP_SKIPPED;
         step_note(s, "not attempted: %s", r->stop_why);
@@ -765,5 +778,6 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
         progress(&r, VR_APPLY_EVENT_END, s, out->step_count);
     }
     out->elapsed_ms = run_now(&r) - t_run;
-    return out->failed || out->audit_failed ? -1 : 0;
+    out->timed_out = r.timed_out;
+    return out->failed || out->audit_failed || out->timed_out ? -1 : 0;
 }

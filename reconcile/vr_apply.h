@@ -26,9 +26,10 @@
  * The first failure stops the run (the rest are skipped, "not attempted") unless keep_going.
  * Creates past max_creates are skipped with a note (replacements are bounded by the plan's
  * --max-replaces, not by max_creates). A step is held back only before it starts (one place:
- * after a failure, over max_creates; a run deadline belongs there too), never between a
- * replacement's delete and its create. Re-running after a crash or a failure re-plans from
- * live state, so nothing is created twice.
+ * after a failure, over max_creates, past the run's deadline, run_deadline_ms, the --timeout:
+ * then the rest are "not attempted" and timed_out is set), never between a replacement's
+ * delete and its create: a step under way is finished. Re-running after a crash or a failure
+ * re-plans from live state, so nothing is created twice.
  *
  * Convergence wait (converge_wait): after a sync, the table is polled (GET) on a schedule that
  * starts at the server's estimatedConvergenceMs (or poll_initial_ms without one) and then
@@ -122,6 +123,7 @@ typedef struct {
     size_t done, failed, skipped;
     int polls; /* every routing-table poll of the run */
     int64_t started_wall_ms, elapsed_ms;
+    bool timed_out;     /* the run's deadline passed: the steps after it were not attempted */
     bool audit_failed;  /* the audit log could not be written: the run stopped there */
     vr_error audit_err; /* when audit_failed */
 } vr_apply_result;
@@ -185,6 +187,7 @@ typedef struct {
     vr_apply_record_fn record; /* may be NULL: nothing recorded */
     void *record_ctx;
     vr_latency *latency;           /* may be NULL; gets create/convergence/total of each step */
+    int64_t run_deadline_ms;       /* absolute, on the clock below; 0: none (the --timeout) */
     vr_apply_progress_fn progress; /* may be NULL */
     void *progress_ctx;
     /* Clock and sleep of the convergence wait (NULL: vr_now_ms, vr_sleep_ms), for tests. */
@@ -204,8 +207,8 @@ void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const 
                     size_t live_count);
 
 /* Carries out plan through c. out is overwritten. Returns 0 when no step failed (skips over
- * max_creates are not failures), -1 when some step failed or the audit log could not be
- * written (details in out). */
+ * max_creates are not failures), -1 when some step failed, the run's deadline stopped it, or
+ * the audit log could not be written (details in out). */
 int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *plan,
                  const vr_iface *live, size_t live_count, const vr_apply_opts *opts);
 

@@ -220,25 +220,15 @@ int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err)
     return 0;
 }
 
-int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_out, vr_error *err)
+int vr_audit_write_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err)
 {
-    vr_buf line = VR_BUF_INIT;
+    if (w->fd < 0) return 0;
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_append(&b, line, len);
+    vr_buf_append(&b, "\n", 1);
     int rc = -1;
-    if (vr_audit_format(w, r, &line) != 0) {
-        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: cannot format it (out of memory)");
-        goto done;
-    }
-    if (line_out && vr_buf_append(line_out, line.data, line.len) != 0) {
-        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: line buffer full");
-        goto done;
-    }
-    if (w->fd < 0) {
-        rc = 0;
-        goto done;
-    }
-    vr_buf_append(&line, "\n", 1);
     /* one write() for the whole line: O_APPEND keeps concurrent writers' lines whole */
-    if (vr_write_all(w->fd, line.data, line.len) < 0) {
+    if (vr_write_all(w->fd, b.data, b.len) < 0) {
         vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: write: %s", w->path, strerror(errno));
         goto done;
     }
@@ -249,6 +239,21 @@ int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_ou
     }
     rc = 0;
 done:
+    vr_buf_free(&b);
+    return rc;
+}
+
+int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_out, vr_error *err)
+{
+    vr_buf line = VR_BUF_INIT;
+    int rc = -1;
+    if (vr_audit_format(w, r, &line) != 0) {
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: cannot format it (out of memory)");
+    } else if (line_out && vr_buf_append(line_out, line.data, line.len) != 0) {
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: line buffer full");
+    } else {
+        rc = vr_audit_write_line(w, line.data, line.len, err);
+    }
     vr_buf_free(&line);
     return rc;
 }

@@ -127,6 +127,11 @@ int vr_audit_format(const vr_audit_writer *w, const vr_audit_record *r, vr_buf *
  * webhook body. Returns 0, or -1 with err set (code "audit.log"); with no file, only formats. */
 int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_out, vr_error *err);
 
+/* Appends one formatted line (from vr_audit_format; no newline) plus "\n" to the log in one
+ * write() and fsyncs, as vr_audit_write does: for records formatted earlier and written later
+ * (vr_outputs' held records). Returns 0 (also with no file), or -1 with err set. */
+int vr_audit_write_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err);
+
 /* Closes the file and frees everything; w is left as VR_AUDIT_WRITER_INIT. Safe to repeat. */
 void vr_audit_writer_close(vr_audit_writer *w);
 

@@ -1,5 +1,6 @@
 /* vr_outputs: the run's outputs opened once, fed, closed (see vr_outputs.h). */
 #include "vr_outputs.h"
+#include "vr_errcode.h"
 #include "vr_gitreport.h"
 #include "vr_html.h"
 #include "vr_metrics.h"
@@ -43,9 +44,32 @@ int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err
     return 0;
 }
 
-/* Writes one record to the log (fsync'd), then sends it to the webhook. */
+/* Keeps a formatted record in o->hold. */
+static int hold(vr_outputs *o, const vr_audit_record *rec, vr_error *err)
+{
+    vr_buf line = VR_BUF_INIT;
+    if (vr_audit_format(&o->audit, rec, &line) != 0) {
+        vr_buf_free(&line);
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: cannot format it (out of memory)");
+        return VR_OUTPUTS_AUDIT_LOG;
+    }
+    vr_outputs_held *h = o->hold;
+    if (h->count == h->cap) {
+        h->cap = h->cap ? 2 * h->cap : 8;
+        h->items = vr_xrealloc(h->items, h->cap * sizeof(*h->items));
+    }
+    struct vr_outputs_held_line *l = &h->items[h->count++];
+    l->action = rec->action;
+    memcpy(l->event_id, rec->event_id, sizeof(l->event_id));
+    l->len = line.len;
+    l->line = vr_buf_detach(&line);
+    return 0;
+}
+
+/* Writes one record to the log (fsync'd), then sends it to the webhook; or holds it. */
 static int emit(vr_outputs *o, const vr_audit_record *rec, vr_error *err)
 {
+    if (o->hold) return hold(o, rec, err);
     vr_buf line = VR_BUF_INIT;
     int rc = vr_audit_write(&o->audit, rec, &line, err);
     if (rc == 0 && o->webhook)
@@ -186,6 +210,29 @@ int vr_outputs_drift_records(vr_outputs *o, const vr_drift_org *r, const char *c
         if (emit(o, &rec, err) < 0) return VR_OUTPUTS_AUDIT_LOG;
     }
     return 0;
+}
+
+int vr_outputs_release(vr_outputs *o, vr_outputs_held *held, vr_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < held->count && rc == 0; i++) {
+        const struct vr_outputs_held_line *l = &held->items[i];
+        if (vr_audit_write_line(&o->audit, l->line, l->len, err) < 0)
+            rc = VR_OUTPUTS_AUDIT_LOG;
+        else if (o->webhook)
+            vr_webhook_send(o->webhook, vr_audit_action_name(l->action), l->event_id, l->line,
+                            l->len);
+    }
+    vr_outputs_held_free(held);
+    return rc;
+}
+
+void vr_outputs_held_free(vr_outputs_held *held)
+{
+    for (size_t i = 0; i < held->count; i++)
+        free(held->items[i].line);
+    free(held->items);
+    memset(held, 0, sizeof(*held));
 }
 
 void vr_outputs_close_events(vr_outputs *o)
@@ -367,7 +414,8 @@ static void metrics_apply_org(vr_metrics *m, const vr_apply_run *run)
     }
     vr_metrics_set(m, VR_METRIC_LAST_RUN, (double)(vr_wall_ms() / 1000), "org", org, "command",
                    "apply", NULL);
-    bool ok = run->ran ? (run->result.failed == 0 && !run->result.audit_failed) : false;
+    bool ok =
+        run->ran && run->result.failed == 0 && !run->result.audit_failed && !run->result.timed_out;
     vr_metrics_set(m, VR_METRIC_LAST_RUN_SUCCESS, ok ? 1 : 0, "org", org, "command", "apply", NULL);
 }
 

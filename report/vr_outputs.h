@@ -40,8 +40,22 @@ typedef struct {
     const char *audit_branch; /* --audit-branch; NULL: VR_GITREPORT_DEFAULT_BRANCH */
 } vr_outputs_config;
 
+/* Records formatted now and written later, in order (see vr_outputs.hold). Owns its lines. */
+typedef struct {
+    struct vr_outputs_held_line {
+        vr_audit_action action;
+        char event_id[37];
+        char *line; /* the audit line, without newline: also the webhook body */
+        size_t len;
+    } * items;
+    size_t count, cap;
+} vr_outputs_held;
+
 typedef struct {
     vr_outputs_config cfg;
+    vr_outputs_held *hold; /* NULL: records are written and sent at once; else they are
+                            * formatted (timestamp, eventId, redactions: as at once) and kept
+                            * here, for vr_outputs_release to write later */
     vr_audit_writer audit;
     vr_webhook *webhook;            /* NULL: none, or closed */
     char *outbox;                   /* the webhook's outbox path (NULL: none) */
@@ -82,6 +96,12 @@ void vr_outputs_replace_statuses(const vr_apply_step *s, vr_audit_status *deleti
  * refuses: returns 0 or VR_OUTPUTS_AUDIT_LOG. */
 int vr_outputs_drift_records(vr_outputs *o, const vr_drift_org *r, const char *const *ids,
                              size_t id_count, vr_error *err);
+
+/* Writes held's records to the log (each fsync'd) and sends them to the webhook, in order,
+ * then empties held. Stops at the first record the log refuses (the rest are dropped):
+ * returns 0 or VR_OUTPUTS_AUDIT_LOG (err set). */
+int vr_outputs_release(vr_outputs *o, vr_outputs_held *held, vr_error *err);
+void vr_outputs_held_free(vr_outputs_held *held);
 
 /* Closes the webhook (writing its outbox) and fills o->webhook_stats; the audit log stays
  * open. Safe without a webhook and to repeat. */

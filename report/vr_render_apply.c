@@ -68,6 +68,7 @@ cJSON *vr_render_apply_result_json(const vr_apply_result *r)
     cJSON_AddNumberToObject(n, "failed", (double)r->failed);
     cJSON_AddNumberToObject(n, "notAttempted", (double)r->skipped);
     cJSON_AddNumberToObject(n, "polls", (double)r->polls);
+    cJSON_AddBoolToObject(j, "timedOut", r->timed_out);
     if (r->audit_failed) cJSON_AddStringToObject(j, "auditError", r->audit_err.message);
     cJSON *steps = cJSON_AddArrayToObject(j, "steps");
     for (size_t i = 0; i < r->step_count; i++) {
@@ -293,20 +294,25 @@ void vr_render_apply_text(vr_buf *out, const vr_apply_run *runs, size_t count, s
                           const vr_latency *all)
 {
     apply_totals t = totals_of(runs, count);
-    bool any_failed = false;
-    for (size_t i = 0; i < count; i++)
+    bool any_failed = false, timed_out = false;
+    for (size_t i = 0; i < count; i++) {
         any_failed = any_failed || runs[i].result.failed || runs[i].result.audit_failed;
-    if (changes == 0 && !any_failed) {
+        timed_out = timed_out || runs[i].result.timed_out;
+    }
+    if (changes == 0 && !any_failed && !timed_out) {
         vr_buf_puts(out, "No changes. The live state matches the inventory; nothing to apply.\n");
         return;
     }
-    vr_buf_printf(out, "Apply %s: %zu created, %zu deleted, ", any_failed ? "failed" : "complete",
+    vr_buf_printf(out, "Apply %s: %zu created, %zu deleted, ",
+                  any_failed  ? "failed"
+                  : timed_out ? "stopped by --timeout"
+                              : "complete",
                   t.created, t.deleted);
     if (t.replaced) vr_buf_printf(out, "%zu replaced, ", t.replaced);
     vr_buf_printf(out, "%zu failed, %zu not attempted", t.failed, t.skipped);
     if (t.activated) vr_buf_printf(out, ", %zu activated", t.activated);
     vr_buf_puts(out, "\n");
-    if (any_failed) outcome(out, runs, count);
+    if (any_failed || timed_out) outcome(out, runs, count);
     missing(out, runs, count);
     latency_line(out, all);
 }

@@ -52,9 +52,10 @@ cJSON *vr_render_apply_run_json(const vr_apply_run *runs, size_t count, const ch
                                 const vr_latency *all);
 
 /* The closing text of apply on stdout: "No changes. ..." when changes is 0 and nothing failed;
- * else "Apply complete|failed: N created, ..." and, after a failure, per organization which
- * steps were done, failed (with the code), not attempted; a line "MISSING: NAME ..." for each
- * interface a replacement deleted and did not create again; then the latency line when any
+ * else "Apply complete|failed|stopped by --timeout: N created, ..." and, after a failure or
+ * the run's deadline, per organization which steps were done, failed (with the code), not
+ * attempted; a line "MISSING: NAME ..." for each interface a replacement deleted and did not
+ * create again; then the latency line when any
  * step was timed. Live names and server codes are escaped for a terminal. */
 void vr_render_apply_text(vr_buf *out, const vr_apply_run *runs, size_t count, size_t changes,
                           const vr_latency *all);

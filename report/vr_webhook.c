@@ -2,7 +2,7 @@
 #include "vr_webhook.h"
 #include "vr_errcode.h"
 
-#include "vr_addr.h"
+#include "vr_endpoint.h"
 #include "vr_file.h"
 
 #include <cJSON.h>
@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +18,9 @@
 #ifndef VR_VERSION
 #define VR_VERSION "0"
 #endif
+
+/* A wait leaves at least this much of the budget for the try after it. */
+#define MIN_TRY_MS 50
 
 typedef struct {
     char *event, *delivery, *body;
@@ -71,56 +73,9 @@ static void set_outbox_error(vr_webhook *wh, const char *msg)
 
 int vr_webhook_url_check(const char *url, vr_error *err)
 {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
-    int rc = -1;
-    if (!u || !url || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        vr_error_set(err, VR_ERR_WEBHOOK_URL, "webhook url: not a valid URL");
-        goto done;
-    }
-    /* credentials in the URL would be written to the outbox and shown in messages */
-    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
-        vr_error_set(err, VR_ERR_WEBHOOK_URL,
-                     "webhook url: user info (user:password@) is not allowed");
-        vr_error_remedy(err, "authenticate the receiver with --webhook-secret-file (the "
-                             "signature), not with credentials in the URL");
-        goto done;
-    }
-    if (strcasecmp(scheme, "https") == 0) {
-        rc = 0;
-    } else if (strcasecmp(scheme, "http") == 0) {
-        char h[VR_ADDR_STRLEN];
-        size_t n = strlen(host);
-        if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof h) {
-            memcpy(h, host + 1, n - 2);
-            h[n - 2] = '\0';
-        } else if (n < sizeof h) {
-            memcpy(h, host, n + 1);
-        } else {
-            h[0] = '\0';
-        }
-        vr_addr a;
-        if (strcasecmp(h, "localhost") == 0 ||
-            (vr_addr_parse(&a, h) == 0 && vr_addr_is_loopback(&a)))
-            rc = 0;
-        else
-            vr_error_set(err, VR_ERR_WEBHOOK_URL,
-                         "webhook url: plain http is only allowed to loopback hosts, not %s", host);
-        if (rc != 0) vr_error_remedy(err, "use an https:// URL");
-    } else {
-        vr_error_set(err, VR_ERR_WEBHOOK_URL,
-                     "webhook url: scheme %s is not supported (https only)", scheme);
-    }
-done:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(user);
-    curl_free(password);
-    curl_url_cleanup(u);
-    return rc;
+    if (vr_url_check(url, "webhook url", VR_URL_ENDPOINT, err) == 0) return 0;
+    if (err) snprintf(err->code, sizeof err->code, "%s", VR_ERR_WEBHOOK_URL);
+    return -1;
 }
 
 int vr_webhook_default_outbox(const char *audit_log, char **out)
@@ -481,21 +436,12 @@ static int deliver_head(vr_webhook *wh)
             return 0;
         }
         if (attempt + 1 >= max_attempts) break;
-        /* exponential backoff with full jitter, cut to the budget left */
-        long cap = wh->cfg.backoff_initial_ms;
-        for (int i = 0; i < attempt && cap < wh->cfg.backoff_max_ms; i++)
-            cap *= 2;
-        if (cap > wh->cfg.backoff_max_ms) cap = wh->cfg.backoff_max_ms;
-        long sleep_ms = cap > 0 ? (long)(vr_random_u64() % (uint64_t)(cap + 1)) : 0;
-        left = remaining_ms(wh);
-        if (left <= 0) {
-            wh->st.budget_exhausted = true;
-            return -1;
-        }
-        if (sleep_ms >= left) {
-            /* no time left for another attempt after the sleep */
-            vr_sleep_ms(left);
-            wh->st.spent_ms += left;
+        /* the project's backoff (the API calls' too), cut to the budget left; no sleep when
+         * no time would be left for the try after it */
+        int64_t backoff = vr_backoff_ms(wh->cfg.backoff_initial_ms, wh->cfg.backoff_max_ms, attempt,
+                                        vr_random_u64());
+        int64_t sleep_ms = vr_retry_wait_ms(backoff, -1, remaining_ms(wh), MIN_TRY_MS);
+        if (sleep_ms < 0) {
             wh->st.budget_exhausted = true;
             return -1;
         }

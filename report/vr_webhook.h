@@ -5,10 +5,11 @@
  * X-Vni-Event: <action>, X-Vni-Delivery: <eventId>, and with a secret
  * X-Vni-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>. Any 2xx is delivered;
  * anything else (another status, refused, timeout) is a failed attempt. Redirects are not
- * followed. URL rule (the same as the API's): https to any host; http only to loopback hosts
- * (127.0.0.0/8, ::1, localhost), for tests and local receivers; never user info
- * (user:password@). The URL itself is never written anywhere (its path may carry a token, as
- * Slack's do): the outbox records its SHA-256, and messages never show more than its host.
+ * followed. URL rule: the API's (vr_url_check, VR_URL_ENDPOINT): https to any host; http only
+ * to loopback hosts (127.0.0.0/8, ::1, localhost), for tests and local receivers; never user
+ * info (user:password@) nor a fragment. The URL itself is never written anywhere (its path
+ * may carry a token, as Slack's do): the outbox records its SHA-256, and messages never show
+ * more than its host.
  *
  * Order and the outbox: events are delivered strictly in order (outbox from earlier runs
  * first, then this run's events). When the oldest pending event cannot be delivered after
@@ -37,10 +38,12 @@
  * X-Vni-Delivery id lets it deduplicate.
  *
  * Time: every attempt times out after attempt_timeout_ms; all the time spent in the webhook
- * during the run (attempts and backoff sleeps) is bounded by budget_ms: an attempt's timeout
- * and a sleep are cut to what remains, and once the budget is used up events go straight to
- * the outbox without any attempt. A webhook failure never fails the run: vr_webhook_send()
- * has no failure result; the stats say what happened.
+ * during the run (attempts and backoff sleeps) is bounded by budget_ms, the webhook's own,
+ * shorter than the API calls' (a dead receiver never slows reconciliation past it): the
+ * backoff is the API calls' (vr_backoff_ms, full jitter), an attempt's timeout and a sleep are
+ * cut to what remains (no sleep when no time would be left for the try after it), and once the
+ * budget is used up events go straight to the outbox without any attempt. A webhook failure never
+ * fails the run: vr_webhook_send() has no failure result; the stats say what happened.
  *
  * curl_global_init() must have been called (by main, or by a test's main). */
 #ifndef VR_WEBHOOK_H
@@ -134,8 +137,9 @@ void vr_webhook_close(vr_webhook *wh, vr_webhook_stats *stats);
  * Returns 0, or -1 when none applies (no audit log, no XDG_STATE_HOME, no HOME). */
 int vr_webhook_default_outbox(const char *audit_log, char **out);
 
-/* Checks a webhook URL: https (any host), or http to a loopback host. Returns 0, or -1 with
- * err set (code "webhook.url"). */
+/* Checks a webhook URL by the project's one URL policy (vr_url_check, VR_URL_ENDPOINT):
+ * https (any host), or http to a loopback host; no user info. Returns 0, or -1 with err set
+ * (code "webhook.url"). */
 int vr_webhook_url_check(const char *url, vr_error *err);
 
 #endif

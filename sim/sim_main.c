@@ -70,6 +70,10 @@ static void usage(FILE *out)
           "  --token-lifetime S       access token lifetime (default 86400)\n"
           "  --no-limits-endpoint     the limits endpoint answers 404\n"
           "  --ratelimit-headers      send inin-ratelimit-count/allowed/reset\n"
+          "  --rate-limit N/S         serve N requests per fixed window of S seconds, then 429\n"
+          "                           with Retry-After until the window ends (and the headers)\n"
+          "  --unavailable-for S      answer every request 503 during S seconds from the first\n"
+          "                           request (then serve as usual)\n"
           "  --count-field F          total (default), totalCount or both\n"
           "  --no-estimate            leave estimatedConvergenceMs out of sync answers\n"
           "  --probe-listener HOST:PORT  accept and close TCP connections until killed,\n"
@@ -99,6 +103,8 @@ enum {
     OPT_TOKEN,
     OPT_NOLIMITS,
     OPT_RLHEADERS,
+    OPT_RATELIMIT,
+    OPT_UNAVAIL,
     OPT_COUNT,
     OPT_NOEST,
     OPT_SINK,
@@ -143,6 +149,8 @@ static int parse_args(sim_opts *o, int argc, char **argv)
         {"token-lifetime", required_argument, NULL, OPT_TOKEN},
         {"no-limits-endpoint", no_argument, NULL, OPT_NOLIMITS},
         {"ratelimit-headers", no_argument, NULL, OPT_RLHEADERS},
+        {"rate-limit", required_argument, NULL, OPT_RATELIMIT},
+        {"unavailable-for", required_argument, NULL, OPT_UNAVAIL},
         {"count-field", required_argument, NULL, OPT_COUNT},
         {"no-estimate", no_argument, NULL, OPT_NOEST},
         {"webhook-sink", required_argument, NULL, OPT_SINK},
@@ -227,12 +235,27 @@ static int parse_args(sim_opts *o, int argc, char **argv)
             cJSON_DeleteItemFromObject(o->faults, c == OPT_429 ? "rate429" : "rate5xx");
             cJSON_AddNumberToObject(o->faults, c == OPT_429 ? "rate429" : "rate5xx", p);
             break;
+        case OPT_RATELIMIT: {
+            long rn, rs;
+            if (sim_rate_limit_parse(optarg, &rn, &rs) < 0) {
+                fprintf(stderr,
+                        "vni-sim: --rate-limit '%s' must be N/SECONDS (1 to 1000000 requests per "
+                        "1 to 86400 s), e.g. 300/60\n",
+                        optarg);
+                return -1;
+            }
+            cJSON_DeleteItemFromObject(o->faults, "rateLimit");
+            cJSON_AddStringToObject(o->faults, "rateLimit", optarg);
+            break;
+        }
         case OPT_RETRY:
         case OPT_DROP:
-        case OPT_TOKEN: {
-            const char *key = c == OPT_RETRY  ? "retryAfter"
-                              : c == OPT_DROP ? "dropCreate"
-                                              : "tokenLifetime";
+        case OPT_TOKEN:
+        case OPT_UNAVAIL: {
+            const char *key = c == OPT_RETRY     ? "retryAfter"
+                              : c == OPT_DROP    ? "dropCreate"
+                              : c == OPT_UNAVAIL ? "unavailableFor"
+                                                 : "tokenLifetime";
             if (vr_parse_long(optarg, 0, 10L * 365 * 86400, &n) < 0) {
                 fprintf(stderr, "vni-sim: %s: '%s' is not a whole number\n", key, optarg);
                 return -1;

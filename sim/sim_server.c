@@ -267,18 +267,38 @@ void sim_server_handle(sim_server *srv, sim_req *req, const char *raw_uri, sim_r
     bool is_429 = sim_rng_chance(&srv->rng, srv->faults.rate_429);
     bool is_5xx = !is_429 && sim_rng_chance(&srv->rng, srv->faults.rate_5xx);
 
-    if (now - srv->window_start_ms >= SIM_RATELIMIT_WINDOW_MS) {
+    /* the rate-limit window: --rate-limit N/S refuses past N; without it, 300 a minute is
+     * only shown (--ratelimit-headers) */
+    const sim_faults *f = &srv->faults;
+    long allowed = f->rate_limit > 0 ? f->rate_limit : SIM_RATELIMIT_ALLOWED;
+    int64_t window_ms =
+        f->rate_limit > 0 ? (int64_t)f->rate_window_s * 1000 : SIM_RATELIMIT_WINDOW_MS;
+    if (now - srv->window_start_ms >= window_ms) {
         srv->window_start_ms = now;
         srv->window_count = 0;
     }
     srv->window_count++;
-    if (srv->faults.ratelimit_headers) {
-        resp->rl_allowed = SIM_RATELIMIT_ALLOWED;
+    long reset_s = (long)((window_ms - (now - srv->window_start_ms) + 999) / 1000);
+    if (f->ratelimit_headers || f->rate_limit > 0) {
+        resp->rl_allowed = allowed;
         resp->rl_count = srv->window_count;
-        resp->rl_reset = (SIM_RATELIMIT_WINDOW_MS - (now - srv->window_start_ms) + 999) / 1000;
+        resp->rl_reset = reset_s;
+    }
+    if (f->unavailable_s > 0 && !f->unavailable_started) {
+        srv->faults.unavailable_started = true;
+        srv->unavailable_until_ms = now + (int64_t)f->unavailable_s * 1000;
     }
 
-    if (is_429) {
+    if (f->unavailable_s > 0 && now < srv->unavailable_until_ms) {
+        sim_resp_error(resp, 503, "service.unavailable",
+                       "the service is unavailable (vni-sim --unavailable-for)");
+    } else if (f->rate_limit > 0 && srv->window_count > f->rate_limit) {
+        sim_resp_error(resp, 429, "too.many.requests",
+                       "rate limit of %ld requests per %ld s exceeded; retry after %ld s "
+                       "(vni-sim --rate-limit)",
+                       f->rate_limit, f->rate_window_s, reset_s);
+        resp->retry_after = reset_s;
+    } else if (is_429) {
         sim_resp_error(resp, 429, "too.many.requests",
                        "rate limit exceeded; retry after %ld s (vni-sim fault)",
                        srv->faults.retry_after);

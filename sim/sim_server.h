@@ -16,6 +16,7 @@
 #define SIM_MAX_BODY (1024 * 1024)
 #define SIM_MAX_HEADER (64 * 1024)
 #define SIM_LOG_MAX 100000
+/* The window of the inin-ratelimit-* headers without --rate-limit (informational only). */
 #define SIM_RATELIMIT_ALLOWED 300
 #define SIM_RATELIMIT_WINDOW_MS 60000
 /* Connections served at once (a thread each), in all and from one client address; beyond,
@@ -55,8 +56,9 @@ typedef struct sim_server {
     sim_log_entry *log;
     size_t log_count, log_cap;
     long log_seq;
-    int64_t window_start_ms;
-    long window_count;
+    int64_t window_start_ms;      /* the rate-limit window (--rate-limit, or 300 a minute) */
+    long window_count;            /* requests in it, refused ones included */
+    int64_t unavailable_until_ms; /* --unavailable-for: every request is 503 until then */
     long insert_serial;
     void *daemon; /* struct MHD_Daemon * */
 } sim_server;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "fake_server.h"
+#include "test_support.h"
 #include "vr_apply.h"
 #include "vr_audit.h"
 #include "vr_outputs.h"
@@ -81,19 +82,10 @@ typedef struct {
 
 static void iface_fill(vr_iface *f, const char *name, int octet, const char *table)
 {
-    char buf[64];
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup("org-1");
-    f->type = vr_strdup("ipconnect");
-    snprintf(buf, sizeof(buf), "10.0.%d.1", octet);
-    f->local_ip = vr_strdup(buf);
-    f->remote_ip = vr_strdup("203.0.113.5");
-    snprintf(buf, sizeof(buf), "10.0.%d.0/24", octet);
-    f->subnet_cidr = vr_strdup(buf);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup(table);
+    char local[32], subnet[32];
+    snprintf(local, sizeof(local), "10.0.%d.1", octet);
+    snprintf(subnet, sizeof(subnet), "10.0.%d.0/24", octet);
+    vr_test_iface(f, "org-1", name, local, "203.0.113.5", subnet, table);
     assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
 }
 
@@ -663,6 +655,53 @@ static void test_order_and_max_creates(void **state)
     finish(f, true);
 }
 
+/* The run's deadline is checked before each step: a step begun before it is finished (its
+ * convergence wait goes past the deadline), the steps after it are not attempted, and the run
+ * says it timed out. */
+static void test_run_deadline_stops_before_the_next_step(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":300}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0,
+         0},
+    };
+    fixture *f = start(script, 4, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-03", 3, NULL);
+    f->clock.t = 1000;
+    f->opts.run_deadline_ms = 1200; /* passes during the first step's 300 ms wait */
+
+    assert_int_equal(run(f), -1);
+    assert_true(f->res.timed_out);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_DONE);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_int_equal(f->res.steps[2].status, VR_STEP_SKIPPED);
+    assert_non_null(strstr(f->res.steps[1].note, "--timeout"));
+    assert_int_equal(f->res.created, 1);
+    assert_int_equal(f->res.failed, 0);
+    assert_int_equal(f->res.skipped, 2);
+    cJSON *j = vr_render_apply_result_json(&f->res);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "timedOut")));
+    cJSON_Delete(j);
+    finish(f, true);
+
+    /* a deadline not reached changes nothing */
+    f = start(script, 4, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    f->opts.run_deadline_ms = 60000;
+    assert_int_equal(run(f), 0);
+    assert_false(f->res.timed_out);
+    assert_int_equal(f->res.created, 1);
+    finish(f, true);
+}
+
 /* ---- replacement ---- */
 
 /* A replacement that moves to another routing table: probe, delete, sync the OLD table and
@@ -879,6 +918,43 @@ static void test_replace_step_order(void **state)
     vr_plan_org_result_free(&plan);
 }
 
+/* The run's deadline passing between a replacement's delete and its create stops nothing in
+ * it: the check is made once, before the step; the next step is not attempted. */
+static void test_run_deadline_never_between_delete_and_create(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"DELETE", CONNS "/id-old", NULL, 204, JSON_HDR "d1", NULL, 0, 0, 0},
+        {"POST", RT_OLD "/sync", NULL, 202, JSON_HDR "d2",
+         "{\"routingTableId\":\"rt-old\",\"expectedHash\":\"D1\",\"estimatedConvergenceMs\":20}", 0,
+         0, 0},
+        {"GET", RT_OLD, NULL, 200, JSON_HDR "d3",
+         "{\"id\":\"rt-old\",\"currentHash\":\"D1\",\"state\":\"converged\"}", 0, 0, 0},
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-new", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":30}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-new", NULL, 200, JSON_HDR "c4", CONN_BODY("id-new", "u-01", "active"), 0,
+         0, 0},
+    };
+    fixture *f = start(script, 7, 0);
+    plan_add_replace(&f->plan, "u-01", 1, "id-old", "rt-old");
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    f->clock.t = 1000;
+    f->opts.run_deadline_ms = 1010; /* passes during the delete's 20 ms convergence wait */
+    assert_int_equal(run(f), -1);
+    assert_true(f->res.timed_out);
+    assert_int_equal(f->res.step_count, 2);
+    assert_int_equal(f->res.steps[0].kind, VR_STEP_REPLACE);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_DONE); /* deleted and created again */
+    assert_false(f->res.steps[0].left_missing);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_non_null(strstr(f->res.steps[1].note, "--timeout"));
+    finish(f, true);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -893,6 +969,8 @@ int main(void)
         cmocka_unit_test(test_duplicate_that_differs),
         cmocka_unit_test(test_probe_gate_and_keep_going),
         cmocka_unit_test(test_order_and_max_creates),
+        cmocka_unit_test(test_run_deadline_stops_before_the_next_step),
+        cmocka_unit_test(test_run_deadline_never_between_delete_and_create),
         cmocka_unit_test(test_replace_moves_table),
         cmocka_unit_test(test_replace_create_fails_after_delete),
         cmocka_unit_test(test_replace_probe_gate),

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_drift.h"
 #include "vr_render_drift.h"
 #include "vr_util.h"
@@ -25,16 +27,7 @@
 static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
                  const char *subnet)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup("rt-1");
+    vr_test_iface(f, ORG, name, local, remote, subnet, "rt-1");
     assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
 }
 
@@ -46,31 +39,16 @@ static vr_iface *want(vr_org *org, const char *name, const char *local, const ch
     return vr_org_take_iface(org, &f);
 }
 
-typedef struct {
-    vr_iface *v;
-    size_t n, cap;
-} live_list;
+typedef vr_test_ifaces live_list;
 
 static vr_iface *have(live_list *l, const char *id, const char *name, const char *local,
                       const char *remote, const char *subnet, const char *state)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 8;
-        l->v = vr_xrealloc(l->v, l->cap * sizeof(*l->v));
-    }
-    vr_iface *f = &l->v[l->n++];
+    vr_iface *f = vr_test_ifaces_add(l);
     fill(f, name, local, remote, subnet);
     f->id = vr_strdup(id);
     f->state = state ? vr_strdup(state) : NULL;
     return f;
-}
-
-static void live_free(live_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        vr_iface_clear(&l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof(*l));
 }
 
 static void ignore(vr_org *org, const char *name, const char *field)
@@ -207,7 +185,7 @@ static void test_each_kind(void **state)
     assert_int_equal(r.ignored_ifaces + r.ignored_fields, 0);
 
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -227,7 +205,7 @@ static void test_no_drift(void **state)
     assert_string_equal(vr_buf_str(&s), "No drift: 1 unchanged");
     vr_buf_free(&s);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -245,7 +223,7 @@ static void test_missing_state_is_not_active(void **state)
     assert_null(r.ifaces[0].state);
     assert_int_equal(r.counts[VR_DRIFT_NOT_ACTIVE], 1);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -292,7 +270,7 @@ static void test_ignore_by_name(void **state)
                         "3 ignored");
     vr_buf_free(&s);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -320,7 +298,7 @@ static void test_ignore_by_field(void **state)
     assert_int_equal(r.ignored_ifaces, 0);
     assert_int_equal(r.unchanged, 1);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -368,7 +346,7 @@ static void test_ignore_state(void **state)
     assert_int_equal(r.counts[VR_DRIFT_NOT_ACTIVE], 1);
     assert_int_equal(r.ignored_fields, 1);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -405,7 +383,7 @@ static void test_ignore_name_and_field(void **state)
     assert_int_equal(r2.counts[VR_DRIFT_DIFFERENT], 1);
     vr_drift_org_free(&r2);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -490,7 +468,7 @@ static void test_history_marks(void **state)
     for (int i = 0; i < 3; i++)
         cJSON_Delete(reports[i]);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -558,7 +536,7 @@ static void test_uptime_arithmetic(void **state)
     for (size_t i = 0; i < n; i++)
         cJSON_Delete(reports[i]);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -634,7 +612,7 @@ static void test_json_is_history(void **state)
     vr_drift_org_free(&r1);
     vr_drift_org_free(&r2);
     vr_drift_org_free(&r3);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -670,7 +648,7 @@ static void test_text(void **state)
     assert_non_null(strstr(vr_buf_str(&out), "= unchanged b-same"));
     vr_buf_free(&out);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -695,7 +673,7 @@ static void test_markdown(void **state)
     assert_null(strstr(m, "... and"));
     vr_buf_free(&out);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -792,7 +770,7 @@ static void test_summary_all(void **state)
     vr_buf_free(&s);
     vr_drift_org_free(&r[0]);
     vr_drift_org_free(&r[1]);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -867,7 +845,7 @@ static void test_repairs(void **state)
     assert_int_equal(with_repair, 2);
     cJSON_Delete(j);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 

@@ -39,15 +39,12 @@ static void make(vr_iface *f, const char *name, const char *local, const char *r
                  const char *subnet, const char *const *dns, const char *rt, const char *desc)
 {
     static unsigned serial;
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
+    vr_test_iface(f, NULL, name, local, remote, subnet, rt);
+    free(f->dns[0]); /* these DNS servers instead */
+    f->dns[0] = NULL;
+    f->dns_count = 0;
     for (size_t i = 0; dns && dns[i] && i < VR_DNS_MAX + 1; i++)
         f->dns[f->dns_count++] = vr_strdup(dns[i]);
-    f->routing_table_id = vr_strdup(rt);
     f->description = vr_strdup(desc);
     char id[40];
     snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012u", ++serial);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fake_server.h"
+#include "test_support.h"
 #include "vr_client.h"
 
 #include <curl/curl.h>
@@ -83,7 +84,8 @@ typedef struct {
     vr_buf errors; /* every error text seen, to search for secrets */
 } fixture;
 
-static fixture *start(const fs_exchange *script, size_t n, bool static_token)
+/* budget_ms: each call's time budget, 0 for the default. */
+static fixture *start(const fs_exchange *script, size_t n, bool static_token, int64_t budget_ms)
 {
     fixture *f = vr_xcalloc(1, sizeof(*f));
     f->fs = fs_start(script, n);
@@ -105,6 +107,7 @@ static fixture *start(const fs_exchange *script, size_t n, bool static_token)
     cfg.http.env_ctx = &f->env;
     cfg.http.hook = on_call;
     cfg.http.hook_ctx = &f->log;
+    cfg.http.call_budget_ms = budget_ms;
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_client_new(&f->c, &cfg, &err), 0);
     vr_credentials_clear(&creds);
@@ -145,8 +148,8 @@ static void finish(fixture *f)
     free(f);
 }
 
-#define START(script) start(script, sizeof(script) / sizeof(script[0]), false)
-#define START_STATIC(script) start(script, sizeof(script) / sizeof(script[0]), true)
+#define START(script) start(script, sizeof(script) / sizeof(script[0]), false, 0)
+#define START_STATIC(script) start(script, sizeof(script) / sizeof(script[0]), true, 0)
 
 /* ---- generated bodies (freed at the end of each test) ---- */
 
@@ -594,16 +597,8 @@ static void test_find_by_name(void **state)
 static vr_iface want_iface(void)
 {
     vr_iface w;
-    memset(&w, 0, sizeof(w));
-    w.name = vr_strdup("arch-vni-prod-01");
-    w.org_id = vr_strdup("org-1");
-    w.type = vr_strdup("ipconnect");
-    w.local_ip = vr_strdup("10.0.50.1");
-    w.remote_ip = vr_strdup("203.0.113.10");
-    w.subnet_cidr = vr_strdup("10.0.50.0/24");
-    w.dns[0] = vr_strdup("8.8.8.8");
-    w.dns_count = 1;
-    w.routing_table_id = vr_strdup("rt-1");
+    vr_test_iface(&w, "org-1", "arch-vni-prod-01", "10.0.50.1", "203.0.113.10", "10.0.50.0/24",
+                  "rt-1");
     return w;
 }
 
@@ -758,7 +753,7 @@ static void test_ids_validated(void **state)
         {"GET", path, NULL, 200, NULL, "{\"id\":\"x\",\"name\":\"vni-1\"}", 0, 0, 0},
         {"DELETE", CONN_PATH "/Ab9._-z", NULL, 204, NULL, NULL, 0, 0, 0},
     };
-    fixture *f = start(script, sizeof(script) / sizeof(script[0]), false);
+    fixture *f = START(script);
     const char *bad[] = {"..",  ".",   "",     "/",     "a/../b", "%2e%2e",
                          "%2e", "a b", "x\ny", "a?b=1", "a#b",    too_long};
     vr_iface got;
@@ -837,7 +832,7 @@ static void test_response_cap(void **state)
         {"GET", CONN_PATH, "pageSize=200&pageNumber=1", 200, NULL, exact, 0, 0, 0},
         {"GET", CONN_PATH, "pageSize=200&pageNumber=1", 200, NULL, over, 0, 0, 0},
     };
-    fixture *f = start(script, sizeof(script) / sizeof(script[0]), false);
+    fixture *f = START(script);
     vr_iface_list l;
     assert_int_equal(note(f, vr_client_list_connections(f->c, &l, &f->err)), 0);
     assert_int_equal(l.count, 0);
@@ -934,7 +929,7 @@ static void test_secrets_never_in_errors_or_hook(void **state)
     static const fs_exchange script[] = {
         TOKEN_X,
         {"GET", "/api/v2/organizations/me", NULL, 500, "ININ-Correlation-Id: " TOKEN "\n",
-         "{\"message\":\"boom " TOKEN " " SECRET "\",\"code\":\"" TOKEN "\"}", 0, 0, 5},
+         "{\"message\":\"boom " TOKEN " " SECRET "\",\"code\":\"" TOKEN "\"}", 0, 0, 1},
         {"GET", LIMITS_PATH, NULL, 422, "ININ-Correlation-Id: " SECRET "\n",
          "{\"message\":\"" SECRET
          "\",\"code\":\"invalid.field\",\"details\":[{\"fieldName\":\"" TOKEN
@@ -946,7 +941,8 @@ static void test_secrets_never_in_errors_or_hook(void **state)
          0, 0, 0},
         {"GET", CONN_PATH "/c-1", NULL, 200, NULL, "<html>" TOKEN "</html>", 0, 0, 0},
     };
-    fixture *f = START(script);
+    /* a 0.5 s budget: the 500 is tried once (another try needs 1 s), then given up on */
+    fixture *f = start(script, sizeof(script) / sizeof(script[0]), false, 500);
     vr_org_info org;
     vr_limits lim;
     vr_iface got;

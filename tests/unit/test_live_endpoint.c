@@ -128,14 +128,14 @@ static void test_url_loopback_only_http(void **state)
                         "https://127.0.0.1:44321", "https://[::1]:8443", "https://localhost:9"};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         vr_error_clear(&err);
-        assert_int_equal(vr_url_check(ok[i], "--api-url", &err), 0);
+        assert_int_equal(vr_url_check(ok[i], "--api-url", VR_URL_BASE, &err), 0);
     }
     const char *insecure[] = {"http://example.com",        "http://10.0.0.1:80",
                               "http://127.0.0.1.nip.io",   "http://[2001:db8::1]",
                               "http://localhost.evil.com", "http://128.0.0.1"};
     for (size_t i = 0; i < sizeof(insecure) / sizeof(insecure[0]); i++) {
         vr_error_clear(&err);
-        assert_int_equal(vr_url_check(insecure[i], "--api-url", &err), -1);
+        assert_int_equal(vr_url_check(insecure[i], "--api-url", VR_URL_BASE, &err), -1);
         assert_string_equal(err.code, "url.insecure");
         assert_non_null(strstr(err.message, "plain http:// is refused"));
         assert_non_null(strstr(err.remedy, "https://"));
@@ -152,7 +152,7 @@ static void test_url_loopback_only_http(void **state)
                              ""};
     for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
         vr_error_clear(&err);
-        assert_int_equal(vr_url_check(invalid[i], "--api-url", &err), -1);
+        assert_int_equal(vr_url_check(invalid[i], "--api-url", VR_URL_BASE, &err), -1);
         assert_string_equal(err.code, "url.invalid");
     }
     /* through the resolution, with the env variable's name in the message */

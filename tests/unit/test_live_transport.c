@@ -138,7 +138,7 @@ static int get_once(const char *base, const vr_transport *t, vr_http_response *r
 {
     vr_http_config cfg;
     vr_http_config_init(&cfg);
-    cfg.max_attempts = 1;
+    cfg.call_budget_ms = VR_HTTP_MIN_TRY_MS / 2; /* shorter than a try: one attempt, no retry */
     cfg.connect_timeout_ms = 5000;
     cfg.attempt_timeout_ms = 5000;
     cfg.transport = t;

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_plan.h"
 #include "vr_util.h"
 
@@ -19,16 +21,7 @@
 static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
                  const char *subnet, const char *rt)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup(rt);
+    vr_test_iface(f, ORG, name, local, remote, subnet, rt);
     assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
 }
 
@@ -41,31 +34,16 @@ static vr_iface *want(vr_org *org, const char *name, const char *local, const ch
     return vr_org_take_iface(org, &f);
 }
 
-typedef struct {
-    vr_iface *v;
-    size_t n, cap;
-} live_list;
+typedef vr_test_ifaces live_list;
 
 static vr_iface *have(live_list *l, const char *id, const char *name, const char *local,
                       const char *remote, const char *subnet, const char *rt)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 8;
-        l->v = vr_xrealloc(l->v, l->cap * sizeof(*l->v));
-    }
-    vr_iface *f = &l->v[l->n++];
+    vr_iface *f = vr_test_ifaces_add(l);
     fill(f, name, local, remote, subnet, rt);
     f->id = vr_strdup(id);
     f->state = vr_strdup("active");
     return f;
-}
-
-static void live_free(live_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        vr_iface_clear(&l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof(*l));
 }
 
 static vr_inventory inv_new(vr_org **org)
@@ -163,7 +141,7 @@ static void test_categories(void **state)
     assert_int_equal(strlen(r.live_fingerprint), 64);
 
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -188,7 +166,7 @@ static void test_ignores_and_no_changes(void **state)
     assert_int_equal(r.unmanaged_count, 0); /* ignored by name */
     assert_false(vr_plan_org_has_changes(&r));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -234,13 +212,13 @@ static void test_conflict_ip_allocated(void **state)
     assert_non_null(g);
     assert_non_null(strstr(g->message, "remoteIp of live connection x"));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
 
     have(&live, "id-6", "six", "2001:db8:1::1", "2001:db8:ff::1", "2001:db8:1::/64", "rt-1");
     plan_one_create(&r, "2001:db8:ff:0::1", "2001:db8:fe::1", "2001:db8:ff::/64", "rt-1", &live);
     assert_non_null(find_diag(&r, "ip-allocated"));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
 }
 
 static void test_conflict_subnet_overlap(void **state)
@@ -267,7 +245,7 @@ static void test_conflict_subnet_overlap(void **state)
     plan_one_create(&r, "10.3.0.1", "198.51.100.1", "10.3.0.0/16", "rt-1", &live);
     assert_int_equal(r.diags.count, 0);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
 }
 
 static void test_conflict_remote_in_subnet(void **state)
@@ -289,7 +267,7 @@ static void test_conflict_remote_in_subnet(void **state)
     assert_non_null(g);
     assert_non_null(strstr(g->message, "contains remoteIp 203.0.113.1"));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
 }
 
 static void test_unknown_routing_table(void **state)
@@ -356,7 +334,7 @@ static void limit_case(long limit, bool defaulted, bool expect_error)
         assert_true(vr_plan_org_possible(&r));
     }
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -431,7 +409,7 @@ static void test_order(void **state)
     }
     assert_string_equal(r.actions[0].iface.id, "id-2");
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -472,7 +450,7 @@ static void test_prune_off_and_no_prefix(void **state)
     assert_non_null(strstr(r.actions[0].reason, "not in the inventory"));
     assert_int_equal(r.unmanaged_count, 1); /* still listed as not in the inventory */
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -501,7 +479,7 @@ static void test_prune_protect_unmanaged_ignored(void **state)
     assert_string_equal(r.actions[0].name, "vni-stale");
     assert_int_equal(r.drift_count, 1); /* shown, not replaced */
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -539,7 +517,7 @@ static void test_prune_max_deletes(void **state)
     assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
     assert_int_equal(r.delete_count, 2);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -568,8 +546,8 @@ static void test_prune_never_all(void **state)
     assert_int_equal(r.delete_count, 0);
     assert_int_equal(count_diag(&r, "delete-deferred"), 1);
     vr_plan_org_result_free(&r);
-    live_free(&one);
-    live_free(&live);
+    vr_test_ifaces_free(&one);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -599,7 +577,7 @@ static void test_delete_frees_addresses_and_capacity(void **state)
     assert_int_equal(r.actions[0].kind, VR_ACTION_DELETE);
     assert_int_equal(r.actions[1].kind, VR_ACTION_CREATE);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -641,8 +619,8 @@ static void test_fingerprint(void **state)
     vr_plan_live_fingerprint(NULL, 0, fb);
     vr_sha256_hex("vr-live-v1\n", 11, expect);
     assert_string_equal(fb, expect);
-    live_free(&a);
-    live_free(&b);
+    vr_test_ifaces_free(&a);
+    vr_test_ifaces_free(&b);
 }
 
 /* ---- scale ------------------------------------------------------------------------------ */
@@ -694,7 +672,7 @@ static void test_scale_100k(void **state)
                   live.n, (long long)took);
     assert_true(took < 20000);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -807,7 +785,7 @@ static void test_replace_failed_by_default(void **state)
     assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
     assert_int_equal(r.action_count, 0);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -853,7 +831,7 @@ static void test_replace_drifted(void **state)
     assert_string_equal(a->iface.routing_table_id, "rt-2");
     assert_true(listed(r.unchanged, r.unchanged_count, "desc-only"));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -909,7 +887,7 @@ static void test_replace_named(void **state)
     assert_int_equal(plan.options.max_replaces, 5);
     assert_true(plan.options.replace_failed);
     vr_plan_free(&plan);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -950,7 +928,7 @@ static void test_replace_protected(void **state)
     assert_non_null(strstr(g->message, "interface guarded: --replace names it"));
     assert_false(vr_plan_org_possible(&r));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -1006,7 +984,7 @@ static void test_replace_max(void **state)
     assert_int_equal(count_diag(&r, "replace-deferred"), 3);
     assert_int_equal(r.unchanged_count + r.drift_count, 4);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -1050,7 +1028,7 @@ static void test_replace_order(void **state)
     assert_string_equal(r.actions[1].replaces.routing_table_id, "rt-2");
     assert_string_equal(r.actions[1].iface.routing_table_id, "rt-3");
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -1095,7 +1073,7 @@ static void test_replace_checks(void **state)
     assert_true(vr_plan_org_possible(&r));
     vr_plan_org_result_free(&r);
     ctx.opts.prune = false;
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 
     /* a create takes the subnet a replacement frees; a replacement to an unknown table, and
@@ -1123,7 +1101,7 @@ static void test_replace_checks(void **state)
     assert_non_null(g);
     assert_non_null(strstr(g->message, "1 live - 0 to delete + 1 to create = 2"));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 

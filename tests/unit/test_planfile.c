@@ -25,17 +25,9 @@
 static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
                  const char *subnet)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
+    vr_test_iface(f, ORG, name, local, remote, subnet, "rt-1");
     f->dns[1] = vr_strdup("2001:db8::53");
     f->dns_count = 2;
-    f->routing_table_id = vr_strdup("rt-1");
 }
 
 static void make_plan(vr_plan *plan)

@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_render.h"
 #include "vr_util.h"
 
@@ -19,16 +21,7 @@
 static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
                  const char *subnet)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup("rt-1");
+    vr_test_iface(f, ORG, name, local, remote, subnet, "rt-1");
 }
 
 /* A plan with one of everything: a delete, a create, a drift, an unchanged, an unmanaged, a
