@@ -119,6 +119,16 @@ int cmd_plan(int argc, char **argv)
                 "vni-reconcile plan: warning: %s has no effect on plan (it records apply and drift "
                 "runs)\n",
                 unused);
+    /* A saved plan is checked against the inventory files it names (docs/plan-file.md):
+     * standard input cannot be read again. */
+    for (size_t i = 0; o.out && i < o.common.files.count; i++)
+        if (strcmp(o.common.files.items[i], "-") == 0) {
+            fprintf(stderr, "vni-reconcile plan: --out cannot save a plan made from standard "
+                            "input (-f -): apply checks a saved plan against the inventory "
+                            "files it names, and standard input cannot be read again; give "
+                            "the inventory as files\n");
+            goto done;
+        }
     const char *format = o.format ? o.format : "text";
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown")) {
         fprintf(stderr, "vni-reconcile plan: --format '%s' is not one of text, json, markdown\n",

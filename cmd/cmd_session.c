@@ -481,6 +481,11 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
         s->orgs[i].plan = s->orgs[i].failed ? NULL : &s->plan.orgs[k++];
     /* --replace names no organization holds: the first organization's errors (exit 3) */
     vr_plan_record_opts(&s->plan, popts);
+    if (s->shard_count) {
+        vr_buf shard = VR_BUF_INIT;
+        vr_buf_printf(&shard, "%ld/%ld", s->shard_index, s->shard_count);
+        s->plan.options.shard = vr_buf_detach(&shard);
+    }
     if (vr_plan_check_replace_names(&s->plan, &s->inv, popts) && s->plan.org_count == 0) {
         fprintf(stderr,
                 "vni-reconcile %s: --replace names an interface the inventory does not "

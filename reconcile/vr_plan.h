@@ -219,6 +219,8 @@ typedef struct {
     bool replace_drifted;
     bool replace_failed;
     long max_replaces;
+    char *shard; /* --shard "I/N" of the run (set by the command, which selects the
+                    organizations), NULL: every organization */
 } vr_plan_recorded_opts;
 
 /* A whole plan: every organization of the run, plus what the plan file records about the
@@ -266,8 +268,13 @@ bool vr_plan_org_possible(const vr_plan_org_result *r);
 /* True when it has actions (drift alone is not a change: it is never acted on). */
 bool vr_plan_org_has_changes(const vr_plan_org_result *r);
 
-/* Copies opts (without managed_prefix, which the inventory gives) into plan->options. */
+/* Copies opts (without managed_prefix, which the inventory gives) into plan->options; the
+ * shard is left NULL (the caller sets it). */
 void vr_plan_record_opts(vr_plan *plan, const vr_plan_opts *opts);
+
+/* The plan options of recorded (as read from a plan file), to make that plan again; names are
+ * borrowed from recorded, which must outlive out. managed_prefix is left NULL. */
+void vr_plan_opts_from_recorded(vr_plan_opts *out, const vr_plan_recorded_opts *recorded);
 
 /* The --replace names (opts->replace) that no organization of inv holds: for each, an error
  * "replace-unknown" (with a suggestion when a name of the inventory is close) added to

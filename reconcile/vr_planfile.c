@@ -92,6 +92,7 @@ static cJSON *options_json(const vr_plan_recorded_opts *o)
     cJSON_AddBoolToObject(j, "replaceDrifted", o->replace_drifted);
     cJSON_AddBoolToObject(j, "replaceFailed", o->replace_failed);
     cJSON_AddNumberToObject(j, "maxReplaces", (double)o->max_replaces);
+    add_str_or_null(j, "shard", o->shard);
     return j;
 }
 
@@ -427,7 +428,7 @@ static int read_replaces(vr_plan_replaced *p, const cJSON *action, const char *p
     if (need_string(o, "id", rpath, err, &id) < 0 ||
         need_string_or_null(o, "state", rpath, err, &state) < 0)
         return -1;
-    if (!*id) return bad(err, rpath, "id is empty");
+    if (!vr_id_valid(id)) return bad(err, rpath, "id is not a connection id");
     if (cJSON_GetObjectItemCaseSensitive(o, "routingTableId") &&
         need_string_or_null(o, "routingTableId", rpath, err, &table) < 0)
         return -1;
@@ -492,6 +493,7 @@ static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opa
             vr_error e2 = VR_ERROR_INIT;
             if (vr_iface_from_json(&a->iface, payload, &e2) < 0)
                 return bad(err, ppath, "%s", e2.message);
+            if (!vr_id_valid(a->iface.id)) return bad(err, ppath, "id is not a connection id");
         } else {
             return bad(err, path,
                        "action is \"%s\"; expected \"create\", \"replace\" or \"delete\"", action);
@@ -624,6 +626,12 @@ static int read_options(vr_plan *p, const cJSON *root, vr_error *err)
         return -1;
     const cJSON *names = need_array(o, "replace", "options", err);
     if (!names) return -1;
+    /* shard came after the other options: absent is null (every organization) */
+    const char *shard = NULL;
+    if (cJSON_GetObjectItemCaseSensitive(o, "shard") &&
+        need_string_or_null(o, "shard", "options", err, &shard) < 0)
+        return -1;
+    r->shard = shard ? vr_strdup(shard) : NULL;
     r->recorded = true;
     r->max_deletes = (long)max_deletes;
     r->max_replaces = (long)max_replaces;

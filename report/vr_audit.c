@@ -12,8 +12,8 @@
 
 static const char *const action_names[] = {"vni_provisioning", "vni_deletion", "routing_sync",
                                            "drift_check"};
-static const char *const status_names[] = {"provisioned", "deleted",   "failed",
-                                           "skipped",     "unchanged", "drifted"};
+static const char *const status_names[] = {"provisioned", "deleted", "failed", "skipped",
+                                           "unchanged",   "drifted", "started"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -28,6 +28,7 @@ typedef enum {
     VR_AUDIT_SKIPPED,
     VR_AUDIT_UNCHANGED,
     VR_AUDIT_DRIFTED,
+    VR_AUDIT_STARTED, /* the intent record, written before a create or delete is sent */
 } vr_audit_status;
 
 /* A latency part that was not measured: serialised as null. */

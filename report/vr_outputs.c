@@ -163,11 +163,30 @@ static int record_replace(vr_outputs *o, const vr_apply_record *r, vr_error *err
     return emit(o, &rec, err);
 }
 
+/* The intent record (status "started"), written before a create or delete call: the
+ * change about to be made, with the id it deletes (none for a create: the platform has not
+ * given one yet), no latency, no call and no error. */
+static int record_intent(vr_outputs *o, const vr_apply_record *r, vr_error *err)
+{
+    const vr_apply_step *s = r->step;
+    vr_audit_record rec;
+    vr_audit_record_init(&rec, o->cfg.run_id,
+                         r->intent_delete ? VR_AUDIT_VNI_DELETION : VR_AUDIT_VNI_PROVISIONING,
+                         VR_AUDIT_STARTED);
+    rec.interface_name = s->name;
+    rec.interface_id = !r->intent_delete            ? NULL
+                       : s->kind == VR_STEP_REPLACE ? s->replaced_id
+                                                    : s->id;
+    rec.replacement = s->kind == VR_STEP_REPLACE;
+    return emit(o, &rec, err);
+}
+
 int vr_outputs_apply_record(void *ctx, const vr_apply_record *r, vr_error *err)
 {
     vr_outputs *o = ctx;
     const vr_apply_step *s = r->step;
     if (!o->cfg.audit_log && !o->webhook) return 0;
+    if (r->phase == VR_APPLY_RECORD_INTENT) return record_intent(o, r, err);
     if (s->kind == VR_STEP_REPLACE) return record_replace(o, r, err);
     vr_audit_record rec;
     vr_audit_record_init(&rec, o->cfg.run_id,

@@ -74,9 +74,11 @@ typedef struct {
  * vr_outputs_close releases what was opened). */
 int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err);
 
-/* The apply recorder (a vr_apply_record_fn; ctx is the vr_outputs): the step's routing_sync
- * record first when it synced, then its vni_provisioning / vni_deletion record; each written
- * to the log (fsync'd) and then sent to the webhook. A replacement has a vni_deletion and a
+/* The apply recorder (a vr_apply_record_fn; ctx is the vr_outputs): before each create or
+ * delete call, an intent record (VR_APPLY_RECORD_INTENT: vni_provisioning or vni_deletion,
+ * status "started"); at the end of a step, its routing_sync record first when it synced,
+ * then its vni_provisioning / vni_deletion record; each written to the log (fsync'd) and then
+ * sent to the webhook. A replacement has a vni_deletion and a
  * vni_provisioning record, each with "replacement": true (docs/audit.md): the deletion is
  * recorded in the middle of the step, before the create (VR_APPLY_RECORD_REPLACED), when the
  * delete was done and its table converged, else at the end with the rest. Returns 0, or

@@ -109,8 +109,8 @@ echo "(exit $?)"
 set -e
 
 say "where everything went"
-echo "audit log ($WORK/audit.jsonl), first record:"
-head -n1 "$WORK/audit.jsonl" | jq .
+echo "audit log ($WORK/audit.jsonl), the first change: its intent (written before the create), then its outcome:"
+jq -s '[.[] | select(.action == "vni_provisioning")][:2][]' "$WORK/audit.jsonl"
 echo "webhook deliveries received: $(grep -c '"event"' "$WORK/webhooks.jsonl" || true)," \
      "signatures valid: $(grep -c '"signature":"valid"' "$WORK/webhooks.jsonl" || true)"
 echo "audit branch in $WORK/audit-repo:"
