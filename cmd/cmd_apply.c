@@ -468,14 +468,7 @@ static int show_plan(const apply_cmd *a, const vr_plan *plan)
         vr_buf_free(&out);
     }
     if (vr_plan_possible(plan)) return 0;
-    if (quiet)
-        for (size_t i = 0; i < plan->org_count; i++)
-            for (size_t k = 0; k < plan->orgs[i].diags.count; k++) {
-                if (plan->orgs[i].diags.items[k].severity != VR_SEV_ERROR) continue;
-                char *line = vr_diag_format(&plan->orgs[i].diags.items[k]);
-                fprintf(stderr, "%s\n", line);
-                free(line);
-            }
+    if (quiet) vr_session_print_plan_errors(plan);
     fprintf(stderr, "vni-reconcile apply: the plan cannot be carried out; see the errors "
                     "above; nothing was changed\n");
     return VR_EXIT_INVALID;

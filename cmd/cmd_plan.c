@@ -183,6 +183,7 @@ int cmd_plan(int argc, char **argv)
                     o.out, o.out);
     }
     if (!vr_plan_possible(&s.plan)) {
+        if (o.common.quiet && strcmp(format, "text") == 0) vr_session_print_plan_errors(&s.plan);
         fprintf(stderr, "vni-reconcile plan: the plan cannot be carried out; see the errors "
                         "above\n");
         rc = VR_EXIT_INVALID;

@@ -234,6 +234,20 @@ void vr_session_print_org_error(const vr_session *s, const vr_session_org *so, c
     print_error_about(s, so, err);
 }
 
+void vr_session_print_plan_errors(const vr_plan *plan)
+{
+    for (size_t i = 0; i < plan->org_count; i++)
+        for (size_t k = 0; k < plan->orgs[i].diags.count; k++) {
+            if (plan->orgs[i].diags.items[k].severity != VR_SEV_ERROR) continue;
+            char *line = vr_diag_format(&plan->orgs[i].diags.items[k]);
+            if (plan->org_count > 1)
+                fprintf(stderr, "organization %s: %s\n", plan->orgs[i].org_id, line);
+            else
+                fprintf(stderr, "%s\n", line);
+            free(line);
+        }
+}
+
 void vr_session_call_hook(void *ctx, const vr_call_record *rec)
 {
     vr_session_org *s = ctx;
@@ -361,14 +375,20 @@ static int connect_org(vr_session *s, vr_session_org *so)
         so->org->id = vr_strdup(so->me.id);
     }
     if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
+        /* The id and name are the platform's: control characters are shown escaped. */
+        char *me_id = vr_text_escape(so->me.id ? so->me.id : "(none)");
+        char *me_name = so->me.name ? vr_text_escape(so->me.name) : NULL;
         vr_session_eprintf(s,
                            "vni-reconcile %s: the credentials belong to organization %s%s%s%s, "
-                           "not to %s, which the inventory names\n"
+                           "not to %s, which %s names\n"
                            "  what to do: use the OAuth client of organization %s (or a "
                            "--credentials file entry for it); nothing was read or changed\n",
-                           s->command, so->me.id ? so->me.id : "(none)", so->me.name ? " (" : "",
-                           so->me.name ? so->me.name : "", so->me.name ? ")" : "", so->org->id,
+                           s->command, me_id, me_name ? " (" : "", me_name ? me_name : "",
+                           me_name ? ")" : "", so->org->id,
+                           strcmp(s->command, "export") == 0 ? "--org" : "the inventory",
                            so->org->id);
+        free(me_id);
+        free(me_name);
         return -1;
     }
     return 0;

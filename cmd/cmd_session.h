@@ -163,6 +163,11 @@ void vr_session_print_error(const vr_session *s, const vr_error *err);
  * when the run covers several organizations. */
 void vr_session_print_org_error(const vr_session *s, const vr_session_org *so, const vr_error *err);
 
+/* Prints the errors that make the plan impossible (the error diagnostics of each
+ * organization), one a line to stderr, each after "organization ID: " when the plan covers
+ * several: what a quiet or JSON run shows instead of the text plan that would hold them. */
+void vr_session_print_plan_errors(const vr_plan *plan);
+
 /* Writes a message (one or more whole lines) to stderr with one write() under the session's
  * lock, so that messages of organizations worked on at once never interleave mid-line. Every
  * message a worker thread prints goes through here. */

@@ -112,7 +112,10 @@ static void text_replace(vr_text_out *t, const vr_plan_action *a)
     text_iface_fields(t, &a->iface);
 }
 
-static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
+/* replace_drifted: the plan was made with --replace-drifted, so a drifted interface left
+ * alone was deferred (--max-replaces) or is protected, and a warning says which. */
+static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose,
+                     bool replace_drifted)
 {
     vr_buf *o = t->out;
     vr_text_paint(t, NULL, "organization %s: limit %ld%s, %zu live, fingerprint %.12s\n",
@@ -136,8 +139,9 @@ static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
     for (size_t i = 0; i < r->drift_count; i++) {
         const vr_plan_drift *d = &r->drift[i];
         vr_text_paint(t, VR_C_YELLOW, "  ~ drift %s", vr_text_safe(t, d->name));
-        vr_buf_printf(o, " (id %s): differs live; not replaced (--replace-drifted replaces it)\n",
-                      vr_text_safe(t, d->id));
+        vr_buf_printf(o, " (id %s): differs live; %s\n", vr_text_safe(t, d->id),
+                      replace_drifted ? "not replaced in this run (see the warning below)"
+                                      : "not replaced (--replace-drifted replaces it)");
         for (size_t k = 0; k < d->field_count; k++) {
             vr_buf_printf(o, "      %s: ", vr_text_safe(t, d->fields[k].field));
             vr_text_paint(t, VR_C_GREEN, "%s", vr_text_safe(t, d->fields[k].want));
@@ -173,7 +177,7 @@ int vr_render_text(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
 {
     vr_text_out t = {out, opts && opts->color, NULL, 0};
     for (size_t i = 0; i < plan->org_count; i++)
-        text_org(&t, &plan->orgs[i], opts && opts->verbose);
+        text_org(&t, &plan->orgs[i], opts && opts->verbose, plan->options.replace_drifted);
     vr_text_out_free(&t);
     if (plan->org_count) vr_buf_puts(out, "\n");
     vr_render_summary(out, plan);

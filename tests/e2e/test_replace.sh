@@ -112,6 +112,8 @@ patch flt-vni-01 '{"description": "by hand"}'
 run_vr plan -f "$T_DIR/protected.yaml" --replace-drifted --no-color --detailed-exitcode
 check_eq "a protected interface that drifted: not replaced, a warning (exit 0)" 0 "$RC"
 check_contains "a protected interface that drifted: the warning" "warning: interface flt-vni-01 (id $(conn flt-vni-01 id)) differs live, but it is protect: true: not replaced" "$OUT"
+check_not_contains "a protected interface that drifted: its drift line does not say --replace-drifted would replace it" "(--replace-drifted replaces it)" "$OUT"
+check_contains "a protected interface that drifted: its drift line points to the warning" "not replaced in this run (see the warning below)" "$OUT"
 run_vr plan -f "$T_DIR/moved.yaml" --replace flt-vni-1
 check_eq "--replace of a name the inventory lacks: exit 3" 3 "$RC"
 check_contains "--replace of a name the inventory lacks: a suggestion" "did you mean flt-vni-01?" "$OUT$ERR"
