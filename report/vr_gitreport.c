@@ -22,7 +22,7 @@ static bool component_ok(const char *s, size_t n)
     return true;
 }
 
-static bool ident_ok(const char *s)
+bool vr_gitreport_name_ok(const char *s)
 {
     return s && component_ok(s, strlen(s));
 }
@@ -77,7 +77,8 @@ static int open_repo(git_repository **repo, const char *repo_dir, vr_error *err)
 int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, const char *command,
                              const char *ext)
 {
-    if (!ident_ok(org) || !ident_ok(command) || !ident_ok(ext)) return -1;
+    if (!vr_gitreport_name_ok(org) || !vr_gitreport_name_ok(command) || !vr_gitreport_name_ok(ext))
+        return -1;
     time_t secs = (time_t)(wall_ms / 1000);
     struct tm tm;
     if (!gmtime_r(&secs, &tm)) return -1;
@@ -89,19 +90,19 @@ int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, cons
 
 int vr_gitreport_drift_path(vr_buf *out, const char *org, const char *ext)
 {
-    if (!ident_ok(org) || !ident_ok(ext)) return -1;
+    if (!vr_gitreport_name_ok(org) || !vr_gitreport_name_ok(ext)) return -1;
     return vr_buf_printf(out, "drift/%s/latest.%s", org, ext);
 }
 
 int vr_gitreport_state_path(vr_buf *out, const char *org)
 {
-    if (!ident_ok(org)) return -1;
+    if (!vr_gitreport_name_ok(org)) return -1;
     return vr_buf_printf(out, "state/%s.json", org);
 }
 
 int vr_gitreport_message(vr_buf *out, const char *command, const char *org, const char *summary)
 {
-    if (!ident_ok(command) || !ident_ok(org)) return -1;
+    if (!vr_gitreport_name_ok(command) || !vr_gitreport_name_ok(org)) return -1;
     return vr_buf_printf(out, "vni-reconcile %s %s: %s", command, org, summary ? summary : "");
 }
 
@@ -145,8 +146,98 @@ static int make_signature(git_signature **out, git_repository *repo)
     return git_signature_now(out, VR_GITREPORT_SIGNATURE_NAME, VR_GITREPORT_SIGNATURE_EMAIL);
 }
 
+struct vr_gitreport_tree {
+    git_repository *repo;
+    const git_tree *tree;
+};
+
+int vr_gitreport_tree_read(const vr_gitreport_tree *t, const char *path, vr_buf *out)
+{
+    git_tree_entry *e = NULL;
+    git_blob *blob = NULL;
+    int rc = 0;
+    if (!t->tree || !path_ok(path)) return 0;
+    int error = git_tree_entry_bypath(&e, t->tree, path);
+    if (error == GIT_ENOTFOUND || (error == 0 && git_tree_entry_type(e) != GIT_OBJECT_BLOB)) {
+        rc = 0;
+    } else if (error < 0 || git_blob_lookup(&blob, t->repo, git_tree_entry_id(e)) < 0) {
+        rc = -1;
+    } else {
+        rc = vr_buf_append(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ? -1
+                                                                                               : 1;
+    }
+    git_blob_free(blob);
+    git_tree_entry_free(e);
+    if (rc == 0) git_error_clear();
+    return rc;
+}
+
+int vr_gitreport_tree_blob_id(const vr_gitreport_tree *t, const char *path, char out[41])
+{
+    git_tree_entry *e = NULL;
+    out[0] = '\0';
+    if (!t->tree || !path_ok(path)) return 0;
+    int error = git_tree_entry_bypath(&e, t->tree, path);
+    int rc = error == 0 && git_tree_entry_type(e) == GIT_OBJECT_BLOB ? 1
+             : error == 0 || error == GIT_ENOTFOUND                  ? 0
+                                                                     : -1;
+    if (rc == 1) git_oid_tostr(out, 41, git_tree_entry_id(e));
+    if (rc == 0) git_error_clear();
+    git_tree_entry_free(e);
+    return rc;
+}
+
+int vr_gitreport_tree_folders(const vr_gitreport_tree *t, const char *dir,
+                              void (*fn)(void *ctx, const char *name), void *ctx)
+{
+    git_tree_entry *e = NULL;
+    git_tree *sub = NULL;
+    if (!t->tree || !path_ok(dir)) return 0;
+    int error = git_tree_entry_bypath(&e, t->tree, dir);
+    if (error == GIT_ENOTFOUND || (error == 0 && git_tree_entry_type(e) != GIT_OBJECT_TREE)) {
+        git_tree_entry_free(e);
+        git_error_clear();
+        return 0;
+    }
+    if (error < 0 || git_tree_lookup(&sub, t->repo, git_tree_entry_id(e)) < 0) {
+        git_tree_entry_free(e);
+        return -1;
+    }
+    /* a tree's entries are in name order */
+    for (size_t i = 0; i < git_tree_entrycount(sub); i++) {
+        const git_tree_entry *c = git_tree_entry_byindex(sub, i);
+        if (git_tree_entry_type(c) == GIT_OBJECT_TREE) fn(ctx, git_tree_entry_name(c));
+    }
+    git_tree_free(sub);
+    git_tree_entry_free(e);
+    return 0;
+}
+
+/* Blob for data, inserted at path into *tree (replaced by the new tree). */
+static int tree_put(git_tree **tree, git_oid *root, git_repository *repo, const char *path,
+                    const void *data, size_t len)
+{
+    git_oid blob;
+    int error;
+    if ((error = git_blob_create_from_buffer(&blob, repo, data, len)) < 0 ||
+        (error = tree_insert(root, repo, *tree, path, &blob)) < 0)
+        return error;
+    git_tree_free(*tree);
+    *tree = NULL;
+    return git_tree_lookup(tree, repo, root);
+}
+
 int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitreport_file *files,
                         size_t count, const char *message, char *out_commit, vr_error *err)
+{
+    return vr_gitreport_commit_derived(repo_dir, branch, files, count, NULL, NULL, message,
+                                       out_commit, err);
+}
+
+int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
+                                const vr_gitreport_file *files, size_t count,
+                                vr_gitreport_derive_fn derive, void *derive_ctx,
+                                const char *message, char *out_commit, vr_error *err)
 {
     git_repository *repo = NULL;
     git_signature *sig = NULL;
@@ -193,15 +284,29 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
             goto step_fail;
         }
         error = 0;
-        for (size_t i = 0; i < count; i++) {
-            git_oid blob;
-            if ((error = git_blob_create_from_buffer(&blob, repo, files[i].data, files[i].len)) <
-                    0 ||
-                (error = tree_insert(&root, repo, tree, files[i].path, &blob)) < 0)
+        for (size_t i = 0; i < count; i++)
+            if ((error = tree_put(&tree, &root, repo, files[i].path, files[i].data, files[i].len)) <
+                0)
                 goto step_fail;
-            git_tree_free(tree);
-            tree = NULL;
-            if ((error = git_tree_lookup(&tree, repo, &root)) < 0) goto step_fail;
+        if (derive) {
+            vr_gitreport_tree view = {repo, tree};
+            vr_gitreport_file more[VR_GITREPORT_DERIVED_MAX];
+            size_t nmore = 0;
+            if (derive(derive_ctx, &view, more, &nmore, err) < 0) {
+                rc = -1; /* the callback said why */
+                goto derive_fail;
+            }
+            for (size_t i = 0; i < nmore && i < VR_GITREPORT_DERIVED_MAX; i++) {
+                if (!path_ok(more[i].path)) {
+                    vr_error_set(err, VR_ERR_AUDIT_REPO,
+                                 "report path \"%s\": not a valid relative path",
+                                 more[i].path ? more[i].path : "");
+                    goto derive_fail;
+                }
+                if ((error =
+                         tree_put(&tree, &root, repo, more[i].path, more[i].data, more[i].len)) < 0)
+                    goto step_fail;
+            }
         }
         if (!tree) { /* no files and no tip: an empty tree */
             git_treebuilder *bld = NULL;
@@ -238,6 +343,12 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
         /* the branch moved under us (or another run holds its lock): redo on the new tip */
         git_error_clear();
         vr_sleep_ms((int64_t)(vr_random_u64() % 20) + 1);
+        continue;
+    derive_fail:
+        git_reference_free(ref);
+        git_tree_free(tree);
+        git_commit_free(parent);
+        goto done;
     }
     vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch %s: kept moving; report not committed",
                  branch);

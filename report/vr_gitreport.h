@@ -34,6 +34,7 @@
 #include "vr_util.h"
 
 #include <cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,8 +59,42 @@ typedef struct {
 int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitreport_file *files,
                         size_t count, const char *message, char *out_commit, vr_error *err);
 
+/* The tree a commit is making (the branch tip's, with the run's files in it), as a derive
+ * callback sees it. Borrowed for the callback's duration. */
+typedef struct vr_gitreport_tree vr_gitreport_tree;
+
+/* Appends the content of the file at path in t to out. Returns 1 (appended), 0 (no file
+ * there), -1 (libgit2 error, or out refused the bytes). */
+int vr_gitreport_tree_read(const vr_gitreport_tree *t, const char *path, vr_buf *out);
+/* The hex id (41 bytes) of the file at path in t: tells whether a file changed without
+ * reading it. Returns 1, 0 (no file there) or -1. */
+int vr_gitreport_tree_blob_id(const vr_gitreport_tree *t, const char *path, char out[41]);
+/* Calls fn(ctx, name) for each entry of folder dir in t that is a folder, in name order; no
+ * such folder: no call. Returns 0, or -1 (libgit2 error). */
+int vr_gitreport_tree_folders(const vr_gitreport_tree *t, const char *dir,
+                              void (*fn)(void *ctx, const char *name), void *ctx);
+
+/* The most files one derive call may add. */
+#define VR_GITREPORT_DERIVED_MAX 4
+
+/* Makes files from the tree being committed (e.g. an index of every organization's latest
+ * report): called on each attempt of the commit, with the tree of that attempt's tip and the
+ * run's files, so that a branch moved by another run is seen. Fills out[0..*out_count)
+ * (at most VR_GITREPORT_DERIVED_MAX); their data stays the callback's, valid until its next
+ * call or the end of the commit. Returns 0, or -1 with err set (nothing is committed). */
+typedef int (*vr_gitreport_derive_fn)(void *ctx, const vr_gitreport_tree *tree,
+                                      vr_gitreport_file *out, size_t *out_count, vr_error *err);
+
+/* vr_gitreport_commit, with derive (NULL: none) adding files on each attempt. */
+int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
+                                const vr_gitreport_file *files, size_t count,
+                                vr_gitreport_derive_fn derive, void *derive_ctx,
+                                const char *message, char *out_commit, vr_error *err);
+
 /* Path builders (append to out; org must be 1..128 of [A-Za-z0-9._-] and not start with '.';
- * command likewise). Return 0, or -1 on a bad org/command or out of memory. */
+ * command likewise: vr_gitreport_name_ok). Return 0, or -1 on a bad org/command or out of
+ * memory. */
+bool vr_gitreport_name_ok(const char *s);
 /* "reports/<org>/<stamp>-<command>.<ext>"; ext "json" or "md" (without the dot). */
 int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, const char *command,
                              const char *ext);

@@ -2,6 +2,7 @@
 #include "vr_outputs.h"
 #include "vr_errcode.h"
 #include "vr_gitreport.h"
+#include "vr_html.h"
 #include "vr_metrics.h"
 #include "vr_render_drift.h"
 
@@ -295,19 +296,20 @@ void vr_outputs_close_events(vr_outputs *o)
     o->webhook = NULL;
 }
 
-/* Commits files, and state when not NULL (room is left for it at files[n]), with the message
- * "<command>: <org>: <summary>". */
+/* Commits files, and state when not NULL (room is left for it at files[n]), and what derive
+ * adds (NULL: nothing), with the message "<command>: <org>: <summary>". */
 static int commit_files(const vr_outputs *o, vr_gitreport_file *files, size_t n,
-                        const vr_gitreport_file *state, const char *command, const char *org,
-                        const char *summary, char commit[41], vr_error *err)
+                        const vr_gitreport_file *state, vr_gitreport_derive_fn derive,
+                        void *derive_ctx, const char *command, const char *org, const char *summary,
+                        char commit[41], vr_error *err)
 {
     vr_buf msg = VR_BUF_INIT;
     int rc = 0;
     if (state) files[n++] = *state;
     if (vr_gitreport_message(&msg, command, org, summary) < 0)
         rc = VR_OUTPUTS_BUILD;
-    else if (vr_gitreport_commit(o->cfg.audit_repo, o->cfg.audit_branch, files, n, vr_buf_str(&msg),
-                                 commit, err) < 0)
+    else if (vr_gitreport_commit_derived(o->cfg.audit_repo, o->cfg.audit_branch, files, n, derive,
+                                         derive_ctx, vr_buf_str(&msg), commit, err) < 0)
         rc = VR_OUTPUTS_GIT;
     vr_buf_free(&msg);
     return rc;
@@ -331,7 +333,8 @@ int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, const vr_git
             {vr_buf_str(&pj), json, strlen(json)},
             {vr_buf_str(&pm), vr_buf_str(&md), md.len},
         };
-        rc = commit_files(o, files, 2, state, "apply", r->org_id, vr_buf_str(&sum), commit, err);
+        rc = commit_files(o, files, 2, state, NULL, NULL, "apply", r->org_id, vr_buf_str(&sum),
+                          commit, err);
     }
     free(json);
     vr_buf_free(&md);
@@ -346,6 +349,9 @@ int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, const vr_gitre
 {
     vr_buf p_json = VR_BUF_INIT, p_md = VR_BUF_INIT, l_json = VR_BUF_INIT, l_md = VR_BUF_INIT;
     vr_buf md = VR_BUF_INIT, summary = VR_BUF_INIT, jbuf = VR_BUF_INIT;
+    vr_buf l_html = VR_BUF_INIT, html = VR_BUF_INIT;
+    vr_html_site site = VR_HTML_SITE_INIT; /* index.html and drift/index.json, from the branch */
+    vr_html_opts hopts = {NULL, "../../index.html"};
     cJSON *doc = vr_render_drift_org_json(r);
     char *json = doc ? cJSON_Print(doc) : NULL;
     cJSON_Delete(doc);
@@ -357,19 +363,23 @@ int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, const vr_gitre
     vr_render_drift_opts ropts = {0};
     vr_render_drift_markdown(&md, r, 1, &ropts);
     vr_render_drift_summary(&summary, r);
+    vr_html_render_drift(&html, r, 1, &hopts);
     int rc = VR_OUTPUTS_BUILD;
     if (jbuf.len && !vr_gitreport_report_path(&p_json, r->org_id, r->wall_ms, "drift", "json") &&
         !vr_gitreport_report_path(&p_md, r->org_id, r->wall_ms, "drift", "md") &&
         !vr_gitreport_drift_path(&l_json, r->org_id, "json") &&
-        !vr_gitreport_drift_path(&l_md, r->org_id, "md")) {
-        vr_gitreport_file files[5] = {
+        !vr_gitreport_drift_path(&l_md, r->org_id, "md") &&
+        !vr_gitreport_drift_path(&l_html, r->org_id, "html") && !html.overflow) {
+        vr_gitreport_file files[6] = {
+            /* room for the recorded state at files[5] */
             {vr_buf_str(&p_json), jbuf.data, jbuf.len},
             {vr_buf_str(&p_md), vr_buf_str(&md), md.len},
             {vr_buf_str(&l_json), jbuf.data, jbuf.len},
             {vr_buf_str(&l_md), vr_buf_str(&md), md.len},
+            {vr_buf_str(&l_html), vr_buf_str(&html), html.len},
         };
-        rc =
-            commit_files(o, files, 4, state, "drift", r->org_id, vr_buf_str(&summary), commit, err);
+        rc = commit_files(o, files, 5, state, vr_html_site_derive, &site, "drift", r->org_id,
+                          vr_buf_str(&summary), commit, err);
     }
     vr_buf_free(&p_json);
     vr_buf_free(&p_md);
@@ -378,6 +388,9 @@ int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, const vr_gitre
     vr_buf_free(&md);
     vr_buf_free(&summary);
     vr_buf_free(&jbuf);
+    vr_buf_free(&l_html);
+    vr_buf_free(&html);
+    vr_html_site_free(&site);
     return rc;
 }
 

@@ -131,8 +131,9 @@ int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, const vr_git
                             char commit[41], vr_error *err);
 
 /* Commits one organization's drift report (JSON and Markdown) under reports/<org>/ for the
- * run and as drift/<org>/latest.* for the history reader, with state as above. Returns as
- * above. */
+ * run and as drift/<org>/latest.* for the history reader, with its HTML page
+ * drift/<org>/latest.html and the branch's index of every organization (index.html,
+ * drift/index.json: vr_html_site_derive), with state as above. Returns as above. */
 int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, const vr_gitreport_file *state,
                             char commit[41], vr_error *err);
 

@@ -251,6 +251,81 @@ static void test_errors(void **state)
     free(d);
 }
 
+/* Derived files: made from the tree being committed (the tip's plus the run's files); a
+ * derive that fails, or names a bad path, commits nothing. */
+typedef struct {
+    vr_buf listing;
+    int calls;
+    const char *path; /* what to write; NULL: fail */
+} derive_ctx;
+
+static void list_one(void *ctx, const char *name)
+{
+    vr_buf_printf(&((derive_ctx *)ctx)->listing, "%s;", name);
+}
+
+static int derive_listing(void *vctx, const vr_gitreport_tree *tree, vr_gitreport_file *out,
+                          size_t *out_count, vr_error *err)
+{
+    derive_ctx *c = vctx;
+    c->calls++;
+    *out_count = 0;
+    if (!c->path) {
+        vr_error_set(err, "test", "derive refused");
+        return -1;
+    }
+    vr_buf_reset(&c->listing);
+    assert_int_equal(vr_gitreport_tree_folders(tree, "drift", list_one, c), 0);
+    vr_buf_puts(&c->listing, "|");
+    assert_int_equal(vr_gitreport_tree_read(tree, "drift/b/latest.json", &c->listing), 1);
+    vr_buf content = VR_BUF_INIT;
+    assert_int_equal(vr_gitreport_tree_read(tree, "no/such/file", &content), 0);
+    assert_int_equal(vr_gitreport_tree_read(tree, "drift", &content), 0); /* a folder */
+    char id[41];
+    assert_int_equal(vr_gitreport_tree_blob_id(tree, "drift/b/latest.json", id), 1);
+    assert_int_equal(strlen(id), 40);
+    assert_int_equal(vr_gitreport_tree_blob_id(tree, "drift/zz/latest.json", id), 0);
+    vr_buf_free(&content);
+    out[0] = (vr_gitreport_file){c->path, c->listing.data, c->listing.len};
+    *out_count = 1;
+    return 0;
+}
+
+static void test_derived(void **state)
+{
+    (void)state;
+    char *d = new_dir("derived");
+    free(sh("cd '%s' && git init -q -b main .", d));
+    vr_error err = VR_ERROR_INIT;
+    vr_gitreport_file a = {"drift/a/latest.json", "{\"a\":1}", 7};
+    vr_gitreport_file b = {"drift/b/latest.json", "{\"b\":2}", 7};
+    assert_int_equal(vr_gitreport_commit(d, NULL, &a, 1, "a", NULL, &err), 0);
+    derive_ctx c = {VR_BUF_INIT, 0, "index.txt"};
+    assert_int_equal(
+        vr_gitreport_commit_derived(d, NULL, &b, 1, derive_listing, &c, "b", NULL, &err), 0);
+    assert_int_equal(c.calls, 1);
+    /* the folders of the tip and of this run, and this run's file, as the callback saw them */
+    char *got = sh("cd '%s' && git show vni-audit:index.txt", d);
+    assert_string_equal(got, "a;b;|{\"b\":2}");
+    free(got);
+    char *before = sh("cd '%s' && git rev-parse vni-audit", d);
+    c.path = NULL;
+    assert_int_equal(
+        vr_gitreport_commit_derived(d, NULL, &b, 1, derive_listing, &c, "x", NULL, &err), -1);
+    assert_string_equal(err.message, "derive refused");
+    c.path = "../out.txt";
+    vr_error_clear(&err);
+    assert_int_equal(
+        vr_gitreport_commit_derived(d, NULL, &b, 1, derive_listing, &c, "x", NULL, &err), -1);
+    assert_non_null(strstr(err.message, "../out.txt"));
+    char *after = sh("cd '%s' && git rev-parse vni-audit", d);
+    assert_string_equal(before, after); /* nothing committed */
+    free(before);
+    free(after);
+    vr_buf_free(&c.listing);
+    free(d);
+}
+
 static void drift_commit(const char *d, const char *org, int run)
 {
     vr_buf path = VR_BUF_INIT, body = VR_BUF_INIT, msg = VR_BUF_INIT;
@@ -484,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_bare_and_fallback_author),
         cmocka_unit_test(test_no_commits_yet),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_derived),
         cmocka_unit_test(test_history),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_concurrent_committers),
