@@ -3,8 +3,11 @@
 #include "vr_gitreport.h"
 #include "vr_errcode.h"
 
+#include <fcntl.h>
 #include <git2.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -234,6 +237,29 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
                                        out_commit, err);
 }
 
+/* Serialises the commits of vni-reconcile runs on one audit repository: an flock on a file in
+ * its git folder, taken for at most 60 s (released when fd is closed or the process dies).
+ * libgit2 1.5 creates a new branch without a compare-and-swap, so two first commits racing
+ * could both "create" it and one report would be lost; under this lock they cannot race (the
+ * retry loop still covers other tools moving the branch). Returns the fd, or -1 (then the
+ * commit goes on without it). */
+static int lock_repo(git_repository *repo)
+{
+    vr_buf path = VR_BUF_INIT;
+    vr_buf_printf(&path, "%svni-reconcile-audit.lock", git_repository_commondir(repo));
+    int fd = open(vr_buf_str(&path), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    vr_buf_free(&path);
+    if (fd < 0) return -1;
+    for (int waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited_ms += 10) {
+        if (waited_ms >= 60000) {
+            close(fd);
+            return -1;
+        }
+        vr_sleep_ms(10);
+    }
+    return fd;
+}
+
 int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
                                 const vr_gitreport_file *files, size_t count,
                                 vr_gitreport_derive_fn derive, void *derive_ctx,
@@ -242,7 +268,7 @@ int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
     git_repository *repo = NULL;
     git_signature *sig = NULL;
     vr_buf refname = VR_BUF_INIT;
-    int rc = -1, error, valid = 0;
+    int rc = -1, error, valid = 0, lock_fd = -1;
 
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
     vr_buf_printf(&refname, "refs/heads/%s", branch);
@@ -262,6 +288,7 @@ int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
         git_fail(err, "audit repository: signature", error);
         goto done;
     }
+    lock_fd = lock_repo(repo);
 
     for (int attempt = 0; attempt < COMMIT_TRIES; attempt++) {
         git_reference *ref = NULL, *newref = NULL;
@@ -353,6 +380,7 @@ int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
     vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch %s: kept moving; report not committed",
                  branch);
 done:
+    if (lock_fd >= 0) close(lock_fd);
     git_signature_free(sig);
     git_repository_free(repo);
     vr_buf_free(&refname);
