@@ -321,12 +321,16 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
                          const live_index *x, const table_ix *tables, size_t table_count)
 {
     const char *name = nz(want->name);
+    const vr_loc at_local = vr_iface_loc(want, want->locs.local_ip),
+                 at_subnet = vr_iface_loc(want, want->locs.subnet_cidr),
+                 at_remote = vr_iface_loc(want, want->locs.remote_ip),
+                 at_table = vr_iface_loc(want, want->locs.routing_table_id);
     vr_addr a;
     if (addr_of(&want->local, want->local_ip, &a)) {
         size_t i = addr_lower(x->ips, x->ip_count, &a);
         if (i < x->ip_count && vr_addr_equal(&x->ips[i].addr, &a)) {
             const vr_iface *l = &live[x->ips[i].live];
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.local_ip, "ip-allocated",
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at_local, "ip-allocated",
                          "interface %s: localIp %s is in use as the %s of live connection %s "
                          "(id %s)",
                          name, nz(want->local_ip), live_field_name(x->ips[i].remote), nz(l->name),
@@ -338,7 +342,7 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
         long hit = overlapping_subnet(x, &c);
         if (hit >= 0) {
             const vr_iface *l = &live[hit];
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.subnet_cidr, "subnet-overlap",
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at_subnet, "subnet-overlap",
                          "interface %s: subnetCidr %s overlaps subnet %s of live connection %s "
                          "(id %s)",
                          name, nz(want->subnet_cidr), nz(l->subnet_cidr), nz(l->name), nz(l->id));
@@ -350,7 +354,7 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
         if (i < x->remote_count && x->remotes[i].addr.family == c.addr.family &&
             vr_addr_cmp(&x->remotes[i].addr, &last) <= 0) {
             const vr_iface *l = &live[x->remotes[i].live];
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.subnet_cidr, "remote-in-subnet",
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at_subnet, "remote-in-subnet",
                          "interface %s: subnetCidr %s contains remoteIp %s of live connection %s "
                          "(id %s)",
                          name, nz(want->subnet_cidr), nz(l->remote_ip), nz(l->name), nz(l->id));
@@ -360,7 +364,7 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
         long hit = containing_subnet(x, &a, 128);
         if (hit >= 0) {
             const vr_iface *l = &live[hit];
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.remote_ip, "remote-in-subnet",
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at_remote, "remote-in-subnet",
                          "interface %s: remoteIp %s lies inside subnet %s of live connection %s "
                          "(id %s)",
                          name, nz(want->remote_ip), nz(l->subnet_cidr), nz(l->name), nz(l->id));
@@ -381,7 +385,7 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
             vr_buf_printf(&hint, "; did you mean %s?", best);
         else if (table_count == 0)
             vr_buf_puts(&hint, "; the organization has no routing table");
-        vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.routing_table_id, "unknown-routing-table",
+        vr_diags_add(&r->diags, VR_SEV_ERROR, &at_table, "unknown-routing-table",
                      "interface %s: routing table %s does not exist live%s", name,
                      nz(want->routing_table_id), vr_buf_str(&hint));
         vr_buf_free(&hint);
@@ -415,10 +419,12 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
 
     /* duplicate names: the inventory's (the loader should have refused them) and live ones */
     for (size_t i = 1; i < nd; i++)
-        if (strcmp(dn[i].name, dn[i - 1].name) == 0)
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &desired->ifaces[dn[i].idx].locs.name,
-                         "duplicate-name", "interface %s: the inventory names it twice",
-                         dn[i].name);
+        if (strcmp(dn[i].name, dn[i - 1].name) == 0) {
+            const vr_iface *twice = &desired->ifaces[dn[i].idx];
+            vr_loc at = vr_iface_loc(twice, twice->locs.name);
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at, "duplicate-name",
+                         "interface %s: the inventory names it twice", dn[i].name);
+        }
     for (size_t i = 1; i < live_count; i++)
         if (strcmp(ln[i].name, ln[i - 1].name) == 0)
             vr_diags_add(&r->diags, VR_SEV_WARNING, NULL, "duplicate-name",
@@ -547,8 +553,7 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
         a->reason = vr_strdup(VR_PLAN_REASON_MISSING);
         vr_iface_copy(&a->iface, want);
         memset(&a->iface.locs, 0, sizeof(a->iface.locs));
-        free(a->iface.org_id);
-        a->iface.org_id = vr_strdup(r->org_id);
+        vr_iface_set_str(&a->iface, &a->iface.org_id, r->org_id);
         r->create_count++;
     }
     live_index_free(&x);

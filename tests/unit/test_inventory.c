@@ -282,7 +282,7 @@ static void test_valid_inventory(void **state)
     assert_int_equal(f->local.family, VR_AF_V4);
     assert_int_equal(f->subnet.prefix, 24);
     /* locations point at the source's path, which lives as long as the inventory */
-    assert_ptr_equal(f->locs.name.file, inv.sources[0].path);
+    assert_ptr_equal(f->locs.file, inv.sources[0].path);
     assert_int_equal(f->locs.name.line, 13);
     assert_int_equal(f->locs.name.column, 11);
     assert_int_equal(f->locs.routing_table_id.line, 10); /* the default's line */
@@ -332,7 +332,7 @@ static void test_folder_merge(void **state)
     const vr_iface *dub = find_iface(o, "dublin-01");
     assert_int_equal(dub->dns_count, 1);
     assert_string_equal(dub->dns[0], "1.1.1.1");
-    assert_ptr_equal(dub->locs.name.file, inv.sources[1].path);
+    assert_ptr_equal(dub->locs.file, inv.sources[1].path);
     assert_int_equal(o->ignore_count, 1);
     assert_int_equal(find_iface(o, "frankfurt-v6")->local.family, VR_AF_V6);
     vr_diags_free(&d);
@@ -886,8 +886,9 @@ static void test_checks_with_live(void **state)
     (void)state;
     vr_iface f[4];
     make_iface(&f[0], "want-a", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", NULL);
-    f[0].locs.local_ip = (vr_loc){"inv.yaml", 7, 14};
-    f[0].locs.subnet_cidr = (vr_loc){"inv.yaml", 9, 17};
+    f[0].locs.file = "inv.yaml";
+    f[0].locs.local_ip = (vr_pos){7, 14};
+    f[0].locs.subnet_cidr = (vr_pos){9, 17};
     make_iface(&f[1], "live-b", "10.0.1.1", "203.0.113.2", "10.0.1.0/24", "id-b");
     make_iface(&f[2], "live-c", "10.9.0.1", "203.0.113.3", "10.9.0.0/16", "id-c");
     make_iface(&f[3], "live-d", "10.9.1.1", "203.0.113.4", "10.9.1.0/24", "id-d");

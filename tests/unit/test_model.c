@@ -326,7 +326,7 @@ static void test_validate_good(void **state)
     vr_addr_format(&f.local, out);
     assert_string_equal(out, "10.0.50.1");
     assert_int_equal(f.subnet.prefix, 24);
-    assert_int_equal(f.dns_addr[1].family, VR_AF_V4);
+    assert_int_equal(vr_iface_dns_addr(&f, 1).family, VR_AF_V4);
     vr_iface_clear(&f);
     /* IPv6 has no broadcast address: the last address of the block is a host */
     good_iface(&f);
