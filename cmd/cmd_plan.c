@@ -121,6 +121,10 @@ int cmd_plan(int argc, char **argv)
     popts.prune = o.prune;
     popts.max_deletes = o.max_deletes;
     if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
+    /* The plan holds copies of all it shows: the live listings (megabytes for 10,000
+     * connections) go before it is rendered. */
+    for (size_t i = 0; i < s.org_count; i++)
+        vr_iface_list_free(&s.orgs[i].live);
     if (o.probe) probe_gateways(&s);
 
     vr_buf out = VR_BUF_INIT;

@@ -62,11 +62,12 @@ typedef struct {
 } extra_locs;
 
 /* The texts of a file's interfaces and defaults while it is read: copied out of libyaml's
- * events into chunks (one allocation per 64 KiB, not one per text) until resolve() copies each
- * interface's, with its defaults' and its organization id, into the interface's one block
- * (vr_iface.strs). Until then the interfaces of a file_state borrow their texts from here:
- * never vr_iface_clear() them; the arena goes with the file_state. */
-#define ARENA_CHUNK 65536
+ * events into 1 MiB chunks (not one allocation per text; chunks that large are mapped on their
+ * own by the allocator and go back to the system when freed) until resolve() copies each
+ * interface's, with its defaults', into the interface's one block (vr_iface.strs). Until then
+ * the interfaces of a file_state borrow their texts from here: never vr_iface_clear() them;
+ * the arena goes with the file_state. */
+#define ARENA_CHUNK (1 << 20)
 
 typedef struct {
     char **chunks;
@@ -134,10 +135,10 @@ typedef struct {
     bool keep; /* standard input: every byte goes to kept too */
     vr_buf kept;
     vr_sha256 hash;
-    size_t len;           /* bytes read so far */
-    long long nul_at;     /* offset of the first NUL byte, -1 when none */
-    bool too_large;       /* more than VR_INVENTORY_MAX_FILE_BYTES */
-    int read_errno;       /* a read failed: its errno */
+    size_t len;       /* bytes read so far */
+    long long nul_at; /* offset of the first NUL byte, -1 when none */
+    bool too_large;   /* more than VR_INVENTORY_MAX_FILE_BYTES */
+    int read_errno;   /* a read failed: its errno */
 } input;
 
 /* Reads up to size bytes into buf, hashing them. Returns the count, 0 at the end or when the
@@ -842,7 +843,8 @@ static int read_iface(reader *r, file_state *fs, vr_iface *f, marks *m, bool def
             rc = read_dns(r, &fs->texts, f, m, extras_of(fs, m, defaults));
             break;
         case F_RT:
-            rc = get_kept(r, &fs->texts, "routingTableId", &f->routing_table_id, &L->routing_table_id);
+            rc = get_kept(r, &fs->texts, "routingTableId", &f->routing_table_id,
+                          &L->routing_table_id);
             break;
         case F_DESC:
             rc = get_text(r, &fs->texts, "description", &f->description,
@@ -1255,8 +1257,9 @@ static void apply_defaults(vr_iface *f, marks *m, const vr_iface *g, const marks
 }
 
 /* Resolves interface i of fs: the defaults for the fields it leaves out (when with_defaults),
- * ipconnect for a type still unset, org_id (NULL: none), then validates it. When keep, the
- * result replaces the interface, its texts in one block; otherwise it is only validated. */
+ * ipconnect for a type still unset, then validates it. When keep, the result replaces the
+ * interface, its texts in one block, and org_id (its vr_org's id) is set: the organization's
+ * own string, not a copy (vr_org). Otherwise it is only validated. */
 static void resolve(file_state *fs, size_t i, bool with_defaults, const char *org_id, bool keep,
                     bool partial, vr_diags *diags)
 {
@@ -1266,11 +1269,18 @@ static void resolve(file_state *fs, size_t i, bool with_defaults, const char *or
     char ipconnect[] = "ipconnect";
     if (with_defaults) apply_defaults(&t, m, &fs->defaults, &fs->defaults_marks);
     if (!t.type) t.type = ipconnect;
-    t.org_id = (char *)org_id;
-    validate_ctx c = {&t,     m->extra ? &fs->extras[m->extra - 1] : NULL,
-                      &fs->defaults_extra, m->from_default, m->bad, m->dns_bad, diags, partial};
+    validate_ctx c = {&t,
+                      m->extra ? &fs->extras[m->extra - 1] : NULL,
+                      &fs->defaults_extra,
+                      m->from_default,
+                      m->bad,
+                      m->dns_bad,
+                      diags,
+                      partial};
     vr_iface_validate(&t, on_field_error, &c);
-    if (keep) vr_iface_copy(f, &t); /* its own texts now: no longer the arena's */
+    if (!keep) return;
+    vr_iface_copy(f, &t); /* its own texts now: no longer the arena's */
+    f->org_id = (char *)org_id;
 }
 
 /* A file that could not be read to its end (a syntax or encoding error, a limit): nothing of
@@ -1321,14 +1331,12 @@ static bool same_region(const char *a, const char *b)
 static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, vr_diags *diags)
 {
     /* Whether the interfaces will join their organization (see below), known before they are
-     * resolved, so each is copied into its final block once, org_id included. */
-    const vr_org *known = fs->org_ok ? vr_inventory_find_org(inv, fs->org_id) : NULL;
-    bool merging =
-        fs->org_ok && (known ? known->count : 0) + fs->count <= VR_INVENTORY_MAX_IFACES;
+     * resolved, so each is copied into its own block once. */
+    vr_org *org = fs->org_ok ? vr_inventory_add_org(inv, fs->org_id) : NULL;
+    bool merging = org && org->count + fs->count <= VR_INVENTORY_MAX_IFACES;
     for (size_t i = 0; i < fs->count; i++)
-        resolve(fs, i, true, merging ? fs->org_id : NULL, merging, false, diags);
-    if (!fs->org_ok) return;
-    vr_org *org = vr_inventory_add_org(inv, fs->org_id);
+        resolve(fs, i, true, merging ? org->id : NULL, merging, false, diags);
+    if (!org) return;
     if (!org->loc.file) org->loc = fs->org_loc;
     size_t index = (size_t)(org - inv->orgs);
     if (regions->count < inv->org_count) {

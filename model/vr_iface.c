@@ -489,8 +489,10 @@ void vr_inventory_free(vr_inventory *inv)
 {
     for (size_t i = 0; i < inv->org_count; i++) {
         vr_org *o = &inv->orgs[i];
-        for (size_t j = 0; j < o->count; j++)
+        for (size_t j = 0; j < o->count; j++) {
+            if (o->ifaces[j].org_id == o->id) o->ifaces[j].org_id = NULL; /* the org's own */
             vr_iface_clear(&o->ifaces[j]);
+        }
         free(o->ifaces);
         for (size_t j = 0; j < o->ignore_count; j++) {
             free(o->ignores[j].name);

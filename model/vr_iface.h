@@ -143,7 +143,10 @@ typedef struct {
     vr_loc loc;
 } vr_ignore;
 
-/* One organization of the inventory, with its interfaces merged from every file. */
+/* One organization of the inventory, with its interfaces merged from every file. The org_id
+ * of an interface the inventory loader put in ifaces is id itself (the same string, not one
+ * copy per interface: vr_inventory_free() leaves it to the organization); an interface added
+ * with vr_org_take_iface keeps its own. */
 typedef struct {
     char *id;
     char *region;         /* NULL when no file named one */

@@ -80,10 +80,14 @@ void vr_plan_live_fingerprint(const vr_iface *live, size_t live_count, char out[
     for (size_t i = 0; i < live_count; i++)
         v[i] = &live[i];
     qsort(v, live_count, sizeof(*v), fp_cmp);
+    /* hashed one connection at a time: the text of 10,000 connections is never held whole */
+    vr_sha256 h;
+    vr_sha256_init(&h);
+    vr_sha256_update(&h, "vr-live-v1\n", strlen("vr-live-v1\n"));
     vr_buf b = VR_BUF_INIT;
-    vr_buf_puts(&b, "vr-live-v1\n");
     for (size_t i = 0; i < live_count; i++) {
         const vr_iface *f = v[i];
+        vr_buf_reset(&b);
         fp_text(&b, f->id);
         fp_text(&b, f->name);
         fp_text(&b, f->type);
@@ -96,8 +100,9 @@ void vr_plan_live_fingerprint(const vr_iface *live, size_t live_count, char out[
             fp_text(&b, f->dns[k]);
         fp_text(&b, f->routing_table_id);
         fp_text(&b, f->description);
+        vr_sha256_update(&h, b.data, b.len);
     }
-    vr_sha256_hex(b.data ? b.data : "", b.len, out);
+    vr_sha256_final_hex(&h, out);
     vr_buf_free(&b);
     free(v);
 }
@@ -551,9 +556,10 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
         a->kind = VR_ACTION_CREATE;
         a->name = vr_strdup(nz(want->name));
         a->reason = vr_strdup(VR_PLAN_REASON_MISSING);
-        vr_iface_copy(&a->iface, want);
-        memset(&a->iface.locs, 0, sizeof(a->iface.locs));
-        vr_iface_set_str(&a->iface, &a->iface.org_id, r->org_id);
+        vr_iface c = *want; /* copied with the organization's id and no locations */
+        c.org_id = r->org_id;
+        memset(&c.locs, 0, sizeof(c.locs));
+        vr_iface_copy(&a->iface, &c);
         r->create_count++;
     }
     live_index_free(&x);
