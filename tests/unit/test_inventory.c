@@ -508,6 +508,70 @@ static void test_offset_locations_follow_yaml_line_breaks(void **state)
     }
 }
 
+/* The file is read as a stream, never held whole: what is only known at its end still decides
+ * as if it had been read first. A NUL byte far into a file (past the reads libyaml has made
+ * when it meets a syntax error) is the one error reported; a bad byte far into it is located
+ * by reading the start of the file again; the SHA-256 covers every byte even when the parse
+ * stopped early. */
+static void test_streamed_file_decided_whole(void **state)
+{
+    (void)state;
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_puts(&b, HEAD "interfaces:\n  - name: a\n - name: b\n"); /* 6:2: bad indent */
+    for (int i = 0; i < 20000; i++) /* about 400 KiB of comment lines */
+        vr_buf_printf(&b, "# filler line %05d\n", i);
+    int line = 20000 + 7; /* after HEAD's 3 lines, 3 more and the filler */
+    vr_buf_puts(&b, "# a NUL: \x01\n");
+    b.data[b.len - 2] = '\0';
+    char dir[] = "/tmp/vr-inv-XXXXXX", path[256];
+    write_bytes(dir, path, sizeof(path), b.data, b.len);
+    vr_inventory inv;
+    vr_diags d = VR_DIAGS_INIT;
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (d.count != 1) print_diags(&d);
+    assert_int_equal(d.count, 1); /* not the syntax error: the NUL byte says it all */
+    assert_non_null(find_diag(&d, path, line, 10, "nul-byte"));
+    char hex[65];
+    vr_sha256_hex(b.data, b.len, hex);
+    assert_int_equal(inv.source_count, 1);
+    assert_string_equal(inv.sources[0].sha256, hex);
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir, path);
+
+    /* the same file with a bad UTF-8 byte there instead: the syntax error comes first, so that
+     * is what is reported; the hash is still of the whole file */
+    char dir2[] = "/tmp/vr-inv-XXXXXX";
+    b.data[b.len - 2] = (char)0xff;
+    write_bytes(dir2, path, sizeof(path), b.data, b.len);
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (!find_diag(&d, path, 6, 2, "yaml-syntax")) print_diags(&d);
+    assert_non_null(find_diag(&d, path, 6, 2, "yaml-syntax"));
+    assert_int_equal(d.count, 1);
+    vr_sha256_hex(b.data, b.len, hex);
+    assert_string_equal(inv.sources[0].sha256, hex);
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir2, path);
+
+    /* a valid start: the bad byte far in is libyaml's to find, and is located by reading the
+     * start of the file again */
+    char dir3[] = "/tmp/vr-inv-XXXXXX";
+    vr_buf_reset(&b);
+    vr_buf_puts(&b, HEAD "interfaces: []\n");
+    for (int i = 0; i < 20000; i++)
+        vr_buf_printf(&b, "# filler line %05d\n", i);
+    vr_buf_puts(&b, "# bad: \xff\n");
+    write_bytes(dir3, path, sizeof(path), b.data, b.len);
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (!find_diag(&d, path, 20000 + 5, 8, "invalid-encoding")) print_diags(&d);
+    assert_non_null(find_diag(&d, path, 20000 + 5, 8, "invalid-encoding"));
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir3, path);
+    vr_buf_free(&b);
+}
+
 /* A DNS entry of the wrong type is one error, not a second "is not an address" for the
  * empty slot kept in its place; from defaults too. */
 static void test_dns_item_wrong_type_reported_once(void **state)
@@ -933,7 +997,7 @@ static void test_checks_ipv6_and_mixed_families(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NRULES + 21];
+    struct CMUnitTest tests[NRULES + 22];
     size_t n = 0;
     for (size_t i = 0; i < NRULES; i++) {
         struct CMUnitTest t = {rules[i].file, test_rule, NULL, NULL, (void *)&rules[i]};
@@ -952,6 +1016,7 @@ int main(void)
     ADD(test_several_errors_in_one_file);
     ADD(test_nul_escape_refused);
     ADD(test_offset_locations_follow_yaml_line_breaks);
+    ADD(test_streamed_file_decided_whole);
     ADD(test_dns_item_wrong_type_reported_once);
     ADD(test_errors_before_a_stop_reported);
     ADD(test_whole_number_messages);
