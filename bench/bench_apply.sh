@@ -12,14 +12,9 @@ BIN=${VR_BIN:-build/bin}
 N=${1:-${BENCH_APPLY_N:-20}}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vr-bench-apply.XXXXXX")
 . bench/lib.sh
-trap 'stop_started; rm -rf "$TMP"' EXIT
 
 bash bench/gen_inventory.sh "$N" >"$TMP/inventory.yaml"
-"$BIN/vni-sim" --probe-listener 127.0.0.1:0 >"$TMP/probe.out" 2>&1 &
-PIDS+=($!)
-PROBE=$(first_line "$TMP/probe.out" "vni-sim probe listener on ")
-PM=()
-for ip in $(sed -n 's/^ *remoteIp: *//p' "$TMP/inventory.yaml"); do PM+=(--probe-map "$ip=$PROBE"); done
+probe_listener "$TMP/inventory.yaml"
 export VR_PROBE_LOOPBACK_ONLY=1 GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo GENESYSCLOUD_OAUTHCLIENT_SECRET=vni-demo-secret
 
 # one LABEL SERVER_SUM SIM_ARGS... : a fresh simulator, one apply of the N interfaces, one
@@ -27,8 +22,8 @@ export VR_PROBE_LOOPBACK_ONLY=1 GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo GENESYSCLOU
 one() {
     local label=$1 fixed=$2
     shift 2
-    start_sim --seed 1 "$@"
-    export GENESYSCLOUD_API_URL=$SIM_URL
+    bench_sim --seed 1 "$@"
+    local sim=$SIM_PID
     local t0 t1
     t0=$(date +%s%N)
     "$BIN/vni-reconcile" apply -f "$TMP/inventory.yaml" --auto-approve --format json "${PM[@]}" \
@@ -37,7 +32,7 @@ one() {
         return 1
     }
     t1=$(date +%s%N)
-    stop_one "$SIM_PID"
+    bench_stop "$sim"
     jq -r --arg name "$label" --argjson server_sum "$fixed" --argjson proc $(((t1 - t0) / 1000000)) '
         .organizations[0] as $o
         | (if $server_sum > 0 then $server_sum else ($o.steps | map(.estimatedConvergenceMs) | add) end) as $server

@@ -11,7 +11,6 @@ BIN=${VR_BIN:-build/bin}
 N=${1:-${BENCH_PLAN_N:-10000}}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vr-bench-plan.XXXXXX")
 . bench/lib.sh
-trap 'stop_started; rm -rf "$TMP"' EXIT
 export GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo GENESYSCLOUD_OAUTHCLIENT_SECRET=vni-demo-secret
 
 bash bench/gen_inventory.sh "$N" >"$TMP/inventory.yaml"
@@ -20,14 +19,13 @@ bash bench/gen_inventory.sh "$N" >"$TMP/inventory.yaml"
 one() {
     local label=$1 first=$2
     bash bench/gen_inventory.sh --sim-state "$N" "$first" >"$TMP/state.json"
-    start_sim --admin --seed 1 --state "$TMP/state.json"
-    export GENESYSCLOUD_API_URL=$SIM_URL
+    bench_sim --admin --seed 1 --state "$TMP/state.json"
     local t0 t1
     t0=$(date +%s%N)
     peak "$TMP/plan" "$BIN/vni-reconcile" plan --detailed-exitcode -f "$TMP/inventory.yaml"
     t1=$(date +%s%N)
-    curl -s "$SIM_URL/__sim/requests" >"$TMP/requests.json"
-    stop_one "$SIM_PID"
+    curl -s "$GENESYSCLOUD_API_URL/__sim/requests" >"$TMP/requests.json"
+    bench_stop "$SIM_PID"
     local pages calls
     pages=$(jq '[.[] | select(.method == "GET" and (.path | startswith("/api/v2/organization/privateconnectivity/connections?")))] | length' "$TMP/requests.json")
     calls=$(jq 'length' "$TMP/requests.json")

@@ -13,6 +13,7 @@
 
 #define VR_DNS_MAX 4
 #define VR_NAME_MAX 64
+#define VR_ID_MAX 128
 #define VR_DESCRIPTION_MAX 256
 #define VR_DEFAULT_LIMIT 50
 #define VR_DEFAULT_PROBE_PORT 443
@@ -30,7 +31,7 @@ typedef struct {
  * it takes fields from are in the same file. */
 typedef struct {
     const char *file; /* borrowed (the vr_source path); NULL when unknown */
-    vr_pos item, name, local_ip, remote_ip, subnet_cidr, routing_table_id;
+    vr_pos item, name, local_ip, remote_ip, subnet_cidr, routing_table_id, protect;
 } vr_iface_locs;
 
 /* One interface: desired (from the inventory) or live (a connection of the platform).
@@ -64,7 +65,7 @@ typedef struct {
 
     char *strs; /* the block of the packed strings; NULL: none */
 
-    /* inventory only (the members are in size order: no padding, 280 bytes in all) */
+    /* inventory only (the members are in size order: no padding, 288 bytes in all) */
     long order;
     vr_iface_locs locs;
 
@@ -114,6 +115,10 @@ int vr_iface_validate(vr_iface *f, vr_field_error_fn cb, void *ctx);
 
 /* True when name is 1..64 of [A-Za-z0-9._-]. */
 bool vr_name_valid(const char *name);
+/* True when id (of a connection or a routing table, from the platform or a plan file) may go
+ * into a URL path: 1..VR_ID_MAX of [A-Za-z0-9._-], and neither "." nor ".." (which a server
+ * or proxy would resolve as a path step). Nothing to escape, nothing to resolve. */
+bool vr_id_valid(const char *id);
 /* Count of UTF-8 code points (bytes that are not continuation bytes). */
 size_t vr_utf8_length(const char *s);
 

@@ -1,8 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages vni-reconcile needs, only those missing. Idempotent.
 set -eu
+# tinyproxy-bin: the CONNECT proxy of tests/e2e/test_tls.sh (the binary only: the `tinyproxy`
+# package would also start a system service).
 PKGS="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libcjson-dev libgit2-dev \
-libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps bsdutils time"
+libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps bsdutils \
+tinyproxy-bin clang-format shellcheck time"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -10,7 +10,7 @@ unset GENESYSCLOUD_ACCESS_TOKEN GENESYSCLOUD_REGION
 run_vr help
 check_eq "help: exit 0" 0 "$RC"
 HELP=$OUT
-for c in validate plan apply drift version; do
+for c in validate plan apply drift export version; do
     check_contains "help lists $c" "  $c " "$HELP"
     run_vr help "$c"
     check_eq "help $c: exit 0" 0 "$RC"
@@ -26,6 +26,12 @@ check_contains "unknown option: did you mean" "did you mean --detailed-exitcode?
 run_vr drift -f "$INV" --history 0
 check_eq "out-of-range number: exit 1" 1 "$RC"
 check_contains "out-of-range number: names the range" "from 1 to 10000" "$ERR"
+# A report that cannot reach standard output is a failed run, not a silent exit 0.
+"$VR" validate -f "$INV" >/dev/full 2>"$T_DIR/full.err"
+check_eq "stdout on a full disk: exit 1" 1 "$?"
+check_contains "stdout on a full disk: says so" "cannot write to standard output" "$(cat "$T_DIR/full.err")"
+"$VR" version >/dev/full 2>/dev/null
+check_eq "version to a full disk: exit 1" 1 "$?"
 run_vr version --json
 check_eq "version --json: valid JSON with the libraries" "0.1.0 true" \
     "$(printf '%s' "$OUT" | jq -r '"\(.version) \(.libraries | has("libgit2") and has("libcurl") and has("libyaml"))"')"
@@ -62,8 +68,8 @@ check_eq "refused webhook secrets: nothing was created" 0 \
 run_vr drift -f "$INV" --webhook-url http://127.0.0.1:9/hook --webhook-secret-file "$T_DIR/loose.key" --audit-log "$T_DIR/d.jsonl"
 check_contains "drift: a group-readable webhook secret file is used with a warning" "readable by group or others" "$ERR"
 run_vr drift -f "$INV" --metrics-file "$T_DIR/no/such/dir/m.prom"
-check_eq "drift: an unwritable metrics file is a warning, the outcome stands (exit 0)" 0 "$RC"
-check_contains "drift: the metrics warning names the file" "$T_DIR/no/such/dir/m.prom" "$ERR"
+check_eq "drift: an unwritable metrics file is an error (exit 1)" 1 "$RC"
+check_contains "drift: the metrics error names the file" "metrics file $T_DIR/no/such/dir/m.prom: cannot" "$ERR"
 stop_sim
 
 # --- the inventory's errors: all of them, as validate finds them; the offline limit warning
