@@ -568,6 +568,21 @@ static void run_orgs(apply_cmd *a)
                 a->o.common.timeout_s);
 }
 
+/* The live state of organization i after its run, for the audit branch (plan --from-audit
+ * plans against it): read again, since the run changed it. Returns 0 with path and json
+ * filled, or -1 after a warning (the state recorded earlier stays as it was). */
+static int state_after_run(vr_session *s, size_t i, vr_buf *path, vr_buf *json)
+{
+    vr_session_org *so = &s->orgs[i];
+    if (vr_session_reread_org(s, so) == 0 && vr_session_state_file(s, so, path, json) == 0)
+        return 0;
+    fprintf(stderr,
+            "vni-reconcile apply: warning: organization %s: the live state after the run could "
+            "not be read, so the state recorded on the audit branch is not updated\n",
+            so->org->id);
+    return -1;
+}
+
 /* Webhook closed, Git reports, metrics. Returns false when a Git report failed, or the
  * outbox or the metrics file could not be written (a file that cannot be written is an error:
  * docs/cli.md "Files"). */
@@ -592,7 +607,13 @@ static bool close_outputs(apply_cmd *a)
         if (!a->runs[i].ran) continue;
         vr_error err = VR_ERROR_INIT;
         char commit[41] = "";
-        int rc = vr_outputs_commit_apply(&a->out, &a->runs[i], commit, &err);
+        vr_buf sp = VR_BUF_INIT, sj = VR_BUF_INIT;
+        bool have_state = state_after_run(&a->s, i, &sp, &sj) == 0;
+        vr_gitreport_file state = {vr_buf_str(&sp), sj.data, sj.len};
+        int rc =
+            vr_outputs_commit_apply(&a->out, &a->runs[i], have_state ? &state : NULL, commit, &err);
+        vr_buf_free(&sp);
+        vr_buf_free(&sj);
         if (rc == VR_OUTPUTS_BUILD)
             fprintf(stderr, "vni-reconcile apply: audit report of %s: cannot build it\n",
                     a->runs[i].result.org_id);

@@ -18,6 +18,7 @@ typedef struct {
     const char *out;
     const char *format;
     const char *shard;
+    const char *from_audit;
     bool detailed_exitcode;
     bool probe;
     bool prune;
@@ -65,6 +66,38 @@ static void probe_gateways(void *ctx, size_t i)
     }
 }
 
+/* --from-audit plans against a recorded state: what would need the platform is refused (a
+ * saved plan must be applied against the live state it was made from; a probe is network),
+ * and the options that only steer the connection are said to have no effect. */
+static bool from_audit_refused(const plan_opts *o)
+{
+    const char *refused = o->out ? "--out" : o->probe ? "--probe" : NULL;
+    if (refused) {
+        fprintf(stderr,
+                "vni-reconcile plan: %s cannot be used with --from-audit: %s\n"
+                "  what to do: drop %s, or plan against the platform with credentials\n",
+                refused,
+                o->out ? "a plan made from a recorded state can never be applied"
+                       : "a probe needs the network, and --from-audit makes no connection",
+                refused);
+        return true;
+    }
+    const vr_common_opts *c = &o->common;
+    const char *ignored = c->api_url              ? "--api-url"
+                          : c->region             ? "--region"
+                          : c->credentials        ? "--credentials"
+                          : c->client_secret_file ? "--client-secret-file"
+                          : c->ca_file            ? "--ca-file"
+                          : c->probe_map.count    ? "--probe-map"
+                                                  : NULL;
+    if (ignored && !c->quiet)
+        fprintf(stderr,
+                "vni-reconcile plan: warning: %s has no effect with --from-audit (no credentials "
+                "are read and no connection is made)\n",
+                ignored);
+    return false;
+}
+
 int cmd_plan(int argc, char **argv)
 {
     plan_opts o;
@@ -84,6 +117,8 @@ int cmd_plan(int argc, char **argv)
         {"shard", 0, VR_OPT_STRING, &o.shard, "I/N", "only the I-th of N shares of organizations",
          0, 0},
         VR_OPTS_REPLACE(&o.replace, &o.replace_drifted, &o.no_replace_failed, &o.max_replaces),
+        {"from-audit", 0, VR_OPT_STRING, &o.from_audit, "DIR",
+         "plan against the state recorded on the audit branch of DIR (no network)", 0, 0},
         VR_OPTS_COMMON(&o.common),
         {"help", 'h', VR_OPT_FLAG, &o.help, NULL, "show this help", 0, 0},
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
@@ -96,8 +131,12 @@ int cmd_plan(int argc, char **argv)
     if (o.help) {
         puts("usage: vni-reconcile plan -f PATH... [--out FILE] [--format text|json|markdown]\n"
              "                          [--detailed-exitcode] [--probe] [--replace NAME]...\n"
-             "                          [--replace-drifted] [--no-replace-failed] [options]\n\n"
+             "                          [--replace-drifted] [--no-replace-failed] [options]\n"
+             "       vni-reconcile plan -f PATH... --from-audit DIR [--audit-branch NAME]\n"
+             "                          [--format text|json|markdown] [--detailed-exitcode]\n\n"
              "Diffs the inventory against the live organization and prints the ordered plan.\n"
+             "With --from-audit, against the live state the last apply or drift recorded on\n"
+             "the audit branch instead: no credentials, no network (pull requests from forks).\n"
              "exit: 0 no changes (or changes, without --detailed-exitcode), 1 error,\n"
              "      2 changes (--detailed-exitcode), 3 invalid inventory or impossible plan\n");
         vr_opts_help(stdout, table);
@@ -108,12 +147,13 @@ int cmd_plan(int argc, char **argv)
         vr_strlist_push(&o.common.files, pos.items[i]);
     /* The common options name every output a run can leave; a plan leaves none of them (it
      * changes nothing, so there is nothing to audit): say so rather than ignore them. */
-    const char *unused = o.common.audit_log            ? "--audit-log"
-                         : o.common.audit_repo         ? "--audit-repo"
-                         : o.common.webhook_url        ? "--webhook-url"
-                         : o.common.metrics_file       ? "--metrics-file"
-                         : o.common.converge_timeout_s ? "--converge-timeout"
-                                                       : NULL;
+    const char *unused = o.common.audit_log                       ? "--audit-log"
+                         : o.common.audit_repo                    ? "--audit-repo"
+                         : o.common.audit_branch && !o.from_audit ? "--audit-branch"
+                         : o.common.webhook_url                   ? "--webhook-url"
+                         : o.common.metrics_file                  ? "--metrics-file"
+                         : o.common.converge_timeout_s            ? "--converge-timeout"
+                                                                  : NULL;
     if (unused && !o.common.quiet)
         fprintf(stderr,
                 "vni-reconcile plan: warning: %s has no effect on plan (it records apply and drift "
@@ -135,9 +175,16 @@ int cmd_plan(int argc, char **argv)
                 format);
         goto done;
     }
+    if (o.from_audit && from_audit_refused(&o)) goto done;
     if (o.shard && (rc = vr_session_set_shard(&s, o.shard)) != 0) goto done;
-    if ((rc = vr_session_load(&s)) != 0 || (rc = vr_session_prepare(&s, NULL, NULL)) != 0)
+    if ((rc = vr_session_load(&s)) != 0) goto done;
+    if (o.from_audit) {
+        /* no credentials are read and no client is made: the recorded state stands in */
+        if ((rc = vr_session_read_recorded(&s, o.from_audit, o.common.audit_branch)) != 0)
+            goto done;
+    } else if ((rc = vr_session_prepare(&s, NULL, NULL)) != 0) {
         goto done;
+    }
     vr_plan_opts popts;
     vr_plan_opts_init(&popts);
     popts.prune = o.prune;

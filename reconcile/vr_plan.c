@@ -895,6 +895,10 @@ void vr_plan_org_result_free(vr_plan_org_result *r)
     free_refs(r->unmanaged, r->unmanaged_count);
     free_refs(r->not_active, r->not_active_count);
     vr_diags_free(&r->diags);
+    free(r->recorded_state.branch);
+    free(r->recorded_state.commit);
+    free(r->recorded_state.recorded_at);
+    free(r->recorded_state.command);
     memset(r, 0, sizeof(*r));
 }
 

@@ -176,6 +176,16 @@ typedef struct {
     char *state; /* the live state as given, NULL when absent */
 } vr_plan_ref;
 
+/* Where the live state of a plan came from when it was not the platform: `plan --from-audit`
+ * plans against the state the last apply or drift recorded on the audit branch. Every member
+ * NULL for a plan of the live platform. Owned by the organization's result. */
+typedef struct {
+    char *branch;      /* the audit branch as given ("vni-audit") */
+    char *commit;      /* hex id of the commit that recorded the state */
+    char *recorded_at; /* ISO 8601 UTC: when that run read the live state */
+    char *command;     /* the run that recorded it: "apply" or "drift" */
+} vr_plan_recorded_state;
+
 /* The plan of one organization. Zero-initialise, or let vr_plan_org() do it. */
 typedef struct {
     char *org_id;
@@ -206,6 +216,9 @@ typedef struct {
      * interface and the live connection (name and id); located at the inventory field when known.
      */
     vr_diags diags;
+
+    vr_plan_recorded_state
+        recorded_state; /* set by the caller after vr_plan_org (plan --from-audit) */
 } vr_plan_org_result;
 
 /* The options a plan was made with, as the plan file records them ("options"), so that a

@@ -76,13 +76,17 @@ int vr_plancheck_files(const vr_plan *saved, vr_error *err)
         const vr_source *f = &saved->files[i];
         char *data = NULL;
         size_t len = 0;
-        int rc = vr_read_file(f->path, VR_INVENTORY_MAX_FILE_BYTES, &data, &len);
+        /* A plan file is input: one naming a FIFO must not hang apply, nor a device feed it.
+         * Links are followed (an inventory may be one in a checkout). */
+        int rc = vr_read_regular_file(f->path, VR_INVENTORY_MAX_FILE_BYTES, &data, &len);
         if (rc < 0) {
             vr_error_set(err, VR_ERR_PLAN_INVENTORY,
                          "the saved plan's inventory file %s cannot be read (%s): the plan "
                          "cannot be checked against it",
                          f->path,
-                         rc == -2 ? "larger than an inventory file may be" : strerror(errno));
+                         rc == -2   ? "larger than an inventory file may be"
+                         : rc == -3 ? "not a regular file: a FIFO, a device, a socket or a folder"
+                                    : strerror(errno));
             vr_error_remedy(err,
                             "run apply from the folder plan ran in, with the same checkout, or "
                             "%s",

@@ -122,6 +122,14 @@ static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose,
                   nz(r->org_id), r->limit,
                   r->limit_defaulted ? " (documented default: the platform gave none)" : "",
                   r->live_count, r->live_fingerprint);
+    if (r->recorded_state.commit)
+        vr_text_paint(t, VR_C_CYAN,
+                      "  planned against the state recorded by %s at %s (branch %s, commit "
+                      "%.12s), not against the platform\n",
+                      vr_text_safe(t, r->recorded_state.command),
+                      vr_text_safe(t, r->recorded_state.recorded_at),
+                      vr_text_safe(t, r->recorded_state.branch),
+                      vr_text_safe(t, r->recorded_state.commit));
     for (size_t i = 0; i < r->action_count; i++) {
         const vr_plan_action *a = &r->actions[i];
         if (a->kind == VR_ACTION_REPLACE) {
@@ -282,6 +290,16 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
                   r->live_count, r->live_count == 1 ? "" : "s", r->live_fingerprint);
     vr_render_summary_org(o, r);
     vr_buf_puts(o, ".\n");
+    if (r->recorded_state.commit) {
+        vr_buf_puts(o, "\n> Planned against the state recorded by `");
+        vr_render_md_cell(o, r->recorded_state.command);
+        vr_buf_puts(o, "` at ");
+        vr_render_md_cell(o, r->recorded_state.recorded_at);
+        vr_buf_puts(o, " (branch `");
+        vr_render_md_cell(o, r->recorded_state.branch);
+        vr_buf_printf(o, "`, commit `%.12s`), not against the platform.\n",
+                      r->recorded_state.commit);
+    }
     if (r->action_count) {
         vr_buf_puts(o, "\n| # | action | name | routing table | localIp | subnetCidr | reason |\n"
                        "|---:|---|---|---|---|---|---|\n");

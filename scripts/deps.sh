@@ -1,11 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages vni-reconcile needs, only those missing. Idempotent.
+# --browser: also the browser and the HTML checker of tests/e2e/test_drift_html.sh (chromium,
+# tidy), which that test asks for when it runs; `make deps` does not install them.
 set -eu
 # tinyproxy-bin: the CONNECT proxy of tests/e2e/test_tls.sh (the binary only: the `tinyproxy`
 # package would also start a system service).
 PKGS="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libcjson-dev libgit2-dev \
 libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps bsdutils \
 tinyproxy-bin clang-format shellcheck time"
+if [ "${1:-}" = "--browser" ]; then
+    # chromium renders the drift page headless; fonts-dejavu-core gives it a font to draw text.
+    PKGS="$PKGS chromium fonts-dejavu-core tidy"
+fi
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

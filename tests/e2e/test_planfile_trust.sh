@@ -3,7 +3,7 @@
 # live state give it again. Each tampering an artifact can suffer (a delete retargeted at an
 # unmanaged connection, an id of "..", an edited payload, an edited inventory, an extra,
 # removed or reordered action, a bumped --max-deletes inside the file, a plan from standard
-# input) and a live change after planning are refused with exit 1, a message naming the check
+# input, an inventory file that is a FIFO or a device) and a live change after planning are refused with exit 1, a message naming the check
 # and how to get a fresh plan, and nothing written: the simulator's state and request log show
 # no change, the audit log no record, the lock is free. The genuine plan still applies.
 # plan --out with -f - is refused; apply's own --max-deletes and --max-replaces bound a saved
@@ -118,6 +118,17 @@ tamper stdin '.inventory.files[0].path = "<stdin>"'
 refused "inventory named as standard input" "$T_DIR/stdin.json" "made from standard input"
 tamper gone '.inventory.files[0].path = ($d + "/gone.yaml")' --arg d "$T_DIR/inv"
 refused "inventory file missing" "$T_DIR/gone.json" "gone.yaml cannot be read (No such file or directory)"
+# a plan naming a FIFO or a device as its inventory file: refused at once (a FIFO with no
+# writer would block a plain open; /dev/zero never ends), nothing read from it
+mkfifo "$T_DIR/inv.fifo"
+for special in fifo:"$T_DIR/inv.fifo" device:/dev/zero; do
+    tamper "${special%%:*}" '.inventory.files[0].path = $p' --arg p "${special#*:}"
+    timeout 30 "$VR" apply "$T_DIR/${special%%:*}.json" "${APPLY[@]}" >/dev/null 2>&1 </dev/null
+    rc=$?
+    check_eq "inventory named as a ${special%%:*}: apply does not wait on it (exit 1, not a timeout)" 1 "$rc"
+    [ "$rc" = 1 ] && refused "inventory named as a ${special%%:*}" "$T_DIR/${special%%:*}.json" \
+        "${special#*:} cannot be read (not a regular file: a FIFO, a device, a socket or a folder)"
+done
 tamper old 'del(.options)'
 refused "a plan without recorded options" "$T_DIR/old.json" "records no options"
 

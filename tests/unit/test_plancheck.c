@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ORG "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -170,8 +171,8 @@ static void edit_removed(cJSON *a)
 }
 static void edit_reordered(cJSON *a)
 {
-    cJSON *first = cJSON_DetachItemFromArray(a, 0);
-    cJSON_InsertItemInArray(a, 1, first);
+    cJSON *second = cJSON_DetachItemFromArray(a, 1);
+    assert_true(cJSON_InsertItemInArray(a, 0, second));
     renumber(a);
 }
 static void edit_replaced_id(cJSON *a)
@@ -360,6 +361,48 @@ static void test_files(void **state)
     free(dir);
 }
 
+/* Inventory files the plan names may be links (followed: a checkout may hold one), but what
+ * they name must be a regular file: a FIFO is refused without waiting for a writer, a device
+ * and a folder without being read. */
+static void test_files_regular_only(void **state)
+{
+    (void)state;
+    char *dir = vr_test_tmpdir("plancheck");
+    vr_buf path = VR_BUF_INIT, link = VR_BUF_INIT, fifo = VR_BUF_INIT;
+    vr_buf_printf(&path, "%s/inv.yaml", dir);
+    vr_buf_printf(&link, "%s/link.yaml", dir);
+    vr_buf_printf(&fifo, "%s/inv.fifo", dir);
+    const char *text = "apiVersion: vni-reconcile/v1\n";
+    assert_int_equal(vr_test_write(vr_buf_str(&path), text, strlen(text)), 0);
+    assert_int_equal(symlink("inv.yaml", vr_buf_str(&link)), 0);
+    assert_int_equal(mkfifo(vr_buf_str(&fifo), 0600), 0);
+    vr_plan saved = {0};
+    saved.files = vr_xcalloc(1, sizeof(*saved.files));
+    saved.files[0].path = vr_strdup(vr_buf_str(&link));
+    vr_sha256_hex(text, strlen(text), saved.files[0].sha256);
+    saved.file_count = 1;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_plancheck_files(&saved, &err), 0); /* through the link */
+    alarm(20); /* a FIFO that blocks fails the test instead of hanging it */
+    const char *special[] = {vr_buf_str(&fifo), "/dev/zero", dir};
+    for (size_t i = 0; i < 3; i++) {
+        free(saved.files[0].path);
+        saved.files[0].path = vr_strdup(special[i]);
+        err = (vr_error)VR_ERROR_INIT;
+        assert_int_equal(vr_plancheck_files(&saved, &err), -1);
+        assert_string_equal(err.code, "plan.inventory");
+        assert_non_null(strstr(err.message, "cannot be read (not a regular file"));
+        assert_non_null(strstr(err.message, special[i]));
+    }
+    alarm(0);
+    vr_plan_free(&saved);
+    vr_buf_free(&path);
+    vr_buf_free(&link);
+    vr_buf_free(&fifo);
+    vr_test_rm_rf(dir);
+    free(dir);
+}
+
 static void test_inventory(void **state)
 {
     (void)state;
@@ -404,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_recorded),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_files_regular_only),
         cmocka_unit_test(test_inventory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
