@@ -23,16 +23,24 @@ CMD_SRC  := $(sort $(wildcard cmd/*.c))
 SIM_LIB_SRC := $(sort $(filter-out sim/sim_main.c,$(wildcard sim/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+# One fuzz target per fuzz/fuzz_<name>.c, its corpus in fixtures/fuzz/<name>/ (docs/fuzzing.md).
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 
 VR_OBJ   := $(VR_SRC:%.c=$(BUILD)/obj/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
 SIM_LIB_OBJ := $(SIM_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+# What unit tests and fuzz targets link: everything but the two main()s.
+TEST_LINK := $(filter-out $(BUILD)/obj/cmd/main.o,$(CMD_OBJ)) $(BUILD)/libvr.a $(BUILD)/libsim.a
+HARNESS_OBJ := $(BUILD)/obj/fuzz/harness.o
 
 BINS := $(BUILD)/bin/vni-reconcile $(BUILD)/bin/vni-sim
 
-.PHONY: all deps build check unit asan demo bench clean install format format-check help
+.PHONY: all deps build check unit asan demo bench fuzz fuzz-build clean install format format-check \
+        help
 .DEFAULT_GOAL := all
 
 all: deps
@@ -44,12 +52,13 @@ help:
 	@echo "make check      the whole test suite, plain and under ASan+UBSan"
 	@echo "make demo       start vni-sim on loopback and run plan, apply, drift against it"
 	@echo "make bench      benchmarks (see docs/benchmarks.md)"
+	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60; docs/fuzzing.md)"
 	@echo "make install    install binaries and man page (PREFIX, DESTDIR)"
 
 deps:
 	@scripts/deps.sh
 
-build: $(BINS) $(UNIT_BIN)
+build: $(BINS) $(UNIT_BIN) $(REPLAY_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -71,11 +80,20 @@ $(BUILD)/bin/vni-sim: $(BUILD)/obj/sim/sim_main.o $(BUILD)/libsim.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests link everything but the two main()s.
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvr.a $(BUILD)/libsim.a $(filter-out $(BUILD)/obj/cmd/main.o,$(CMD_OBJ))
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LINK)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(filter-out $(BUILD)/obj/cmd/main.o,$(CMD_OBJ)) \
-		$(BUILD)/libvr.a $(BUILD)/libsim.a $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(TEST_LINK) $(LDLIBS) -lcmocka
+
+# A fuzz target as a replay program (no libFuzzer): part of every build, run by make check.
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c $(BUILD)/obj/fuzz/replay_main.o $(HARNESS_OBJ) $(TEST_LINK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -o $@ $< $(BUILD)/obj/fuzz/replay_main.o $(HARNESS_OBJ) \
+		$(TEST_LINK) $(LDLIBS)
+
+# A fuzz target with libFuzzer: only in FUZZ_BUILD (clang, instrumented), see fuzz-build.
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(HARNESS_OBJ) $(TEST_LINK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ $< $(HARNESS_OBJ) $(TEST_LINK) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libvr.a
 	@mkdir -p $(@D)
@@ -102,6 +120,22 @@ bench: deps
 	@$(MAKE) --no-print-directory build $(BENCH_BIN)
 	@bench/run.sh
 
+# Fuzzing (docs/fuzzing.md): clang with libFuzzer, ASan and UBSan, under build/libfuzzer.
+# FUZZ_TARGETS picks some (default all), FUZZ_SECONDS the time each runs.
+FUZZ_BUILD   := build/libfuzzer
+FUZZ_SAN     := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+
+fuzz-build: deps
+	@scripts/deps.sh --fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SAN="$(FUZZ_SAN)" CFLAGS="-O1 -g" \
+		$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 install: deps
 	@$(MAKE) --no-print-directory build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
@@ -109,10 +143,12 @@ install: deps
 	install -m 0644 docs/vni-reconcile.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 format:
-	clang-format -i $(VR_SRC) $(CMD_SRC) $(wildcard sim/*.c) $(wildcard */*.h) $(UNIT_SRC)
+	clang-format -i $(VR_SRC) $(CMD_SRC) $(wildcard sim/*.c) $(wildcard */*.h) $(UNIT_SRC) \
+		$(wildcard fuzz/*.c)
 
 format-check:
-	clang-format --dry-run -Werror $(VR_SRC) $(CMD_SRC) $(wildcard sim/*.c) $(wildcard */*.h) $(UNIT_SRC)
+	clang-format --dry-run -Werror $(VR_SRC) $(CMD_SRC) $(wildcard sim/*.c) $(wildcard */*.h) \
+		$(UNIT_SRC) $(wildcard fuzz/*.c)
 
 clean:
 	rm -rf build

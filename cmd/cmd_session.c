@@ -182,12 +182,6 @@ void vr_session_correlation_ids(const vr_session *s, size_t org_index, const cha
 /* ---- the --credentials file: a YAML map from organization id to
  *      {clientId: ..., clientSecretFile: ...}; relative paths are relative to the file ---- */
 
-typedef struct {
-    char *client_id;
-    char *secret_file;
-    int line;
-} cred_entry;
-
 static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key)
 {
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
@@ -200,10 +194,8 @@ static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map, 
     return NULL;
 }
 
-/* Finds org_id's entry in the credentials file. Returns 0 (entry filled, owned strings),
- * 1 when the file has no entry for it, -1 with err set when the file is unreadable/invalid. */
-static int credentials_file_entry(const char *path, const char *org_id, cred_entry *out,
-                                  vr_error *err)
+int vr_session_credentials_entry(const char *path, const char *org_id, vr_cred_entry *out,
+                                 vr_error *err)
 {
     memset(out, 0, sizeof(*out));
     char *text = NULL;
@@ -273,8 +265,8 @@ static int load_credentials(vr_session *s, vr_session_org *so, vr_error *err)
 {
     const vr_common_opts *o = s->opts;
     if (o->credentials) {
-        cred_entry e;
-        int rc = credentials_file_entry(o->credentials, so->org->id, &e, err);
+        vr_cred_entry e;
+        int rc = vr_session_credentials_entry(o->credentials, so->org->id, &e, err);
         if (rc < 0) return -1;
         if (rc == 0) {
             bool loose = false;

@@ -105,6 +105,20 @@ void vr_session_secrets(const vr_session *s, const char ***out, size_t *count);
 void vr_session_correlation_ids(const vr_session *s, size_t org_index, const char ***out,
                                 size_t *count);
 
+/* One organization's entry of a --credentials file: a YAML map from organization id to
+ * {clientId: ..., clientSecretFile: ...}. Strings malloc'd; free() both. */
+typedef struct {
+    char *client_id;
+    char *secret_file; /* a relative clientSecretFile is made relative to the file's folder */
+    int line;          /* of the entry, from 1 */
+} vr_cred_entry;
+
+/* Finds org_id's entry in the credentials file at path (read and parsed, no secret read).
+ * Returns 0 (out filled), 1 when the file has no entry for it, -1 with err set when the file
+ * is unreadable or invalid (FILE:LINE:COLUMN and why). Exposed for the fuzz targets. */
+int vr_session_credentials_entry(const char *path, const char *org_id, vr_cred_entry *out,
+                                 vr_error *err);
+
 /* The session's call hook, for clients made elsewhere (it records into s->calls). */
 void vr_session_call_hook(void *ctx, const vr_call_record *rec);
 

@@ -1,5 +1,6 @@
 /* vr_planfile: the saved plan as JSON (write, strict read) and the inventory's Git commit. */
 #include "vr_planfile.h"
+#include "vr_json.h"
 #include "vr_util.h"
 
 #include <errno.h>
@@ -156,6 +157,8 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 /* ---- strict reading ------------------------------------------------------------------------ */
 
 #define PATHLEN 256
+/* The largest seq, limit and liveCount a plan file may hold (1e15). */
+#define COUNT_MAX 1000000000000000LL
 
 static int bad(vr_error *err, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -209,16 +212,14 @@ static int need_string_or_null(const cJSON *obj, const char *key, const char *pa
 }
 
 static int need_integer(const cJSON *obj, const char *key, const char *path, vr_error *err,
-                        double min, double max, long long *out)
+                        long long min, long long max, long long *out)
 {
     const cJSON *v = need(obj, key, path, err);
     if (!v) return -1;
     if (!cJSON_IsNumber(v)) return bad(err, path, "%s is not a number", key);
-    double d = v->valuedouble;
-    if (d != (double)(long long)d || d < min || d > max)
-        return bad(err, path, "%s is %g; expected a whole number from %.0f to %.0f", key, d, min,
-                   max);
-    *out = (long long)d;
+    if (vr_json_integer(v, min, max, out) < 0)
+        return bad(err, path, "%s is %g; expected a whole number from %lld to %lld", key,
+                   v->valuedouble, min, max);
     return 0;
 }
 
@@ -354,7 +355,7 @@ static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opa
         if (!cJSON_IsObject(it)) return bad(err, path, "is not an object");
         long long seq;
         const char *action, *name, *reason;
-        if (need_integer(it, "seq", path, err, 1, 1e15, &seq) < 0 ||
+        if (need_integer(it, "seq", path, err, 1, COUNT_MAX, &seq) < 0 ||
             need_string(it, "action", path, err, &action) < 0 ||
             need_string(it, "name", path, err, &name) < 0 ||
             need_string(it, "reason", path, err, &reason) < 0)
@@ -478,9 +479,9 @@ static int read_org(vr_plan_org_result *r, const cJSON *org, size_t index, vr_er
     const char *id, *fp;
     long long limit, live_count;
     if (need_string(org, "id", opath, err, &id) < 0 ||
-        need_integer(org, "limit", opath, err, 0, 1e15, &limit) < 0 ||
+        need_integer(org, "limit", opath, err, 0, COUNT_MAX, &limit) < 0 ||
         need_bool(org, "limitDefaulted", opath, err, &r->limit_defaulted) < 0 ||
-        need_integer(org, "liveCount", opath, err, 0, 1e15, &live_count) < 0 ||
+        need_integer(org, "liveCount", opath, err, 0, COUNT_MAX, &live_count) < 0 ||
         need_string(org, "liveFingerprint", opath, err, &fp) < 0)
         return -1;
     if (!*id) return bad(err, opath, "id is empty");

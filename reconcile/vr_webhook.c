@@ -187,20 +187,13 @@ static int parse_entry(const char *line, pending *p)
     return rc;
 }
 
-/* Reads the outbox file into *out (count *n). Unparsable lines are counted in *bad.
- * Returns 0 (a missing file is empty), or -1 with errno. */
-static int read_outbox(const char *path, pending **out, size_t *n, size_t *bad)
+/* Splits outbox text (NUL-terminated; cut into lines in place) into *out (count *n).
+ * Unparsable lines are counted in *bad. */
+static void parse_outbox(char *text, pending **out, size_t *n, size_t *bad)
 {
-    char *text = NULL;
-    size_t len = 0, cap = 0;
+    size_t cap = 0;
     *out = NULL;
     *n = 0;
-    int r = vr_read_file(path, OUTBOX_FILE_MAX, &text, &len);
-    if (r != 0) {
-        if (r == -1 && errno == ENOENT) return 0;
-        if (r == -2) errno = EFBIG;
-        return -1;
-    }
     char *save = text;
     while (save && *save) {
         char *line = save, *nl = strchr(line, '\n');
@@ -222,6 +215,23 @@ static int read_outbox(const char *path, pending **out, size_t *n, size_t *bad)
         }
         (*out)[(*n)++] = p;
     }
+}
+
+/* Reads the outbox file into *out (count *n). Unparsable lines are counted in *bad.
+ * Returns 0 (a missing file is empty), or -1 with errno. */
+static int read_outbox(const char *path, pending **out, size_t *n, size_t *bad)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *n = 0;
+    int r = vr_read_file(path, OUTBOX_FILE_MAX, &text, &len);
+    if (r != 0) {
+        if (r == -1 && errno == ENOENT) return 0;
+        if (r == -2) errno = EFBIG;
+        return -1;
+    }
+    parse_outbox(text, out, n, bad);
     free(text);
     return 0;
 }
@@ -241,6 +251,24 @@ static void entry_json(vr_buf *b, const pending *p)
         vr_buf_puts(b, "\n");
         free(s);
     }
+}
+
+size_t vr_webhook_outbox_parse(vr_buf *out, const char *text, size_t len, size_t *bad)
+{
+    char *copy = vr_xmalloc(len + 1);
+    if (len) memcpy(copy, text, len);
+    copy[len] = '\0';
+    pending *items;
+    size_t n, skipped = 0;
+    parse_outbox(copy, &items, &n, &skipped);
+    for (size_t i = 0; i < n; i++) {
+        entry_json(out, &items[i]);
+        pending_free(&items[i]);
+    }
+    free(items);
+    free(copy);
+    if (bad) *bad = skipped;
+    return n;
 }
 
 /* Whether p is for the URL of this run: the same URL (compared as text), or none recorded (a

@@ -1,8 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages vni-reconcile needs, only those missing. Idempotent.
+# --fuzz: also clang and its libFuzzer runtime, for `make fuzz` (docs/fuzzing.md).
 set -eu
 PKGS="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libcjson-dev libgit2-dev \
 libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps bsdutils"
+if [ "${1:-}" = "--fuzz" ]; then
+    PKGS="$PKGS clang libclang-rt-14-dev"
+fi
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
