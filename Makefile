@@ -36,6 +36,7 @@ REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 # What unit tests and fuzz targets link: everything but the two main()s.
 TEST_LINK := $(filter-out $(BUILD)/obj/cmd/main.o,$(CMD_OBJ)) $(BUILD)/libvr.a $(BUILD)/libsim.a
 HARNESS_OBJ := $(BUILD)/obj/fuzz/harness.o
+REPLAY_OBJ := $(BUILD)/obj/fuzz/replay_main.o
 
 BINS := $(BUILD)/bin/vni-reconcile $(BUILD)/bin/vni-sim
 
@@ -85,10 +86,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_LINK)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(TEST_LINK) $(LDLIBS) -lcmocka
 
 # A fuzz target as a replay program (no libFuzzer): part of every build, run by make check.
-$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c $(BUILD)/obj/fuzz/replay_main.o $(HARNESS_OBJ) $(TEST_LINK)
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c $(REPLAY_OBJ) $(HARNESS_OBJ) $(TEST_LINK)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ifuzz -o $@ $< $(BUILD)/obj/fuzz/replay_main.o $(HARNESS_OBJ) \
-		$(TEST_LINK) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -o $@ $< $(REPLAY_OBJ) $(HARNESS_OBJ) $(TEST_LINK) $(LDLIBS)
+
+# Only pattern rules name these two objects: keep make from deleting them as intermediates.
+.SECONDARY: $(REPLAY_OBJ) $(HARNESS_OBJ)
 
 # A fuzz target with libFuzzer: only in FUZZ_BUILD (clang, instrumented), see fuzz-build.
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(HARNESS_OBJ) $(TEST_LINK)
@@ -101,7 +104,8 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libvr.a
 
 asan: deps
 	@$(MAKE) --no-print-directory build BUILD=build/asan \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" CFLAGS="-O1 -g"
+		SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer" CFLAGS="-O1 -g"
 
 unit: deps
 	@$(MAKE) --no-print-directory build
