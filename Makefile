@@ -14,11 +14,11 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-             -DVR_VERSION='"$(VERSION)"' -I. -Imodel -Idesired -Ilive -Ireconcile -Icmd -Isim \
+             -DVR_VERSION='"$(VERSION)"' -I. -Imodel -Idesired -Ilive -Ireconcile -Ireport -Icmd -Isim \
              $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 LDLIBS  = $(PKG_LIBS) -lpthread -lm $(SAN)
 
-VR_SRC   := $(sort $(wildcard model/*.c desired/*.c live/*.c reconcile/*.c))
+VR_SRC   := $(sort $(wildcard model/*.c desired/*.c live/*.c reconcile/*.c report/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 SIM_LIB_SRC := $(sort $(filter-out sim/sim_main.c,$(wildcard sim/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -41,7 +41,7 @@ REPLAY_OBJ := $(BUILD)/obj/fuzz/replay_main.o
 BINS := $(BUILD)/bin/vni-reconcile $(BUILD)/bin/vni-sim
 
 .PHONY: all deps build check unit asan demo bench fuzz fuzz-build clean install format format-check \
-        help
+        lint help
 .DEFAULT_GOAL := all
 
 all: deps
@@ -50,7 +50,8 @@ all: deps
 help:
 	@echo "make            build build/bin/vni-reconcile and build/bin/vni-sim"
 	@echo "make deps       install missing Debian packages (idempotent)"
-	@echo "make check      the whole test suite, plain and under ASan+UBSan"
+	@echo "make check      make lint, then the whole test suite, plain and under ASan+UBSan"
+	@echo "make lint       format, include rule, banned functions, shellcheck"
 	@echo "make demo       start vni-sim on loopback and run plan, apply, drift against it"
 	@echo "make bench      benchmarks (see docs/benchmarks.md)"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60; docs/fuzzing.md)"
@@ -112,6 +113,7 @@ unit: deps
 	@tests/run.sh --unit-only build
 
 check: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory asan
 	@tests/run.sh build build/asan
@@ -146,13 +148,25 @@ install: deps
 	install -m 0755 $(BUILD)/bin/vni-reconcile $(BUILD)/bin/vni-sim $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/vni-reconcile.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
+C_FILES   = $(sort $(wildcard */*.c */*.h tests/unit/*.c tests/unit/*.h))
+SH_FILES  = $(wildcard scripts/*.sh bench/*.sh) tests/run.sh $(wildcard tests/e2e/test_*.sh)
+BANNED    = sprintf|strcpy|strcat|strncpy|strtok|atoi|atol|gets
+
 format:
-	clang-format -i $(VR_SRC) $(CMD_SRC) $(wildcard sim/*.c) $(wildcard */*.h) $(UNIT_SRC) \
-		$(wildcard fuzz/*.c)
+	clang-format -i $(C_FILES)
 
 format-check:
-	clang-format --dry-run -Werror $(VR_SRC) $(CMD_SRC) $(wildcard sim/*.c) $(wildcard */*.h) \
-		$(UNIT_SRC) $(wildcard fuzz/*.c)
+	clang-format --dry-run -Werror $(C_FILES)
+
+# The format, the include rule of docs/architecture.md, the banned functions (whole-word
+# calls), and shellcheck over the scripts (tests/e2e/lib.sh and apply_lib.sh through -x).
+lint:
+	@clang-format --dry-run -Werror $(C_FILES)
+	@scripts/check-includes.sh
+	@if grep -nwE '($(BANNED))[[:space:]]*\(' $(C_FILES); then \
+		echo "lint: banned function call above ($(BANNED))" >&2; exit 1; fi
+	@shellcheck -x -P SCRIPTDIR $(SH_FILES)
+	@echo "lint: ok"
 
 clean:
 	rm -rf build

@@ -11,37 +11,10 @@ cd "$(dirname "$0")/.."
 BIN=${VR_BIN:-build/bin}
 N=${1:-${BENCH_APPLY_N:-20}}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vr-bench-apply.XXXXXX")
-PIDS=()
-cleanup() {
-    local p
-    # Only processes still ours: each was started here and is removed from PIDS once ended.
-    for p in "${PIDS[@]:-}"; do
-        [ -n "$p" ] || continue
-        kill "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# first_line FILE PREFIX : waits for a line starting with PREFIX, prints the rest.
-first_line() {
-    local i line
-    for i in $(seq 1 200); do
-        line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
-        [ -n "$line" ] && { echo "${line#"$2"}"; return 0; }
-        sleep 0.05
-    done
-    echo "bench_apply: no '$2' in $1" >&2
-    return 1
-}
+. bench/lib.sh
 
 bash bench/gen_inventory.sh "$N" >"$TMP/inventory.yaml"
-"$BIN/vni-sim" --probe-listener 127.0.0.1:0 >"$TMP/probe.out" 2>&1 &
-PIDS+=($!)
-PROBE=$(first_line "$TMP/probe.out" "vni-sim probe listener on ")
-PM=()
-for ip in $(sed -n 's/^ *remoteIp: *//p' "$TMP/inventory.yaml"); do PM+=(--probe-map "$ip=$PROBE"); done
+probe_listener "$TMP/inventory.yaml"
 export VR_PROBE_LOOPBACK_ONLY=1 GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo GENESYSCLOUD_OAUTHCLIENT_SECRET=vni-demo-secret
 
 # one LABEL SERVER_SUM SIM_ARGS... : a fresh simulator, one apply of the N interfaces, one
@@ -49,11 +22,8 @@ export VR_PROBE_LOOPBACK_ONLY=1 GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo GENESYSCLOU
 one() {
     local label=$1 fixed=$2
     shift 2
-    "$BIN/vni-sim" --listen 127.0.0.1:0 --seed 1 "$@" >"$TMP/sim.out" 2>"$TMP/sim.err" &
-    local sim=$!
-    PIDS+=("$sim")
-    export GENESYSCLOUD_API_URL
-    GENESYSCLOUD_API_URL=$(first_line "$TMP/sim.out" "vni-sim listening on ")
+    bench_sim --seed 1 "$@"
+    local sim=$SIM_PID
     local t0 t1
     t0=$(date +%s%N)
     "$BIN/vni-reconcile" apply -f "$TMP/inventory.yaml" --auto-approve --format json "${PM[@]}" \
@@ -62,9 +32,7 @@ one() {
         return 1
     }
     t1=$(date +%s%N)
-    kill "$sim" 2>/dev/null || true
-    wait "$sim" 2>/dev/null || true
-    PIDS=("${PIDS[@]/$sim/}") # ended: never signal that PID again
+    bench_stop "$sim"
     jq -r --arg name "$label" --argjson server_sum "$fixed" --argjson proc $(((t1 - t0) / 1000000)) '
         .organizations[0] as $o
         | (if $server_sum > 0 then $server_sum else ($o.steps | map(.estimatedConvergenceMs) | add) end) as $server

@@ -42,3 +42,9 @@ summary "validate -f (100,000 interfaces, $(($(stat -c %s "$BENCH_TMP/inventory-
 
 ## apply: N interfaces against vni-sim, convergence delays of a few hundred ms (bench/bench_apply.sh)
 VR_BIN=$BIN bash bench/bench_apply.sh "${BENCH_APPLY_N:-20}"
+
+## many organizations: drift and plan over 100, apply over 20, by --parallelism (bench/bench_parallel.sh)
+VR_BIN=$BIN BENCH_RUNS=${BENCH_PARALLEL_RUNS:-3} bash bench/bench_parallel.sh
+## patience: the same apply against `vni-sim --rate-429 0.3 --rate-5xx 0.1`, RUNS times, beside
+## runs without faults (bench/bench_patience.sh)
+VR_BIN=$BIN bash bench/bench_patience.sh "${BENCH_PATIENCE_N:-20}"

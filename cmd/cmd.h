@@ -61,8 +61,12 @@ typedef struct {
     const char *webhook_url, *webhook_secret_file;
     const char *metrics_file;
     const char *client_secret_file, *credentials;
+    const char *ca_file;
     vr_strlist probe_map;
     long converge_timeout_s;
+    long parallelism;    /* 0: not given (the default, VR_POOL_DEFAULT_WIDTH) */
+    long call_timeout_s; /* --call-timeout: one API call's time budget; 0: the default (120) */
+    long timeout_s;      /* --timeout: the whole run's; 0: none */
     bool no_color;
     bool quiet;
     int verbose;
@@ -139,6 +143,14 @@ typedef struct {
          "YAML map: organization id to client id and secret file",                                 \
          0,                                                                                        \
          0},                                                                                       \
+        {"ca-file",                                                                                \
+         0,                                                                                        \
+         VR_OPT_STRING,                                                                            \
+         &(c)->ca_file,                                                                            \
+         "FILE",                                                                                   \
+         "trust the CA certificates of this PEM file (API, webhooks)",                             \
+         0,                                                                                        \
+         0},                                                                                       \
         {"probe-map",                                                                              \
          0,                                                                                        \
          VR_OPT_LIST,                                                                              \
@@ -155,6 +167,26 @@ typedef struct {
          "give up waiting for a routing table",                                                    \
          1,                                                                                        \
          86400},                                                                                   \
+        {"parallelism",                                                                            \
+         0,                                                                                        \
+         VR_OPT_LONG,                                                                              \
+         &(c)->parallelism,                                                                        \
+         "N",                                                                                      \
+         "organizations worked on at once (default 10, 1 to 64)",                                  \
+         1,                                                                                        \
+         64},                                                                                      \
+        {"call-timeout",                                                                           \
+         0,                                                                                        \
+         VR_OPT_LONG,                                                                              \
+         &(c)->call_timeout_s,                                                                     \
+         "SECONDS",                                                                                \
+         "give up one API call, its retries included, after this long (120)",                      \
+         1,                                                                                        \
+         86400},                                                                                   \
+        {"timeout",   0,                                                                           \
+         VR_OPT_LONG, &(c)->timeout_s,                                                             \
+         "SECONDS",   "stop the whole run before its next step once this long has passed (none)",  \
+         1,           604800},                                                                     \
         {"no-color", 0, VR_OPT_FLAG, &(c)->no_color, NULL, "no colors (also NO_COLOR)", 0, 0},     \
         {"quiet", 'q', VR_OPT_FLAG, &(c)->quiet, NULL, "only errors", 0, 0},                       \
     {                                                                                              \
@@ -184,6 +216,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* cmd_plan: `vni-reconcile plan`: diff the inventory against live state, print the ordered
  * plan (text, JSON or Markdown), optionally save it and probe the gateways. */
 #include "cmd.h"
+#include "cmd_pool.h"
 #include "cmd_session.h"
 
 #include "vr_planfile.h"
@@ -21,37 +22,46 @@ typedef struct {
     bool probe;
     bool prune;
     long max_deletes;
+    vr_strlist replace;
+    bool replace_drifted;
+    bool no_replace_failed;
+    long max_replaces;
     bool help;
 } plan_opts;
 
-/* With --probe: every gateway a create would need is probed now; an unreachable one makes
- * the plan impossible, as apply would stop at that step. */
-static void probe_gateways(vr_session *s)
+/* With --probe: every gateway a create of organization i would need is probed now; an
+ * unreachable one makes the plan impossible, as apply would stop at that step. Runs on the
+ * organization's worker thread: it writes to that organization's diagnostics only. */
+static void probe_gateways(void *ctx, size_t i)
 {
-    for (size_t i = 0; i < s->org_count; i++) {
-        vr_plan_org_result *r = s->orgs[i].plan;
-        for (size_t a = 0; a < r->action_count; a++) {
-            vr_plan_action *act = &r->actions[a];
-            if (act->kind != VR_ACTION_CREATE) continue;
-            vr_probe_result pr;
-            vr_error err = VR_ERROR_INIT;
-            int port = act->iface.probe_port ? act->iface.probe_port : VR_DEFAULT_PROBE_PORT;
-            if (vr_probe(&pr, &s->probe_map, &act->iface.remote, port, act->iface.probe_timeout_ms,
-                         &err) < 0) {
-                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
-                             "%s: gateway %s cannot be probed: %s", act->name, act->iface.remote_ip,
-                             err.message);
-                continue;
-            }
-            if (pr.status != VR_PROBE_REACHABLE)
-                vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
-                             "%s: gateway %s:%d is %s (probed %s%s)", act->name,
-                             act->iface.remote_ip, port, pr.detail, pr.target,
-                             pr.redirected ? " via --probe-map" : "");
-            else if (s->opts->verbose)
-                fprintf(stderr, "vni-reconcile plan: %s: gateway %s:%d reachable (%s, %lld ms)\n",
-                        act->name, act->iface.remote_ip, port, pr.target, pr.latency_ms);
+    vr_session *s = ctx;
+    vr_plan_org_result *r = s->orgs[i].plan;
+    char prefix[128];
+    vr_session_org_prefix(s, &s->orgs[i], prefix, sizeof(prefix));
+    for (size_t a = 0; r && a < r->action_count; a++) {
+        vr_plan_action *act = &r->actions[a];
+        if (act->kind == VR_ACTION_DELETE) continue; /* creates and replacements */
+        vr_probe_result pr;
+        vr_error err = VR_ERROR_INIT;
+        int port = act->iface.probe_port ? act->iface.probe_port : VR_DEFAULT_PROBE_PORT;
+        if (vr_probe(&pr, &s->probe_map, &act->iface.remote, port, act->iface.probe_timeout_ms,
+                     &err) < 0) {
+            vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
+                         "%s: gateway %s cannot be probed: %s", act->name, act->iface.remote_ip,
+                         err.message);
+            continue;
         }
+        if (pr.status == VR_PROBE_DENIED)
+            vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "probe-refused", "%s: gateway %s: %s",
+                         act->name, act->iface.remote_ip, pr.detail);
+        else if (pr.status != VR_PROBE_REACHABLE)
+            vr_diags_add(&r->diags, VR_SEV_ERROR, NULL, "gateway-unreachable",
+                         "%s: gateway %s:%d is %s (probed %s%s)", act->name, act->iface.remote_ip,
+                         port, pr.detail, pr.target, pr.redirected ? " via --probe-map" : "");
+        else if (s->opts->verbose)
+            vr_session_eprintf(
+                s, "vni-reconcile plan: %s%s: gateway %s:%d reachable (%s, %lld ms)\n", prefix,
+                act->name, act->iface.remote_ip, port, pr.target, pr.latency_ms);
     }
 }
 
@@ -60,6 +70,7 @@ int cmd_plan(int argc, char **argv)
     plan_opts o;
     memset(&o, 0, sizeof(o));
     o.max_deletes = 1;
+    o.max_replaces = 1;
     vr_opt table[] = {
         {"out", 0, VR_OPT_STRING, &o.out, "FILE", "save the plan as JSON for `apply FILE`", 0, 0},
         {"format", 0, VR_OPT_STRING, &o.format, "FORMAT", "text (default), json or markdown", 0, 0},
@@ -72,6 +83,7 @@ int cmd_plan(int argc, char **argv)
          100000},
         {"shard", 0, VR_OPT_STRING, &o.shard, "I/N", "only the I-th of N shares of organizations",
          0, 0},
+        VR_OPTS_REPLACE(&o.replace, &o.replace_drifted, &o.no_replace_failed, &o.max_replaces),
         VR_OPTS_COMMON(&o.common),
         {"help", 'h', VR_OPT_FLAG, &o.help, NULL, "show this help", 0, 0},
         {NULL, 0, 0, NULL, NULL, NULL, 0, 0},
@@ -83,7 +95,8 @@ int cmd_plan(int argc, char **argv)
     vr_session_init(&s, &o.common, "plan");
     if (o.help) {
         puts("usage: vni-reconcile plan -f PATH... [--out FILE] [--format text|json|markdown]\n"
-             "                          [--detailed-exitcode] [--probe] [options]\n\n"
+             "                          [--detailed-exitcode] [--probe] [--replace NAME]...\n"
+             "                          [--replace-drifted] [--no-replace-failed] [options]\n\n"
              "Diffs the inventory against the live organization and prints the ordered plan.\n"
              "exit: 0 no changes (or changes, without --detailed-exitcode), 1 error,\n"
              "      2 changes (--detailed-exitcode), 3 invalid inventory or impossible plan\n");
@@ -113,15 +126,15 @@ int cmd_plan(int argc, char **argv)
         goto done;
     }
     if (o.shard && (rc = vr_session_set_shard(&s, o.shard)) != 0) goto done;
-    if ((rc = vr_session_load(&s)) != 0 || (rc = vr_session_connect(&s)) != 0 ||
-        (rc = vr_session_read_live(&s)) != 0)
+    if ((rc = vr_session_load(&s)) != 0 || (rc = vr_session_prepare(&s, NULL, NULL)) != 0)
         goto done;
     vr_plan_opts popts;
     vr_plan_opts_init(&popts);
     popts.prune = o.prune;
     popts.max_deletes = o.max_deletes;
+    vr_cmd_replace_opts(&popts, &o.replace, o.replace_drifted, o.no_replace_failed, o.max_replaces);
     if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
-    if (o.probe) probe_gateways(&s);
+    if (o.probe) vr_pool_run(s.org_count, s.parallelism, probe_gateways, &s);
 
     vr_buf out = VR_BUF_INIT;
     vr_render_opts ropts = {0};
@@ -140,7 +153,13 @@ int cmd_plan(int argc, char **argv)
     fflush(stdout);
     vr_buf_free(&out);
 
-    if (o.out) {
+    if (o.out && s.failed_count) {
+        /* A plan without some of its organizations would leave them out of the apply. */
+        fprintf(stderr,
+                "vni-reconcile plan: the plan was not saved to %s: %zu organization%s could not "
+                "be read (see above)\n",
+                o.out, s.failed_count, s.failed_count == 1 ? "" : "s");
+    } else if (o.out) {
         vr_error err = VR_ERROR_INIT;
         if (vr_planfile_write(o.out, &s.plan, &err) < 0) {
             vr_session_print_error(&s, &err);
@@ -162,8 +181,12 @@ int cmd_plan(int argc, char **argv)
     } else {
         rc = VR_EXIT_OK;
     }
+    /* Organizations that could not be read: the others were planned and shown, and the run is
+     * an error, whatever they hold (the same with any --parallelism). */
+    if (s.failed_count) rc = VR_EXIT_ERROR;
 done:
     vr_session_free(&s);
+    vr_strlist_free(&o.replace);
     vr_cmd_opts_free(&pos, &o.common);
     return rc;
 }

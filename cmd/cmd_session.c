@@ -1,17 +1,20 @@
 /* cmd_session: the pipeline plan, apply and drift share: inventory, clients, guard, live state,
  * plan. Prints its own errors (cmd/ is the room that prints). */
 #include "cmd_session.h"
+#include "cmd_pool.h"
+#include "vr_errcode.h"
 
 #include "vr_checks.h"
+#include "vr_credentials.h"
 #include "vr_inventory.h"
 #include "vr_planfile.h"
 #include "vr_util.h"
 
-#include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
+#include <unistd.h>
 
 void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *command)
 {
@@ -20,6 +23,48 @@ void vr_session_init(vr_session *s, const vr_common_opts *opts, const char *comm
     s->command = command;
     vr_uuid4(s->run_id);
     s->use_color = vr_use_color(stdout, opts->no_color);
+    s->parallelism = opts->parallelism ? opts->parallelism : VR_POOL_DEFAULT_WIDTH;
+    pthread_mutex_init(&s->stderr_lock, NULL);
+    pthread_mutex_init(&s->steps_lock, NULL);
+    if (opts->timeout_s > 0) s->deadline_ms = vr_now_ms() + (int64_t)opts->timeout_s * 1000;
+}
+
+int vr_session_step(vr_session *s, const char *fmt, ...)
+{
+    vr_buf next = VR_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vr_buf_vprintf(&next, fmt, ap);
+    va_end(ap);
+    int rc = 0;
+    pthread_mutex_lock(&s->steps_lock);
+    if (s->deadline_ms > 0 && vr_now_ms() >= s->deadline_ms) {
+        if (!s->timed_out)
+            vr_session_eprintf(s,
+                               "vni-reconcile %s: stopped: the run's --timeout of %ld s passed\n"
+                               "  done: %s\n"
+                               "  not done: %s, and what follows; nothing was changed\n",
+                               s->command, s->opts->timeout_s,
+                               s->steps_done.len ? vr_buf_str(&s->steps_done) : "nothing",
+                               vr_buf_str(&next));
+        s->timed_out = true;
+        rc = VR_EXIT_ERROR;
+    } else {
+        vr_buf_printf(&s->steps_done, "%s%s", s->steps_done.len ? ", " : "", vr_buf_str(&next));
+    }
+    pthread_mutex_unlock(&s->steps_lock);
+    vr_buf_free(&next);
+    return rc;
+}
+
+static void free_calls(vr_session_org *o)
+{
+    for (size_t i = 0; i < o->call_count; i++) {
+        free(o->calls[i].method);
+        free(o->calls[i].path);
+        free(o->calls[i].correlation_id);
+    }
+    free(o->calls);
 }
 
 void vr_session_free(vr_session *s)
@@ -31,19 +76,18 @@ void vr_session_free(vr_session *s)
         vr_org_info_clear(&o->me);
         vr_iface_list_free(&o->live);
         vr_routing_table_list_free(&o->tables);
+        free_calls(o);
     }
     free(s->orgs);
-    for (size_t i = 0; i < s->call_count; i++) {
-        free(s->calls[i].method);
-        free(s->calls[i].path);
-        free(s->calls[i].correlation_id);
-    }
-    free(s->calls);
     vr_plan_free(&s->plan);
     vr_diags_free(&s->diags);
     vr_inventory_free(&s->inv);
     vr_probe_map_free(&s->probe_map);
     vr_latency_free(&s->latency);
+    pthread_mutex_destroy(&s->stderr_lock);
+    pthread_mutex_destroy(&s->steps_lock);
+    vr_buf_free(&s->steps_done);
+    vr_credentials_file_free(&s->creds_file);
     memset(s, 0, sizeof(*s));
 }
 
@@ -131,28 +175,68 @@ int vr_session_load(vr_session *s)
     return 0;
 }
 
-void vr_session_print_error(const vr_session *s, const vr_error *raw)
+void vr_session_eprintf(const vr_session *s, const char *fmt, ...)
+{
+    vr_buf b = VR_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    vr_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    /* The lock is the session's own even when the session is handed out const. */
+    pthread_mutex_t *lock = (pthread_mutex_t *)&s->stderr_lock;
+    pthread_mutex_lock(lock);
+    (void)vr_write_all(STDERR_FILENO, b.data, b.len); /* nowhere to say it failed */
+    pthread_mutex_unlock(lock);
+    vr_buf_free(&b);
+}
+
+const char *vr_session_org_prefix(const vr_session *s, const vr_session_org *so, char *buf,
+                                  size_t len)
+{
+    if (s->org_count > 1 && so && so->org && so->org->id)
+        snprintf(buf, len, "%s ", so->org->id);
+    else if (len)
+        buf[0] = '\0';
+    return buf;
+}
+
+/* The error as printed: "vni-reconcile CMD: [organization ID: ]what failed" and its details. */
+static void print_error_about(const vr_session *s, const vr_session_org *so, const vr_error *raw)
 {
     vr_error copy = *raw; /* the platform's texts go to a terminal escaped */
     vr_error_escape_controls(&copy);
     const vr_error *err = &copy;
-    fprintf(stderr, "vni-reconcile %s: %s\n", s->command,
-            err->message[0] ? err->message : "failed");
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b, "vni-reconcile %s: ", s->command);
+    if (so && s->org_count > 1) vr_buf_printf(&b, "organization %s: ", so->org->id);
+    vr_buf_printf(&b, "%s\n", err->message[0] ? err->message : "failed");
     if (err->http_status || err->code[0]) {
-        fprintf(stderr, "  status: ");
-        if (err->http_status) fprintf(stderr, "HTTP %d", err->http_status);
-        if (err->code[0]) fprintf(stderr, "%s%s", err->http_status ? ", code " : "", err->code);
-        fputc('\n', stderr);
+        vr_buf_puts(&b, "  status: ");
+        if (err->http_status) vr_buf_printf(&b, "HTTP %d", err->http_status);
+        if (err->code[0]) vr_buf_printf(&b, "%s%s", err->http_status ? ", code " : "", err->code);
+        vr_buf_puts(&b, "\n");
     }
     if (err->attempts > 1)
-        fprintf(stderr, "  tries: %d over %lld ms\n", err->attempts, err->elapsed_ms);
-    if (err->correlation_id[0]) fprintf(stderr, "  correlation id: %s\n", err->correlation_id);
-    if (err->remedy[0]) fprintf(stderr, "  what to do: %s\n", err->remedy);
+        vr_buf_printf(&b, "  tries: %d over %lld ms\n", err->attempts, err->elapsed_ms);
+    if (err->correlation_id[0]) vr_buf_printf(&b, "  correlation id: %s\n", err->correlation_id);
+    if (err->remedy[0]) vr_buf_printf(&b, "  what to do: %s\n", err->remedy);
+    vr_session_eprintf(s, "%s", vr_buf_str(&b));
+    vr_buf_free(&b);
+}
+
+void vr_session_print_error(const vr_session *s, const vr_error *err)
+{
+    print_error_about(s, NULL, err);
+}
+
+void vr_session_print_org_error(const vr_session *s, const vr_session_org *so, const vr_error *err)
+{
+    print_error_about(s, so, err);
 }
 
 void vr_session_call_hook(void *ctx, const vr_call_record *rec)
 {
-    vr_session *s = ctx;
+    vr_session_org *s = ctx;
     if (s->call_count == s->call_cap) {
         s->call_cap = s->call_cap ? s->call_cap * 2 : 64;
         s->calls = vr_xrealloc(s->calls, s->call_cap * sizeof(*s->calls));
@@ -164,204 +248,198 @@ void vr_session_call_hook(void *ctx, const vr_call_record *rec)
     c->attempts = rec->attempts;
     c->latency_ms = rec->latency_ms;
     c->correlation_id = vr_strdup(rec->correlation_id ? rec->correlation_id : "");
-    c->org_index = s->current_org;
 }
 
-void vr_session_correlation_ids(const vr_session *s, size_t org_index, const char ***out,
-                                size_t *count)
+void vr_session_outputs_config(const vr_session *s, vr_outputs_config *out)
 {
-    const char **ids = vr_xcalloc(s->call_count + 1, sizeof(*ids));
+    const vr_common_opts *o = s->opts;
+    memset(out, 0, sizeof(*out));
+    out->run_id = s->run_id;
+    out->audit_log = o->audit_log;
+    out->webhook_url = o->webhook_url;
+    out->metrics_file = o->metrics_file;
+    out->audit_repo = o->audit_repo;
+    out->audit_branch = o->audit_branch;
+    out->transport = &s->transport;
+}
+
+int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh_secret,
+                            size_t wh_secret_len, vr_error *err)
+{
+    vr_outputs_config cfg;
+    vr_session_outputs_config(s, &cfg);
+    cfg.webhook_secret = wh_secret;
+    cfg.webhook_secret_len = wh_secret_len;
+    const char **secrets = NULL;
+    vr_session_secrets(s, &secrets, &cfg.redaction_count);
+    cfg.redactions = secrets;
+    int rc = vr_outputs_open(out, &cfg, err);
+    free(secrets);
+    return rc;
+}
+
+vr_outputs_calls vr_session_call_statuses(const vr_session *s, int **status)
+{
+    size_t total = 0, n = 0;
+    for (size_t i = 0; i < s->org_count; i++)
+        total += s->orgs[i].call_count;
+    *status = vr_xcalloc(total + 1, sizeof(**status));
+    for (size_t i = 0; i < s->org_count; i++)
+        for (size_t k = 0; k < s->orgs[i].call_count; k++)
+            (*status)[n++] = s->orgs[i].calls[k].status;
+    vr_outputs_calls c = {*status, n};
+    return c;
+}
+
+void vr_session_correlation_ids(const vr_session_org *so, const char ***out, size_t *count)
+{
+    const char **ids = vr_xcalloc(so->call_count + 1, sizeof(*ids));
     size_t n = 0;
-    for (size_t i = 0; i < s->call_count; i++)
-        if (s->calls[i].org_index == org_index && s->calls[i].correlation_id[0])
-            ids[n++] = s->calls[i].correlation_id;
+    for (size_t i = 0; i < so->call_count; i++)
+        if (so->calls[i].correlation_id[0]) ids[n++] = so->calls[i].correlation_id;
     *out = ids;
     *count = n;
 }
 
-/* ---- the --credentials file: a YAML map from organization id to
- *      {clientId: ..., clientSecretFile: ...}; relative paths are relative to the file ---- */
-
-static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        if (k && k->type == YAML_SCALAR_NODE &&
-            strcmp((const char *)k->data.scalar.value, key) == 0)
-            return yaml_document_get_node(doc, p->value);
-    }
-    return NULL;
-}
-
-int vr_session_credentials_entry(const char *path, const char *org_id, vr_cred_entry *out,
-                                 vr_error *err)
-{
-    memset(out, 0, sizeof(*out));
-    char *text = NULL;
-    size_t len = 0;
-    if (vr_read_file(path, 1024 * 1024, &text, &len) != 0) {
-        vr_error_set(err, "credentials.file", "credentials file %s: cannot read it", path);
-        return -1;
-    }
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int rc = -1;
-    if (!yaml_parser_load(&parser, &doc)) {
-        vr_error_set(err, "credentials.file", "credentials file %s:%zu:%zu: %s", path,
-                     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                     parser.problem ? parser.problem : "not YAML");
-        yaml_parser_delete(&parser);
-        free(text);
-        return -1;
-    }
-    const yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root || root->type != YAML_MAPPING_NODE) {
-        vr_error_set(err, "credentials.file",
-                     "credentials file %s: expected a map from organization id to "
-                     "{clientId, clientSecretFile}",
-                     path);
-        goto done;
-    }
-    const yaml_node_t *entry = map_get(&doc, root, org_id);
-    if (!entry) {
-        rc = 1;
-        goto done;
-    }
-    const yaml_node_t *id =
-        entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientId") : NULL;
-    const yaml_node_t *sf =
-        entry->type == YAML_MAPPING_NODE ? map_get(&doc, entry, "clientSecretFile") : NULL;
-    if (!id || id->type != YAML_SCALAR_NODE || !sf || sf->type != YAML_SCALAR_NODE) {
-        vr_error_set(err, "credentials.file",
-                     "credentials file %s:%zu: organization %s needs clientId and "
-                     "clientSecretFile (strings)",
-                     path, entry->start_mark.line + 1, org_id);
-        goto done;
-    }
-    out->client_id = vr_strdup((const char *)id->data.scalar.value);
-    const char *secret_path = (const char *)sf->data.scalar.value;
-    if (secret_path[0] == '/') {
-        out->secret_file = vr_strdup(secret_path);
-    } else {
-        char *copy = vr_strdup(path);
-        vr_buf b = VR_BUF_INIT;
-        vr_buf_printf(&b, "%s/%s", dirname(copy), secret_path);
-        free(copy);
-        out->secret_file = vr_buf_detach(&b);
-    }
-    out->line = (int)entry->start_mark.line + 1;
-    rc = 0;
-done:
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    free(text);
-    return rc;
-}
-
-static int load_credentials(vr_session *s, vr_session_org *so, vr_error *err)
+/* The organization's credentials: its entry in the --credentials file (read once, by
+ * vr_session_prepare before the worker threads start), or the environment (and
+ * --client-secret-file) when the file has none for it. Runs on a worker thread: reads s only. */
+static int load_credentials(const vr_session *s, vr_session_org *so, vr_error *err)
 {
     const vr_common_opts *o = s->opts;
-    if (o->credentials) {
-        vr_cred_entry e;
-        int rc = vr_session_credentials_entry(o->credentials, so->org->id, &e, err);
-        if (rc < 0) return -1;
-        if (rc == 0) {
-            bool loose = false;
-            char *secret = NULL;
-            if (vr_secret_read_file(&secret, &loose, e.secret_file, err) < 0) {
-                free(e.client_id);
-                free(e.secret_file);
-                return -1;
-            }
-            so->creds.client_id = e.client_id;
-            so->creds.client_secret = secret;
-            so->creds.source = e.secret_file;
-            so->creds.secret_file_loose = loose;
-            return 0;
-        }
-        /* No entry: the environment serves it, as for a run without the file. */
-    }
-    return vr_credentials_load(&so->creds, o->client_secret_file, err);
+    const vr_credentials_entry *e =
+        s->creds_file_loaded ? vr_credentials_file_find(&s->creds_file, so->org->id) : NULL;
+    if (!e) return vr_credentials_load(&so->creds, o->client_secret_file, err);
+    bool loose = false;
+    char *secret = NULL;
+    if (vr_secret_read_file(&secret, &loose, e->secret_file, err) < 0) return -1;
+    so->creds.client_id = vr_strdup(e->client_id);
+    so->creds.client_secret = secret;
+    so->creds.source = vr_strdup(e->secret_file);
+    so->creds.secret_file_loose = loose;
+    return 0;
 }
 
-int vr_session_connect(vr_session *s)
+/* Endpoints, credentials, client and guard of one organization. Returns 0, or -1 (printed). */
+static int connect_org(vr_session *s, vr_session_org *so)
 {
     const vr_common_opts *o = s->opts;
-    for (size_t i = 0; i < s->org_count; i++) {
-        vr_session_org *so = &s->orgs[i];
-        vr_error err = VR_ERROR_INIT;
-        s->current_org = i;
-        vr_endpoint_inputs in = {0};
-        in.api_url_option = o->api_url;
-        in.region_option = o->region;
-        in.inventory_region = so->org->region;
-        vr_endpoint_inputs_from_env(&in);
-        if (vr_endpoints_resolve(&so->endpoints, &in, &err) < 0) {
-            vr_session_print_error(s, &err);
-            return VR_EXIT_ERROR;
-        }
-        if (load_credentials(s, so, &err) < 0) {
-            vr_session_print_error(s, &err);
-            return VR_EXIT_ERROR;
-        }
-        if (so->creds.secret_file_loose && !o->quiet)
-            fprintf(stderr,
-                    "vni-reconcile %s: warning: the client secret file %s is readable by group "
-                    "or others; chmod 600 it\n",
-                    s->command, so->creds.source);
-        vr_client_config cfg = {0};
-        cfg.api_base = so->endpoints.api_base;
-        cfg.login_base = so->endpoints.login_base;
-        cfg.creds = &so->creds;
-        vr_http_config_init(&cfg.http);
-        cfg.http.hook = vr_session_call_hook;
-        cfg.http.hook_ctx = s;
-        if (vr_client_new(&so->client, &cfg, &err) < 0) {
-            vr_session_print_error(s, &err);
-            return VR_EXIT_ERROR;
-        }
-        if (vr_client_org_me(so->client, &so->me, &err) < 0) {
-            vr_session_print_error(s, &err);
-            return VR_EXIT_ERROR;
-        }
-        if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
-            fprintf(stderr,
-                    "vni-reconcile %s: the credentials belong to organization %s%s%s%s, not to "
-                    "%s, which the inventory names\n"
-                    "  what to do: use the OAuth client of organization %s (or a --credentials "
-                    "file entry for it); nothing was read or changed\n",
-                    s->command, so->me.id ? so->me.id : "(none)", so->me.name ? " (" : "",
-                    so->me.name ? so->me.name : "", so->me.name ? ")" : "", so->org->id,
-                    so->org->id);
-            return VR_EXIT_ERROR;
-        }
+    if (vr_session_step(s, "connect to organization %s", so->org->id) != 0) return -1;
+    vr_error err = VR_ERROR_INIT;
+    vr_endpoint_inputs in = {0};
+    in.api_url_option = o->api_url;
+    in.region_option = o->region;
+    in.inventory_region = so->org->region;
+    vr_endpoint_inputs_from_env(&in);
+    if (vr_endpoints_resolve(&so->endpoints, &in, &err) < 0 || load_credentials(s, so, &err) < 0) {
+        vr_session_print_org_error(s, so, &err);
+        return -1;
+    }
+    if (so->creds.secret_file_loose && !o->quiet)
+        vr_session_eprintf(s,
+                           "vni-reconcile %s: warning: the client secret file %s is readable by "
+                           "group or others; chmod 600 it\n",
+                           s->command, so->creds.source);
+    vr_client_config cfg = {0};
+    cfg.api_base = so->endpoints.api_base;
+    cfg.login_base = so->endpoints.login_base;
+    cfg.creds = &so->creds;
+    vr_http_config_init(&cfg.http);
+    cfg.http.hook = vr_session_call_hook;
+    cfg.http.hook_ctx = so;
+    cfg.http.transport = &s->transport;
+    if (o->call_timeout_s > 0) cfg.http.call_budget_ms = (int64_t)o->call_timeout_s * 1000;
+    cfg.http.run_deadline_ms = s->deadline_ms;
+    if (vr_client_new(&so->client, &cfg, &err) < 0 ||
+        vr_client_org_me(so->client, &so->me, &err) < 0) {
+        vr_session_print_org_error(s, so, &err);
+        return -1;
+    }
+    if (!so->org->id[0] && so->me.id) {
+        /* export without --org: the organization is the credentials' own (docs/api.md §6a) */
+        free(so->org->id);
+        so->org->id = vr_strdup(so->me.id);
+    }
+    if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
+        vr_session_eprintf(s,
+                           "vni-reconcile %s: the credentials belong to organization %s%s%s%s, "
+                           "not to %s, which the inventory names\n"
+                           "  what to do: use the OAuth client of organization %s (or a "
+                           "--credentials file entry for it); nothing was read or changed\n",
+                           s->command, so->me.id ? so->me.id : "(none)", so->me.name ? " (" : "",
+                           so->me.name ? so->me.name : "", so->me.name ? ")" : "", so->org->id,
+                           so->org->id);
+        return -1;
     }
     return 0;
 }
 
-int vr_session_read_live(vr_session *s)
+/* Every live connection, the limit, the routing tables. Returns 0, or -1 (printed). */
+static int read_org(vr_session *s, vr_session_org *so)
 {
-    for (size_t i = 0; i < s->org_count; i++) {
-        vr_session_org *so = &s->orgs[i];
-        vr_error err = VR_ERROR_INIT;
-        s->current_org = i;
-        vr_iface_list_free(&so->live);
-        vr_routing_table_list_free(&so->tables);
-        if (vr_client_list_connections(so->client, &so->live, &err) < 0 ||
-            vr_client_limits(so->client, &so->limits, &err) < 0 ||
-            vr_client_list_routing_tables(so->client, &so->tables, &err) < 0) {
-            vr_session_print_error(s, &err);
-            return VR_EXIT_ERROR;
-        }
+    if (vr_session_step(s, "read the live state of organization %s", so->org->id) != 0) return -1;
+    vr_error err = VR_ERROR_INIT;
+    vr_iface_list_free(&so->live);
+    vr_routing_table_list_free(&so->tables);
+    if (vr_client_list_connections(so->client, &so->live, &err) < 0 ||
+        vr_client_limits(so->client, &so->limits, &err) < 0 ||
+        vr_client_list_routing_tables(so->client, &so->tables, &err) < 0) {
+        vr_session_print_org_error(s, so, &err);
+        return -1;
     }
     return 0;
+}
+
+typedef struct {
+    vr_session *s;
+    vr_session_step_fn between;
+    void *ctx;
+} prepare_ctx;
+
+/* One organization, on its worker thread: it touches only s->orgs[i] (and prints whole). */
+static void prepare_org(void *ctx, size_t i)
+{
+    prepare_ctx *p = ctx;
+    vr_session_org *so = &p->s->orgs[i];
+    so->failed = connect_org(p->s, so) < 0 || (p->between && p->between(p->ctx, p->s, i) < 0) ||
+                 read_org(p->s, so) < 0;
+}
+
+int vr_session_prepare(vr_session *s, vr_session_step_fn between, void *ctx)
+{
+    vr_error terr = VR_ERROR_INIT;
+    if (vr_transport_from_env(&s->transport, s->opts->ca_file, &terr) < 0) {
+        vr_session_print_error(s, &terr);
+        return VR_EXIT_ERROR;
+    }
+    if (s->opts->credentials && !s->creds_file_loaded) {
+        if (vr_credentials_file_load(&s->creds_file, s->opts->credentials, &terr) < 0) {
+            vr_session_print_error(s, &terr);
+            return VR_EXIT_ERROR;
+        }
+        s->creds_file_loaded = true;
+    }
+    prepare_ctx p = {s, between, ctx};
+    vr_pool_run(s->org_count, s->parallelism, prepare_org, &p);
+    s->failed_count = 0;
+    for (size_t i = 0; i < s->org_count; i++)
+        s->failed_count += s->orgs[i].failed;
+    return s->org_count && s->failed_count == s->org_count ? VR_EXIT_ERROR : 0;
+}
+
+void vr_cmd_replace_opts(vr_plan_opts *popts, const vr_strlist *names, bool drifted, bool no_failed,
+                         long max_replaces)
+{
+    popts->replace = names->items;
+    popts->replace_count = names->count;
+    popts->replace_drifted = drifted;
+    popts->replace_failed = !no_failed;
+    popts->max_replaces = max_replaces;
 }
 
 int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
 {
+    if (vr_session_step(s, "make the plan") != 0) return VR_EXIT_ERROR;
     vr_plan_free(&s->plan);
     vr_plan_set_meta(&s->plan, &s->inv, vr_wall_ms());
     vr_error err = VR_ERROR_INIT;
@@ -376,6 +454,7 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
     }
     for (size_t i = 0; i < s->org_count; i++) {
         vr_session_org *so = &s->orgs[i];
+        if (so->failed) continue;
         vr_plan_table *tables = vr_xcalloc(so->tables.count + 1, sizeof(*tables));
         for (size_t t = 0; t < so->tables.count; t++) {
             tables[t].id = so->tables.items[t].id;
@@ -398,8 +477,17 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
         }
     }
     /* vr_plan_add_org may move the array: take the pointers once it is complete. */
-    for (size_t i = 0; i < s->org_count; i++)
-        s->orgs[i].plan = &s->plan.orgs[i];
+    for (size_t i = 0, k = 0; i < s->org_count; i++)
+        s->orgs[i].plan = s->orgs[i].failed ? NULL : &s->plan.orgs[k++];
+    /* --replace names no organization holds: the first organization's errors (exit 3) */
+    vr_plan_record_opts(&s->plan, popts);
+    if (vr_plan_check_replace_names(&s->plan, &s->inv, popts) && s->plan.org_count == 0) {
+        fprintf(stderr,
+                "vni-reconcile %s: --replace names an interface the inventory does not "
+                "hold\n",
+                s->command);
+        return VR_EXIT_INVALID;
+    }
     return 0;
 }
 

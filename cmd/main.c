@@ -1,8 +1,12 @@
 /* main: vni-reconcile's entry point: library set-up, then a table dispatches the command. */
 #include "cmd.h"
 
+#include "vr_auth.h"
+
 #include <curl/curl.h>
+#include <errno.h>
 #include <git2.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,15 +14,17 @@ struct cmd_entry {
     const char *name;
     int (*fn)(int argc, char **argv);
     const char *summary;
+    bool secrets; /* reads credentials or the webhook key: no core dumps (vr_auth.h) */
 };
 
 static const struct cmd_entry commands[] = {
-    {"validate", cmd_validate, "load and check the inventory alone (no network)"},
-    {"plan", cmd_plan, "diff the inventory against live state; print the ordered plan"},
-    {"apply", cmd_apply, "carry the plan out, one interface at a time"},
-    {"drift", cmd_drift, "report where the live organization differs from the inventory"},
-    {"version", cmd_version, "print the version and the linked libraries' versions"},
-    {NULL, NULL, NULL},
+    {"validate", cmd_validate, "load and check the inventory alone (no network)", false},
+    {"plan", cmd_plan, "diff the inventory against live state; print the ordered plan", true},
+    {"apply", cmd_apply, "carry the plan out, one interface at a time", true},
+    {"drift", cmd_drift, "report where the live organization differs from the inventory", true},
+    {"export", cmd_export, "write an inventory of what is live (adoption)", true},
+    {"version", cmd_version, "print the version and the linked libraries' versions", false},
+    {NULL, NULL, NULL, false},
 };
 
 static void usage(FILE *out)
@@ -70,6 +76,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "vni-reconcile: '%s' is not a command; see `vni-reconcile help`\n", name);
         return VR_EXIT_ERROR;
     }
+    /* A file size limit (ulimit -f) makes a write fail with EFBIG, reported as any other
+     * write error naming the file, instead of killing the run with a temporary left behind. */
+    signal(SIGXFSZ, SIG_IGN);
+    /* Before any secret is read: no core dump may carry it to disk. A failure is unusual
+     * (a seccomp filter); the run goes on, and says so. */
+    if (c->secrets && vr_secret_protect_process() != 0)
+        fprintf(stderr, "vni-reconcile %s: warning: cannot disable core dumps: %s\n", c->name,
+                strerror(errno));
     /* Library-wide state is set up here only (design habit 3). */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     git_libgit2_init();

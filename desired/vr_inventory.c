@@ -2,6 +2,7 @@
 #include "vr_inventory.h"
 #include "vr_regions.h"
 #include "vr_util.h"
+#include "vr_yaml.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -73,486 +74,6 @@ typedef struct {
     size_t ignore_count, ignore_cap;
 } file_state;
 
-/* ---- the event reader ------------------------------------------------------------------ */
-
-typedef struct {
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    bool have_ev;
-    bool stop; /* a syntax error or a limit: the rest of the file is not read */
-    int depth;
-    const char *file; /* the vr_source path */
-    const unsigned char *data;
-    size_t len;
-    vr_diags *diags;
-} reader;
-
-/* Results of the value readers. */
-enum { R_STOP = -1, R_OK = 0, R_BAD = 1 };
-
-static vr_loc mark_loc(const reader *r, yaml_mark_t m)
-{
-    vr_loc l = {r->file, (int)m.line + 1, (int)m.column + 1};
-    return l;
-}
-
-static vr_loc here(const reader *r)
-{
-    return mark_loc(r, r->ev.start_mark);
-}
-
-/* Bytes of the line break at p (n bytes left), 0 when none: the breaks libyaml counts in its
- * marks, CR LF, CR, LF, NEL (U+0085), LS (U+2028) and PS (U+2029). */
-static size_t break_len(const unsigned char *p, size_t n)
-{
-    if (p[0] == '\r') return n > 1 && p[1] == '\n' ? 2 : 1;
-    if (p[0] == '\n') return 1;
-    if (p[0] == 0xc2 && n > 1 && p[1] == 0x85) return 2;
-    if (p[0] == 0xe2 && n > 2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) return 3;
-    return 0;
-}
-
-/* Line and column (in characters) of a byte offset, for reader errors and NUL bytes, counted
- * as libyaml counts its marks: its line breaks, and a leading byte-order mark takes no
- * column. */
-static vr_loc offset_loc(const reader *r, size_t offset)
-{
-    vr_loc l = {r->file, 1, 1};
-    if (offset > r->len) offset = r->len;
-    size_t i = 0;
-    if (offset >= 3 && r->data[0] == 0xef && r->data[1] == 0xbb && r->data[2] == 0xbf) i = 3;
-    while (i < offset) {
-        size_t b = break_len(r->data + i, offset - i);
-        if (b) {
-            l.line++;
-            l.column = 1;
-            i += b;
-            continue;
-        }
-        if ((r->data[i] & 0xc0) != 0x80) l.column++;
-        i++;
-    }
-    return l;
-}
-
-/* Bytes of s to quote at most max of, cut at a character (s is UTF-8: libyaml checked it). */
-static int quote_len(const char *s, size_t max)
-{
-    size_t n = strnlen(s, max + 1);
-    if (n <= max) return (int)n;
-    n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    return (int)n;
-}
-
-static void err_at(reader *r, const vr_loc *l, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void err_at(reader *r, const vr_loc *l, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vr_diags_vadd(r->diags, VR_SEV_ERROR, l, code, fmt, ap);
-    va_end(ap);
-}
-
-static void report_parser_error(reader *r)
-{
-    yaml_parser_t *p = &r->parser;
-    const char *problem = p->problem ? p->problem : "unknown problem";
-    if (p->error == YAML_READER_ERROR) {
-        /* libyaml points at the bad trailing byte; the reader wants the character's start */
-        size_t at = p->problem_offset;
-        if (p->problem && strstr(p->problem, "trailing") && at <= r->len) {
-            size_t back = at;
-            while (back > 0 && (r->data[back - 1] & 0xc0) == 0x80)
-                back--;
-            if (back > 0 && r->data[back - 1] >= 0xc0) at = back - 1;
-        }
-        vr_loc l = offset_loc(r, at);
-        if (p->problem_value >= 0)
-            err_at(r, &l, "invalid-encoding",
-                   "file is not valid UTF-8: %s (byte 0x%02x at offset %zu)", problem,
-                   (unsigned)p->problem_value & 0xff, p->problem_offset);
-        else
-            err_at(r, &l, "invalid-encoding", "file is not valid UTF-8: %s (at offset %zu)",
-                   problem, p->problem_offset);
-    } else if (p->error == YAML_SCANNER_ERROR || p->error == YAML_PARSER_ERROR) {
-        vr_loc l = mark_loc(r, p->problem_mark);
-        if (p->context)
-            err_at(r, &l, "yaml-syntax", "invalid YAML: %s %s (line %d, column %d)", problem,
-                   p->context, (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
-        else
-            err_at(r, &l, "yaml-syntax", "invalid YAML: %s", problem);
-    } else {
-        vr_loc l = {r->file, 0, 0};
-        err_at(r, &l, "yaml-error", "YAML parser failed: %s", problem);
-    }
-}
-
-static void check_props(reader *r, const yaml_char_t *anchor, const yaml_char_t *tag)
-{
-    vr_loc l = here(r);
-    if (anchor)
-        err_at(r, &l, "anchor", "YAML anchors (&%s) are not allowed; write the value out in full",
-               anchor);
-    if (tag) {
-        const char *t = (const char *)tag, *core = "tag:yaml.org,2002:";
-        bool short_form = strncmp(t, core, strlen(core)) == 0;
-        err_at(r, &l, "tag", "YAML tags (%s%s) are not allowed; remove the tag",
-               short_form ? "!!" : "", short_form ? t + strlen(core) : t);
-    }
-}
-
-/* Moves to the next event. Reports aliases, anchors and tags on the way (and goes on),
- * stops at a parser error or at nesting past the limit. */
-static int next(reader *r)
-{
-    if (r->have_ev) {
-        yaml_event_delete(&r->ev);
-        r->have_ev = false;
-    }
-    if (r->stop) return R_STOP;
-    if (!yaml_parser_parse(&r->parser, &r->ev)) {
-        report_parser_error(r);
-        r->stop = true;
-        return R_STOP;
-    }
-    r->have_ev = true;
-    vr_loc l = here(r);
-    switch (r->ev.type) {
-    case YAML_SEQUENCE_START_EVENT:
-    case YAML_MAPPING_START_EVENT:
-        if (++r->depth > VR_INVENTORY_MAX_DEPTH) {
-            err_at(r, &l, "too-deep", "nesting is deeper than %d levels; the inventory needs 4",
-                   VR_INVENTORY_MAX_DEPTH);
-            r->stop = true;
-            return R_STOP;
-        }
-        if (r->ev.type == YAML_SEQUENCE_START_EVENT)
-            check_props(r, r->ev.data.sequence_start.anchor, r->ev.data.sequence_start.tag);
-        else
-            check_props(r, r->ev.data.mapping_start.anchor, r->ev.data.mapping_start.tag);
-        break;
-    case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT:
-        r->depth--;
-        break;
-    case YAML_SCALAR_EVENT:
-        check_props(r, r->ev.data.scalar.anchor, r->ev.data.scalar.tag);
-        /* A double-quoted \0, \x00 or \u0000: the value would silently end there. */
-        if (memchr(r->ev.data.scalar.value, '\0', r->ev.data.scalar.length))
-            err_at(r, &l, "nul-byte",
-                   "a NUL character (\\0) in a value or key is not allowed; an inventory is "
-                   "UTF-8 text without NUL");
-        break;
-    case YAML_ALIAS_EVENT:
-        err_at(r, &l, "alias", "YAML aliases (*%s) are not allowed; write the value out in full",
-               r->ev.data.alias.anchor);
-        break;
-    default:
-        break;
-    }
-    return R_OK;
-}
-
-static bool is_start(const reader *r)
-{
-    return r->ev.type == YAML_MAPPING_START_EVENT || r->ev.type == YAML_SEQUENCE_START_EVENT;
-}
-
-/* Skips the node whose first event is current; leaves its last event current. */
-static int skip_node(reader *r)
-{
-    if (!is_start(r)) return R_OK;
-    int d = 1;
-    while (d > 0) {
-        if (next(r) < 0) return R_STOP;
-        if (is_start(r))
-            d++;
-        else if (r->ev.type == YAML_MAPPING_END_EVENT || r->ev.type == YAML_SEQUENCE_END_EVENT)
-            d--;
-    }
-    return R_OK;
-}
-
-/* ---- YAML 1.2 core schema resolution of plain scalars ----------------------------------- */
-
-static bool all_in(const char *s, const char *set)
-{
-    return *s && strspn(s, set) == strlen(s);
-}
-
-static bool is_core_int(const char *s)
-{
-    if (s[0] == '0' && s[1] == 'o') return all_in(s + 2, "01234567");
-    if (s[0] == '0' && s[1] == 'x') return all_in(s + 2, "0123456789abcdefABCDEF");
-    if (*s == '-' || *s == '+') s++;
-    return all_in(s, "0123456789");
-}
-
-static bool is_core_float(const char *s)
-{
-    if (*s == '-' || *s == '+') s++;
-    if (*s == '.' && (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, ".INF") ||
-                      !strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")))
-        return true;
-    size_t int_digits = strspn(s, "0123456789");
-    s += int_digits;
-    size_t frac_digits = 0;
-    if (*s == '.') {
-        s++;
-        frac_digits = strspn(s, "0123456789");
-        s += frac_digits;
-    } else if (int_digits == 0) {
-        return false;
-    }
-    if (int_digits == 0 && frac_digits == 0) return false;
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        if (*s == '-' || *s == '+') s++;
-        size_t e = strspn(s, "0123456789");
-        if (e == 0) return false;
-        s += e;
-    }
-    return *s == '\0';
-}
-
-/* What a plain scalar resolves to when it is not a string: "null", "a boolean", "a number";
- * NULL for a string. */
-static const char *plain_kind(const char *s)
-{
-    switch (*s) {
-    case '\0':
-    case '~':
-    case 'n':
-    case 'N':
-        return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-                       !strcmp(s, "NULL")
-                   ? "null"
-                   : NULL;
-    case 't':
-    case 'T':
-    case 'f':
-    case 'F':
-        return !strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") ||
-                       !strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")
-                   ? "a boolean"
-                   : NULL;
-    default:
-        /* Most values (names, addresses) fail on the first character or soon after. */
-        if (!strchr("0123456789+-.", *s)) return NULL;
-        return is_core_int(s) || is_core_float(s) ? "a number" : NULL;
-    }
-}
-
-static bool is_plain(const reader *r)
-{
-    return r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
-static const char *scalar(const reader *r)
-{
-    return (const char *)r->ev.data.scalar.value;
-}
-
-/* "a mapping", "a sequence", "null", "a boolean", "a number", "a string". */
-static const char *node_kind(const reader *r)
-{
-    switch (r->ev.type) {
-    case YAML_MAPPING_START_EVENT:
-        return "a mapping";
-    case YAML_SEQUENCE_START_EVENT:
-        return "a sequence";
-    case YAML_SCALAR_EVENT: {
-        const char *k = is_plain(r) ? plain_kind(scalar(r)) : NULL;
-        return k ? k : "a string";
-    }
-    default:
-        return "an alias";
-    }
-}
-
-/* Reports a node of the wrong type and skips it; says nothing when the node cannot be read to
- * its end (the syntax error or limit met on the way is the one to report). */
-static int wrong_type(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int wrong_type(reader *r, const char *fmt, ...)
-{
-    vr_loc l = here(r);
-    vr_buf b = VR_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    vr_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    int rc = skip_node(r);
-    if (rc == R_OK) err_at(r, &l, "wrong-type", "%s", vr_buf_str(&b));
-    vr_buf_free(&b);
-    return rc < 0 ? R_STOP : R_BAD;
-}
-
-/* ---- value readers: called with the value's first event current ------------------------ */
-
-/* A string field. A plain scalar that YAML reads as null, a boolean or a number is refused
- * (with the quoted form to write instead). */
-static int get_str(reader *r, const char *what, char **out, vr_loc *loc)
-{
-    vr_loc l = here(r);
-    if (loc) *loc = l;
-    if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
-    if (r->ev.type != YAML_SCALAR_EVENT) {
-        return wrong_type(r, "%s must be a string, not %s", what, node_kind(r));
-    }
-    const char *kind = is_plain(r) ? plain_kind(scalar(r)) : NULL;
-    if (kind) {
-        if (!*scalar(r))
-            err_at(r, &l, "wrong-type", "%s must be a string; the value is empty (null)", what);
-        else
-            err_at(r, &l, "wrong-type",
-                   "%s must be a string; '%s' is read as %s: quote it (\"%s\")", what, scalar(r),
-                   kind, scalar(r));
-        return R_BAD;
-    }
-    /* Take libyaml's copy instead of making another: it is malloc'd (yaml_malloc is malloc),
-     * and yaml_event_delete() skips a NULL value. */
-    free(*out);
-    *out = (char *)r->ev.data.scalar.value;
-    r->ev.data.scalar.value = NULL;
-    return R_OK;
-}
-
-static int get_long(reader *r, const char *what, long min, long max, long *out, vr_loc *loc)
-{
-    vr_loc l = here(r);
-    if (loc) *loc = l;
-    if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
-    if (r->ev.type != YAML_SCALAR_EVENT) {
-        return wrong_type(r, "%s must be a whole number, not %s", what, node_kind(r));
-    }
-    long v;
-    const char *s = scalar(r);
-    bool decimal = is_plain(r) && all_in(*s == '-' || *s == '+' ? s + 1 : s, "0123456789");
-    if (!decimal) {
-        if (is_plain(r) && is_core_int(s))
-            err_at(r, &l, "wrong-type", "%s must be a whole number written in decimal; got '%s'",
-                   what, s);
-        else
-            err_at(r, &l, "wrong-type", "%s must be a whole number; got %s '%s'", what,
-                   node_kind(r), s);
-        return R_BAD;
-    }
-    if (vr_parse_long(s, -2147483647L, 2147483647L, &v) < 0) {
-        /* decimal digits past what a long holds here: out of range, not of the wrong type */
-        err_at(r, &l, "out-of-range", "%s %.40s is out of range; allowed are %ld to %ld", what, s,
-               min, max);
-        return R_BAD;
-    }
-    if (v < min || v > max) {
-        err_at(r, &l, "out-of-range", "%s %ld is out of range; allowed are %ld to %ld", what, v,
-               min, max);
-        return R_BAD;
-    }
-    *out = v;
-    return R_OK;
-}
-
-static int get_bool(reader *r, const char *what, bool *out, vr_loc *loc)
-{
-    vr_loc l = here(r);
-    if (loc) *loc = l;
-    if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
-    if (r->ev.type != YAML_SCALAR_EVENT) {
-        return wrong_type(r, "%s must be true or false, not %s", what, node_kind(r));
-    }
-    const char *s = scalar(r);
-    if (is_plain(r) && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))) {
-        *out = true;
-        return R_OK;
-    }
-    if (is_plain(r) && (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))) {
-        *out = false;
-        return R_OK;
-    }
-    err_at(r, &l, "wrong-type", "%s must be true or false; got %s '%s'", what, node_kind(r), s);
-    return R_BAD;
-}
-
-/* Checks that the current node is a mapping (or a sequence); reports and skips it if not. */
-static int expect(reader *r, yaml_event_type_t type, const char *what)
-{
-    if (r->ev.type == type) return R_OK;
-    if (r->ev.type == YAML_ALIAS_EVENT) return R_BAD;
-    return wrong_type(r, "%s must be %s, not %s", what,
-                      type == YAML_MAPPING_START_EVENT ? "a mapping" : "a sequence", node_kind(r));
-}
-
-/* Steps through a mapping (the MAPPING_START current) key by key. Returns 1 with the value's
- * first event current and *which set, 0 at the end of the mapping, R_STOP. Unknown keys,
- * duplicate keys, keys that are not strings and merge keys are reported and skipped. */
-static int map_next(reader *r, const char *const *keys, size_t nkeys, const char *where,
-                    vr_loc *seen, int *which)
-{
-    for (;;) {
-        if (next(r) < 0) return R_STOP;
-        if (r->ev.type == YAML_MAPPING_END_EVENT) return 0;
-        vr_loc kl = here(r);
-        if (r->ev.type != YAML_SCALAR_EVENT) {
-            if (r->ev.type != YAML_ALIAS_EVENT)
-                err_at(r, &kl, "wrong-type", "keys in %s must be strings, not %s", where,
-                       node_kind(r));
-            if (skip_node(r) < 0 || next(r) < 0 || skip_node(r) < 0) return R_STOP;
-            continue;
-        }
-        const char *k = scalar(r);
-        int found = -1;
-        for (size_t i = 0; i < nkeys && found < 0; i++)
-            if (strcmp(keys[i], k) == 0) found = (int)i;
-        if (found < 0) {
-            if (is_plain(r) && strcmp(k, "<<") == 0) {
-                err_at(r, &kl, "merge-key",
-                       "merge keys (<<) are not allowed in %s; write the fields out", where);
-            } else {
-                const char *best = NULL;
-                size_t best_d = 3;
-                for (size_t i = 0; i < nkeys; i++) {
-                    size_t d = vr_edit_distance(keys[i], k);
-                    if (d < best_d) {
-                        best_d = d;
-                        best = keys[i];
-                    }
-                }
-                if (best)
-                    err_at(r, &kl, "unknown-key", "unknown key '%.*s' in %s; did you mean '%s'?",
-                           quote_len(k, 100), k, where, best);
-                else
-                    err_at(r, &kl, "unknown-key", "unknown key '%.*s' in %s", quote_len(k, 100), k,
-                           where);
-            }
-            if (next(r) < 0 || skip_node(r) < 0) return R_STOP;
-            continue;
-        }
-        if (seen[found].line) {
-            err_at(r, &kl, "duplicate-key", "duplicate key '%s' in %s; first at line %d, column %d",
-                   k, where, seen[found].line, seen[found].column);
-            if (next(r) < 0 || skip_node(r) < 0) return R_STOP;
-            continue;
-        }
-        seen[found] = kl;
-        if (next(r) < 0) return R_STOP;
-        *which = found;
-        return 1;
-    }
-}
-
-/* Steps through a sequence (SEQUENCE_START current): 1 with the item's first event current,
- * 0 at the end, R_STOP. */
-static int seq_next(reader *r)
-{
-    if (next(r) < 0) return R_STOP;
-    return r->ev.type == YAML_SEQUENCE_END_EVENT ? 0 : 1;
-}
-
 /* "base[index]" into out without printf: it runs once per interface and per DNS address. */
 static void indexed(char *out, size_t len, const char *base, size_t index)
 {
@@ -577,46 +98,46 @@ static void indexed(char *out, size_t len, const char *base, size_t index)
 
 /* ---- the schema -------------------------------------------------------------------------- */
 
-static int read_probe(reader *r, vr_iface *f, marks *m, const char *where)
+static int read_probe(vr_yaml_reader *r, vr_iface *f, marks *m, const char *where)
 {
     static const char *const keys[] = {"port", "timeoutMs"};
     vr_loc seen[2] = {{0}};
     char what[160];
-    int rc = expect(r, YAML_MAPPING_START_EVENT, "probe");
-    if (rc != R_OK) return rc;
-    f->locs.probe = here(r);
+    int rc = vr_yaml_expect(r, YAML_MAPPING_START_EVENT, "probe");
+    if (rc != VR_YAML_OK) return rc;
+    f->locs.probe = vr_yaml_here(r);
     m->set |= 1u << F_PROBE;
     snprintf(what, sizeof(what), "probe of %s", where);
     int which;
-    while ((rc = map_next(r, keys, 2, what, seen, &which)) == 1) {
+    while ((rc = vr_yaml_map_next(r, keys, 2, what, seen, &which)) == 1) {
         long v;
         if (which == 0) {
-            rc = get_long(r, "probe port", 1, 65535, &v, NULL);
-            if (rc == R_OK) f->probe_port = (int)v;
+            rc = vr_yaml_long(r, "probe port", 1, 65535, &v, NULL);
+            if (rc == VR_YAML_OK) f->probe_port = (int)v;
         } else {
-            rc = get_long(r, "probe timeoutMs", 1, 600000, &v, NULL);
-            if (rc == R_OK) f->probe_timeout_ms = (int)v;
+            rc = vr_yaml_long(r, "probe timeoutMs", 1, 600000, &v, NULL);
+            if (rc == VR_YAML_OK) f->probe_timeout_ms = (int)v;
         }
-        if (rc == R_STOP) return R_STOP;
+        if (rc == VR_YAML_STOP) return VR_YAML_STOP;
     }
     return rc;
 }
 
-static int read_dns(reader *r, vr_iface *f, marks *m)
+static int read_dns(vr_yaml_reader *r, vr_iface *f, marks *m)
 {
-    int rc = expect(r, YAML_SEQUENCE_START_EVENT, "dnsServers");
-    f->locs.dns = here(r);
+    int rc = vr_yaml_expect(r, YAML_SEQUENCE_START_EVENT, "dnsServers");
+    f->locs.dns = vr_yaml_here(r);
     m->set |= 1u << F_DNS;
-    if (rc != R_OK) return rc;
+    if (rc != VR_YAML_OK) return rc;
     size_t i = 0;
-    while ((rc = seq_next(r)) == 1) {
+    while ((rc = vr_yaml_seq_next(r)) == 1) {
         char what[32];
         indexed(what, sizeof(what), "dnsServers", i);
         char *val = NULL;
         vr_loc l;
-        rc = get_str(r, what, &val, &l);
-        if (rc == R_STOP) return R_STOP;
-        if (rc == R_BAD && i < VR_DNS_MAX + 1) m->dns_bad |= 1u << i;
+        rc = vr_yaml_str(r, what, &val, &l);
+        if (rc == VR_YAML_STOP) return VR_YAML_STOP;
+        if (rc == VR_YAML_BAD && i < VR_DNS_MAX + 1) m->dns_bad |= 1u << i;
         if (i < VR_DNS_MAX + 1) {
             /* Keep a slot even for a bad item, so indexes stay those of the file. */
             f->dns[i] = val ? val : vr_strdup("");
@@ -631,84 +152,84 @@ static int read_dns(reader *r, vr_iface *f, marks *m)
 }
 
 /* Reads an interface mapping, or the defaults (defaults == true). */
-static int read_iface(reader *r, vr_iface *f, marks *m, bool defaults, const char *where)
+static int read_iface(vr_yaml_reader *r, vr_iface *f, marks *m, bool defaults, const char *where)
 {
     vr_loc seen[F_COUNT] = {{0}};
     int rc, which;
-    f->locs.item = here(r);
-    while ((rc = map_next(r, iface_keys, F_COUNT, where, seen, &which)) == 1) {
+    f->locs.item = vr_yaml_here(r);
+    while ((rc = vr_yaml_map_next(r, iface_keys, F_COUNT, where, seen, &which)) == 1) {
         vr_iface_locs *L = &f->locs;
         if (defaults && (which == F_NAME || which == F_LOCAL || which == F_SUBNET)) {
             vr_loc kl = seen[which];
-            err_at(r, &kl, "not-a-default",
-                   "%s cannot be given in defaults; name, localIp and subnetCidr are per "
-                   "interface",
-                   iface_keys[which]);
-            if (skip_node(r) < 0) return R_STOP;
+            vr_yaml_error(r, &kl, "not-a-default",
+                          "%s cannot be given in defaults; name, localIp and subnetCidr are per "
+                          "interface",
+                          iface_keys[which]);
+            if (vr_yaml_skip(r) < 0) return VR_YAML_STOP;
             continue;
         }
         if (which != F_DNS && which != F_PROBE) m->set |= 1u << which;
         switch (which) {
         case F_NAME:
-            rc = get_str(r, "name", &f->name, &L->name);
+            rc = vr_yaml_str(r, "name", &f->name, &L->name);
             break;
         case F_LOCAL:
-            rc = get_str(r, "localIp", &f->local_ip, &L->local_ip);
+            rc = vr_yaml_str(r, "localIp", &f->local_ip, &L->local_ip);
             break;
         case F_REMOTE:
-            rc = get_str(r, "remoteIp", &f->remote_ip, &L->remote_ip);
+            rc = vr_yaml_str(r, "remoteIp", &f->remote_ip, &L->remote_ip);
             break;
         case F_SUBNET:
-            rc = get_str(r, "subnetCidr", &f->subnet_cidr, &L->subnet_cidr);
+            rc = vr_yaml_str(r, "subnetCidr", &f->subnet_cidr, &L->subnet_cidr);
             break;
         case F_DNS:
             rc = read_dns(r, f, m);
             break;
         case F_RT:
-            rc = get_str(r, "routingTableId", &f->routing_table_id, &L->routing_table_id);
+            rc = vr_yaml_str(r, "routingTableId", &f->routing_table_id, &L->routing_table_id);
             break;
         case F_DESC:
-            rc = get_str(r, "description", &f->description, &L->description);
+            rc = vr_yaml_str(r, "description", &f->description, &L->description);
             break;
         case F_TYPE:
-            rc = get_str(r, "type", &f->type, &L->type);
+            rc = vr_yaml_str(r, "type", &f->type, &L->type);
             break;
         case F_ORDER:
-            rc = get_long(r, "order", -1000000000L, 1000000000L, &f->order, &L->order);
-            if (rc == R_OK) f->has_order = true;
+            rc = vr_yaml_long(r, "order", -1000000000L, 1000000000L, &f->order, &L->order);
+            if (rc == VR_YAML_OK) f->has_order = true;
             break;
         case F_PROTECT:
-            rc = get_bool(r, "protect", &f->protect, &L->protect);
+            rc = vr_yaml_bool(r, "protect", &f->protect, &L->protect);
             break;
         case F_PROBE:
             rc = read_probe(r, f, m, where);
             break;
         }
-        if (rc == R_STOP) return R_STOP;
-        if (rc == R_BAD) m->bad |= 1u << which;
+        if (rc == VR_YAML_STOP) return VR_YAML_STOP;
+        if (rc == VR_YAML_BAD) m->bad |= 1u << which;
     }
     return rc;
 }
 
-static int read_interfaces(reader *r, file_state *fs)
+static int read_interfaces(vr_yaml_reader *r, file_state *fs)
 {
-    int rc = expect(r, YAML_SEQUENCE_START_EVENT, "interfaces");
-    if (rc != R_OK) return rc;
+    int rc = vr_yaml_expect(r, YAML_SEQUENCE_START_EVENT, "interfaces");
+    if (rc != VR_YAML_OK) return rc;
     size_t index = 0;
-    while ((rc = seq_next(r)) == 1) {
-        vr_loc l = here(r);
+    while ((rc = vr_yaml_seq_next(r)) == 1) {
+        vr_loc l = vr_yaml_here(r);
         char where[48];
         indexed(where, sizeof(where), "interfaces", index);
-        rc = expect(r, YAML_MAPPING_START_EVENT, where);
+        rc = vr_yaml_expect(r, YAML_MAPPING_START_EVENT, where);
         index++;
-        if (rc == R_STOP) return R_STOP;
-        if (rc == R_BAD) continue;
+        if (rc == VR_YAML_STOP) return VR_YAML_STOP;
+        if (rc == VR_YAML_BAD) continue;
         if (fs->count >= VR_INVENTORY_MAX_IFACES) {
-            err_at(r, &l, "too-many-interfaces",
-                   "more than %d interfaces in one file; the rest of the file is not read",
-                   VR_INVENTORY_MAX_IFACES);
+            vr_yaml_error(r, &l, "too-many-interfaces",
+                          "more than %d interfaces in one file; the rest of the file is not read",
+                          VR_INVENTORY_MAX_IFACES);
             r->stop = true;
-            return R_STOP;
+            return VR_YAML_STOP;
         }
         if (fs->count == fs->cap) {
             fs->cap = fs->cap ? fs->cap * 2 : 64;
@@ -720,7 +241,7 @@ static int read_interfaces(reader *r, file_state *fs)
         fs->count++;
         memset(f, 0, sizeof(*f));
         memset(m, 0, sizeof(*m));
-        if (read_iface(r, f, m, false, where) == R_STOP) return R_STOP;
+        if (read_iface(r, f, m, false, where) == VR_YAML_STOP) return VR_YAML_STOP;
         fs->complete = fs->count;
     }
     return rc;
@@ -733,70 +254,71 @@ static bool field_compared(const char *field)
     return false;
 }
 
-static int read_ignore_entry(reader *r, file_state *fs, size_t index)
+static int read_ignore_entry(vr_yaml_reader *r, file_state *fs, size_t index)
 {
     static const char *const keys[] = {"name", "field"};
     vr_loc seen[2] = {{0}};
     char where[48];
     indexed(where, sizeof(where), "drift.ignore", index);
-    int rc = expect(r, YAML_MAPPING_START_EVENT, where);
-    if (rc != R_OK) return rc;
-    vr_ignore g = {NULL, NULL, here(r)};
+    int rc = vr_yaml_expect(r, YAML_MAPPING_START_EVENT, where);
+    if (rc != VR_YAML_OK) return rc;
+    vr_ignore g = {NULL, NULL, vr_yaml_here(r)};
     vr_loc field_loc = {0};
     bool bad = false;
     int which;
-    while ((rc = map_next(r, keys, 2, where, seen, &which)) == 1) {
-        rc = which == 0 ? get_str(r, "drift.ignore name", &g.name, NULL)
-                        : get_str(r, "drift.ignore field", &g.field, &field_loc);
-        if (rc == R_STOP) break;
-        if (rc == R_BAD) bad = true;
+    while ((rc = vr_yaml_map_next(r, keys, 2, where, seen, &which)) == 1) {
+        rc = which == 0 ? vr_yaml_str(r, "drift.ignore name", &g.name, NULL)
+                        : vr_yaml_str(r, "drift.ignore field", &g.field, &field_loc);
+        if (rc == VR_YAML_STOP) break;
+        if (rc == VR_YAML_BAD) bad = true;
     }
-    if (rc == R_STOP) {
+    if (rc == VR_YAML_STOP) {
         free(g.name);
         free(g.field);
-        return R_STOP;
+        return VR_YAML_STOP;
     }
     if (!bad && !g.name && !g.field) {
-        err_at(r, &g.loc, "invalid-ignore",
-               "%s must give a name, a field, or both (an empty entry would ignore everything)",
-               where);
+        vr_yaml_error(
+            r, &g.loc, "invalid-ignore",
+            "%s must give a name, a field, or both (an empty entry would ignore everything)",
+            where);
         bad = true;
     }
     if (g.field && !field_compared(g.field)) {
-        err_at(r, &field_loc, "invalid-ignore",
-               "drift.ignore field '%s' is not a compared field; use one of type, localIp, "
-               "remoteIp, subnetCidr, dnsServers, routingTableId, description, state",
-               g.field);
+        vr_yaml_error(r, &field_loc, "invalid-ignore",
+                      "drift.ignore field '%s' is not a compared field; use one of type, localIp, "
+                      "remoteIp, subnetCidr, dnsServers, routingTableId, description, state",
+                      g.field);
         bad = true;
     }
     if (bad) {
         free(g.name);
         free(g.field);
-        return R_BAD;
+        return VR_YAML_BAD;
     }
     if (fs->ignore_count == fs->ignore_cap) {
         fs->ignore_cap = fs->ignore_cap ? fs->ignore_cap * 2 : 8;
         fs->ignores = vr_xrealloc(fs->ignores, fs->ignore_cap * sizeof(*fs->ignores));
     }
     fs->ignores[fs->ignore_count++] = g;
-    return R_OK;
+    return VR_YAML_OK;
 }
 
-static int read_drift(reader *r, file_state *fs)
+static int read_drift(vr_yaml_reader *r, file_state *fs)
 {
     static const char *const keys[] = {"ignore"};
     vr_loc seen[1] = {{0}};
-    int rc = expect(r, YAML_MAPPING_START_EVENT, "drift");
-    if (rc != R_OK) return rc;
+    int rc = vr_yaml_expect(r, YAML_MAPPING_START_EVENT, "drift");
+    if (rc != VR_YAML_OK) return rc;
     int which;
-    while ((rc = map_next(r, keys, 1, "drift", seen, &which)) == 1) {
-        rc = expect(r, YAML_SEQUENCE_START_EVENT, "drift.ignore");
-        if (rc == R_STOP) return R_STOP;
-        if (rc == R_BAD) continue;
+    while ((rc = vr_yaml_map_next(r, keys, 1, "drift", seen, &which)) == 1) {
+        rc = vr_yaml_expect(r, YAML_SEQUENCE_START_EVENT, "drift.ignore");
+        if (rc == VR_YAML_STOP) return VR_YAML_STOP;
+        if (rc == VR_YAML_BAD) continue;
         size_t index = 0;
-        while ((rc = seq_next(r)) == 1)
-            if (read_ignore_entry(r, fs, index++) == R_STOP) return R_STOP;
-        if (rc == R_STOP) return R_STOP;
+        while ((rc = vr_yaml_seq_next(r)) == 1)
+            if (read_ignore_entry(r, fs, index++) == VR_YAML_STOP) return VR_YAML_STOP;
+        if (rc == VR_YAML_STOP) return VR_YAML_STOP;
     }
     return rc;
 }
@@ -814,94 +336,97 @@ bool vr_inventory_uuid_valid(const char *text)
     return true;
 }
 
-static int read_organization(reader *r, file_state *fs)
+static int read_organization(vr_yaml_reader *r, file_state *fs)
 {
     static const char *const keys[] = {"id", "region", "managedPrefix"};
     vr_loc seen[3] = {{0}};
-    int rc = expect(r, YAML_MAPPING_START_EVENT, "organization");
-    if (rc != R_OK) return rc;
-    vr_loc org_loc = here(r);
+    int rc = vr_yaml_expect(r, YAML_MAPPING_START_EVENT, "organization");
+    if (rc != VR_YAML_OK) return rc;
+    vr_loc org_loc = vr_yaml_here(r);
     int which;
-    while ((rc = map_next(r, keys, 3, "organization", seen, &which)) == 1) {
+    while ((rc = vr_yaml_map_next(r, keys, 3, "organization", seen, &which)) == 1) {
         if (which == 0) {
             vr_loc l;
-            rc = get_str(r, "organization id", &fs->org_id, &l);
-            if (rc == R_OK) {
+            rc = vr_yaml_str(r, "organization id", &fs->org_id, &l);
+            if (rc == VR_YAML_OK) {
                 fs->org_loc = l;
                 if (vr_inventory_uuid_valid(fs->org_id)) {
                     fs->org_ok = true;
                     for (char *c = fs->org_id; *c; c++)
                         *c = (char)tolower((unsigned char)*c);
                 } else {
-                    err_at(r, &l, "invalid-organization",
-                           "organization id '%s' is not a UUID (8-4-4-4-12 hexadecimal digits, "
-                           "e.g. a1b2c3d4-e5f6-7890-abcd-ef1234567890)",
-                           fs->org_id);
+                    vr_yaml_error(
+                        r, &l, "invalid-organization",
+                        "organization id '%s' is not a UUID (8-4-4-4-12 hexadecimal digits, "
+                        "e.g. a1b2c3d4-e5f6-7890-abcd-ef1234567890)",
+                        fs->org_id);
                 }
             }
         } else if (which == 1) {
-            rc = get_str(r, "organization region", &fs->region, &fs->region_loc);
-            if (rc == R_OK && !vr_regions_domain(fs->region)) {
+            rc = vr_yaml_str(r, "organization region", &fs->region, &fs->region_loc);
+            if (rc == VR_YAML_OK && !vr_regions_domain(fs->region)) {
                 const char *best = vr_regions_suggest(fs->region);
-                err_at(r, &fs->region_loc, "unknown-region",
-                       "organization region '%s' is not a region of the platform; %s%s%s",
-                       fs->region,
-                       best ? "did you mean "
-                            : "use a name like eu-west-1 or a domain like "
-                              "mypurecloud.ie",
-                       best ? best : "", best ? "?" : "");
+                vr_yaml_error(r, &fs->region_loc, "unknown-region",
+                              "organization region '%s' is not a region of the platform; %s%s%s",
+                              fs->region,
+                              best ? "did you mean "
+                                   : "use a name like eu-west-1 or a domain like "
+                                     "mypurecloud.ie",
+                              best ? best : "", best ? "?" : "");
             }
         } else {
-            rc = get_str(r, "organization managedPrefix", &fs->managed_prefix,
-                         &fs->managed_prefix_loc);
+            rc = vr_yaml_str(r, "organization managedPrefix", &fs->managed_prefix,
+                             &fs->managed_prefix_loc);
             /* A prefix of a valid name: what prune may delete must be nameable. */
-            if (rc == R_OK &&
+            if (rc == VR_YAML_OK &&
                 (strlen(fs->managed_prefix) >= VR_NAME_MAX || !vr_name_valid(fs->managed_prefix)))
-                err_at(r, &fs->managed_prefix_loc, "invalid-value",
-                       "organization managedPrefix '%s' must be 1 to 63 characters of A-Z, a-z, "
-                       "0-9, '.', '_' and '-' (e.g. arch-vni-)",
-                       fs->managed_prefix);
+                vr_yaml_error(
+                    r, &fs->managed_prefix_loc, "invalid-value",
+                    "organization managedPrefix '%s' must be 1 to 63 characters of A-Z, a-z, "
+                    "0-9, '.', '_' and '-' (e.g. arch-vni-)",
+                    fs->managed_prefix);
         }
-        if (rc == R_STOP) return R_STOP;
+        if (rc == VR_YAML_STOP) return VR_YAML_STOP;
     }
     if (rc == 0 && !seen[0].line)
-        err_at(r, &org_loc, "missing-key", "organization has no id; add id: <organization UUID>");
+        vr_yaml_error(r, &org_loc, "missing-key",
+                      "organization has no id; add id: <organization UUID>");
     return rc;
 }
 
 enum { T_API, T_KIND, T_ORG, T_DEFAULTS, T_IFACES, T_DRIFT, T_COUNT };
 
-static int read_top(reader *r, file_state *fs)
+static int read_top(vr_yaml_reader *r, file_state *fs)
 {
     static const char *const keys[T_COUNT] = {"apiVersion", "kind",       "organization",
                                               "defaults",   "interfaces", "drift"};
     vr_loc seen[T_COUNT] = {{0}};
-    vr_loc top = here(r);
+    vr_loc top = vr_yaml_here(r);
     int rc, which;
-    while ((rc = map_next(r, keys, T_COUNT, "the top level", seen, &which)) == 1) {
+    while ((rc = vr_yaml_map_next(r, keys, T_COUNT, "the top level", seen, &which)) == 1) {
         char *s = NULL;
         vr_loc l;
         switch (which) {
         case T_API:
-            rc = get_str(r, "apiVersion", &s, &l);
-            if (rc == R_OK && strcmp(s, API_VERSION) != 0)
-                err_at(r, &l, "bad-api-version", "apiVersion '%s' is not supported; use %s", s,
-                       API_VERSION);
+            rc = vr_yaml_str(r, "apiVersion", &s, &l);
+            if (rc == VR_YAML_OK && strcmp(s, API_VERSION) != 0)
+                vr_yaml_error(r, &l, "bad-api-version", "apiVersion '%s' is not supported; use %s",
+                              s, API_VERSION);
             break;
         case T_KIND:
-            rc = get_str(r, "kind", &s, &l);
-            if (rc == R_OK && strcmp(s, KIND) != 0)
-                err_at(r, &l, "bad-kind", "kind '%s' is not supported; use %s", s, KIND);
+            rc = vr_yaml_str(r, "kind", &s, &l);
+            if (rc == VR_YAML_OK && strcmp(s, KIND) != 0)
+                vr_yaml_error(r, &l, "bad-kind", "kind '%s' is not supported; use %s", s, KIND);
             break;
         case T_ORG:
             rc = read_organization(r, fs);
             break;
         case T_DEFAULTS:
-            rc = expect(r, YAML_MAPPING_START_EVENT, "defaults");
-            if (rc == R_OK) {
+            rc = vr_yaml_expect(r, YAML_MAPPING_START_EVENT, "defaults");
+            if (rc == VR_YAML_OK) {
                 fs->defaults_complete = false;
                 rc = read_iface(r, &fs->defaults, &fs->defaults_marks, true, "defaults");
-                if (rc != R_STOP) fs->defaults_complete = true;
+                if (rc != VR_YAML_STOP) fs->defaults_complete = true;
             }
             break;
         case T_IFACES:
@@ -912,55 +437,55 @@ static int read_top(reader *r, file_state *fs)
             break;
         }
         free(s);
-        if (rc == R_STOP) return R_STOP;
+        if (rc == VR_YAML_STOP) return VR_YAML_STOP;
     }
     if (rc == 0) {
         if (!seen[T_API].line)
-            err_at(r, &top, "missing-key", "missing key 'apiVersion' (apiVersion: %s)",
-                   API_VERSION);
+            vr_yaml_error(r, &top, "missing-key", "missing key 'apiVersion' (apiVersion: %s)",
+                          API_VERSION);
         if (!seen[T_KIND].line)
-            err_at(r, &top, "missing-key", "missing key 'kind' (kind: %s)", KIND);
+            vr_yaml_error(r, &top, "missing-key", "missing key 'kind' (kind: %s)", KIND);
         if (!seen[T_ORG].line)
-            err_at(r, &top, "missing-key",
-                   "missing key 'organization' (organization: {id: <organization UUID>})");
+            vr_yaml_error(r, &top, "missing-key",
+                          "missing key 'organization' (organization: {id: <organization UUID>})");
     }
     return rc;
 }
 
-/* Reads one document; returns R_STOP when the file could not be read to its end. */
-static int read_stream(reader *r, file_state *fs)
+/* Reads one document; returns VR_YAML_STOP when the file could not be read to its end. */
+static int read_stream(vr_yaml_reader *r, file_state *fs)
 {
-    if (next(r) < 0) /* STREAM_START */
-        return R_STOP;
-    if (next(r) < 0) return R_STOP;
+    if (vr_yaml_next(r) < 0) /* STREAM_START */
+        return VR_YAML_STOP;
+    if (vr_yaml_next(r) < 0) return VR_YAML_STOP;
     if (r->ev.type == YAML_STREAM_END_EVENT) {
         vr_loc l = {r->file, 1, 1};
-        err_at(r, &l, "empty-file", "file has no YAML document (only blanks or comments)");
-        return R_STOP;
+        vr_yaml_error(r, &l, "empty-file", "file has no YAML document (only blanks or comments)");
+        return VR_YAML_STOP;
     }
-    if (next(r) < 0) /* the root node */
-        return R_STOP;
+    if (vr_yaml_next(r) < 0) /* the root node */
+        return VR_YAML_STOP;
     if (r->ev.type != YAML_MAPPING_START_EVENT) {
-        vr_loc l = here(r);
+        vr_loc l = vr_yaml_here(r);
         if (r->ev.type != YAML_ALIAS_EVENT)
-            err_at(r, &l, "not-a-mapping",
-                   "the top level must be a mapping (apiVersion, kind, organization, "
-                   "interfaces), not %s",
-                   node_kind(r));
-        return R_STOP;
+            vr_yaml_error(r, &l, "not-a-mapping",
+                          "the top level must be a mapping (apiVersion, kind, organization, "
+                          "interfaces), not %s",
+                          vr_yaml_kind(r));
+        return VR_YAML_STOP;
     }
-    if (read_top(r, fs) < 0) return R_STOP;
-    if (next(r) < 0) /* DOCUMENT_END */
-        return R_STOP;
-    if (next(r) < 0) return R_STOP;
+    if (read_top(r, fs) < 0) return VR_YAML_STOP;
+    if (vr_yaml_next(r) < 0) /* DOCUMENT_END */
+        return VR_YAML_STOP;
+    if (vr_yaml_next(r) < 0) return VR_YAML_STOP;
     if (r->ev.type == YAML_DOCUMENT_START_EVENT) {
         /* The first document was read whole: it is merged and checked; the rest is not read. */
-        vr_loc l = here(r);
-        err_at(r, &l, "multiple-documents",
-               "only one YAML document per file; use one file per document");
+        vr_loc l = vr_yaml_here(r);
+        vr_yaml_error(r, &l, "multiple-documents",
+                      "only one YAML document per file; use one file per document");
         r->stop = true;
     }
-    return R_OK;
+    return VR_YAML_OK;
 }
 
 /* ---- resolving and merging ------------------------------------------------------------- */
@@ -1272,36 +797,32 @@ static void load_file(vr_inventory *inv, const char *path, region_locs *regions,
                      strerror(errno));
         return;
     }
-    reader r;
-    memset(&r, 0, sizeof(r));
-    r.file = add_source(inv, shown, data, len);
-    r.data = (const unsigned char *)data;
-    r.len = len;
-    r.diags = diags;
+    vr_yaml_reader r;
+    vr_yaml_reader_init(&r, add_source(inv, shown, data, len), data, len, diags);
+    r.max_depth = VR_INVENTORY_MAX_DEPTH;
+    r.a_doc = "an inventory";
+    r.depth_note = "the inventory needs 4";
     const char *nul = memchr(data, '\0', len);
     if (len == 0) {
         vr_loc l = {r.file, 1, 1};
         vr_diags_add(diags, VR_SEV_ERROR, &l, "empty-file", "file is empty");
     } else if (nul) {
-        vr_loc l = offset_loc(&r, (size_t)(nul - data));
+        vr_loc l = vr_yaml_offset_loc(&r, (size_t)(nul - data));
         vr_diags_add(diags, VR_SEV_ERROR, &l, "nul-byte",
                      "file contains a NUL byte (at offset %zu); an inventory is UTF-8 text",
                      (size_t)(nul - data));
     } else {
         file_state fs;
         memset(&fs, 0, sizeof(fs));
-        yaml_parser_initialize(&r.parser);
-        yaml_parser_set_input_string(&r.parser, r.data, len);
         fs.defaults_complete = true;
         int read_rc = read_stream(&r, &fs);
-        if (r.have_ev) yaml_event_delete(&r.ev);
-        yaml_parser_delete(&r.parser);
-        if (read_rc == R_OK)
+        if (read_rc == VR_YAML_OK)
             merge_file(inv, &fs, regions, diags);
         else
             check_partial(&fs, diags);
         file_state_free(&fs);
     }
+    vr_yaml_reader_free(&r);
     free(data);
 }
 

@@ -1,28 +1,25 @@
-/* fuzz_credentials: the --credentials file (a YAML map from organization id to {clientId,
- * clientSecretFile}), as cmd_session reads it for an organization it names and for one it
- * does not. Reads no secret file: the entry only names it. */
-#include "cmd_session.h"
+/* fuzz_credentials: the --credentials file (desired/vr_credentials: a YAML map from
+ * organization id to {clientId, clientSecretFile}, read by the strict YAML reader), then the
+ * lookup of an organization it may name and of one it does not. Reads no secret file. */
 #include "harness.h"
+#include "vr_credentials.h"
 
-#include <stdlib.h>
-
-static void lookup(const char *path, const char *org)
-{
-    vr_cred_entry e;
-    vr_error err = VR_ERROR_INIT;
-    int rc = vr_session_credentials_entry(path, org, &e, &err);
-    fz_check(rc != 0 || (e.client_id && e.secret_file), "an entry without its strings");
-    fz_check(rc >= 0 || err.message[0], "a failure without a message");
-    if (rc == 0) {
-        free(e.client_id);
-        free(e.secret_file);
-    }
-}
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *path = fz_file(data, size);
-    lookup(path, FZ_ORG);
-    lookup(path, "no-such-organization");
+    vr_credentials_file f;
+    vr_error err = VR_ERROR_INIT;
+    if (vr_credentials_file_parse(&f, "/etc/vni/credentials.yaml", data, size, &err) < 0) {
+        fz_check(f.count == 0 && err.message[0], "a refusal without a message, or not empty");
+        return 0;
+    }
+    for (size_t i = 0; i < f.count; i++) {
+        const vr_credentials_entry *e = &f.items[i];
+        fz_check(e->org_id && e->client_id && e->secret_file, "an entry without its strings");
+        fz_check(vr_credentials_file_find(&f, e->org_id) != NULL, "an entry its lookup misses");
+    }
+    vr_credentials_file_find(&f, FZ_ORG);
+    vr_credentials_file_free(&f);
     return 0;
 }

@@ -3,6 +3,7 @@
  * vr_drift_apply_history, then the report rendered. One report per input line. */
 #include "harness.h"
 #include "vr_drift.h"
+#include "vr_render_drift.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_check(f->uptime_rate >= 0.0 && f->uptime_rate <= 1.0, "an uptime out of 0..1");
     }
     vr_buf out = VR_BUF_INIT;
-    vr_drift_render_opts opts = {.verbose = true};
-    vr_drift_render_text(&out, &r, 1, &opts);
-    vr_drift_render_json(&out, &r, 1);
-    vr_drift_render_markdown(&out, &r, 1, &opts);
+    vr_render_drift_opts opts = {.verbose = true};
+    vr_render_drift_text(&out, &r, 1, &opts);
+    vr_render_drift_json(&out, &r, 1);
+    vr_render_drift_markdown(&out, &r, 1, &opts);
     vr_buf_free(&out);
     vr_drift_org_free(&r);
     for (size_t i = 0; i < n; i++)

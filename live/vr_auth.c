@@ -1,11 +1,14 @@
 /* vr_auth: credentials and the cached OAuth client-credentials token. */
 #include "vr_auth.h"
+#include "vr_errcode.h"
 #include "vr_json.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define RENEW_MARGIN_MS 60000
@@ -37,6 +40,14 @@ void vr_secret_free(char *s)
     wipe_free(s);
 }
 
+int vr_secret_protect_process(void)
+{
+    struct rlimit none = {0, 0};
+    int rc = setrlimit(RLIMIT_CORE, &none);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) rc = -1;
+    return rc;
+}
+
 int vr_secret_read_file_as(char **out, bool *loose, const char *path, const char *what,
                            const char *option, vr_error *err)
 {
@@ -44,30 +55,30 @@ int vr_secret_read_file_as(char **out, bool *loose, const char *path, const char
     if (loose) *loose = false;
     struct stat st;
     if (stat(path, &st) < 0) {
-        vr_error_set(err, "secret.file", "%s %s: %s", what, path, strerror(errno));
+        vr_error_set(err, VR_ERR_SECRET_FILE, "%s %s: %s", what, path, strerror(errno));
         vr_error_remedy(err, "check the path given to %s", option);
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        vr_error_set(err, "secret.file", "%s %s: not a regular file", what, path);
+        vr_error_set(err, VR_ERR_SECRET_FILE, "%s %s: not a regular file", what, path);
         return -1;
     }
     char *data = NULL;
     size_t len = 0;
     int rc = vr_read_file(path, SECRET_FILE_MAX, &data, &len);
     if (rc == -2) {
-        vr_error_set(err, "secret.file", "%s %s: larger than %d bytes", what, path,
+        vr_error_set(err, VR_ERR_SECRET_FILE, "%s %s: larger than %d bytes", what, path,
                      SECRET_FILE_MAX);
         return -1;
     }
     if (rc < 0) {
-        vr_error_set(err, "secret.file", "%s %s: %s", what, path, strerror(errno));
+        vr_error_set(err, VR_ERR_SECRET_FILE, "%s %s: %s", what, path, strerror(errno));
         return -1;
     }
     if (memchr(data, '\0', len)) {
         memset(data, 0, len);
         free(data);
-        vr_error_set(err, "secret.file", "%s %s: holds a NUL byte", what, path);
+        vr_error_set(err, VR_ERR_SECRET_FILE, "%s %s: holds a NUL byte", what, path);
         return -1;
     }
     if (len > 0 && data[len - 1] == '\n') {
@@ -76,7 +87,7 @@ int vr_secret_read_file_as(char **out, bool *loose, const char *path, const char
     }
     if (len == 0) {
         free(data);
-        vr_error_set(err, "secret.file", "%s %s: empty", what, path);
+        vr_error_set(err, VR_ERR_SECRET_FILE, "%s %s: empty", what, path);
         return -1;
     }
     if (loose) *loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
@@ -104,7 +115,7 @@ int vr_credentials_load(vr_credentials *creds, const char *secret_file, vr_error
     const char *token = env("GENESYSCLOUD_ACCESS_TOKEN");
     if (secret_file && *secret_file) {
         if (!id) {
-            vr_error_set(err, "credentials.missing",
+            vr_error_set(err, VR_ERR_CREDENTIALS_MISSING,
                          "credentials: --client-secret-file given without a client id");
             vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_ID to the OAuth client's id");
             return -1;
@@ -130,18 +141,18 @@ int vr_credentials_load(vr_credentials *creds, const char *secret_file, vr_error
         return 0;
     }
     if (id) {
-        vr_error_set(err, "credentials.missing",
+        vr_error_set(err, VR_ERR_CREDENTIALS_MISSING,
                      "credentials: GENESYSCLOUD_OAUTHCLIENT_ID is set but no client secret");
         vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_SECRET or pass --client-secret-file");
         return -1;
     }
     if (secret) {
-        vr_error_set(err, "credentials.missing",
+        vr_error_set(err, VR_ERR_CREDENTIALS_MISSING,
                      "credentials: a client secret is set but no GENESYSCLOUD_OAUTHCLIENT_ID");
         vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_ID to the OAuth client's id");
         return -1;
     }
-    vr_error_set(err, "credentials.missing", "credentials: none given");
+    vr_error_set(err, VR_ERR_CREDENTIALS_MISSING, "credentials: none given");
     vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET "
                          "(or --client-secret-file), or GENESYSCLOUD_ACCESS_TOKEN");
     return -1;
@@ -195,7 +206,7 @@ int vr_auth_new(vr_auth **out, const vr_credentials *creds, const char *login_ba
     *out = NULL;
     bool client = creds->client_id && creds->client_secret;
     if (!client && !creds->access_token) {
-        vr_error_set(err, "credentials.missing", "credentials: none given");
+        vr_error_set(err, VR_ERR_CREDENTIALS_MISSING, "credentials: none given");
         vr_error_remedy(err, "set GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET "
                              "(or --client-secret-file), or GENESYSCLOUD_ACCESS_TOKEN");
         return -1;
@@ -270,7 +281,7 @@ int vr_auth_parse_token(char **out_token, int64_t *out_life_ms, cJSON *body, vr_
     else if (strpbrk(tok->valuestring, "\r\n"))
         bad = "the access_token holds a line break";
     if (bad) {
-        vr_error_set(err, "bad.response", "oauth token: %s", bad);
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "oauth token: %s", bad);
         vr_error_remedy(err, "check the region or API URL");
         return -1;
     }

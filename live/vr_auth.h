@@ -36,6 +36,13 @@ int vr_secret_read_file_as(char **out, bool *loose, const char *path, const char
 /* Zeroes and frees a secret (NULL is fine). */
 void vr_secret_free(char *s);
 
+/* For a process about to hold secrets (client secret, token, webhook key): no core dump may
+ * write them to disk, and no other process of the same user may read its memory
+ * (prctl(PR_SET_DUMPABLE, 0): no core, no ptrace attach, /proc/PID/mem closed), and
+ * RLIMIT_CORE soft and hard 0. Called by main before anything is read. Returns 0, or -1 with
+ * errno when one of them could not be set. */
+int vr_secret_protect_process(void);
+
 /* Fills creds from the environment and, when secret_file is set (--client-secret-file),
  * that file. Client credentials (GENESYSCLOUD_OAUTHCLIENT_ID with
  * GENESYSCLOUD_OAUTHCLIENT_SECRET or the file) win over GENESYSCLOUD_ACCESS_TOKEN.

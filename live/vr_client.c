@@ -1,9 +1,9 @@
 /* vr_client: the platform endpoints of contract §4-§6a over vr_http and vr_auth, with errors
  * a person can act on. */
 #include "vr_client.h"
+#include "vr_errcode.h"
 #include "vr_json.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,8 @@ int vr_client_new(vr_client **out, const vr_client_config *cfg, vr_error *err)
 {
     *out = NULL;
     if (!cfg->api_base || !*cfg->api_base || !cfg->creds) {
-        vr_error_set(err, "config", "platform client: no API base URL or no credentials");
+        vr_error_set(err, VR_ERR_CLIENT_CONFIG,
+                     "platform client: no API base URL or no credentials");
         return -1;
     }
     vr_client *c = vr_xcalloc(1, sizeof(*c));
@@ -111,7 +112,7 @@ static void add_remedy(vr_client *c, vr_error *err, const char *scope)
                         "plan again");
         break;
     case 409:
-        if (strcmp(err->code, "name.duplicate") == 0) {
+        if (strcmp(err->code, VR_ERR_NAME_DUPLICATE) == 0) {
             vr_buf_puts(&b, "the name is taken by ");
             held_by(&b, r);
             vr_buf_puts(&b, ": rename the interface in the inventory, or delete that connection");
@@ -241,19 +242,34 @@ static int bad_response(vr_client *c, vr_error *err, const char *what, const cha
 {
     if (!err) return VR_HTTP_ERROR;
     vr_error_clear(err);
-    vr_error_set(err, "bad.response", "%s: %s", what, why);
+    vr_error_set(err, VR_ERR_BAD_RESPONSE, "%s: %s", what, why);
     err->http_status = c->last.status;
     snprintf(err->correlation_id, sizeof(err->correlation_id), "%s", c->last.correlation_id);
     vr_error_remedy(err, "the server does not answer as the platform API does: check the API URL");
     return VR_HTTP_ERROR;
 }
 
-/* "/prefix/<escaped id><suffix>" into b. */
-static void id_path(vr_buf *b, const char *prefix, const char *id, const char *suffix)
+/* "/prefix/<id><suffix>" into b: the one place a URL path takes an id. The id (from the
+ * platform or a plan file) must be vr_id_valid, so that it names one resource under prefix
+ * and nothing else ("..", "/", "%2e" and the empty id would reach another path). Returns 0, or
+ * VR_HTTP_ERROR with err set (code "id.invalid") before anything is sent. */
+static int id_path(vr_buf *b, const char *prefix, const char *id, const char *suffix,
+                   const char *what, vr_error *err)
 {
-    char *esc = curl_easy_escape(NULL, id, 0);
-    vr_buf_printf(b, "%s/%s%s", prefix, esc ? esc : "", suffix ? suffix : "");
-    curl_free(esc);
+    if (!vr_id_valid(id)) {
+        char *shown = vr_text_escape(id);
+        if (strlen(shown) > 160) memcpy(shown + 150, "...", 4);
+        vr_error_set(err, VR_ERR_ID_INVALID,
+                     "%s: the id \"%s\" is not 1 to %d of the characters A-Z a-z 0-9 . _ - "
+                     "(nor \".\" or \"..\"); nothing was sent",
+                     what, shown, VR_ID_MAX);
+        vr_error_remedy(err, "an id comes from the platform or a plan file: regenerate the plan "
+                             "with `vni-reconcile plan --out`, or check the API URL");
+        free(shown);
+        return VR_HTTP_ERROR;
+    }
+    vr_buf_printf(b, "%s/%s%s", prefix, id, suffix ? suffix : "");
+    return 0;
 }
 
 /* ---- organization ---- */
@@ -371,7 +387,7 @@ static int list_all(vr_client *c, const char *base_path, const char *what, const
         if (!changed) return 0;
     }
     vr_error_clear(err);
-    vr_error_set(err, "list.unstable",
+    vr_error_set(err, VR_ERR_LIST_UNSTABLE,
                  "%s: the count changed between pages on %d tries in a row (last %lld)", what,
                  VR_LIST_TRIES, totals[VR_LIST_TRIES - 1]);
     snprintf(err->correlation_id, sizeof(err->correlation_id), "%s", c->last.correlation_id);
@@ -486,9 +502,10 @@ int vr_client_get_connection(vr_client *c, const char *id, vr_iface *out, vr_err
 {
     memset(out, 0, sizeof(*out));
     vr_buf path = VR_BUF_INIT, what = VR_BUF_INIT;
-    id_path(&path, VR_CONNECTIONS_PATH, id, NULL);
-    vr_buf_printf(&what, "get connection %s", id);
-    int rc = api_call(c, "GET", vr_buf_str(&path), NULL, vr_buf_str(&what),
+    vr_buf_printf(&what, "get connection %s", id ? id : "");
+    int rc = id_path(&path, VR_CONNECTIONS_PATH, id, NULL, "get connection", err);
+    if (rc == 0)
+        rc = api_call(c, "GET", vr_buf_str(&path), NULL, vr_buf_str(&what),
                       "privateconnectivity:read", err);
     if (rc == 0 && vr_iface_from_json(out, c->last.json, err) < 0)
         rc = bad_response(c, err, vr_buf_str(&what), "the response is not a connection");
@@ -534,9 +551,10 @@ int vr_client_create_connection(vr_client *c, const vr_iface *want, vr_iface *ou
 int vr_client_delete_connection(vr_client *c, const char *id, vr_error *err)
 {
     vr_buf path = VR_BUF_INIT, what = VR_BUF_INIT;
-    id_path(&path, VR_CONNECTIONS_PATH, id, NULL);
-    vr_buf_printf(&what, "delete connection %s", id);
-    int rc = api_call(c, "DELETE", vr_buf_str(&path), NULL, vr_buf_str(&what),
+    vr_buf_printf(&what, "delete connection %s", id ? id : "");
+    int rc = id_path(&path, VR_CONNECTIONS_PATH, id, NULL, "delete connection", err);
+    if (rc == 0)
+        rc = api_call(c, "DELETE", vr_buf_str(&path), NULL, vr_buf_str(&what),
                       "privateconnectivity:write", err);
     vr_buf_free(&path);
     vr_buf_free(&what);
@@ -569,7 +587,7 @@ int vr_client_parse_routing_table(vr_routing_table *out, const cJSON *obj, vr_er
     memset(out, 0, sizeof(*out));
     const char *id = json_str(obj, "id");
     if (!id || !*id) {
-        vr_error_set(err, "bad.response", "routing table lacks a string id");
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "routing table lacks a string id");
         return -1;
     }
     out->id = vr_strdup(id);
@@ -629,9 +647,10 @@ int vr_client_get_routing_table(vr_client *c, const char *id, vr_routing_table *
 {
     memset(out, 0, sizeof(*out));
     vr_buf path = VR_BUF_INIT, what = VR_BUF_INIT;
-    id_path(&path, VR_ROUTING_TABLES_PATH, id, NULL);
-    vr_buf_printf(&what, "get routing table %s", id);
-    int rc = api_call(c, "GET", vr_buf_str(&path), NULL, vr_buf_str(&what), "interface:read", err);
+    vr_buf_printf(&what, "get routing table %s", id ? id : "");
+    int rc = id_path(&path, VR_ROUTING_TABLES_PATH, id, NULL, "get routing table", err);
+    if (rc == 0)
+        rc = api_call(c, "GET", vr_buf_str(&path), NULL, vr_buf_str(&what), "interface:read", err);
     if (rc == 0 && vr_client_parse_routing_table(out, c->last.json, err) < 0)
         rc = bad_response(c, err, vr_buf_str(&what), "the response is not a routing table");
     vr_buf_free(&path);
@@ -652,7 +671,7 @@ int vr_client_parse_sync(vr_sync_result *out, const cJSON *body, const char *id,
     memset(out, 0, sizeof(*out));
     const char *hash = json_str(body, "expectedHash");
     if (!hash || !*hash) {
-        vr_error_set(err, "bad.response", "the response has no expectedHash");
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "the response has no expectedHash");
         return -1;
     }
     const char *rt = json_str(body, "routingTableId");
@@ -671,12 +690,14 @@ int vr_client_sync_routing_table(vr_client *c, const char *id, vr_sync_result *o
 {
     memset(out, 0, sizeof(*out));
     vr_buf path = VR_BUF_INIT, what = VR_BUF_INIT;
-    id_path(&path, VR_ROUTING_TABLES_PATH, id, "/sync");
-    vr_buf_printf(&what, "sync routing table %s", id);
-    cJSON *body = cJSON_CreateObject();
-    cJSON_AddBoolToObject(body, "forceSync", 1);
-    int rc = api_call(c, "POST", vr_buf_str(&path), body, vr_buf_str(&what), "interface:read", err);
-    cJSON_Delete(body);
+    vr_buf_printf(&what, "sync routing table %s", id ? id : "");
+    int rc = id_path(&path, VR_ROUTING_TABLES_PATH, id, "/sync", "sync routing table", err);
+    if (rc == 0) {
+        cJSON *body = cJSON_CreateObject();
+        cJSON_AddBoolToObject(body, "forceSync", 1);
+        rc = api_call(c, "POST", vr_buf_str(&path), body, vr_buf_str(&what), "interface:read", err);
+        cJSON_Delete(body);
+    }
     vr_error why = VR_ERROR_INIT;
     if (rc == 0 && vr_client_parse_sync(out, c->last.json, id, &why) < 0)
         rc = bad_response(c, err, vr_buf_str(&what), why.message);

@@ -9,7 +9,7 @@
 #include "vr_auth.h"
 #include "vr_http.h"
 #include "vr_iface.h"
-#include "vr_region.h"
+#include "vr_endpoint.h"
 
 #include <stdbool.h>
 #include <stddef.h>

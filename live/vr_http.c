@@ -1,12 +1,15 @@
 /* vr_http: one reused libcurl handle, retries with backoff and full jitter, Retry-After,
  * rate-limit pacing, error bodies, and the per-call latency hook. */
 #include "vr_http.h"
+#include "vr_errcode.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #ifndef VR_VERSION
 #define VR_VERSION "0"
@@ -33,6 +36,133 @@ typedef struct {
     attempt_headers *hdr;
 } attempt_sink;
 
+/* ---- the transport policy ---- */
+
+#define CA_FILE_MAX ((size_t)16 << 20)
+
+static bool is_set(const char *s)
+{
+    return s && *s;
+}
+
+int vr_transport_resolve(vr_transport *out, const char *ca_option, const char *ssl_cert_file,
+                         const char *curl_ca_bundle, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    const struct {
+        const char *value, *source;
+    } order[] = {
+        {ca_option, "--ca-file"},
+        {ssl_cert_file, "SSL_CERT_FILE"},
+        {curl_ca_bundle, "CURL_CA_BUNDLE"},
+    };
+    size_t i = 0;
+    while (i < sizeof(order) / sizeof(order[0]) && !is_set(order[i].value))
+        i++;
+    if (i == sizeof(order) / sizeof(order[0])) return 0; /* the system store */
+    const char *path = order[i].value, *source = order[i].source;
+    struct stat st;
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+    if (strcmp(path, "-") == 0) {
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file - (from %s): standard input is not a CA file",
+                     source);
+        vr_error_remedy(err, "give the path of a PEM file of CA certificates");
+        return -1;
+    }
+    if (stat(path, &st) < 0) {
+        vr_error_set(err, VR_ERR_CA_FILE, "cannot read the CA file %s (from %s): %s", path, source,
+                     strerror(errno));
+        vr_error_remedy(err, "give the path of a PEM file of CA certificates");
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) is not a regular file", path,
+                     source);
+        vr_error_remedy(err, "give the path of a PEM file of CA certificates");
+        return -1;
+    }
+    rc = vr_read_file(path, CA_FILE_MAX, &text, &len);
+    if (rc < 0) {
+        if (rc == -2)
+            vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) is larger than 16 MiB", path,
+                         source);
+        else
+            vr_error_set(err, VR_ERR_CA_FILE, "cannot read the CA file %s (from %s): %s", path,
+                         source, strerror(errno));
+        vr_error_remedy(err, "give the path of a PEM file of CA certificates");
+        return -1;
+    }
+    bool pem = memmem(text, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
+    free(text);
+    if (!pem) {
+        vr_error_set(err, VR_ERR_CA_FILE, "CA file %s (from %s) holds no PEM certificate", path,
+                     source);
+        vr_error_remedy(err, "give a PEM file (\"-----BEGIN CERTIFICATE-----\" blocks) of the CA "
+                             "certificates to trust; convert DER with `openssl x509 -inform der`");
+        return -1;
+    }
+    out->ca_file = path;
+    out->ca_source = source;
+    return 0;
+}
+
+int vr_transport_from_env(vr_transport *out, const char *ca_option, vr_error *err)
+{
+    return vr_transport_resolve(out, ca_option, getenv("SSL_CERT_FILE"), getenv("CURL_CA_BUNDLE"),
+                                err);
+}
+
+void vr_http_transport_setup(CURL *c, const char *url, const vr_transport *t)
+{
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    /* Verification is never turned off, for the server and for an https:// proxy alike. */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+    if (t && t->ca_file) {
+        /* The file replaces the system store: libcurl's built-in CA directory is dropped too,
+         * so what is trusted is exactly what the file holds. */
+        curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+        curl_easy_setopt(c, CURLOPT_PROXY_CAINFO, t->ca_file);
+        curl_easy_setopt(c, CURLOPT_PROXY_CAPATH, NULL);
+    }
+    /* Proxies: left unset, libcurl reads https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY and
+     * no_proxy/NO_PROXY for an https:// URL. Anything else goes direct: "" disables every
+     * proxy, environment included, and "*" exempts every host as a second lock. */
+    if (!url || strncasecmp(url, "https://", 8) != 0) {
+        curl_easy_setopt(c, CURLOPT_PROXY, "");
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    }
+}
+
+bool vr_http_tls_refused(CURLcode rc)
+{
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
+void vr_http_tls_remedy(vr_error *err, const vr_transport *t)
+{
+    if (t && t->ca_file)
+        vr_error_remedy(err,
+                        "the certificate is not signed by a CA in %s (from %s), or is not for "
+                        "this host; check the URL, and give the CA that signs it (for a proxy "
+                        "that re-signs TLS, its CA) with --ca-file FILE; verification is never "
+                        "turned off",
+                        t->ca_file, t->ca_source);
+    else
+        vr_error_remedy(err, "check the URL; if a private CA signs the certificate (a corporate "
+                             "proxy that re-signs TLS, a private endpoint), trust it with "
+                             "--ca-file FILE (or SSL_CERT_FILE, CURL_CA_BUNDLE); verification is "
+                             "never turned off");
+}
+
 static void default_sleep(void *ctx, int64_t ms)
 {
     (void)ctx;
@@ -56,11 +186,10 @@ void vr_http_config_init(vr_http_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->connect_timeout_ms = 10000;
     cfg->attempt_timeout_ms = 30000;
-    cfg->max_attempts = 5;
     cfg->call_budget_ms = 120000;
     cfg->backoff_base_ms = 500;
     cfg->backoff_cap_ms = 30000;
-    cfg->max_body = (size_t)64 << 20;
+    cfg->max_body = VR_HTTP_MAX_BODY;
 }
 
 static void fill_defaults(vr_http_config *cfg)
@@ -69,7 +198,6 @@ static void fill_defaults(vr_http_config *cfg)
     vr_http_config_init(&d);
     if (cfg->connect_timeout_ms <= 0) cfg->connect_timeout_ms = d.connect_timeout_ms;
     if (cfg->attempt_timeout_ms <= 0) cfg->attempt_timeout_ms = d.attempt_timeout_ms;
-    if (cfg->max_attempts <= 0) cfg->max_attempts = d.max_attempts;
     if (cfg->call_budget_ms <= 0) cfg->call_budget_ms = d.call_budget_ms;
     if (cfg->backoff_base_ms <= 0) cfg->backoff_base_ms = d.backoff_base_ms;
     if (cfg->backoff_cap_ms <= 0) cfg->backoff_cap_ms = d.backoff_cap_ms;
@@ -79,16 +207,11 @@ static void fill_defaults(vr_http_config *cfg)
     if (!cfg->now) cfg->now = default_now;
 }
 
-int64_t vr_http_backoff_ms(const vr_http_config *cfg, int n)
+int64_t vr_http_attempt_timeout_ms(const vr_http_config *cfg)
 {
-    int64_t base = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 500;
-    int64_t cap = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 30000;
-    int64_t ceiling = base;
-    for (int i = 0; i < n && ceiling < cap; i++)
-        ceiling *= 2;
-    if (ceiling > cap) ceiling = cap;
-    uint64_t r = cfg->random ? cfg->random(cfg->env_ctx) : vr_random_u64();
-    return (int64_t)(r % (uint64_t)(ceiling + 1));
+    int64_t half = cfg->call_budget_ms / 2;
+    if (half < VR_HTTP_MIN_TRY_MS) half = VR_HTTP_MIN_TRY_MS;
+    return cfg->attempt_timeout_ms < half ? cfg->attempt_timeout_ms : half;
 }
 
 int vr_http_new(vr_http **out, const vr_http_config *cfg, vr_error *err)
@@ -104,7 +227,7 @@ int vr_http_new(vr_http **out, const vr_http_config *cfg, vr_error *err)
              h->cfg.user_agent ? h->cfg.user_agent : "vni-reconcile/" VR_VERSION);
     h->curl = curl_easy_init();
     if (!h->curl) {
-        vr_error_set(err, "curl", "http client: curl_easy_init failed");
+        vr_error_set(err, VR_ERR_HTTP_CLIENT, "http client: curl_easy_init failed");
         free(h);
         return -1;
     }
@@ -432,10 +555,7 @@ static CURLcode attempt(vr_http *h, const vr_http_request *req, const char *url,
 
     curl_easy_setopt(c, CURLOPT_VERBOSE, 0L); /* never: it would print the Authorization header */
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    vr_http_transport_setup(c, url, h->cfg.transport);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -499,6 +619,9 @@ static void describe_outcome(vr_buf *b, CURLcode rc, const char *errbuf, int sta
         case CURLE_COULDNT_CONNECT:
             vr_buf_puts(b, "could not connect");
             break;
+        case CURLE_PEER_FAILED_VERIFICATION:
+            vr_buf_puts(b, "the server's TLS certificate was refused");
+            break;
         default:
             vr_buf_puts(b, curl_easy_strerror(rc));
             break;
@@ -507,6 +630,22 @@ static void describe_outcome(vr_buf *b, CURLcode rc, const char *errbuf, int sta
     } else {
         vr_buf_printf(b, "HTTP %d", status);
     }
+}
+
+/* What the headers of a response say about the rate-limit window (contract §3): when the window
+ * is used up, wait for its reset; when more than half of it is used, spread the requests left
+ * over the time left (one every reset / left) instead of bursting into a 429. */
+static void note_rate_limit(vr_http *h, const attempt_headers *hdr, int64_t now)
+{
+    if (hdr->rl_allowed <= 0 || hdr->rl_count < 0 || hdr->rl_reset < 0) return;
+    long left = hdr->rl_allowed - hdr->rl_count;
+    int64_t window_ms = (int64_t)hdr->rl_reset * 1000;
+    if (left <= 0)
+        h->pace_until = now + window_ms;
+    else if (left * 2 <= hdr->rl_allowed)
+        h->pace_until = now + window_ms / left;
+    else
+        h->pace_until = 0;
 }
 
 int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, vr_error *err)
@@ -521,52 +660,60 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
     path_only(plain_path, sizeof(plain_path), req->path);
     snprintf(what, sizeof(what), "%s %s", method, plain_path);
 
+    /* The call's time: its budget, cut to the run's deadline when that comes first. */
     int64_t start = cfg->now(cfg->env_ctx);
-    int64_t deadline = start + cfg->call_budget_ms;
-    if (cfg->run_deadline_ms > 0 && cfg->run_deadline_ms < deadline)
-        deadline = cfg->run_deadline_ms;
+    int64_t call_end = start + cfg->call_budget_ms;
+    bool run_cut = cfg->run_deadline_ms > 0 && cfg->run_deadline_ms < call_end;
+    int64_t deadline = run_cut ? cfg->run_deadline_ms : call_end;
+    int64_t attempt_max = vr_http_attempt_timeout_ms(cfg);
+    int64_t min_try = attempt_max < VR_HTTP_MIN_TRY_MS ? attempt_max : VR_HTTP_MIN_TRY_MS;
+    char limit_text[64];
+    if (run_cut)
+        snprintf(limit_text, sizeof(limit_text), "the run's deadline");
+    else
+        snprintf(limit_text, sizeof(limit_text), "the call's time budget of %lld s",
+                 (long long)(cfg->call_budget_ms / 1000));
 
     int rc_out = VR_HTTP_ERROR;
     int retries = 0;
     attempt_headers hdr;
     CURLcode crc = CURLE_OK;
     char errbuf[CURL_ERROR_SIZE];
-    const char *stop_code = "network";
-    vr_buf why = VR_BUF_INIT; /* why the last wait could not be made, "" when none */
+    const char *stop_code = VR_ERR_NETWORK;
+    vr_buf why = VR_BUF_INIT; /* why the call stopped trying, "" when it was not a wait */
 
     for (;;) {
-        /* pacing: the server said its window is used up */
+        /* pacing: the server's rate-limit window asks for a pause before this request */
         int64_t now = cfg->now(cfg->env_ctx);
         if (!cfg->no_pacing && h->pace_until > now) {
             int64_t wait = h->pace_until - now;
-            if (now + wait < deadline) cfg->sleep(cfg->env_ctx, wait);
+            if (now + wait + min_try <= deadline) cfg->sleep(cfg->env_ctx, wait);
             h->pace_until = 0;
             now = cfg->now(cfg->env_ctx);
         }
-        int64_t left = deadline - now;
-        if (left <= 0) {
-            stop_code = "budget.exhausted";
-            vr_buf_puts(&why, "the time budget of the call is spent");
+        if (resp->attempts > 0 && now >= deadline) { /* a wait overslept */
+            stop_code = run_cut ? VR_ERR_RUN_DEADLINE : VR_ERR_BUDGET_EXHAUSTED;
+            vr_buf_printf(&why, "no time left within %s", limit_text);
             break;
         }
-        long timeout = cfg->attempt_timeout_ms;
-        if (left < timeout) timeout = (long)left;
+        /* the attempt ends by the deadline, but gets min_try even when that is closer (the
+         * first attempt of a call made near or past the run's deadline): no retry follows */
+        int64_t timeout = deadline - now;
+        if (timeout < min_try) timeout = min_try;
+        if (timeout > attempt_max) timeout = attempt_max;
+        if (timeout > call_end - now) timeout = call_end - now;
+        if (timeout < 1) timeout = 1;
         resp->attempts++;
-        crc = attempt(h, req, vr_buf_str(&url), timeout, resp, &hdr, errbuf);
+        crc = attempt(h, req, vr_buf_str(&url), (long)timeout, resp, &hdr, errbuf);
         copy_text(resp->correlation_id, sizeof(resp->correlation_id), hdr.correlation_id);
         now = cfg->now(cfg->env_ctx);
+        if (crc == CURLE_OK) note_rate_limit(h, &hdr, now);
 
-        if (crc == CURLE_OK && hdr.rl_allowed > 0 && hdr.rl_count >= hdr.rl_allowed &&
-            hdr.rl_reset >= 0)
-            h->pace_until = now + (int64_t)hdr.rl_reset * 1000;
-
-        bool transient;
-        int64_t min_wait = 0;
+        int64_t min_wait = -1; /* a Retry-After, in ms */
         if (crc != CURLE_OK) {
             resp->status = 0; /* a response cut short counts as none */
-            transient = !resp->body.overflow && curl_transient(crc);
-            if (!transient) {
-                stop_code = resp->body.overflow ? "response.too_large" : "network";
+            if (resp->body.overflow || !curl_transient(crc)) {
+                stop_code = resp->body.overflow ? VR_ERR_RESPONSE_TOO_LARGE : VR_ERR_NETWORK;
                 break;
             }
         } else {
@@ -576,14 +723,14 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
             }
             if (resp->body.len > 0)
                 resp->json = cJSON_ParseWithLength(resp->body.data, resp->body.len);
-            transient = status_transient(resp->status) ||
-                        (resp->status >= 500 && resp->status <= 599 && !resp->json);
-            if (resp->status == 429 || resp->status == 503)
-                min_wait = hdr.retry_after_s >= 0 ? (int64_t)hdr.retry_after_s * 1000 : -1;
+            bool transient = status_transient(resp->status) ||
+                             (resp->status >= 500 && resp->status <= 599 && !resp->json);
+            if ((resp->status == 429 || resp->status == 503) && hdr.retry_after_s >= 0)
+                min_wait = (int64_t)hdr.retry_after_s * 1000;
             if (!transient) {
                 if (resp->status >= 200 && resp->status <= 299) {
                     if (resp->body.len > 0 && !resp->json) {
-                        stop_code = "bad.response";
+                        stop_code = VR_ERR_BAD_RESPONSE;
                         vr_buf_puts(&why, "the response body is not JSON");
                         rc_out = VR_HTTP_ERROR;
                         goto finish_error;
@@ -596,22 +743,20 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
                 goto done;
             }
         }
-        /* transient: wait and try again, if tries and time allow */
-        if (resp->attempts >= cfg->max_attempts) {
-            stop_code = "attempts.exhausted";
-            break;
-        }
-        int64_t wait;
-        if (resp->status == 429 && crc == CURLE_OK && min_wait >= 0)
-            wait = min_wait; /* Retry-After: at least that, no more needed */
-        else {
-            wait = vr_http_backoff_ms(cfg, retries);
-            if (min_wait > wait) wait = min_wait;
-        }
-        if (now + wait >= deadline) {
-            stop_code = "budget.exhausted";
-            vr_buf_printf(&why, "the next wait of %lld ms would pass the time budget of the call",
-                          (long long)wait);
+        /* transient: a 429's Retry-After is the wait (no more is needed); otherwise a
+         * full-jitter backoff, at least a 503's Retry-After; all within the deadline */
+        int64_t backoff = 0;
+        if (!(resp->status == 429 && min_wait >= 0))
+            backoff = vr_backoff_ms(cfg->backoff_base_ms, cfg->backoff_cap_ms, retries,
+                                    cfg->random(cfg->env_ctx));
+        int64_t wait = vr_retry_wait_ms(backoff, min_wait, deadline - now, min_try);
+        if (wait < 0) {
+            stop_code = run_cut ? VR_ERR_RUN_DEADLINE : VR_ERR_BUDGET_EXHAUSTED;
+            if (min_wait > 0)
+                vr_buf_printf(&why, "Retry-After asks for %lld s more, past %s",
+                              (long long)(min_wait / 1000), limit_text);
+            else
+                vr_buf_printf(&why, "no time left for another try within %s", limit_text);
             break;
         }
         cfg->sleep(cfg->env_ctx, wait);
@@ -633,9 +778,20 @@ finish_error:
             vr_buf_reset(&last);
             vr_buf_puts(&last, tmp.message + strlen("last answer: "));
         }
-        if (strcmp(stop_code, "bad.response") == 0)
+        if (strcmp(stop_code, VR_ERR_BAD_RESPONSE) == 0)
             vr_buf_printf(&m, "%s: %s (HTTP %d)", what, vr_buf_str(&why), resp->status);
-        else if (resp->attempts <= 1 && strcmp(stop_code, "network") == 0)
+        else if (strcmp(stop_code, VR_ERR_RESPONSE_TOO_LARGE) == 0 &&
+                 cfg->max_body % (1u << 20) == 0)
+            vr_buf_printf(&m,
+                          "%s: the response is larger than %zu MiB, the most accepted for one "
+                          "API response; nothing of it was used",
+                          what, cfg->max_body >> 20);
+        else if (strcmp(stop_code, VR_ERR_RESPONSE_TOO_LARGE) == 0)
+            vr_buf_printf(&m,
+                          "%s: the response is larger than %zu bytes, the most accepted for "
+                          "one API response; nothing of it was used",
+                          what, cfg->max_body);
+        else if (resp->attempts <= 1 && strcmp(stop_code, VR_ERR_NETWORK) == 0)
             vr_buf_printf(&m, "%s: %s", what, vr_buf_str(&last));
         else
             vr_buf_printf(&m, "%s: gave up after %d %s over %.1f s%s%s; last: %s", what,
@@ -648,21 +804,25 @@ finish_error:
             copy_text(err->code, sizeof(err->code), stop_code);
             copy_text(err->message, sizeof(err->message), vr_buf_str(&m));
             copy_text(err->correlation_id, sizeof(err->correlation_id), resp->correlation_id);
-            if (strcmp(stop_code, "bad.response") == 0)
+            if (strcmp(stop_code, VR_ERR_BAD_RESPONSE) == 0)
                 vr_error_remedy(err, "check that the API URL points at the platform API");
-            else if (strcmp(stop_code, "response.too_large") == 0)
+            else if (strcmp(stop_code, VR_ERR_RESPONSE_TOO_LARGE) == 0)
                 vr_error_remedy(err, "check that the API URL points at the platform API");
+            else if (strcmp(stop_code, VR_ERR_RUN_DEADLINE) == 0)
+                vr_error_remedy(err, "the run's time limit (--timeout) left no time to try "
+                                     "again; run again to finish, or allow the run more time");
             else if (resp->status == 429)
                 vr_error_remedy(err, "the platform is rate-limiting this client; run again "
-                                     "later or with fewer concurrent clients");
+                                     "later or with fewer concurrent clients, or give each call "
+                                     "more time with --call-timeout");
             else if (resp->status >= 500)
                 vr_error_remedy(err, "the platform failed or is unavailable; run again later "
-                                     "and check the platform's status page");
+                                     "(or give each call more time with --call-timeout) and "
+                                     "check the platform's status page");
             else if (crc == CURLE_COULDNT_RESOLVE_HOST)
                 vr_error_remedy(err, "check the region or API URL and DNS");
-            else if (crc == CURLE_PEER_FAILED_VERIFICATION || crc == CURLE_SSL_CACERT_BADFILE)
-                vr_error_remedy(err, "the server's TLS certificate could not be verified; "
-                                     "check the API URL and the system's CA certificates");
+            else if (vr_http_tls_refused(crc))
+                vr_http_tls_remedy(err, cfg->transport);
             else
                 vr_error_remedy(err, "check the network and the API URL, then run again");
         }

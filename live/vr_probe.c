@@ -1,5 +1,6 @@
 /* vr_probe: TCP reachability of gateways, --probe-map, and the loopback-only guard. */
 #include "vr_probe.h"
+#include "vr_errcode.h"
 
 #include "vr_iface.h"
 #include "vr_util.h"
@@ -40,12 +41,12 @@ int vr_probe_redirect_parse(vr_probe_redirect *out, const char *text, vr_error *
     memset(out, 0, sizeof(*out));
     const char *eq = text ? strchr(text, '=') : NULL;
     if (!eq) {
-        vr_error_set(err, "probe-map.invalid", "probe-map %s: no '='", text ? text : "");
+        vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: no '='", text ? text : "");
         vr_error_remedy(err, FORM);
         return -1;
     }
     if (parse_addr_part(&out->addr, text, (size_t)(eq - text), true) < 0) {
-        vr_error_set(err, "probe-map.invalid", "probe-map %s: %.*s is not an IP address", text,
+        vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: %.*s is not an IP address", text,
                      (int)(eq - text), text);
         vr_error_remedy(err, FORM);
         return -1;
@@ -56,7 +57,7 @@ int vr_probe_redirect_parse(vr_probe_redirect *out, const char *text, vr_error *
     if (hp[0] == '[') {
         const char *close = strchr(hp, ']');
         if (!close || close[1] != ':') {
-            vr_error_set(err, "probe-map.invalid",
+            vr_error_set(err, VR_ERR_PROBE_MAP_INVALID,
                          "probe-map %s: a bracketed IPv6 host must be followed by :PORT", text);
             vr_error_remedy(err, FORM);
             return -1;
@@ -66,12 +67,13 @@ int vr_probe_redirect_parse(vr_probe_redirect *out, const char *text, vr_error *
     } else {
         const char *colon = strchr(hp, ':');
         if (!colon) {
-            vr_error_set(err, "probe-map.invalid", "probe-map %s: no :PORT after the host", text);
+            vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: no :PORT after the host",
+                         text);
             vr_error_remedy(err, FORM);
             return -1;
         }
         if (strchr(colon + 1, ':')) {
-            vr_error_set(err, "probe-map.invalid",
+            vr_error_set(err, VR_ERR_PROBE_MAP_INVALID,
                          "probe-map %s: an IPv6 host must be in brackets, like [::1]:8443", text);
             vr_error_remedy(err, FORM);
             return -1;
@@ -80,7 +82,7 @@ int vr_probe_redirect_parse(vr_probe_redirect *out, const char *text, vr_error *
         port = colon + 1;
     }
     if (parse_addr_part(&out->host, hp, hlen, true) < 0) {
-        vr_error_set(err, "probe-map.invalid",
+        vr_error_set(err, VR_ERR_PROBE_MAP_INVALID,
                      "probe-map %s: host %.*s is not an IP address (names are not resolved)", text,
                      (int)hlen, hp);
         vr_error_remedy(err, FORM);
@@ -88,7 +90,8 @@ int vr_probe_redirect_parse(vr_probe_redirect *out, const char *text, vr_error *
     }
     long p;
     if (vr_parse_long(port, 1, 65535, &p) < 0 || port[0] == '+' || port[0] == '-') {
-        vr_error_set(err, "probe-map.invalid", "probe-map %s: port %s is not 1..65535", text, port);
+        vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: port %s is not 1..65535", text,
+                     port);
         vr_error_remedy(err, FORM);
         return -1;
     }
@@ -103,7 +106,7 @@ int vr_probe_map_add(vr_probe_map *m, const char *text, vr_error *err)
     if (vr_probe_map_find(m, &r.addr)) {
         char a[VR_ADDR_STRLEN];
         vr_addr_format(&r.addr, a);
-        vr_error_set(err, "probe-map.invalid", "probe-map %s: %s is already mapped", text, a);
+        vr_error_set(err, VR_ERR_PROBE_MAP_INVALID, "probe-map %s: %s is already mapped", text, a);
         vr_error_remedy(err, "give one --probe-map per address");
         return -1;
     }
@@ -141,6 +144,8 @@ const char *vr_probe_status_name(vr_probe_status s)
         return "unreachable";
     case VR_PROBE_BLOCKED:
         return "blocked";
+    case VR_PROBE_DENIED:
+        return "denied";
     }
     return "unknown";
 }
@@ -165,11 +170,11 @@ int vr_probe(vr_probe_result *out, const vr_probe_map *map, const vr_addr *addr,
         out->redirected = true;
     }
     if (target.family != VR_AF_V4 && target.family != VR_AF_V6) {
-        vr_error_set(err, "probe", "probe: no address to probe");
+        vr_error_set(err, VR_ERR_PROBE_FAILED, "probe: no address to probe");
         return -1;
     }
     if (tport < 1 || tport > 65535) {
-        vr_error_set(err, "probe", "probe: port %d is not 1..65535", tport);
+        vr_error_set(err, VR_ERR_PROBE_FAILED, "probe: port %d is not 1..65535", tport);
         return -1;
     }
     char a[VR_ADDR_STRLEN];
@@ -179,7 +184,19 @@ int vr_probe(vr_probe_result *out, const vr_probe_map *map, const vr_addr *addr,
     else
         snprintf(out->target, sizeof(out->target), "%s:%d", a, tport);
 
-    /* the guard comes before any socket exists: a blocked probe sends nothing at all */
+    /* the guards come before any socket exists: a refused probe sends nothing at all. An
+     * inventory (a pull request's, say) must not make the runner reach its own loopback
+     * services, the cloud metadata service or a multicast group and report what answered:
+     * only a --probe-map entry, which the operator wrote, may send a probe there. */
+    const char *range = out->redirected ? NULL : vr_addr_special_range(&target);
+    if (range) {
+        out->status = VR_PROBE_DENIED;
+        snprintf(out->detail, sizeof(out->detail),
+                 "not probed: %s is %s; probes there are refused unless --probe-map sends them "
+                 "elsewhere",
+                 a, range);
+        return 0;
+    }
     if (loopback_only() && !vr_addr_is_loopback(&target)) {
         out->status = VR_PROBE_BLOCKED;
         snprintf(out->detail, sizeof(out->detail),
@@ -205,7 +222,8 @@ int vr_probe(vr_probe_result *out, const vr_probe_map *map, const vr_addr *addr,
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        vr_error_set(err, "probe", "probe %s: socket: %s", out->target, strerror(errno));
+        vr_error_set(err, VR_ERR_PROBE_FAILED, "probe %s: socket: %s", out->target,
+                     strerror(errno));
         return -1;
     }
     int64_t start = vr_now_ms();

@@ -53,6 +53,32 @@ bool vr_addr_is_loopback(const vr_addr *a)
     return false;
 }
 
+const char *vr_addr_special_range(const vr_addr *a)
+{
+    const unsigned char *b = a->bytes;
+    if (a->family == VR_AF_V4) {
+        if (b[0] == 127) return "a loopback address (127.0.0.0/8)";
+        if (b[0] == 169 && b[1] == 254)
+            return "a link-local address (169.254.0.0/16, where cloud metadata services answer)";
+        if ((b[0] & 0xf0) == 224) return "a multicast address (224.0.0.0/4)";
+        if (b[0] == 0) return "an unspecified address (0.0.0.0/8)";
+        return NULL;
+    }
+    if (a->family != VR_AF_V6) return NULL;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(b, mapped, 12) == 0) {
+        /* ::ffff:a.b.c.d reaches a.b.c.d: judged as that IPv4 address */
+        vr_addr v4 = {VR_AF_V4, {b[12], b[13], b[14], b[15]}};
+        return vr_addr_special_range(&v4);
+    }
+    static const unsigned char zero[16] = {0};
+    if (vr_addr_is_loopback(a)) return "a loopback address (::1)";
+    if (memcmp(b, zero, 16) == 0) return "an unspecified address (::)";
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "a link-local address (fe80::/10)";
+    if (b[0] == 0xff) return "a multicast address (ff00::/8)";
+    return NULL;
+}
+
 int vr_cidr_parse(vr_cidr *out, const char *text)
 {
     char buf[VR_ADDR_STRLEN];

@@ -36,6 +36,13 @@ bool vr_addr_equal(const vr_addr *a, const vr_addr *b);
 /* True for 127.0.0.0/8 and ::1. */
 bool vr_addr_is_loopback(const vr_addr *a);
 
+/* When a is in a range no gateway lives in and that a probe must never reach on its own
+ * (loopback 127.0.0.0/8 and ::1; link-local 169.254.0.0/16, cloud metadata services
+ * included, and fe80::/10; multicast 224.0.0.0/4 and ff00::/8; unspecified 0.0.0.0/8 and ::;
+ * an IPv4-mapped IPv6 address as its IPv4 address): a static description such as
+ * "a link-local address (169.254.0.0/16, ...)". NULL for any other address. */
+const char *vr_addr_special_range(const vr_addr *a);
+
 /* Parses "ADDR/LEN" (LEN decimal, 0..32 or 0..128, no sign, no leading zeros beyond "0").
  * Returns 0, or -1 on a syntax error. Host bits are allowed here; check them separately. */
 int vr_cidr_parse(vr_cidr *out, const char *text);

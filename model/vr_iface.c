@@ -1,5 +1,6 @@
 /* vr_iface: interface vocabulary, field rules, comparison and JSON codecs. */
 #include "vr_iface.h"
+#include "vr_errcode.h"
 #include "vr_util.h"
 
 #include <stdio.h>
@@ -42,18 +43,29 @@ void vr_iface_copy(vr_iface *out, const vr_iface *src)
     out->date_created = vr_strdup(src->date_created);
 }
 
-bool vr_name_valid(const char *name)
+/* True when s is 1..max of [A-Za-z0-9._-]. */
+static bool plain_text(const char *s, size_t max)
 {
-    if (!name) return false;
-    size_t n = strlen(name);
-    if (n < 1 || n > VR_NAME_MAX) return false;
+    if (!s) return false;
+    size_t n = strlen(s);
+    if (n < 1 || n > max) return false;
     for (size_t i = 0; i < n; i++) {
-        char c = name[i];
+        char c = s[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-'))
             return false;
     }
     return true;
+}
+
+bool vr_name_valid(const char *name)
+{
+    return plain_text(name, VR_NAME_MAX);
+}
+
+bool vr_id_valid(const char *id)
+{
+    return plain_text(id, VR_ID_MAX) && strcmp(id, ".") != 0 && strcmp(id, "..") != 0;
 }
 
 size_t vr_utf8_length(const char *s)
@@ -329,13 +341,14 @@ int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (!cJSON_IsObject(obj)) {
-        vr_error_set(err, "bad.response", "connection is not a JSON object");
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "connection is not a JSON object");
         return -1;
     }
     out->id = take_str(obj, "id");
     out->name = take_str(obj, "name");
     if (!out->id || !out->name) {
-        vr_error_set(err, "bad.response", "connection lacks a string %s", out->id ? "name" : "id");
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "connection lacks a string %s",
+                     out->id ? "name" : "id");
         vr_iface_clear(out);
         return -1;
     }

@@ -12,6 +12,7 @@
 
 #define VR_DNS_MAX 4
 #define VR_NAME_MAX 64
+#define VR_ID_MAX 128
 #define VR_DESCRIPTION_MAX 256
 #define VR_DEFAULT_LIMIT 50
 #define VR_DEFAULT_PROBE_PORT 443
@@ -78,6 +79,10 @@ int vr_iface_validate(vr_iface *f, vr_field_error_fn cb, void *ctx);
 
 /* True when name is 1..64 of [A-Za-z0-9._-]. */
 bool vr_name_valid(const char *name);
+/* True when id (of a connection or a routing table, from the platform or a plan file) may go
+ * into a URL path: 1..VR_ID_MAX of [A-Za-z0-9._-], and neither "." nor ".." (which a server
+ * or proxy would resolve as a path step). Nothing to escape, nothing to resolve. */
+bool vr_id_valid(const char *id);
 /* Count of UTF-8 code points (bytes that are not continuation bytes). */
 size_t vr_utf8_length(const char *s);
 

@@ -1,5 +1,5 @@
 /* vr_regions: the platform's regions of contract §1, the one table of them: the inventory
- * loader checks organization.region with it, live/vr_region.h resolves the API and OAuth bases
+ * loader checks organization.region with it, live/vr_endpoint.h resolves the API and OAuth bases
  * from it. Static strings only: nothing to free. */
 #ifndef VR_REGIONS_H
 #define VR_REGIONS_H

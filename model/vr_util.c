@@ -2,7 +2,6 @@
 #include "vr_util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,6 +163,26 @@ uint64_t vr_random_u64(void)
     return v;
 }
 
+int64_t vr_backoff_ms(int64_t base_ms, int64_t cap_ms, int n, uint64_t rnd)
+{
+    if (base_ms <= 0) return 0;
+    int64_t ceiling = base_ms;
+    for (int i = 0; i < n && ceiling < cap_ms; i++)
+        ceiling *= 2;
+    if (ceiling > cap_ms) ceiling = cap_ms > 0 ? cap_ms : 0;
+    return (int64_t)(rnd % (uint64_t)(ceiling + 1));
+}
+
+int64_t vr_retry_wait_ms(int64_t backoff_ms, int64_t min_wait_ms, int64_t left_ms,
+                         int64_t min_try_ms)
+{
+    int64_t floor_ms = min_wait_ms > 0 ? min_wait_ms : 0;
+    int64_t wait = backoff_ms > floor_ms ? backoff_ms : floor_ms;
+    int64_t room = left_ms - (min_try_ms > 0 ? min_try_ms : 0); /* the latest a wait may end */
+    if (floor_ms > room || room < 0) return -1;
+    return wait < room ? wait : room;
+}
+
 static void to_hex(const unsigned char *md, unsigned n, char *out)
 {
     static const char hex[] = "0123456789abcdef";
@@ -227,52 +245,37 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
     return 0;
 }
 
-int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
+int vr_write_all(int fd, const void *data, size_t len)
 {
-    size_t plen = strlen(path);
-    char *tmp = vr_xmalloc(plen + 32);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0) {
-        free(tmp);
-        return -1;
-    }
     const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
         if (w < 0) {
             if (errno == EINTR) continue;
-            goto fail;
+            return -1;
+        }
+        if (w == 0) {
+            errno = EIO; /* no progress: never loop forever */
+            return -1;
         }
         p += w;
-        left -= (size_t)w;
+        len -= (size_t)w;
     }
-    if (fsync(fd) < 0) goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) goto fail;
-    free(tmp);
     return 0;
-fail : {
-    int saved = errno;
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    free(tmp);
-    errno = saved;
-    return -1;
 }
+
+/* The program's own name (vni-reconcile, vni-sim, a test), from the C library. */
+static void out_of_memory(void)
+{
+    fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
+    abort();
 }
 
 void *vr_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return p;
 }
@@ -281,8 +284,7 @@ void *vr_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return p;
 }
@@ -291,8 +293,7 @@ void *vr_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q) {
-        fputs("vni-reconcile: out of memory\n", stderr);
-        abort();
+        out_of_memory();
     }
     return q;
 }

@@ -49,6 +49,20 @@ void vr_uuid4(char *out);
 /* Random 64 bits from the OS (for jitter, not secrets). */
 uint64_t vr_random_u64(void);
 
+/* The one backoff of the project (API calls in vr_http, webhook deliveries in vr_webhook):
+ * exponential with full jitter. The wait before retry number n (0 for the first retry) is
+ * drawn uniformly from 0 .. min(cap_ms, base_ms * 2^n), both ends included, from rnd (any 64
+ * random bits). base_ms <= 0 gives 0. Pure. */
+int64_t vr_backoff_ms(int64_t base_ms, int64_t cap_ms, int n, uint64_t rnd);
+
+/* Fits the wait before the next try into the time left (left_ms, from now to the deadline),
+ * keeping min_try_ms for that try: the wait is max(backoff_ms, min_wait_ms) (min_wait_ms: a
+ * server's Retry-After, which is never shortened; < 0 when none), cut so that it ends
+ * min_try_ms before the deadline. Returns the wait, or -1 when not even min_wait_ms fits (no
+ * time is left for another try: stop now rather than sleep for nothing). Pure. */
+int64_t vr_retry_wait_ms(int64_t backoff_ms, int64_t min_wait_ms, int64_t left_ms,
+                         int64_t min_try_ms);
+
 /* Lower-case hex SHA-256 of data into out (65 bytes). */
 void vr_sha256_hex(const void *data, size_t len, char *out);
 /* Lower-case hex HMAC-SHA256(key, data) into out (65 bytes). */
@@ -58,9 +72,9 @@ void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_
  * Returns 0; -1 with errno on I/O errors; -2 when the file is larger than max. */
 int vr_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
-/* Writes data to path atomically: a temporary file beside it, fsync, rename.
- * mode is the new file's permission bits. Returns 0, or -1 with errno. */
-int vr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* Writes all of data to fd, going on after short writes and EINTR. Returns 0, or -1 with
+ * errno (EIO for a write that makes no progress). */
+int vr_write_all(int fd, const void *data, size_t len);
 
 /* strdup that aborts on out-of-memory (allocation failure is not recoverable here). */
 char *vr_strdup(const char *s);

@@ -1,5 +1,6 @@
 /* vr_apply: one organization's plan carried out step by step (see vr_apply.h). */
 #include "vr_apply.h"
+#include "vr_errcode.h"
 
 #include "vr_util.h"
 
@@ -18,6 +19,8 @@ const char *vr_step_kind_name(vr_step_kind k)
         return "delete";
     case VR_STEP_ACTIVATE:
         return "activate";
+    case VR_STEP_REPLACE:
+        return "replace";
     }
     return "unknown";
 }
@@ -68,6 +71,9 @@ static void step_clear(vr_apply_step *s)
     free(s->id);
     free(s->routing_table_id);
     free(s->note);
+    free(s->reason);
+    free(s->replaced_id);
+    free(s->replaced_table);
     for (size_t i = 0; i < s->correlation_count; i++)
         free(s->correlation_ids[i]);
     free(s->correlation_ids);
@@ -95,7 +101,8 @@ static vr_apply_step *step_add(vr_apply_result *r, vr_step_kind kind, const vr_i
     s->name = vr_strdup(f->name ? f->name : "");
     s->id = f->id ? vr_strdup(f->id) : NULL;
     s->routing_table_id = f->routing_table_id ? vr_strdup(f->routing_table_id) : NULL;
-    s->total_ms = s->create_ms = s->convergence_ms = VR_AUDIT_MS_NONE;
+    s->total_ms = s->create_ms = s->convergence_ms = VR_MS_NONE;
+    s->delete_ms = s->delete_convergence_ms = VR_MS_NONE;
     s->estimated_ms = -1;
     return s;
 }
@@ -150,6 +157,15 @@ void vr_apply_steps(vr_apply_result *out, const vr_plan_org_result *plan, const 
         if (!f->name || !f->id || !f->state || strcmp(f->state, "provisioning") != 0) continue;
         if (named_by_inventory(plan, f->name)) step_add(out, VR_STEP_ACTIVATE, f);
     }
+    for (size_t i = 0; i < plan->action_count; i++) {
+        const vr_plan_action *a = &plan->actions[i];
+        if (a->kind != VR_ACTION_REPLACE) continue;
+        vr_apply_step *s = step_add(out, VR_STEP_REPLACE, &a->iface);
+        s->reason = a->reason ? vr_strdup(a->reason) : NULL;
+        s->replaced_id = a->replaces.id ? vr_strdup(a->replaces.id) : NULL;
+        s->replaced_table =
+            a->replaces.routing_table_id ? vr_strdup(a->replaces.routing_table_id) : NULL;
+    }
     for (size_t i = 0; i < plan->action_count; i++)
         if (plan->actions[i].kind == VR_ACTION_CREATE)
             step_add(out, VR_STEP_CREATE, &plan->actions[i].iface);
@@ -170,6 +186,17 @@ typedef struct {
     bool sync_done;      /* the step requested a sync */
     bool sync_converged; /* and its table converged */
     vr_error sync_err;   /* why not, when it did not */
+    /* What holds the next steps back: an earlier failure, or a record that could not be kept,
+     * or the run's deadline (timed_out). */
+    bool stop;
+    const char *stop_why;
+    bool timed_out;
+    long creates; /* creates started, for max_creates */
+    /* A record of the middle of a step (a replacement's deletion) that could not be kept: the
+     * step still finishes (its create must not be left undone), then the run stops as after
+     * any record that could not be kept. */
+    bool mid_record_failed;
+    vr_error mid_record_err;
 } apply_run;
 
 static int64_t run_now(const apply_run *r)
@@ -204,46 +231,11 @@ static int sync_table(const apply_run *r, vr_apply_step *s, const char *table, v
     s->syncs++;
     s->estimated_ms = sr->estimated_convergence_ms;
     if (!sr->expected_hash) {
-        vr_error_set(err, "sync.invalid",
+        vr_error_set(err, VR_ERR_SYNC_INVALID,
                      "sync of routing table %s: the answer has no expectedHash", table);
         return -1;
     }
     return 0;
-}
-
-/* Writes (and sends) one audit record; a record the log refuses is counted by the caller. */
-static int audit_emit(const apply_run *r, vr_audit_record *rec, vr_error *err)
-{
-    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
-    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
-    vr_buf line = VR_BUF_INIT;
-    int rc = vr_audit_write(w, rec, &line, err);
-    if (rc == 0 && r->o->webhook)
-        vr_webhook_send(r->o->webhook, vr_audit_action_name(rec->action), rec->event_id, line.data,
-                        line.len);
-    vr_buf_free(&line);
-    return rc;
-}
-
-/* The routing_sync record of contract §9 for the sync(s) of a step: converged (provisioned,
- * or deleted after a deletion) or not (failed, with why). Written just before the step's own
- * record. */
-static int audit_sync(const apply_run *r, const vr_apply_step *s, vr_error *err)
-{
-    vr_audit_record rec;
-    /* The sync's status says what the table now carries: the new or the removed interface. */
-    vr_audit_record_init(&rec, r->o->run_id, VR_AUDIT_ROUTING_SYNC,
-                         !r->sync_converged          ? VR_AUDIT_FAILED
-                         : s->kind == VR_STEP_DELETE ? VR_AUDIT_DELETED
-                                                     : VR_AUDIT_PROVISIONED);
-    rec.interface_name = s->name;
-    rec.interface_id = s->id;
-    rec.convergence_ms = s->convergence_ms;
-    rec.total_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
-    rec.error = r->sync_converged ? NULL : &r->sync_err;
-    return audit_emit(r, &rec, err);
 }
 
 /* Syncs table and waits until its currentHash reaches the sync's expectedHash. */
@@ -256,7 +248,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
     vr_routing_table t = {0};
     char *last_seen = NULL;
     bool resynced = false;
-    int rc = -1, n = 0;
+    int rc = -1, n = 0, syncs_before = s->syncs;
 
     if (sync_table(r, s, table, &sr, err) < 0) goto done;
     t_sync = run_now(r);
@@ -279,7 +271,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
         if (moved || settled) {
             /* another sync replaced ours and the table converged to its hash */
             if (resynced) {
-                vr_error_set(err, "converge.replaced",
+                vr_error_set(err, VR_ERR_CONVERGE_REPLACED,
                              "routing table %s converged to hash %s, not %s, after a re-sync: "
                              "other syncs keep replacing this run's",
                              table, t.current_hash ? t.current_hash : "(none)", sr.expected_hash);
@@ -300,7 +292,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
         free(last_seen);
         last_seen = t.current_hash ? vr_strdup(t.current_hash) : NULL;
         if (run_now(r) >= deadline) {
-            vr_error_set(err, "converge.timeout",
+            vr_error_set(err, VR_ERR_CONVERGE_TIMEOUT,
                          "routing table %s did not converge within %lld s (currentHash %s, "
                          "expectedHash %s, state %s, %d polls)",
                          table, (long long)(r->converge_timeout_ms / 1000),
@@ -325,7 +317,7 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
     rc = 0;
 done:
     s->convergence_ms = run_now(r) - t0;
-    r->sync_done = s->syncs > 0;
+    r->sync_done = s->syncs > syncs_before;
     r->sync_converged = rc == 0;
     if (rc != 0 && err) r->sync_err = *err;
     free(last_seen);
@@ -344,8 +336,8 @@ static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
         int rc = vr_client_get_connection(r->c, s->id, &f, err);
         note_call(r, s, rc < 0 ? err : NULL);
         if (rc < 0) {
-            if (strcmp(err->code, "not.found") == 0)
-                vr_error_set(err, "not.found",
+            if (strcmp(err->code, VR_ERR_NOT_FOUND) == 0)
+                vr_error_set(err, VR_ERR_NOT_FOUND,
                              "connection %s (%s) disappeared after its routing table converged",
                              s->name, s->id);
             return -1;
@@ -355,7 +347,7 @@ static int check_active(const apply_run *r, vr_apply_step *s, vr_error *err)
         vr_iface_clear(&f);
         if (strcmp(state, "active") == 0) return 0;
         if (strcmp(state, "failed") == 0 || run_now(r) - t0 >= VR_APPLY_ACTIVE_GRACE_MS) {
-            vr_error_set(err, "not.active",
+            vr_error_set(err, VR_ERR_NOT_ACTIVE,
                          "connection %s (%s) is %s after its routing table converged", s->name,
                          s->id, state);
             vr_error_remedy(err, "check the connection in the platform; apply syncs a named "
@@ -392,7 +384,7 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
         return -1;
     }
     if (!found) {
-        vr_error_set(err, "name.duplicate",
+        vr_error_set(err, VR_ERR_NAME_DUPLICATE,
                      "create connection %s: the platform says the name is taken (409 "
                      "name.duplicate) but lists no connection of that name",
                      want->name);
@@ -402,7 +394,7 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
     diff_ctx dc = {&diffs, 0};
     int nd = vr_iface_compare(want, out, collect_diff, &dc);
     if (nd > 0) {
-        vr_error_set(err, "name.duplicate",
+        vr_error_set(err, VR_ERR_NAME_DUPLICATE,
                      "create connection %s: a connection of that name exists (%s) and differs "
                      "from the inventory (%s): not taken as created",
                      want->name, out->id ? out->id : "no id", vr_buf_str(&diffs));
@@ -417,14 +409,16 @@ static int adopt_existing(const apply_run *r, vr_apply_step *s, const vr_iface *
     return 0;
 }
 
-static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+/* The gateway of want must answer before anything is created (or, for a replacement,
+ * deleted). Returns 0 when reachable; -1 with err (nothing was sent to the platform). */
+static int probe_gateway(const apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
 {
     const vr_apply_opts *o = r->o;
     vr_addr remote = want->remote;
     if (remote.family == VR_AF_NONE &&
         (!want->remote_ip || vr_addr_parse(&remote, want->remote_ip) != 0)) {
-        vr_error_set(err, "invalid.field", "connection %s: remoteIp %s is not an address", s->name,
-                     want->remote_ip ? want->remote_ip : "(none)");
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s: remoteIp %s is not an address",
+                     s->name, want->remote_ip ? want->remote_ip : "(none)");
         return -1;
     }
     int port = want->probe_port > 0 ? want->probe_port
@@ -437,23 +431,41 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     memset(&pr, 0, sizeof(pr));
     if (vr_probe(&pr, o->probe_map, &remote, port, timeout, err) < 0) return -1;
     snprintf(s->probe_detail, sizeof(s->probe_detail), "%s", pr.detail);
+    if (pr.status == VR_PROBE_DENIED) {
+        vr_error_set(err, VR_ERR_GATEWAY_REFUSED, "gateway %s of %s: %s", want->remote_ip, s->name,
+                     pr.detail);
+        vr_error_remedy(err,
+                        "nothing was created for %s; no gateway lives in that range: correct its "
+                        "remoteIp, or (for a test) send the probe to a listener with --probe-map "
+                        "%s=HOST:PORT",
+                        s->name, want->remote_ip);
+        return -1;
+    }
     if (pr.status != VR_PROBE_REACHABLE) {
-        vr_error_set(err, "gateway.unreachable", "gateway %s of %s (probed at %s) is %s",
+        vr_error_set(err, VR_ERR_GATEWAY_UNREACHABLE, "gateway %s of %s (probed at %s) is %s",
                      want->remote_ip, s->name, pr.target, pr.detail);
         vr_error_remedy(err,
-                        "nothing was created for %s; check the gateway answers TCP on port %d "
+                        "nothing was %s for %s; check the gateway answers TCP on port %d "
                         "(the interface's probe.port sets another), then run apply again",
+                        s->kind == VR_STEP_REPLACE && !s->replaced_deleted
+                            ? "deleted (its old connection stays) or created"
+                            : "created",
                         s->name, port);
         return -1;
     }
+    return 0;
+}
 
+static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+{
+    if (probe_gateway(r, s, want, err) < 0) return -1;
     int64_t tc = run_now(r);
     vr_iface made;
     memset(&made, 0, sizeof(made));
     int rc = vr_client_create_connection(r->c, want, &made, err);
     note_call(r, s, rc < 0 ? err : NULL);
     if (rc == VR_HTTP_ESTATUS && err->http_status == 409 &&
-        strcmp(err->code, "name.duplicate") == 0) {
+        strcmp(err->code, VR_ERR_NAME_DUPLICATE) == 0) {
         vr_error_clear(err);
         rc = adopt_existing(r, s, want, &made, err);
     }
@@ -472,7 +484,8 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
     if (s->adopted)
         step_note(s, "already existed (an earlier create went through): taken as created");
     if (!s->routing_table_id) {
-        vr_error_set(err, "invalid.field", "connection %s has no routingTableId to sync", s->name);
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync",
+                     s->name);
         return -1;
     }
     if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
@@ -482,7 +495,7 @@ static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_er
 static int do_delete(apply_run *r, vr_apply_step *s, vr_error *err)
 {
     if (!s->id) {
-        vr_error_set(err, "invalid.plan", "delete %s: the plan has no connection id", s->name);
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "delete %s: the plan has no connection id", s->name);
         return -1;
     }
     int rc = vr_client_delete_connection(r->c, s->id, err);
@@ -517,47 +530,113 @@ static int do_activate(apply_run *r, vr_apply_step *s, vr_error *err)
     }
     step_note(s, "was left provisioning (no routing sync after its create): synced");
     if (!s->routing_table_id) {
-        vr_error_set(err, "invalid.field", "connection %s has no routingTableId to sync", s->name);
+        vr_error_set(err, VR_ERR_INVALID_FIELD, "connection %s has no routingTableId to sync",
+                     s->name);
         return -1;
     }
     if (converge_wait(r, s, s->routing_table_id, err) < 0) return -1;
     return check_active(r, s, err);
 }
 
+/* A replacement that deleted the old connection and did not bring the new one up: the
+ * error names the interface as missing and says what to do. */
+static int replace_left_missing(vr_apply_step *s, vr_error *err)
+{
+    char was[sizeof(err->message)], code[sizeof(err->code)];
+    snprintf(was, sizeof(was), "%s", err->message);
+    snprintf(code, sizeof(code), "%s", err->code);
+    s->left_missing = true;
+    vr_error_set(err, code,
+                 "%s is missing live: its old connection %s was deleted to replace it, and the "
+                 "new one was not created: %s",
+                 s->name, s->replaced_id ? s->replaced_id : "(no id)", was);
+    vr_error_remedy(err,
+                    "fix the cause above, then run `vni-reconcile apply` again: %s is missing, "
+                    "so the next run creates it (with or without --replace)",
+                    s->name);
+    return -1;
+}
+
+/* Hands a record to the run's recorder (report/vr_outputs: audit records, webhook). */
+static int record(const apply_run *r, const vr_apply_step *s, vr_apply_record_phase phase,
+                  vr_error *err)
+{
+    if (!r->o->record) return 0;
+    vr_apply_record rec = {s, phase, r->sync_done, r->sync_converged,
+                           r->sync_done && !r->sync_converged ? &r->sync_err : NULL};
+    return r->o->record(r->o->record_ctx, &rec, err);
+}
+
+/* The deletion of a replacement, recorded as soon as the old table converged and before the
+ * create, so that a run killed in between leaves it on record. */
+static void record_deletion(apply_run *r, vr_apply_step *s)
+{
+    vr_error aerr = VR_ERROR_INIT;
+    if (record(r, s, VR_APPLY_RECORD_REPLACED, &aerr) < 0 && !r->mid_record_failed) {
+        r->mid_record_failed = true;
+        r->mid_record_err = aerr;
+    }
+    s->deletion_recorded = true;
+    r->sync_done = false;
+}
+
+/* Replace: probe, delete the old connection, sync its table and converge, record the
+ * deletion, then create the new version as a create does (probe, create, sync, converge,
+ * active). One step: nothing may hold the run back between the delete and the create. */
+static int do_replace(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
+{
+    if (!s->replaced_id) {
+        vr_error_set(err, VR_ERR_PLAN_INVALID,
+                     "replace %s: the plan has no id of the connection to delete", s->name);
+        return -1;
+    }
+    /* Before anything is deleted: the new version's gateway must answer (the plan checked its
+     * conflicts, routing table and the limit), so a replacement never deletes an interface
+     * it then cannot create. */
+    if (probe_gateway(r, s, want, err) < 0) return -1;
+    int64_t t0 = run_now(r);
+    int rc = vr_client_delete_connection(r->c, s->replaced_id, err);
+    note_call(r, s, rc < 0 ? err : NULL);
+    if (rc == VR_HTTP_ESTATUS && err->http_status == 404) {
+        vr_error_clear(err);
+        s->already_gone = true;
+        rc = 0;
+    }
+    if (rc < 0) {
+        s->delete_ms = run_now(r) - t0;
+        s->delete_correlations = s->correlation_count;
+        vr_error_remedy(err,
+                        "nothing was deleted: %s keeps its old connection %s; run apply "
+                        "again once the platform answers",
+                        s->name, s->replaced_id);
+        return -1;
+    }
+    s->replaced_deleted = true;
+    if (s->replaced_table) rc = converge_wait(r, s, s->replaced_table, err);
+    s->delete_ms = run_now(r) - t0;
+    s->delete_convergence_ms = r->sync_done ? s->convergence_ms : VR_MS_NONE;
+    s->delete_correlations = s->correlation_count;
+    if (rc < 0) return replace_left_missing(s, err);
+    record_deletion(r, s);
+    s->convergence_ms = VR_MS_NONE;
+    rc = do_create(r, s, want, err);
+    if (rc == 0)
+        step_note(s, "replaced connection %s%s: %s", s->replaced_id,
+                  s->already_gone ? " (already gone)" : "", s->reason ? s->reason : "");
+    else if (!s->id)
+        return replace_left_missing(s, err);
+    return rc;
+}
+
 static const vr_iface *action_iface(const vr_plan_org_result *plan, const vr_apply_step *s)
 {
-    vr_action_kind k = s->kind == VR_STEP_CREATE ? VR_ACTION_CREATE : VR_ACTION_DELETE;
+    vr_action_kind k = s->kind == VR_STEP_CREATE    ? VR_ACTION_CREATE
+                       : s->kind == VR_STEP_REPLACE ? VR_ACTION_REPLACE
+                                                    : VR_ACTION_DELETE;
     for (size_t i = 0; i < plan->action_count; i++)
         if (plan->actions[i].kind == k && strcmp(plan->actions[i].name, s->name) == 0)
             return &plan->actions[i].iface;
     return NULL;
-}
-
-/* The audit record of a step (written, fsync'd) and its webhook event. */
-static int audit_step(const apply_run *r, const vr_apply_step *s, vr_error *err)
-{
-    vr_audit_writer none = VR_AUDIT_WRITER_INIT;
-    vr_audit_writer *w = r->o->audit ? r->o->audit : &none;
-    if (!r->o->audit && !r->o->webhook) return 0;
-    vr_audit_record rec;
-    vr_audit_record_init(&rec, r->o->run_id,
-                         s->kind == VR_STEP_DELETE ? VR_AUDIT_VNI_DELETION
-                                                   : VR_AUDIT_VNI_PROVISIONING,
-                         s->status == VR_STEP_FAILED    ? VR_AUDIT_FAILED
-                         : s->status == VR_STEP_SKIPPED ? VR_AUDIT_SKIPPED
-                         : s->kind == VR_STEP_DELETE    ? VR_AUDIT_DELETED
-                                                        : VR_AUDIT_PROVISIONED);
-    rec.interface_name = s->name;
-    rec.interface_id = s->id;
-    rec.total_ms = s->total_ms;
-    rec.create_ms = s->create_ms;
-    rec.convergence_ms = s->convergence_ms;
-    rec.correlation_ids = (const char *const *)s->correlation_ids;
-    rec.correlation_count = s->correlation_count;
-    rec.error = s->status == VR_STEP_FAILED ? &s->error : NULL;
-    (void)w;
-    if (r->sync_done && audit_sync(r, s, err) < 0) return -1;
-    return audit_emit(r, &rec, err);
 }
 
 static void progress(const apply_run *r, vr_apply_event ev, const vr_apply_step *s, size_t total)
@@ -574,6 +653,7 @@ static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step 
         if (s->kind == VR_STEP_CREATE && s->adopted) res->adopted++;
         if (s->kind == VR_STEP_DELETE) res->deleted++;
         if (s->kind == VR_STEP_ACTIVATE) res->activated++;
+        if (s->kind == VR_STEP_REPLACE) res->replaced++;
         break;
     case VR_STEP_FAILED:
         res->failed++;
@@ -589,6 +669,67 @@ static void finish_step(vr_apply_result *res, const apply_run *r, vr_apply_step 
         vr_latency_add(r->o->latency, VR_PHASE_CREATE, s->create_ms);
         vr_latency_add(r->o->latency, VR_PHASE_CONVERGENCE, s->convergence_ms);
         vr_latency_add(r->o->latency, VR_PHASE_TOTAL, s->total_ms);
+    }
+}
+
+/* The run's deadline check, made once before each step (so never between the parts of one: a
+ * replacement's delete and its create are one step). */
+static bool deadline_passed(const apply_run *r)
+{
+    return r->o->run_deadline_ms > 0 && run_now(r) >= r->o->run_deadline_ms;
+}
+
+/* Whether step s is held back (SKIPPED, with why) instead of started: the one place where
+ * the run decides not to begin a step (after a failure, past max_creates, past the run's
+ * deadline). A replacement's delete and create are one step, so nothing is ever held back
+ * between them. */
+static bool held_back(apply_run *r, vr_apply_step *s)
+{
+    if (!r->stop && deadline_passed(r)) {
+        r->stop = r->timed_out = true;
+        r->stop_why = "the run's time limit (--timeout) passed before it";
+    }
+    if (r->stop) {
+        s->status = VR_STEP_SKIPPED;
+        step_note(s, "not attempted: %s", r->stop_why);
+        return true;
+    }
+    if (s->kind == VR_STEP_CREATE && r->o->max_creates >= 0 && r->creates >= r->o->max_creates) {
+        s->status = VR_STEP_SKIPPED;
+        step_note(s, "not attempted: over --max-creates %ld (the next run takes it)",
+                  r->o->max_creates);
+        return true;
+    }
+    return false;
+}
+
+/* Carries out one step that was not held back; its status is DONE or FAILED after. */
+static void run_step(apply_run *r, const vr_plan_org_result *plan, vr_apply_step *s)
+{
+    int64_t t0 = run_now(r);
+    int rc;
+    const vr_iface *want =
+        s->kind == VR_STEP_CREATE || s->kind == VR_STEP_REPLACE ? action_iface(plan, s) : NULL;
+    if (s->kind == VR_STEP_CREATE) r->creates++;
+    if ((s->kind == VR_STEP_CREATE || s->kind == VR_STEP_REPLACE) && !want) {
+        vr_error_set(&s->error, VR_ERR_PLAN_INVALID, "%s %s: not in the plan",
+                     vr_step_kind_name(s->kind), s->name);
+        rc = -1;
+    } else if (s->kind == VR_STEP_CREATE) {
+        rc = do_create(r, s, want, &s->error);
+    } else if (s->kind == VR_STEP_REPLACE) {
+        rc = do_replace(r, s, want, &s->error);
+    } else if (s->kind == VR_STEP_DELETE) {
+        rc = do_delete(r, s, &s->error);
+    } else {
+        rc = do_activate(r, s, &s->error);
+    }
+    s->total_ms = run_now(r) - t0;
+    s->status = rc == 0 ? VR_STEP_DONE : VR_STEP_FAILED;
+    if (rc == 0) vr_error_clear(&s->error);
+    if (rc != 0 && !r->o->keep_going) {
+        r->stop = true;
+        r->stop_why = "an earlier step failed";
     }
 }
 
@@ -612,144 +753,31 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
     vr_apply_steps(out, plan, live, live_count);
     out->started_wall_ms = vr_wall_ms();
     int64_t t_run = run_now(&r);
-    long creates = 0;
-    bool stop = false;
-    const char *stop_why = NULL;
 
     for (size_t i = 0; i < out->step_count; i++) {
         vr_apply_step *s = &out->steps[i];
         r.sync_done = false;
-        if (stop) {
-            s->status = VR_STEP_SKIPPED;
-            step_note(s, "not attempted: %s", stop_why);
-        } else if (s->kind == VR_STEP_CREATE && opts->max_creates >= 0 &&
-                   creates >= opts->max_creates) {
-            s->status = VR_STEP_SKIPPED;
-            step_note(s, "not attempted: over --max-creates %ld (the next run takes it)",
-                      opts->max_creates);
-        } else {
+        if (!held_back(&r, s)) {
             progress(&r, VR_APPLY_EVENT_START, s, out->step_count);
-            int64_t t0 = run_now(&r);
-            int rc;
-            if (s->kind == VR_STEP_CREATE) {
-                creates++;
-                const vr_iface *want = action_iface(plan, s);
-                if (want) {
-                    rc = do_create(&r, s, want, &s->error);
-                } else {
-                    vr_error_set(&s->error, "invalid.plan", "create %s: not in the plan", s->name);
-                    rc = -1;
-                }
-            } else if (s->kind == VR_STEP_DELETE) {
-                rc = do_delete(&r, s, &s->error);
-            } else {
-                rc = do_activate(&r, s, &s->error);
-            }
-            s->total_ms = run_now(&r) - t0;
-            s->status = rc == 0 ? VR_STEP_DONE : VR_STEP_FAILED;
-            if (rc == 0) vr_error_clear(&s->error);
-            if (rc != 0 && !opts->keep_going) {
-                stop = true;
-                stop_why = "an earlier step failed";
-            }
+            run_step(&r, plan, s);
         }
         vr_error aerr = VR_ERROR_INIT;
-        if (audit_step(&r, s, &aerr) < 0 && !out->audit_failed) {
+        bool lost = record(&r, s, VR_APPLY_RECORD_STEP, &aerr) < 0;
+        if (r.mid_record_failed && !lost) {
+            aerr = r.mid_record_err;
+            lost = true;
+        }
+        r.mid_record_failed = false;
+        if (lost && !out->audit_failed) {
             out->audit_failed = true;
             out->audit_err = aerr;
-            stop = true;
-            stop_why = "the audit log could not be written";
+            r.stop = true;
+            r.stop_why = "the audit log could not be written";
         }
         finish_step(out, &r, s);
         progress(&r, VR_APPLY_EVENT_END, s, out->step_count);
     }
     out->elapsed_ms = run_now(&r) - t_run;
-    return out->failed || out->audit_failed ? -1 : 0;
-}
-
-int vr_apply_summary(vr_buf *out, const vr_apply_result *r)
-{
-    vr_buf_printf(out, "%zu created, %zu deleted, %zu failed, %zu not attempted", r->created,
-                  r->deleted, r->failed, r->skipped);
-    if (r->activated) vr_buf_printf(out, ", %zu activated", r->activated);
-    return out->overflow ? -1 : 0;
-}
-
-static void add_ms(cJSON *o, const char *key, int64_t ms)
-{
-    if (ms < 0)
-        cJSON_AddNullToObject(o, key);
-    else
-        cJSON_AddNumberToObject(o, key, (double)ms);
-}
-
-cJSON *vr_apply_result_to_json(const vr_apply_result *r)
-{
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "organization", r->org_id ? r->org_id : "");
-    char ts[32];
-    vr_iso8601(r->started_wall_ms, ts);
-    cJSON_AddStringToObject(j, "startedAt", ts);
-    cJSON_AddNumberToObject(j, "elapsedMs", (double)r->elapsed_ms);
-    cJSON *n = cJSON_AddObjectToObject(j, "counts");
-    cJSON_AddNumberToObject(n, "created", (double)r->created);
-    cJSON_AddNumberToObject(n, "deleted", (double)r->deleted);
-    cJSON_AddNumberToObject(n, "activated", (double)r->activated);
-    cJSON_AddNumberToObject(n, "adopted", (double)r->adopted);
-    cJSON_AddNumberToObject(n, "done", (double)r->done);
-    cJSON_AddNumberToObject(n, "failed", (double)r->failed);
-    cJSON_AddNumberToObject(n, "notAttempted", (double)r->skipped);
-    cJSON_AddNumberToObject(n, "polls", (double)r->polls);
-    if (r->audit_failed) cJSON_AddStringToObject(j, "auditError", r->audit_err.message);
-    cJSON *steps = cJSON_AddArrayToObject(j, "steps");
-    for (size_t i = 0; i < r->step_count; i++) {
-        const vr_apply_step *s = &r->steps[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "seq", (double)s->seq);
-        cJSON_AddStringToObject(o, "action", vr_step_kind_name(s->kind));
-        cJSON_AddStringToObject(o, "name", s->name);
-        if (s->id)
-            cJSON_AddStringToObject(o, "id", s->id);
-        else
-            cJSON_AddNullToObject(o, "id");
-        cJSON_AddStringToObject(o, "status",
-                                s->status == VR_STEP_SKIPPED ? "not attempted"
-                                                             : vr_step_status_name(s->status));
-        if (s->routing_table_id) cJSON_AddStringToObject(o, "routingTableId", s->routing_table_id);
-        if (s->adopted) cJSON_AddBoolToObject(o, "adopted", true);
-        if (s->already_gone) cJSON_AddBoolToObject(o, "alreadyGone", true);
-        if (s->note)
-            cJSON_AddStringToObject(o, "note", s->note);
-        else
-            cJSON_AddNullToObject(o, "note");
-        if (s->status == VR_STEP_FAILED) {
-            cJSON *e = cJSON_AddObjectToObject(o, "error");
-            if (s->error.http_status)
-                cJSON_AddNumberToObject(e, "httpStatus", s->error.http_status);
-            else
-                cJSON_AddNullToObject(e, "httpStatus");
-            cJSON_AddStringToObject(e, "code", s->error.code);
-            cJSON_AddStringToObject(e, "message", s->error.message);
-            cJSON_AddStringToObject(e, "correlationId", s->error.correlation_id);
-            cJSON_AddStringToObject(e, "remedy", s->error.remedy);
-        } else {
-            cJSON_AddNullToObject(o, "error");
-        }
-        cJSON *l = cJSON_AddObjectToObject(o, "latencyMs");
-        add_ms(l, "total", s->total_ms);
-        add_ms(l, "create", s->create_ms);
-        add_ms(l, "convergence", s->convergence_ms);
-        cJSON_AddNumberToObject(o, "polls", s->polls);
-        cJSON_AddNumberToObject(o, "syncs", s->syncs);
-        if (s->estimated_ms >= 0)
-            cJSON_AddNumberToObject(o, "estimatedConvergenceMs", (double)s->estimated_ms);
-        else
-            cJSON_AddNullToObject(o, "estimatedConvergenceMs");
-        if (s->probe_detail[0]) cJSON_AddStringToObject(o, "probe", s->probe_detail);
-        cJSON *ids = cJSON_AddArrayToObject(o, "correlationIds");
-        for (size_t k = 0; k < s->correlation_count; k++)
-            cJSON_AddItemToArray(ids, cJSON_CreateString(s->correlation_ids[k]));
-        cJSON_AddItemToArray(steps, o);
-    }
-    return j;
+    out->timed_out = r.timed_out;
+    return out->failed || out->audit_failed || out->timed_out ? -1 : 0;
 }

@@ -1,7 +1,7 @@
 /* vr_drift: the drift report of one organization, built from its plan (vr_plan_org_result)
- * and the inventory's ignore list, its uptime rates from earlier reports, and its renderings
- * (text, JSON, bounded Markdown). Pure: no I/O, no network; the cmd layer reads the history
- * (vr_gitreport_history_read) and hands the parsed reports over.
+ * and the inventory's ignore list, and its uptime rates from earlier reports. Pure: no I/O, no
+ * network; the cmd layer reads the history (vr_gitreport_history_read) and hands the parsed reports
+ * over.
  *
  * Ownership: a vr_drift_org owns every string and array in it (malloc'd copies); nothing
  * points into the inventory, the live list or the plan, which may be freed right after
@@ -28,22 +28,7 @@
  * the interface was in the inventory does not count against it). Without history it is 1 or
  * 0 from this check alone. Unmanaged connections have no uptime.
  *
- * Report JSON (one organization; what is committed as drift/<org>/latest.json and read back):
- *   {"formatVersion": 1, "command": "drift", "toolVersion": "0.1.0",
- *    "organization": "<id>", "createdAt": "2026-11-24T10:00:01.234Z", "runId": "<uuid>",
- *    "liveCount": n, "history": {"window": N, "reports": k},
- *    "interfaces": [{"name": s, "id": s|null, "state": s|null, "present": b, "matching": b,
- *                    "active": b, "kinds": ["different", ...],
- *                    "fields": [{"field": s, "inventory": s, "live": s}],
- *                    "ignoredFields": n, "uptimeRate": x, "checks": n, "okChecks": n}],
- *    "unmanaged": [{"name": s, "id": s|null, "state": s|null, "active": b}],
- *    "summary": {"interfaces": n, "unchanged": n, "missing": n, "different": n,
- *                "unmanaged": n, "notActive": n, "ignoredInterfaces": n,
- *                "ignoredFields": n, "drift": b}}
- * interfaces[] is in name order (every inventory interface not ignored as a whole, drifted or
- * not); unmanaged[] in name order. The history reader needs only formatVersion, command,
- * organization and interfaces[].name/present/matching/active; runId makes every report's
- * blob unique (vr_gitreport counts the commits that changed it). */
+ * The report's renderings (JSON, text, Markdown) are in report/vr_render_drift.h. */
 #ifndef VR_DRIFT_H
 #define VR_DRIFT_H
 
@@ -59,8 +44,6 @@
 #define VR_DRIFT_FORMAT_VERSION 1
 /* --history default: the uptime window, in checks, this one included. */
 #define VR_DRIFT_DEFAULT_HISTORY 30
-/* Same bound as the plan's Markdown (GitHub refuses comments over 65,535 characters). */
-#define VR_DRIFT_MARKDOWN_MAX 60000
 
 typedef enum {
     VR_DRIFT_MISSING = 0,
@@ -85,6 +68,8 @@ typedef struct {
     size_t checks;         /* checks counted for uptime, this one included (0: unmanaged) */
     size_t ok_checks;
     double uptime_rate; /* ok_checks / checks; 0 when checks is 0 */
+    char *repair;       /* the command that would repair it (vr_drift_set_repairs); NULL: none */
+    bool protect;       /* the inventory marks it protect: true (never replaced) */
 } vr_drift_iface;
 
 /* The drift report of one organization. Zero-initialise, or let vr_drift_build() do it. */
@@ -122,52 +107,23 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
 size_t vr_drift_apply_history(vr_drift_org *r, const cJSON *const *reports, size_t count,
                               size_t window);
 
+/* For each inventory interface that differs live or whose live state is failed (after the
+ * ignore list), the command that would repair it by replacing it:
+ *   vni-reconcile apply -f PATH [-f PATH...] --replace NAME
+ * with the inventory paths the run was given, each quoted for a POSIX shell when it needs
+ * it. An interface marked protect: true gets none (protect is set instead: vni-reconcile
+ * never replaces it). org is the inventory's organization of r. */
+void vr_drift_set_repairs(vr_drift_org *r, const vr_org *org, const char *const *paths,
+                          size_t path_count);
+/* True when the interface is present and differs, or its live state is failed: what a
+ * replacement repairs. */
+bool vr_drift_needs_repair(const vr_drift_iface *f);
+
 /* True when the organization has drift of any kind (what --exit-code reports as 2). */
 bool vr_drift_has_drift(const vr_drift_org *r);
 /* True when the interface is ok in this check: present, matching and active. */
 bool vr_drift_iface_ok(const vr_drift_iface *f);
 
 void vr_drift_org_free(vr_drift_org *r);
-
-/* The report JSON described above (caller frees with cJSON_Delete); NULL when out of memory. */
-cJSON *vr_drift_to_json(const vr_drift_org *r);
-
-/* The document of a whole run (stdout of --format json):
- *   {"formatVersion": 1, "command": "drift", "toolVersion": s, "createdAt": s, "runId": s,
- *    "organizations": [<report of each organization>], "summary": {totals as above}}
- * created_at and run_id are the run's (NULL: those of the first organization, or ""). */
-cJSON *vr_drift_run_to_json(const vr_drift_org *orgs, size_t count, const char *run_id,
-                            const char *created_at);
-
-/* "Drift: 1 missing, 2 different, 0 unmanaged, 1 not active; 7 unchanged; 3 ignored" or
- * "No drift: 7 unchanged; 3 ignored" ("; N ignored" only when something was), no newline.
- * vr_drift_summary_all: the same over several organizations. Return 0, or -1 (out's max). */
-int vr_drift_summary(vr_buf *out, const vr_drift_org *r);
-int vr_drift_summary_all(vr_buf *out, const vr_drift_org *orgs, size_t count);
-
-typedef struct {
-    bool color;          /* ANSI colors in text (the caller decides: vr_use_color) */
-    bool verbose;        /* text: list every interface with its uptime, not only drifted ones */
-    size_t markdown_max; /* bytes; 0: VR_DRIFT_MARKDOWN_MAX */
-    const char *title;   /* Markdown heading; NULL: "vni-reconcile drift" */
-} vr_drift_render_opts;
-
-/* Text: per organization a header with its summary, then "- missing NAME",
- * "~ different NAME (id ID)" with one "    FIELD: inventory WANT, live HAVE" line per field,
- * "? unmanaged NAME (id ID, STATE)", "! not active NAME (STATE)", and with history (more
- * than one check) each inventory interface's uptime "(uptime 75.0%, 3 of 4 checks)" on its
- * line; with verbose, unchanged interfaces too ("= unchanged NAME"); then the summary line.
- * opts may be NULL. */
-int vr_drift_render_text(vr_buf *out, const vr_drift_org *orgs, size_t count,
-                         const vr_drift_render_opts *opts);
-/* vr_drift_run_to_json printed with indentation and a final newline. */
-int vr_drift_render_json(vr_buf *out, const vr_drift_org *orgs, size_t count);
-/* Markdown: a heading, the summary, per organization tables of missing, differing fields
- * (inventory and live values), unmanaged, not active, and, when history_window is set (an
- * audit repository keeps the history), uptime (interfaces under 100%, lowest first); then
- * the count of what was ignored. Kept under opts->markdown_max bytes
- * however large the report: tables are cut with a "... and N more" line. */
-int vr_drift_render_markdown(vr_buf *out, const vr_drift_org *orgs, size_t count,
-                             const vr_drift_render_opts *opts);
 
 #endif

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A latency that was not measured (negative: vr_latency_add ignores it; null in reports). */
+#define VR_MS_NONE ((int64_t)-1)
+
 typedef enum {
     VR_PHASE_CREATE = 0,  /* the create call */
     VR_PHASE_CONVERGENCE, /* routing sync until currentHash reached expectedHash */
@@ -43,7 +46,7 @@ typedef struct {
 /* "create", "convergence", "total"; "unknown" outside the enum. */
 const char *vr_phase_name(vr_phase p);
 
-/* Adds one sample; negative values (VR_AUDIT_MS_NONE, not measured) and phases outside the
+/* Adds one sample; negative values (VR_MS_NONE, not measured) and phases outside the
  * enum are ignored. Aborts on out-of-memory, like vr_xrealloc. */
 void vr_latency_add(vr_latency *l, vr_phase p, int64_t ms);
 

@@ -1,5 +1,6 @@
 /* vr_lock: per-organization run lock with flock; the kernel releases it when the holder dies. */
 #include "vr_lock.h"
+#include "vr_errcode.h"
 
 #include "vr_json.h"
 #include "vr_util.h"
@@ -47,19 +48,22 @@ static int ensure_dir(const char *dir, vr_error *err)
 {
     struct stat st;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        vr_error_set(err, "lock", "lock dir %s: cannot create it: %s", dir, strerror(errno));
+        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock dir %s: cannot create it: %s", dir,
+                     strerror(errno));
         return -1;
     }
     if (lstat(dir, &st) != 0) {
-        vr_error_set(err, "lock", "lock dir %s: %s", dir, strerror(errno));
+        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock dir %s: %s", dir, strerror(errno));
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
-        vr_error_set(err, "lock", "lock dir %s: not a directory (or a symbolic link)", dir);
+        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock dir %s: not a directory (or a symbolic link)",
+                     dir);
         return -1;
     }
     if (st.st_uid != getuid()) {
-        vr_error_set(err, "lock", "lock dir %s: owned by uid %lu, not by this user (uid %lu)", dir,
+        vr_error_set(err, VR_ERR_LOCK_FAILED,
+                     "lock dir %s: owned by uid %lu, not by this user (uid %lu)", dir,
                      (unsigned long)st.st_uid, (unsigned long)getuid());
         vr_error_remedy(err, "remove it or choose another lock dir");
         return -1;
@@ -108,20 +112,6 @@ int vr_lock_read_holder(const char *path, vr_lock_holder *out)
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *command,
                     vr_lock_holder *holder, vr_error *err)
 {
@@ -132,8 +122,8 @@ int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *co
     *l = (vr_lock)VR_LOCK_INIT;
     if (holder) memset(holder, 0, sizeof *holder);
     if (!org_valid(org)) {
-        vr_error_set(err, "lock", "lock: organization id \"%s\" is not usable in a file name",
-                     org ? org : "");
+        vr_error_set(err, VR_ERR_LOCK_FAILED,
+                     "lock: organization id \"%s\" is not usable in a file name", org ? org : "");
         goto done;
     }
     if (!dir || !dir[0]) {
@@ -146,7 +136,7 @@ int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *co
 
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        vr_error_set(err, "lock", "lock file %s: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock file %s: %s", path, strerror(errno));
         goto done;
     }
     while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -154,12 +144,12 @@ int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *co
         if (errno == EWOULDBLOCK) {
             vr_lock_holder h;
             if (vr_lock_read_holder(path, &h) == 0)
-                vr_error_set(err, "locked",
+                vr_error_set(err, VR_ERR_LOCK_BUSY,
                              "organization %s is locked by pid %ld on %s since %s (lock file %s)",
                              org, h.pid, h.host[0] ? h.host : "unknown host",
                              h.since[0] ? h.since : "an unknown time", path);
             else
-                vr_error_set(err, "locked",
+                vr_error_set(err, VR_ERR_LOCK_BUSY,
                              "organization %s is locked by another process (lock file %s)", org,
                              path);
             vr_error_remedy(err, "wait for that run to end; the lock goes with the process");
@@ -167,7 +157,7 @@ int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *co
             rc = VR_LOCK_BUSY;
             goto done;
         }
-        vr_error_set(err, "lock", "lock file %s: flock: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock file %s: flock: %s", path, strerror(errno));
         goto done;
     }
 
@@ -184,8 +174,8 @@ int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *co
     char *line = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     if (!line || ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0 ||
-        write_all(fd, line, strlen(line)) != 0 || write_all(fd, "\n", 1) != 0) {
-        vr_error_set(err, "lock", "lock file %s: cannot write the holder: %s", path,
+        vr_write_all(fd, line, strlen(line)) != 0 || vr_write_all(fd, "\n", 1) != 0) {
+        vr_error_set(err, VR_ERR_LOCK_FAILED, "lock file %s: cannot write the holder: %s", path,
                      strerror(errno));
         free(line);
         goto done; /* closing fd releases the lock */

@@ -47,8 +47,8 @@ int vr_lock_default_dir(char **out);
 /* Takes the lock of organization org (1..128 of [A-Za-z0-9._-], not starting with '.') in dir
  * (NULL: the default dir) without waiting, and writes the holder line (command e.g. "apply").
  * Returns 0 with *l holding the lock; VR_LOCK_BUSY when another process holds it, with err
- * (code "locked", message "organization ORG is locked by pid N on HOST since T (lock file
- * PATH)") and *holder filled when not NULL; -1 with err on other errors (code "lock"). */
+ * (code "lock.busy", message "organization ORG is locked by pid N on HOST since T (lock file
+ * PATH)") and *holder filled when not NULL; -1 with err on other errors (code "lock.failed"). */
 int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *command,
                     vr_lock_holder *holder, vr_error *err);
 

@@ -8,29 +8,29 @@
 
 static int name_ix_cmp(const void *a, const void *b)
 {
-    const vr_name_ix *x = a, *y = b;
+    const vr_nameix *x = a, *y = b;
     int c = strcmp(x->name, y->name);
     if (c) return c;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-void vr_name_ix_sort(vr_name_ix *v, size_t n)
+void vr_nameix_sort(vr_nameix *v, size_t n)
 {
     if (n > 1) qsort(v, n, sizeof(*v), name_ix_cmp);
 }
 
-vr_name_ix *vr_name_ix_of_ifaces(const vr_iface *f, size_t n)
+vr_nameix *vr_nameix_of_ifaces(const vr_iface *f, size_t n)
 {
-    vr_name_ix *v = vr_xmalloc((n ? n : 1) * sizeof(*v));
+    vr_nameix *v = vr_xmalloc((n ? n : 1) * sizeof(*v));
     for (size_t i = 0; i < n; i++) {
         v[i].name = f[i].name ? f[i].name : "";
         v[i].idx = i;
     }
-    vr_name_ix_sort(v, n);
+    vr_nameix_sort(v, n);
     return v;
 }
 
-const vr_name_ix *vr_name_ix_find(const vr_name_ix *v, size_t n, const char *name)
+const vr_nameix *vr_nameix_find(const vr_nameix *v, size_t n, const char *name)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {

@@ -11,16 +11,16 @@
 typedef struct {
     const char *name;
     size_t idx;
-} vr_name_ix;
+} vr_nameix;
 
 /* Sorts v by name (strcmp), then position. */
-void vr_name_ix_sort(vr_name_ix *v, size_t n);
+void vr_nameix_sort(vr_nameix *v, size_t n);
 
 /* A sorted index of the n interfaces' names (NULL names as ""). malloc'd: free() it; valid
  * while f is. */
-vr_name_ix *vr_name_ix_of_ifaces(const vr_iface *f, size_t n);
+vr_nameix *vr_nameix_of_ifaces(const vr_iface *f, size_t n);
 
 /* The first entry of that name (lowest position among equal names), NULL when absent. */
-const vr_name_ix *vr_name_ix_find(const vr_name_ix *v, size_t n, const char *name);
+const vr_nameix *vr_nameix_find(const vr_nameix *v, size_t n, const char *name);
 
 #endif

@@ -40,10 +40,38 @@
  * unmanaged, not-active or a delete candidate (but is still created when the inventory names
  * it and it is missing live).
  *
- * Order of actions (cli.md): deletions first (by name), then creations grouped by routing
- * table (tables in name order, from vr_plan_ctx.tables; a table without a name sorts by its
- * id, as does one the platform does not know), inside a table by `order` ascending with
- * interfaces that have no `order` after every interface that has one, then by name (strcmp).
+ * Replacement (cli.md "Replacement"): the platform has no update call, so an interface whose
+ * live connection is wrong is repaired by one action `replace` (delete the live connection,
+ * then create it anew from the inventory). A named, live interface is a candidate when
+ *   - opts.replace names it (--replace NAME), whether or not it drifted;
+ *   - opts.replace_drifted is set and it differs live in a compared field (after the ignore
+ *     list; an interface ignored as a whole never differs);
+ *   - opts.replace_failed is set (the default) and its live state is "failed" (unless the
+ *     ignore list leaves out its field state).
+ * Guards, each a diagnostic:
+ *   - protect: true: never replaced; named by opts.replace it is an error
+ *     "replace-protected" (the plan is impossible), otherwise a warning of that code;
+ *   - a name of opts.replace that no organization of the inventory holds: an error
+ *     "replace-unknown" (vr_plan_check_replace_names, over the whole inventory, since one
+ *     organization cannot tell); one this organization holds but that is not live: a
+ *     warning "replace-not-live", and the interface is created like any missing one (a run
+ *     killed between a replacement's delete and its create left it so, and the next run,
+ *     with or without --replace, must finish the job);
+ *   - at most opts.max_replaces replacements (vr_plan_opts_init: 1); the others are deferred
+ *     with a warning "replace-deferred" and stay listed as drift or unchanged. Taken first:
+ *     the ones --replace names, then failed ones (they carry no traffic), then drifted ones,
+ *     each in the order of actions below.
+ * An interface planned for replacement is listed under actions only (not in unchanged or
+ * drift). Its new version is checked like a create (address and subnet conflicts, routing
+ * table, limit) against the live connections other than itself and those planned for
+ * deletion, so a plan never deletes an interface it then cannot create; conflicts are
+ * errors located at the inventory field, as for a create.
+ *
+ * Order of actions (cli.md): deletions first (by name), then replacements, then creations;
+ * replacements and creations each grouped by routing table (of the inventory's version;
+ * tables in name order, from vr_plan_ctx.tables; a table without a name sorts by its id, as
+ * does one the platform does not know), inside a table by `order` ascending with interfaces
+ * that have no `order` after every interface that has one, then by name (strcmp).
  * seq numbers the actions from 1.
  *
  * Live fingerprint: see vr_plan_live_fingerprint().
@@ -62,6 +90,9 @@
 
 /* Reason text of a create (contract with the renderers and the plan file). */
 #define VR_PLAN_REASON_MISSING "missing live"
+/* Parts of a replacement's reason, joined with "; " (the drifted part names the fields). */
+#define VR_PLAN_REASON_ASKED "asked for (--replace)"
+#define VR_PLAN_REASON_FAILED "live state failed (failed connections are replaced by default)"
 
 /* A routing table that exists live. Strings are borrowed for the call only. */
 typedef struct {
@@ -74,6 +105,12 @@ typedef struct {
     bool prune;                 /* --prune: deletion allowed at all */
     long max_deletes;           /* --max-deletes, default 1; 0: no deletion */
     const char *managed_prefix; /* borrowed; NULL or "": nothing is managed beyond the names */
+    const char *const *replace; /* --replace NAME (repeatable); borrowed, replace_count names */
+    size_t replace_count;
+    bool replace_drifted; /* --replace-drifted */
+    bool replace_failed;  /* replace live connections in state failed; default true
+                             (--no-replace-failed turns it off) */
+    long max_replaces;    /* --max-replaces, default 1; 0: no replacement */
 } vr_plan_opts;
 
 /* What the plan needs besides the inventory and the live list. Borrowed for the call only. */
@@ -85,19 +122,10 @@ typedef struct {
     vr_plan_opts opts;
 } vr_plan_ctx;
 
-typedef enum { VR_ACTION_CREATE = 0, VR_ACTION_DELETE = 1 } vr_action_kind;
+typedef enum { VR_ACTION_CREATE = 0, VR_ACTION_DELETE = 1, VR_ACTION_REPLACE = 2 } vr_action_kind;
 
-/* One step of the plan. */
-typedef struct {
-    size_t seq; /* 1-based position in the plan */
-    vr_action_kind kind;
-    char *name;
-    char *reason; /* create: VR_PLAN_REASON_MISSING; delete: why it is a candidate */
-    /* create: a copy of the inventory interface with org_id set to the organization's id and
-     * locs zeroed (the payload is vr_iface_payload_json(&iface)); delete: a copy of the live
-     * connection, id included. Owned; freed with the result. */
-    vr_iface iface;
-} vr_plan_action;
+/* "create", "delete", "replace" (the plan file's names). Static. */
+const char *vr_action_kind_name(vr_action_kind k);
 
 /* One field that differs: the inventory's text and the live text ("" when absent). */
 typedef struct {
@@ -105,6 +133,32 @@ typedef struct {
     char *want;
     char *live;
 } vr_drift_field;
+
+/* What a replacement deletes: the live connection's id, state and routing table (the one
+ * synced after the delete), and the fields in which it differs from the inventory (after the
+ * ignore list; none for a connection replaced only because it failed or was asked for).
+ * Owned by the action. */
+typedef struct {
+    char *id;
+    char *state;            /* NULL when the platform gave none */
+    char *routing_table_id; /* NULL when the platform gave none */
+    vr_drift_field *fields;
+    size_t field_count;
+} vr_plan_replaced;
+
+/* One step of the plan. */
+typedef struct {
+    size_t seq; /* 1-based position in the plan */
+    vr_action_kind kind;
+    char *name;
+    char *reason; /* create: VR_PLAN_REASON_MISSING; delete: why it is a candidate; replace:
+                     why (VR_PLAN_REASON_ASKED, VR_PLAN_REASON_FAILED, the differing fields) */
+    /* create and replace: a copy of the inventory interface with org_id set to the
+     * organization's id and locs zeroed (the payload is vr_iface_payload_json(&iface));
+     * delete: a copy of the live connection, id included. Owned; freed with the result. */
+    vr_iface iface;
+    vr_plan_replaced replaces; /* replace only (zeroed otherwise) */
+} vr_plan_action;
 
 /* A live connection that the inventory names and that differs from it. Shown, never
  * replaced. Fields the inventory's ignore list leaves out are not listed. */
@@ -132,9 +186,9 @@ typedef struct {
     size_t live_count;
     char live_fingerprint[65]; /* lower-case hex SHA-256, see vr_plan_live_fingerprint() */
 
-    vr_plan_action *actions; /* in execution order, deletes first */
+    vr_plan_action *actions; /* in execution order: deletes, replaces, creates */
     size_t action_count;
-    size_t create_count, delete_count;
+    size_t create_count, delete_count, replace_count;
 
     vr_plan_ref *unchanged; /* inventory interfaces that match live field by field */
     size_t unchanged_count;
@@ -146,11 +200,26 @@ typedef struct {
     size_t not_active_count;
 
     /* Errors make the plan impossible (exit 3): ip-allocated, subnet-overlap,
-     * remote-in-subnet, duplicate-name, unknown-routing-table, limit-exceeded. Warnings:
-     * delete-deferred. Notes: limit-defaulted. Each message names the inventory interface and
-     * the live connection (name and id); located at the inventory field when known. */
+     * remote-in-subnet, duplicate-name, unknown-routing-table, limit-exceeded,
+     * replace-protected, replace-unknown. Warnings: delete-deferred, replace-deferred,
+     * replace-protected, replace-not-live. Notes: limit-defaulted. Each message names the inventory
+     * interface and the live connection (name and id); located at the inventory field when known.
+     */
     vr_diags diags;
 } vr_plan_org_result;
+
+/* The options a plan was made with, as the plan file records them ("options"), so that a
+ * saved plan can be made again from the same inputs. Owned copies. */
+typedef struct {
+    bool recorded; /* set by vr_plan_record_opts, or read from a plan file that had them */
+    bool prune;
+    long max_deletes;
+    char **replace; /* --replace names, in the order given */
+    size_t replace_count;
+    bool replace_drifted;
+    bool replace_failed;
+    long max_replaces;
+} vr_plan_recorded_opts;
 
 /* A whole plan: every organization of the run, plus what the plan file records about the
  * run. vr_plan_free() releases everything. Zero-initialise. */
@@ -163,9 +232,11 @@ typedef struct {
     bool git_dirty;   /* some inventory file differs from HEAD (or is untracked) */
     vr_plan_org_result *orgs;
     size_t org_count;
+    vr_plan_recorded_opts options;
 } vr_plan;
 
-/* prune false, max_deletes 1, managed_prefix NULL. */
+/* The command line's defaults: prune false, max_deletes 1, managed_prefix NULL, no
+ * --replace names, replace_drifted false, replace_failed true, max_replaces 1. */
 void vr_plan_opts_init(vr_plan_opts *opts);
 
 /* Plans one organization. desired is the inventory's organization (its interfaces and ignore
@@ -194,6 +265,17 @@ void vr_plan_live_fingerprint(const vr_iface *live, size_t live_count, char out[
 bool vr_plan_org_possible(const vr_plan_org_result *r);
 /* True when it has actions (drift alone is not a change: it is never acted on). */
 bool vr_plan_org_has_changes(const vr_plan_org_result *r);
+
+/* Copies opts (without managed_prefix, which the inventory gives) into plan->options. */
+void vr_plan_record_opts(vr_plan *plan, const vr_plan_opts *opts);
+
+/* The --replace names (opts->replace) that no organization of inv holds: for each, an error
+ * "replace-unknown" (with a suggestion when a name of the inventory is close) added to
+ * plan->orgs[0] (the plan is then impossible). Names held by an organization of inv that this
+ * run does not cover (--shard) are not errors. Returns the number of unknown names; when
+ * plan has no organization, nothing is added and the count alone tells. */
+size_t vr_plan_check_replace_names(vr_plan *plan, const vr_inventory *inv,
+                                   const vr_plan_opts *opts);
 
 /* Appends a zeroed organization result; valid until the next append. */
 vr_plan_org_result *vr_plan_add_org(vr_plan *plan);

@@ -1,5 +1,7 @@
 /* vr_planfile: the saved plan as JSON (write, strict read) and the inventory's Git commit. */
 #include "vr_planfile.h"
+#include "vr_errcode.h"
+#include "vr_file.h"
 #include "vr_json.h"
 #include "vr_util.h"
 
@@ -41,6 +43,59 @@ static cJSON *refs_json(const vr_plan_ref *v, size_t n, bool with_state)
     return a;
 }
 
+static cJSON *fields_json(const vr_drift_field *f, size_t n)
+{
+    cJSON *fields = cJSON_CreateArray();
+    for (size_t k = 0; k < n; k++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "field", nz(f[k].field));
+        cJSON_AddStringToObject(j, "want", nz(f[k].want));
+        cJSON_AddStringToObject(j, "live", nz(f[k].live));
+        cJSON_AddItemToArray(fields, j);
+    }
+    return fields;
+}
+
+/* A replacement's "replaces": the live connection it deletes, and how it differs. */
+static cJSON *replaces_json(const vr_plan_replaced *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_str_or_null(o, "id", p->id);
+    add_str_or_null(o, "state", p->state);
+    add_str_or_null(o, "routingTableId", p->routing_table_id);
+    cJSON_AddItemToObject(o, "fields", fields_json(p->fields, p->field_count));
+    return o;
+}
+
+static cJSON *action_json(const vr_plan_action *a)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "seq", (double)a->seq);
+    cJSON_AddStringToObject(j, "action", vr_action_kind_name(a->kind));
+    cJSON_AddStringToObject(j, "name", nz(a->name));
+    cJSON_AddStringToObject(j, "reason", nz(a->reason));
+    cJSON_AddItemToObject(j, "payload",
+                          a->kind == VR_ACTION_DELETE ? vr_iface_connection_json(&a->iface)
+                                                      : vr_iface_payload_json(&a->iface));
+    if (a->kind == VR_ACTION_REPLACE)
+        cJSON_AddItemToObject(j, "replaces", replaces_json(&a->replaces));
+    return j;
+}
+
+static cJSON *options_json(const vr_plan_recorded_opts *o)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddBoolToObject(j, "prune", o->prune);
+    cJSON_AddNumberToObject(j, "maxDeletes", (double)o->max_deletes);
+    cJSON *names = cJSON_AddArrayToObject(j, "replace");
+    for (size_t i = 0; i < o->replace_count; i++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(nz(o->replace[i])));
+    cJSON_AddBoolToObject(j, "replaceDrifted", o->replace_drifted);
+    cJSON_AddBoolToObject(j, "replaceFailed", o->replace_failed);
+    cJSON_AddNumberToObject(j, "maxReplaces", (double)o->max_replaces);
+    return j;
+}
+
 static cJSON *org_json(const vr_plan_org_result *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -54,18 +109,8 @@ static cJSON *org_json(const vr_plan_org_result *r)
     cJSON_AddNumberToObject(o, "liveCount", (double)r->live_count);
     cJSON_AddStringToObject(o, "liveFingerprint", r->live_fingerprint);
     cJSON *acts = cJSON_AddArrayToObject(o, "actions");
-    for (size_t i = 0; i < r->action_count; i++) {
-        const vr_plan_action *a = &r->actions[i];
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddNumberToObject(j, "seq", (double)a->seq);
-        cJSON_AddStringToObject(j, "action", a->kind == VR_ACTION_DELETE ? "delete" : "create");
-        cJSON_AddStringToObject(j, "name", nz(a->name));
-        cJSON_AddStringToObject(j, "reason", nz(a->reason));
-        cJSON_AddItemToObject(j, "payload",
-                              a->kind == VR_ACTION_DELETE ? vr_iface_connection_json(&a->iface)
-                                                          : vr_iface_payload_json(&a->iface));
-        cJSON_AddItemToArray(acts, j);
-    }
+    for (size_t i = 0; i < r->action_count; i++)
+        cJSON_AddItemToArray(acts, action_json(&r->actions[i]));
     cJSON_AddItemToObject(o, "unchanged", refs_json(r->unchanged, r->unchanged_count, false));
     cJSON *drift = cJSON_AddArrayToObject(o, "drift");
     for (size_t i = 0; i < r->drift_count; i++) {
@@ -73,14 +118,7 @@ static cJSON *org_json(const vr_plan_org_result *r)
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "name", nz(d->name));
         add_str_or_null(j, "id", d->id);
-        cJSON *fields = cJSON_AddArrayToObject(j, "fields");
-        for (size_t k = 0; k < d->field_count; k++) {
-            cJSON *f = cJSON_CreateObject();
-            cJSON_AddStringToObject(f, "field", nz(d->fields[k].field));
-            cJSON_AddStringToObject(f, "want", nz(d->fields[k].want));
-            cJSON_AddStringToObject(f, "live", nz(d->fields[k].live));
-            cJSON_AddItemToArray(fields, f);
-        }
+        cJSON_AddItemToObject(j, "fields", fields_json(d->fields, d->field_count));
         cJSON_AddItemToArray(drift, j);
     }
     cJSON_AddItemToObject(o, "unmanaged", refs_json(r->unmanaged, r->unmanaged_count, true));
@@ -117,6 +155,8 @@ cJSON *vr_planfile_to_json(const vr_plan *plan)
     }
     add_str_or_null(inv, "gitCommit", plan->git_commit);
     cJSON_AddBoolToObject(inv, "gitDirty", plan->git_dirty);
+    if (plan->options.recorded)
+        cJSON_AddItemToObject(root, "options", options_json(&plan->options));
     cJSON *orgs = cJSON_AddArrayToObject(root, "organizations");
     for (size_t i = 0; i < plan->org_count; i++)
         cJSON_AddItemToArray(orgs, org_json(&plan->orgs[i]));
@@ -142,22 +182,32 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 {
     vr_buf b = VR_BUF_INIT;
     if (vr_planfile_serialize(&b, plan) < 0) {
-        vr_error_set(err, "plan.write", "plan file %s: cannot serialise the plan: out of memory",
-                     path);
+        vr_error_set(err, VR_ERR_PLAN_WRITE,
+                     "plan file %s: cannot serialise the plan: out of memory", path);
         vr_buf_free(&b);
         return -1;
     }
-    int rc = vr_write_file_atomic(path, b.data, b.len, 0644);
-    if (rc < 0)
-        vr_error_set(err, "plan.write", "plan file %s: cannot write: %s", path, strerror(errno));
+    int rc = 0;
+    if (b.len > VR_PLANFILE_MAX_BYTES) {
+        /* apply would refuse to read it: say so now rather than save a plan nobody can use */
+        vr_error_set(err, VR_ERR_PLAN_WRITE,
+                     "plan file %s: the plan takes %zu bytes, over the %u MiB a plan file may hold",
+                     path, b.len, VR_PLANFILE_MAX_BYTES >> 20);
+        vr_error_remedy(err, "apply the inventory with `apply -f` instead, or split it into "
+                             "runs of fewer organizations (--shard)");
+        rc = -1;
+    } else if (vr_file_write(path, b.data, b.len, 0644, "plan file", err) < 0) {
+        if (err) snprintf(err->code, sizeof(err->code), "%s", VR_ERR_PLAN_WRITE);
+        rc = -1;
+    }
     vr_buf_free(&b);
-    return rc < 0 ? -1 : 0;
+    return rc;
 }
 
 /* ---- strict reading ------------------------------------------------------------------------ */
 
 #define PATHLEN 256
-/* The largest seq, limit and liveCount a plan file may hold (1e15). */
+/* The largest seq, limit, liveCount, maxDeletes and maxReplaces a plan file may hold (1e15). */
 #define COUNT_MAX 1000000000000000LL
 
 static int bad(vr_error *err, const char *path, const char *fmt, ...)
@@ -171,9 +221,9 @@ static int bad(vr_error *err, const char *path, const char *fmt, ...)
     vr_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     if (path && *path)
-        vr_error_set(err, "plan.invalid", "%s: %s", path, vr_buf_str(&b));
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "%s: %s", path, vr_buf_str(&b));
     else
-        vr_error_set(err, "plan.invalid", "%s", vr_buf_str(&b));
+        vr_error_set(err, VR_ERR_PLAN_INVALID, "%s", vr_buf_str(&b));
     vr_buf_free(&b);
     return -1;
 }
@@ -338,6 +388,56 @@ static int read_refs(vr_plan_ref **out, size_t *out_count, const cJSON *org, con
     return 0;
 }
 
+/* The "fields" array of obj ([{field, want, live}], all strings) into *out (owned). */
+static int read_fields(vr_drift_field **out, size_t *count, const cJSON *obj, const char *path,
+                       vr_error *err)
+{
+    const cJSON *fields = need_array(obj, "fields", path, err);
+    if (!fields) return -1;
+    size_t fn = (size_t)cJSON_GetArraySize(fields);
+    *out = vr_xcalloc(fn ? fn : 1, sizeof(**out));
+    const cJSON *f;
+    char fpath[PATHLEN + 32];
+    cJSON_ArrayForEach(f, fields)
+    {
+        snprintf(fpath, sizeof(fpath), "%s.fields[%zu]", path, *count);
+        const char *field, *want, *live;
+        if (!cJSON_IsObject(f)) return bad(err, fpath, "is not an object");
+        if (need_string(f, "field", fpath, err, &field) < 0 ||
+            need_string(f, "want", fpath, err, &want) < 0 ||
+            need_string(f, "live", fpath, err, &live) < 0)
+            return -1;
+        vr_drift_field *df = &(*out)[(*count)++];
+        df->field = vr_strdup(field);
+        df->want = vr_strdup(want);
+        df->live = vr_strdup(live);
+    }
+    return 0;
+}
+
+/* A replacement's "replaces": id (a string), state and routingTableId (strings or null; the
+ * latter absent is null), fields. */
+static int read_replaces(vr_plan_replaced *p, const cJSON *action, const char *path, vr_error *err)
+{
+    char rpath[PATHLEN + 16];
+    snprintf(rpath, sizeof(rpath), "%s.replaces", path);
+    const cJSON *o = need(action, "replaces", path, err);
+    if (!o) return -1;
+    if (!cJSON_IsObject(o)) return bad(err, path, "replaces is not an object");
+    const char *id, *state, *table = NULL;
+    if (need_string(o, "id", rpath, err, &id) < 0 ||
+        need_string_or_null(o, "state", rpath, err, &state) < 0)
+        return -1;
+    if (!*id) return bad(err, rpath, "id is empty");
+    if (cJSON_GetObjectItemCaseSensitive(o, "routingTableId") &&
+        need_string_or_null(o, "routingTableId", rpath, err, &table) < 0)
+        return -1;
+    p->id = vr_strdup(id);
+    p->state = vr_strdup(state);
+    p->routing_table_id = vr_strdup(table);
+    return read_fields(&p->fields, &p->field_count, o, rpath, err);
+}
+
 static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opath, vr_error *err)
 {
     const cJSON *arr = need_array(org, "actions", opath, err);
@@ -346,7 +446,7 @@ static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opa
     r->actions = vr_xcalloc(n ? n : 1, sizeof(*r->actions));
     const cJSON *it;
     char path[PATHLEN], ppath[PATHLEN + 16];
-    bool creates_seen = false;
+    int last_rank = 0;
     cJSON_ArrayForEach(it, arr)
     {
         size_t i = r->action_count;
@@ -372,21 +472,37 @@ static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opa
         a->seq = (size_t)seq;
         a->name = vr_strdup(name);
         a->reason = vr_strdup(reason);
+        /* deletions, then replacements, then creations */
+        int rank;
         if (strcmp(action, "create") == 0) {
             a->kind = VR_ACTION_CREATE;
-            creates_seen = true;
+            rank = 2;
             r->create_count++;
             if (read_create_payload(&a->iface, payload, nz(r->org_id), ppath, err) < 0) return -1;
+        } else if (strcmp(action, "replace") == 0) {
+            a->kind = VR_ACTION_REPLACE;
+            rank = 1;
+            r->replace_count++;
+            if (read_create_payload(&a->iface, payload, nz(r->org_id), ppath, err) < 0 ||
+                read_replaces(&a->replaces, it, path, err) < 0)
+                return -1;
         } else if (strcmp(action, "delete") == 0) {
             a->kind = VR_ACTION_DELETE;
+            rank = 0;
             r->delete_count++;
-            if (creates_seen) return bad(err, path, "delete after a create; deletions come first");
             vr_error e2 = VR_ERROR_INIT;
             if (vr_iface_from_json(&a->iface, payload, &e2) < 0)
                 return bad(err, ppath, "%s", e2.message);
         } else {
-            return bad(err, path, "action is \"%s\"; expected \"create\" or \"delete\"", action);
+            return bad(err, path,
+                       "action is \"%s\"; expected \"create\", \"replace\" or \"delete\"", action);
         }
+        if (rank < last_rank)
+            return bad(err, path,
+                       "%s after a %s; deletions come first, then replacements, then "
+                       "creations",
+                       action, vr_action_kind_name(r->actions[i - 1].kind));
+        last_rank = rank;
         if (strcmp(nz(a->iface.name), name) != 0)
             return bad(err, ppath, "name %s differs from the action's name %s", nz(a->iface.name),
                        name);
@@ -401,7 +517,7 @@ static int read_drift(vr_plan_org_result *r, const cJSON *org, const char *opath
     size_t n = (size_t)cJSON_GetArraySize(arr);
     r->drift = vr_xcalloc(n ? n : 1, sizeof(*r->drift));
     const cJSON *it;
-    char path[PATHLEN], fpath[PATHLEN + 32];
+    char path[PATHLEN];
     cJSON_ArrayForEach(it, arr)
     {
         snprintf(path, sizeof(path), "%s.drift[%zu]", opath, r->drift_count);
@@ -410,28 +526,10 @@ static int read_drift(vr_plan_org_result *r, const cJSON *org, const char *opath
         if (need_string(it, "name", path, err, &name) < 0 ||
             need_string_or_null(it, "id", path, err, &id) < 0)
             return -1;
-        const cJSON *fields = need_array(it, "fields", path, err);
-        if (!fields) return -1;
         vr_plan_drift *d = &r->drift[r->drift_count++];
         d->name = vr_strdup(name);
         d->id = vr_strdup(id);
-        size_t fn = (size_t)cJSON_GetArraySize(fields);
-        d->fields = vr_xcalloc(fn ? fn : 1, sizeof(*d->fields));
-        const cJSON *f;
-        cJSON_ArrayForEach(f, fields)
-        {
-            snprintf(fpath, sizeof(fpath), "%s.fields[%zu]", path, d->field_count);
-            const char *field, *want, *live;
-            if (!cJSON_IsObject(f)) return bad(err, fpath, "is not an object");
-            if (need_string(f, "field", fpath, err, &field) < 0 ||
-                need_string(f, "want", fpath, err, &want) < 0 ||
-                need_string(f, "live", fpath, err, &live) < 0)
-                return -1;
-            vr_drift_field *df = &d->fields[d->field_count++];
-            df->field = vr_strdup(field);
-            df->want = vr_strdup(want);
-            df->live = vr_strdup(live);
-        }
+        if (read_fields(&d->fields, &d->field_count, it, path, err) < 0) return -1;
     }
     return 0;
 }
@@ -511,6 +609,37 @@ static int read_org(vr_plan_org_result *r, const cJSON *org, size_t index, vr_er
     return 0;
 }
 
+/* "options" (recorded since replacements came; absent in older files: not recorded). */
+static int read_options(vr_plan *p, const cJSON *root, vr_error *err)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "options");
+    if (!o) return 0;
+    if (!cJSON_IsObject(o)) return bad(err, NULL, "options is not an object");
+    vr_plan_recorded_opts *r = &p->options;
+    long long max_deletes, max_replaces;
+    if (need_bool(o, "prune", "options", err, &r->prune) < 0 ||
+        need_integer(o, "maxDeletes", "options", err, 0, COUNT_MAX, &max_deletes) < 0 ||
+        need_bool(o, "replaceDrifted", "options", err, &r->replace_drifted) < 0 ||
+        need_bool(o, "replaceFailed", "options", err, &r->replace_failed) < 0 ||
+        need_integer(o, "maxReplaces", "options", err, 0, COUNT_MAX, &max_replaces) < 0)
+        return -1;
+    const cJSON *names = need_array(o, "replace", "options", err);
+    if (!names) return -1;
+    r->recorded = true;
+    r->max_deletes = (long)max_deletes;
+    r->max_replaces = (long)max_replaces;
+    size_t n = (size_t)cJSON_GetArraySize(names);
+    r->replace = vr_xcalloc(n ? n : 1, sizeof(*r->replace));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, names)
+    {
+        if (!cJSON_IsString(it) || !it->valuestring || !vr_name_valid(it->valuestring))
+            return bad(err, "options", "replace[%zu] is not an interface name", r->replace_count);
+        r->replace[r->replace_count++] = vr_strdup(it->valuestring);
+    }
+    return 0;
+}
+
 static int read_root(vr_plan *p, const cJSON *root, vr_error *err)
 {
     if (!cJSON_IsObject(root)) return bad(err, NULL, "not a JSON object");
@@ -563,6 +692,7 @@ static int read_root(vr_plan *p, const cJSON *root, vr_error *err)
     if (dirty && !cJSON_IsBool(dirty))
         return bad(err, "inventory", "gitDirty is not true or false");
     p->git_dirty = cJSON_IsTrue(dirty);
+    if (read_options(p, root, err) < 0) return -1;
     const cJSON *orgs = need_array(root, "organizations", "", err);
     if (!orgs) return -1;
     size_t no = (size_t)cJSON_GetArraySize(orgs);
@@ -606,12 +736,13 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
     size_t len = 0;
     int rc = vr_read_file(path, VR_PLANFILE_MAX_BYTES, &text, &len);
     if (rc == -2) {
-        vr_error_set(err, "plan.invalid", "plan file %s: larger than %u bytes", path,
-                     VR_PLANFILE_MAX_BYTES);
+        vr_error_set(err, VR_ERR_PLAN_INVALID,
+                     "plan file %s: larger than %u MiB, the most a plan file may hold", path,
+                     VR_PLANFILE_MAX_BYTES >> 20);
         return -1;
     }
     if (rc < 0) {
-        vr_error_set(err, "plan.read", "plan file %s: cannot read: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_PLAN_READ, "plan file %s: cannot read: %s", path, strerror(errno));
         return -1;
     }
     vr_error e2 = VR_ERROR_INIT;
@@ -629,7 +760,7 @@ int vr_planfile_read(vr_plan *out, const char *path, vr_error *err)
 static int git_fail(vr_error *err, const char *what)
 {
     const git_error *e = git_error_last();
-    vr_error_set(err, "git", "inventory git commit: %s: %s", what,
+    vr_error_set(err, VR_ERR_INVENTORY_GIT, "inventory git commit: %s: %s", what,
                  e && e->message ? e->message : "unknown error");
     return -1;
 }

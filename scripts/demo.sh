@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: starts vni-sim on a loopback port and runs validate, plan, apply, a second plan and
-# drift against it, with an audit log, a local webhook receiver, metrics and an audit Git
-# repository. Every process started here is ended by its PID on exit. Loopback only.
+# make demo: starts vni-sim on a loopback port and runs validate, plan, apply, a second plan,
+# drift, the replacement of a hand-changed interface and a last drift against it, with an audit
+# log, a local webhook receiver, metrics and an audit Git repository. Every process started here
+# is ended by its PID on exit. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VR_BIN:-build/bin}
@@ -26,8 +27,8 @@ run() { show "$*"; set +e; "$@"; local rc=$?; set -e; echo "(exit $rc)"; return 
 
 # first_line FILE PREFIX: waits for a process's first line and prints what follows PREFIX.
 first_line() {
-    local i line
-    for i in $(seq 1 200); do
+    local line
+    for _ in $(seq 1 200); do
         line=$(head -n1 "$1" 2>/dev/null || true)
         case "$line" in "$2"*) printf '%s' "${line#"$2"}"; return 0 ;; esac
         sleep 0.05
@@ -60,6 +61,7 @@ export GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo
 export GENESYSCLOUD_OAUTHCLIENT_SECRET=vni-demo-secret
 export VR_PROBE_LOOPBACK_ONLY=1 # never probe a fixture's real remoteIp
 PROBE_ARGS=()
+# shellcheck disable=SC2013  # addresses have no spaces: word splitting is what we want
 for ip in $(sed -n 's/^ *remoteIp: *//p' "$INV"); do PROBE_ARGS+=(--probe-map "$ip=$PROBE"); done
 AUDIT=(--audit-log "$WORK/audit.jsonl" --webhook-url "$HOOK/vni-events"
        --webhook-secret-file "$WORK/webhook.key" --metrics-file "$WORK/vni.prom"
@@ -88,7 +90,14 @@ curl -sS -X POST -H 'Content-Type: application/json' "$API/__sim/connections" -d
   "localIp":"10.0.99.1","remoteIp":"203.0.113.99","subnetCidr":"10.0.99.0/24",
   "dnsServers":["8.8.8.8"],"routingTableId":"rt-core"}' >/dev/null
 
-say "6. drift: what differs from the inventory"
+say "6. drift: what differs from the inventory, and the command that would repair it"
+run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
+
+say "7. repair the hand-changed interface: plan its replacement, then apply the saved plan"
+run "$VR" plan -f "$INV" --replace-drifted --out "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" --probe
+run "$VR" apply "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" "${AUDIT[@]}"
+
+say "8. drift again: no interface differs (the hand-made one is still unmanaged)"
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
 say "where everything went"
@@ -100,6 +109,6 @@ echo "audit branch in $WORK/audit-repo:"
 git -C "$WORK/audit-repo" log --format='  %h %s' vni-audit
 echo "the checked-out branch is untouched: $(git -C "$WORK/audit-repo" rev-parse --abbrev-ref HEAD), $(git -C "$WORK/audit-repo" log --oneline main | wc -l) commit"
 echo "metrics ($WORK/vni.prom):"
-grep -E '^vni_reconcile_(actions_total|drift_interfaces)' "$WORK/vni.prom" | head -8 | sed 's/^/  /'
+grep -E '^vni_reconcile_(actions_total|replacements_total|drift_interfaces)' "$WORK/vni.prom" | head -12 | sed 's/^/  /'
 echo
 echo "demo files kept in $WORK (vni-sim state saved to sim-state.json)"

@@ -2,8 +2,11 @@
 # Installs the Debian packages vni-reconcile needs, only those missing. Idempotent.
 # --fuzz: also clang and its libFuzzer runtime, for `make fuzz` (docs/fuzzing.md).
 set -eu
+# tinyproxy-bin: the CONNECT proxy of tests/e2e/test_tls.sh (the binary only: the `tinyproxy`
+# package would also start a system service).
 PKGS="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libcjson-dev libgit2-dev \
-libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps bsdutils"
+libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps bsdutils \
+tinyproxy-bin clang-format shellcheck"
 if [ "${1:-}" = "--fuzz" ]; then
     PKGS="$PKGS clang libclang-rt-14-dev"
 fi

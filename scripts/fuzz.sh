@@ -8,7 +8,7 @@
 # final cov: and ft:, corpus size, result) and exits 1 when a target found a crash.
 # Usage: scripts/fuzz.sh BUILD_DIR TARGET...
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 [ $# -ge 2 ] || { echo "usage: scripts/fuzz.sh BUILD_DIR TARGET..." >&2; exit 2; }
 build=$1; shift
 secs=${FUZZ_SECONDS:-60}
@@ -47,7 +47,7 @@ for t in "$@"; do
         result="no crash"
     else
         status=1
-        result="FOUND (exit $rc): $(ls "$art" | head -3 | tr '\n' ' ')see $log"
+        result="FOUND (exit $rc): $(find "$art" -type f -printf '%f ' | head -c 300)see $log"
     fi
     printf '%-16s %12s %7s %7s %8s  %s\n' "$t" "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" \
         "$result"

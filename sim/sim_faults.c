@@ -86,6 +86,30 @@ int sim_range_parse(const char *text, long *min, long *max)
     return 0;
 }
 
+int sim_rate_limit_parse(const char *text, long *n, long *window_s)
+{
+    const char *slash = text ? strchr(text, '/') : NULL;
+    char left[32];
+    if (!slash || (size_t)(slash - text) >= sizeof(left)) return -1;
+    memcpy(left, text, (size_t)(slash - text));
+    left[slash - text] = '\0';
+    long a, b;
+    if (vr_parse_long(left, 1, 1000000, &a) < 0 || vr_parse_long(slash + 1, 1, 86400, &b) < 0)
+        return -1;
+    *n = a;
+    *window_s = b;
+    return 0;
+}
+
+static int get_rate_limit(const cJSON *v, long *n, long *window_s)
+{
+    if (cJSON_IsNull(v) || (cJSON_IsString(v) && strcmp(v->valuestring, "off") == 0)) {
+        *n = *window_s = 0;
+        return 0;
+    }
+    return cJSON_IsString(v) ? sim_rate_limit_parse(v->valuestring, n, window_s) : -1;
+}
+
 static int get_rate(const cJSON *v, double *out)
 {
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 || v->valuedouble > 1)
@@ -238,6 +262,13 @@ int sim_faults_apply_json(sim_faults *f, const cJSON *obj, uint64_t *seed_out, b
         } else if (strcmp(k, "countField") == 0) {
             rc = get_count_field(v, &n.count_field);
             want = "\"total\", \"totalCount\" or \"both\"";
+        } else if (strcmp(k, "rateLimit") == 0) {
+            rc = get_rate_limit(v, &n.rate_limit, &n.rate_window_s);
+            want = "\"N/SECONDS\" (N requests a window of SECONDS), or null or \"off\"";
+        } else if (strcmp(k, "unavailableFor") == 0) {
+            rc = get_long(v, 0, 86400, &n.unavailable_s);
+            n.unavailable_started = false;
+            want = "whole seconds from 0 (off) to 86400";
         } else if (strcmp(k, "noEstimate") == 0) {
             rc = get_bool(v, &n.no_estimate);
             want = "true or false";
@@ -289,6 +320,14 @@ cJSON *sim_faults_to_json(const sim_faults *f)
     cJSON_AddBoolToObject(o, "ratelimitHeaders", f->ratelimit_headers);
     cJSON_AddStringToObject(o, "countField", counts[f->count_field]);
     cJSON_AddBoolToObject(o, "noEstimate", f->no_estimate);
+    if (f->rate_limit > 0) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%ld/%ld", f->rate_limit, f->rate_window_s);
+        cJSON_AddStringToObject(o, "rateLimit", buf);
+    } else {
+        cJSON_AddNullToObject(o, "rateLimit");
+    }
+    cJSON_AddNumberToObject(o, "unavailableFor", (double)f->unavailable_s);
     return o;
 }
 

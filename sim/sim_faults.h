@@ -44,6 +44,10 @@ typedef struct {
     long token_lifetime_s;
     bool no_limits_endpoint;
     bool ratelimit_headers;
+    long rate_limit;          /* 0: off; N: a fixed-window limiter serves N requests a window */
+    long rate_window_s;       /* its window, seconds */
+    long unavailable_s;       /* 0: off; S: every request answered 503 for S seconds */
+    bool unavailable_started; /* those S seconds have started (at the first request after) */
     sim_count_field count_field;
     bool no_estimate;
 } sim_faults;
@@ -54,11 +58,16 @@ void sim_faults_default(sim_faults *f);
 /* Parses "MIN-MAX" or "N" (milliseconds, 0..3600000). Returns 0, or -1. */
 int sim_range_parse(const char *text, long *min, long *max);
 
+/* Parses a rate limit "N/SECONDS" (N 1..1000000, SECONDS 1..86400). Returns 0, or -1. */
+int sim_rate_limit_parse(const char *text, long *n, long *window_s);
+
 /* Applies the knobs present in obj (a JSON object; absent keys are left alone) to f.
  * Keys: rate429, retryAfter, rate5xx, latencyMs, convergeMs, stuckTable, dropCreate,
  * insertWhilePaging, tokenLifetime, noLimitsEndpoint, ratelimitHeaders, countField,
- * noEstimate (and seed, which is returned in *seed_out with *has_seed set; both may be NULL).
- * On a bad key or value writes a message into err and returns -1 leaving f unchanged. */
+ * noEstimate, rateLimit ("N/SECONDS", or null / "off"), unavailableFor (seconds, 0 = off; the
+ * time starts at the next request) (and seed, which is returned in *seed_out with *has_seed set;
+ * both may be NULL). On a bad key or value writes a message into err and returns -1 leaving f
+ * unchanged. */
 int sim_faults_apply_json(sim_faults *f, const cJSON *obj, uint64_t *seed_out, bool *has_seed,
                           char *err, size_t errlen);
 

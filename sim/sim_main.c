@@ -5,7 +5,9 @@
 #include "sim_server.h"
 #include "sim_sink.h"
 #include "sim_state.h"
+#include "sim_tls.h"
 #include "vr_addr.h"
+#include "vr_file.h"
 #include "vr_util.h"
 
 #include <arpa/inet.h>
@@ -27,6 +29,7 @@ typedef struct {
     const char *sink_listen;
     const char *sink_secret;
     long sink_fail_first;
+    const char *tls_cert, *tls_key;
     bool allow_non_loopback;
     bool admin;
     const char *state_path;
@@ -34,21 +37,27 @@ typedef struct {
     bool has_seed;
     uint64_t seed;
     cJSON *faults; /* knobs given on the command line, in the admin API's JSON shape */
+    long max_connections, max_connections_per_ip; /* 0: the defaults of sim_server.h */
 } sim_opts;
 
 static void usage(FILE *out)
 {
     fputs("usage: vni-sim [--listen HOST:PORT] [--admin] [--state FILE] [--save FILE]\n"
-          "               [--seed N] [fault options]\n"
+          "               [--seed N] [--tls-cert FILE --tls-key FILE] [fault options]\n"
           "       vni-sim --probe-listener HOST:PORT\n"
           "       vni-sim --webhook-sink HOST:PORT [--webhook-secret-file FILE]\n"
+          "               [--tls-cert FILE --tls-key FILE]\n"
           "\n"
           "  --listen HOST:PORT       address to serve on (default 127.0.0.1:0, a free port)\n"
+          "  --tls-cert FILE          serve https:// with this PEM certificate (chain)\n"
+          "  --tls-key FILE           and this PEM private key (API server and webhook sink)\n"
           "  --allow-non-loopback     allow a HOST that is not 127.0.0.0/8, ::1 or localhost\n"
           "  --admin                  serve the admin API under /__sim\n"
           "  --state FILE             load organizations and clients (docs/simulator.md)\n"
           "  --save FILE              write the state to FILE on SIGINT/SIGTERM\n"
           "  --seed N                 seed of the fault PRNG (printed on stderr when not given)\n"
+          "  --max-connections N      connections served at once (default 256)\n"
+          "  --max-connections-per-ip N  of them from one client address (default 128)\n"
           "  --rate-429 P             probability of a 429 per request\n"
           "  --retry-after S          Retry-After of 429s and some 503s (default 1)\n"
           "  --rate-5xx P             probability of a 500/502/503/504 per request\n"
@@ -61,9 +70,14 @@ static void usage(FILE *out)
           "  --token-lifetime S       access token lifetime (default 86400)\n"
           "  --no-limits-endpoint     the limits endpoint answers 404\n"
           "  --ratelimit-headers      send inin-ratelimit-count/allowed/reset\n"
+          "  --rate-limit N/S         serve N requests per fixed window of S seconds, then 429\n"
+          "                           with Retry-After until the window ends (and the headers)\n"
+          "  --unavailable-for S      answer every request 503 during S seconds from the first\n"
+          "                           request (then serve as usual)\n"
           "  --count-field F          total (default), totalCount or both\n"
           "  --no-estimate            leave estimatedConvergenceMs out of sync answers\n"
-          "  --probe-listener HOST:PORT  accept and close TCP connections until killed\n"
+          "  --probe-listener HOST:PORT  accept and close TCP connections until killed,\n"
+          "                              printing a line for each\n"
           "  --webhook-sink HOST:PORT    receive webhook events, print one JSON line each\n"
           "  --webhook-secret-file FILE  with --webhook-sink: check X-Vni-Signature-256\n"
           "  --sink-fail-first N         with --webhook-sink: answer the first N with 503\n",
@@ -89,11 +103,17 @@ enum {
     OPT_TOKEN,
     OPT_NOLIMITS,
     OPT_RLHEADERS,
+    OPT_RATELIMIT,
+    OPT_UNAVAIL,
     OPT_COUNT,
     OPT_NOEST,
     OPT_SINK,
     OPT_SINK_SECRET,
     OPT_SINK_FAIL,
+    OPT_MAXCONN,
+    OPT_MAXCONN_IP,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -129,11 +149,17 @@ static int parse_args(sim_opts *o, int argc, char **argv)
         {"token-lifetime", required_argument, NULL, OPT_TOKEN},
         {"no-limits-endpoint", no_argument, NULL, OPT_NOLIMITS},
         {"ratelimit-headers", no_argument, NULL, OPT_RLHEADERS},
+        {"rate-limit", required_argument, NULL, OPT_RATELIMIT},
+        {"unavailable-for", required_argument, NULL, OPT_UNAVAIL},
         {"count-field", required_argument, NULL, OPT_COUNT},
         {"no-estimate", no_argument, NULL, OPT_NOEST},
         {"webhook-sink", required_argument, NULL, OPT_SINK},
         {"webhook-secret-file", required_argument, NULL, OPT_SINK_SECRET},
         {"sink-fail-first", required_argument, NULL, OPT_SINK_FAIL},
+        {"max-connections", required_argument, NULL, OPT_MAXCONN},
+        {"max-connections-per-ip", required_argument, NULL, OPT_MAXCONN_IP},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -162,6 +188,22 @@ static int parse_args(sim_opts *o, int argc, char **argv)
                 fprintf(stderr, "vni-sim: --sink-fail-first takes a whole number\n");
                 return -1;
             }
+            break;
+        case OPT_MAXCONN:
+        case OPT_MAXCONN_IP:
+            if (vr_parse_long(optarg, 1, 100000, &n) < 0) {
+                fprintf(stderr, "vni-sim: %s '%s' must be a whole number from 1 to 100000\n",
+                        c == OPT_MAXCONN ? "--max-connections" : "--max-connections-per-ip",
+                        optarg);
+                return -1;
+            }
+            *(c == OPT_MAXCONN ? &o->max_connections : &o->max_connections_per_ip) = n;
+            break;
+        case OPT_TLS_CERT:
+            o->tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            o->tls_key = optarg;
             break;
         case OPT_NONLOOP:
             o->allow_non_loopback = true;
@@ -193,12 +235,27 @@ static int parse_args(sim_opts *o, int argc, char **argv)
             cJSON_DeleteItemFromObject(o->faults, c == OPT_429 ? "rate429" : "rate5xx");
             cJSON_AddNumberToObject(o->faults, c == OPT_429 ? "rate429" : "rate5xx", p);
             break;
+        case OPT_RATELIMIT: {
+            long rn, rs;
+            if (sim_rate_limit_parse(optarg, &rn, &rs) < 0) {
+                fprintf(stderr,
+                        "vni-sim: --rate-limit '%s' must be N/SECONDS (1 to 1000000 requests per "
+                        "1 to 86400 s), e.g. 300/60\n",
+                        optarg);
+                return -1;
+            }
+            cJSON_DeleteItemFromObject(o->faults, "rateLimit");
+            cJSON_AddStringToObject(o->faults, "rateLimit", optarg);
+            break;
+        }
         case OPT_RETRY:
         case OPT_DROP:
-        case OPT_TOKEN: {
-            const char *key = c == OPT_RETRY  ? "retryAfter"
-                              : c == OPT_DROP ? "dropCreate"
-                                              : "tokenLifetime";
+        case OPT_TOKEN:
+        case OPT_UNAVAIL: {
+            const char *key = c == OPT_RETRY     ? "retryAfter"
+                              : c == OPT_DROP    ? "dropCreate"
+                              : c == OPT_UNAVAIL ? "unavailableFor"
+                                                 : "tokenLifetime";
             if (vr_parse_long(optarg, 0, 10L * 365 * 86400, &n) < 0) {
                 fprintf(stderr, "vni-sim: %s: '%s' is not a whole number\n", key, optarg);
                 return -1;
@@ -359,10 +416,26 @@ static int run_probe_listener(const sim_opts *o)
     printf("vni-sim probe listener on %s\n", hp);
     fflush(stdout);
     for (;;) {
-        int c = accept(fd, NULL, NULL);
-        if (c >= 0)
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof(peer);
+        int c = accept(fd, (struct sockaddr *)&peer, &pl);
+        if (c >= 0) {
+            /* one line per connection: tests check that nothing reached a listener */
+            char ph[INET6_ADDRSTRLEN] = "?";
+            unsigned pport = 0;
+            if (peer.ss_family == AF_INET) {
+                const struct sockaddr_in *in = (const struct sockaddr_in *)&peer;
+                inet_ntop(AF_INET, &in->sin_addr, ph, sizeof(ph));
+                pport = ntohs(in->sin_port);
+            } else if (peer.ss_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&peer;
+                inet_ntop(AF_INET6, &in6->sin6_addr, ph, sizeof(ph));
+                pport = ntohs(in6->sin6_port);
+            }
             close(c);
-        else if (errno != EINTR && errno != ECONNABORTED && errno != EMFILE && errno != ENFILE)
+            printf("vni-sim probe listener: connection from %s port %u\n", ph, pport);
+            fflush(stdout);
+        } else if (errno != EINTR && errno != ECONNABORTED && errno != EMFILE && errno != ENFILE)
             break;
     }
     close(fd);
@@ -415,14 +488,87 @@ static int save_state(sim_server *srv, const char *path)
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     size_t n = strlen(text);
-    int rc = vr_write_file_atomic(path, text, n, 0600);
+    vr_error err = VR_ERROR_INIT;
+    int rc = vr_file_write(path, text, n, 0600, "state file", &err);
     memset(text, 0, n);
     free(text);
     if (rc < 0) {
-        fprintf(stderr, "vni-sim: cannot save state to %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "vni-sim: cannot save the state: %s\n", err.message);
         return -1;
     }
     return 0;
+}
+
+/* The API server: state, faults, the daemon (https with tls), until SIGINT/SIGTERM. Takes
+ * o->faults. Returns the exit code. */
+static int run_api(sim_opts *o, const sim_tls *tls)
+{
+    if (!o->has_seed) {
+        o->seed = vr_random_u64() & 0x1fffffffffffffULL;
+        fprintf(stderr, "vni-sim: seed %llu (replay with --seed)\n", (unsigned long long)o->seed);
+    }
+
+    sim_rng load_rng;
+    sim_rng_seed(&load_rng, o->seed ^ 0x5bd1e995ULL);
+    sim_faults faults;
+    sim_faults_default(&faults);
+    sim_state st;
+    if (load_state(o, &st, &faults, &load_rng) < 0) {
+        cJSON_Delete(o->faults);
+        return 2;
+    }
+    char err[512];
+    if (sim_faults_apply_json(&faults, o->faults, NULL, NULL, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vni-sim: %s\n", err);
+        cJSON_Delete(o->faults);
+        sim_state_free(&st);
+        return 2;
+    }
+    cJSON_Delete(o->faults);
+
+    vr_addr addr;
+    long port;
+    int fd = open_listener(o->listen, o->allow_non_loopback, &addr, &port);
+    if (fd < 0) {
+        sim_state_free(&st);
+        return 2;
+    }
+
+    /* Block the stop signals in every thread; main waits for them with sigwait. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    sim_server_opts so = {.admin = o->admin,
+                          .seed = o->seed,
+                          .max_connections = (unsigned)o->max_connections,
+                          .max_connections_per_ip = (unsigned)o->max_connections_per_ip,
+                          .tls = tls};
+    sim_server *srv = vr_xcalloc(1, sizeof(*srv));
+    sim_server_init(srv, &so, &st, &faults);
+    if (sim_server_start(srv, fd, addr.family == VR_AF_V6, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vni-sim: %s\n", err);
+        close(fd);
+        sim_server_free(srv);
+        free(srv);
+        return 1;
+    }
+    char hp[VR_ADDR_STRLEN + 16];
+    format_hostport(&addr, port, hp, sizeof(hp));
+    printf("vni-sim listening on %s://%s\n", sim_tls_scheme(tls), hp);
+    fflush(stdout);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0) {
+    }
+    sim_server_stop(srv);
+    int rc = 0;
+    if (o->save_path && save_state(srv, o->save_path) < 0) rc = 1;
+    sim_server_free(srv);
+    free(srv);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -438,72 +584,30 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (o.probe_listen) {
         cJSON_Delete(o.faults);
+        if (o.tls_cert || o.tls_key) {
+            fprintf(stderr, "vni-sim: --tls-cert and --tls-key do not apply to "
+                            "--probe-listener (it speaks no protocol)\n");
+            return 2;
+        }
         return run_probe_listener(&o);
+    }
+    sim_tls tls;
+    char err[512];
+    if (sim_tls_load(&tls, o.tls_cert, o.tls_key, err, sizeof(err)) < 0) {
+        fprintf(stderr, "vni-sim: %s\n", err);
+        cJSON_Delete(o.faults);
+        return 2;
     }
     if (o.sink_listen) {
         cJSON_Delete(o.faults);
-        return sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first, o.allow_non_loopback);
+        sim_server_opts limits = {.max_connections = (unsigned)o.max_connections,
+                                  .max_connections_per_ip = (unsigned)o.max_connections_per_ip};
+        int src = sim_sink_run(o.sink_listen, o.sink_secret, o.sink_fail_first,
+                               o.allow_non_loopback, &tls, &limits);
+        sim_tls_free(&tls);
+        return src;
     }
-    if (!o.has_seed) {
-        o.seed = vr_random_u64() & 0x1fffffffffffffULL;
-        fprintf(stderr, "vni-sim: seed %llu (replay with --seed)\n", (unsigned long long)o.seed);
-    }
-
-    sim_rng load_rng;
-    sim_rng_seed(&load_rng, o.seed ^ 0x5bd1e995ULL);
-    sim_faults faults;
-    sim_faults_default(&faults);
-    sim_state st;
-    if (load_state(&o, &st, &faults, &load_rng) < 0) {
-        cJSON_Delete(o.faults);
-        return 2;
-    }
-    char err[512];
-    if (sim_faults_apply_json(&faults, o.faults, NULL, NULL, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vni-sim: %s\n", err);
-        cJSON_Delete(o.faults);
-        sim_state_free(&st);
-        return 2;
-    }
-    cJSON_Delete(o.faults);
-
-    vr_addr addr;
-    long port;
-    int fd = open_listener(o.listen, o.allow_non_loopback, &addr, &port);
-    if (fd < 0) {
-        sim_state_free(&st);
-        return 2;
-    }
-
-    /* Block the stop signals in every thread; main waits for them with sigwait. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-
-    sim_server_opts so = {o.admin, o.seed};
-    sim_server *srv = vr_xcalloc(1, sizeof(*srv));
-    sim_server_init(srv, &so, &st, &faults);
-    if (sim_server_start(srv, fd, addr.family == VR_AF_V6, err, sizeof(err)) < 0) {
-        fprintf(stderr, "vni-sim: %s\n", err);
-        close(fd);
-        sim_server_free(srv);
-        free(srv);
-        return 1;
-    }
-    char hp[VR_ADDR_STRLEN + 16];
-    format_hostport(&addr, port, hp, sizeof(hp));
-    printf("vni-sim listening on http://%s\n", hp);
-    fflush(stdout);
-
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0) {
-    }
-    sim_server_stop(srv);
-    int rc = 0;
-    if (o.save_path && save_state(srv, o.save_path) < 0) rc = 1;
-    sim_server_free(srv);
-    free(srv);
+    int rc = run_api(&o, &tls);
+    sim_tls_free(&tls);
     return rc;
 }

@@ -268,18 +268,38 @@ void sim_server_handle(sim_server *srv, sim_req *req, const char *raw_uri, sim_r
     bool is_429 = sim_rng_chance(&srv->rng, srv->faults.rate_429);
     bool is_5xx = !is_429 && sim_rng_chance(&srv->rng, srv->faults.rate_5xx);
 
-    if (now - srv->window_start_ms >= SIM_RATELIMIT_WINDOW_MS) {
+    /* the rate-limit window: --rate-limit N/S refuses past N; without it, 300 a minute is
+     * only shown (--ratelimit-headers) */
+    const sim_faults *f = &srv->faults;
+    long allowed = f->rate_limit > 0 ? f->rate_limit : SIM_RATELIMIT_ALLOWED;
+    int64_t window_ms =
+        f->rate_limit > 0 ? (int64_t)f->rate_window_s * 1000 : SIM_RATELIMIT_WINDOW_MS;
+    if (now - srv->window_start_ms >= window_ms) {
         srv->window_start_ms = now;
         srv->window_count = 0;
     }
     srv->window_count++;
-    if (srv->faults.ratelimit_headers) {
-        resp->rl_allowed = SIM_RATELIMIT_ALLOWED;
+    long reset_s = (long)((window_ms - (now - srv->window_start_ms) + 999) / 1000);
+    if (f->ratelimit_headers || f->rate_limit > 0) {
+        resp->rl_allowed = allowed;
         resp->rl_count = srv->window_count;
-        resp->rl_reset = (SIM_RATELIMIT_WINDOW_MS - (now - srv->window_start_ms) + 999) / 1000;
+        resp->rl_reset = reset_s;
+    }
+    if (f->unavailable_s > 0 && !f->unavailable_started) {
+        srv->faults.unavailable_started = true;
+        srv->unavailable_until_ms = now + (int64_t)f->unavailable_s * 1000;
     }
 
-    if (is_429) {
+    if (f->unavailable_s > 0 && now < srv->unavailable_until_ms) {
+        sim_resp_error(resp, 503, "service.unavailable",
+                       "the service is unavailable (vni-sim --unavailable-for)");
+    } else if (f->rate_limit > 0 && srv->window_count > f->rate_limit) {
+        sim_resp_error(resp, 429, "too.many.requests",
+                       "rate limit of %ld requests per %ld s exceeded; retry after %ld s "
+                       "(vni-sim --rate-limit)",
+                       f->rate_limit, f->rate_window_s, reset_s);
+        resp->retry_after = reset_s;
+    } else if (is_429) {
         sim_resp_error(resp, 429, "too.many.requests",
                        "rate limit exceeded; retry after %ld s (vni-sim fault)",
                        srv->faults.retry_after);
@@ -434,13 +454,26 @@ int sim_server_start(sim_server *srv, int fd, bool ipv6, char *err, size_t errle
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
     if (ipv6) flags |= MHD_USE_IPv6;
+    unsigned max_conn =
+        srv->opts.max_connections ? srv->opts.max_connections : SIM_DEFAULT_MAX_CONNECTIONS;
+    unsigned max_per_ip = srv->opts.max_connections_per_ip ? srv->opts.max_connections_per_ip
+                                                           : SIM_DEFAULT_MAX_CONNECTIONS_PER_IP;
+    flags |= sim_tls_flags(srv->opts.tls);
+    struct MHD_OptionItem tls[3];
+    sim_tls_options(srv->opts.tls, tls);
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(160 * 1024), MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)30, MHD_OPTION_END);
+        (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        max_per_ip, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
     if (!d) {
-        snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
+        if (sim_tls_on(srv->opts.tls))
+            snprintf(err, errlen,
+                     "cannot start the HTTPS server (libmicrohttpd): check that "
+                     "--tls-key is the private key of the --tls-cert certificate");
+        else
+            snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
         return -1;
     }
     srv->daemon = d;

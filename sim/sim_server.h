@@ -7,6 +7,7 @@
 #include "sim_faults.h"
 #include "sim_proto.h"
 #include "sim_state.h"
+#include "sim_tls.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,8 +16,14 @@
 #define SIM_MAX_BODY (1024 * 1024)
 #define SIM_MAX_HEADER (64 * 1024)
 #define SIM_LOG_MAX 100000
+/* The window of the inin-ratelimit-* headers without --rate-limit (informational only). */
 #define SIM_RATELIMIT_ALLOWED 300
 #define SIM_RATELIMIT_WINDOW_MS 60000
+/* Connections served at once (a thread each), in all and from one client address; beyond,
+ * a new connection is closed at once and the others go on being served. --max-connections and
+ * --max-connections-per-ip change them (docs/simulator.md). */
+#define SIM_DEFAULT_MAX_CONNECTIONS 256
+#define SIM_DEFAULT_MAX_CONNECTIONS_PER_IP 128
 
 /* One line of the request log (GET /__sim/requests). Strings owned. */
 typedef struct {
@@ -32,6 +39,9 @@ typedef struct {
 typedef struct {
     bool admin;
     uint64_t seed;
+    unsigned max_connections;        /* 0: SIM_DEFAULT_MAX_CONNECTIONS */
+    unsigned max_connections_per_ip; /* 0: SIM_DEFAULT_MAX_CONNECTIONS_PER_IP */
+    const sim_tls *tls; /* borrowed, must outlive the daemon; NULL or empty: plain http */
 } sim_server_opts;
 
 /* The server. Everything below lock is guarded by it. Created by sim_server_init (takes
@@ -46,8 +56,9 @@ typedef struct sim_server {
     sim_log_entry *log;
     size_t log_count, log_cap;
     long log_seq;
-    int64_t window_start_ms;
-    long window_count;
+    int64_t window_start_ms;      /* the rate-limit window (--rate-limit, or 300 a minute) */
+    long window_count;            /* requests in it, refused ones included */
+    int64_t unavailable_until_ms; /* --unavailable-for: every request is 503 until then */
     long insert_serial;
     void *daemon; /* struct MHD_Daemon * */
 } sim_server;
@@ -56,7 +67,8 @@ typedef struct sim_server {
 void sim_server_init(sim_server *srv, const sim_server_opts *opts, sim_state *state,
                      const sim_faults *faults);
 /* Starts serving on the listening socket fd (bound and listening; the daemon owns it; ipv6
- * tells its family). Returns 0, or -1 with a message in err. */
+ * tells its family), over https when opts.tls holds a certificate. Returns 0, or -1 with a
+ * message in err. */
 int sim_server_start(sim_server *srv, int fd, bool ipv6, char *err, size_t errlen);
 /* Stops serving (waits for requests in flight). */
 void sim_server_stop(sim_server *srv);

@@ -118,7 +118,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 int sim_sink_run(const char *listen, const char *secret_path, long fail_first,
-                 bool allow_non_loopback)
+                 bool allow_non_loopback, const sim_tls *tls, const sim_server_opts *limits)
 {
     char host[VR_ADDR_STRLEN];
     const char *colon = strrchr(listen, ':');
@@ -176,12 +176,22 @@ int sim_sink_run(const char *listen, const char *secret_path, long fail_first,
         s4->sin_port = htons((uint16_t)port);
         memcpy(&s4->sin_addr, a.bytes, 4);
     }
-    struct MHD_Daemon *d =
-        MHD_start_daemon(flags, 0, NULL, NULL, handle, &ctx, MHD_OPTION_SOCK_ADDR,
-                         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    unsigned max_conn =
+        limits && limits->max_connections ? limits->max_connections : SIM_DEFAULT_MAX_CONNECTIONS;
+    unsigned max_per_ip = limits && limits->max_connections_per_ip
+                              ? limits->max_connections_per_ip
+                              : SIM_DEFAULT_MAX_CONNECTIONS_PER_IP;
+    flags |= sim_tls_flags(tls);
+    struct MHD_OptionItem tls_opts[3];
+    sim_tls_options(tls, tls_opts);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, &ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+        MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_ip,
+        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "vni-sim: cannot listen on %s\n", listen);
+        fprintf(stderr, "vni-sim: cannot listen on %s%s\n", listen,
+                sim_tls_on(tls) ? " (or --tls-key is not the private key of --tls-cert)" : "");
         free(ctx.secret);
         return 1;
     }
@@ -189,9 +199,11 @@ int sim_sink_run(const char *listen, const char *secret_path, long fail_first,
     char shown[VR_ADDR_STRLEN];
     vr_addr_format(&a, shown);
     if (a.family == VR_AF_V6)
-        printf("vni-sim webhook sink on http://[%s]:%u\n", shown, (unsigned)info->port);
+        printf("vni-sim webhook sink on %s://[%s]:%u\n", sim_tls_scheme(tls), shown,
+               (unsigned)info->port);
     else
-        printf("vni-sim webhook sink on http://%s:%u\n", shown, (unsigned)info->port);
+        printf("vni-sim webhook sink on %s://%s:%u\n", sim_tls_scheme(tls), shown,
+               (unsigned)info->port);
     fflush(stdout);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

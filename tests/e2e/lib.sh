@@ -66,19 +66,42 @@ start_sim() {
 
 stop_sim() { kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; }
 
-# sim_admin METHOD PATH [BODY] : calls the simulator's admin API, prints the body.
+# sim_admin METHOD PATH [BODY] : calls the simulator's admin API, prints the body. Never through
+# a proxy; with SIM_CA set (a simulator on https://), trusts that CA file.
 sim_admin() {
+    local tls=()
+    [ -n "${SIM_CA:-}" ] && tls=(--cacert "$SIM_CA")
     if [ $# -ge 3 ]; then
-        curl -sS -X "$1" -H 'Content-Type: application/json' --data "$3" "$SIM_URL$2"
+        curl -sS --noproxy '*' "${tls[@]}" -X "$1" -H 'Content-Type: application/json' --data "$3" "$SIM_URL$2"
     else
-        curl -sS -X "$1" "$SIM_URL$2"
+        curl -sS --noproxy '*' "${tls[@]}" -X "$1" "$SIM_URL$2"
     fi
 }
 
-# A loopback TCP listener for gateway probes (vni-sim --probe-listener): sets PROBE_PORT
-# and LISTENER_PID.
+# start_sink PORT [ARGS...] : vni-sim --webhook-sink on 127.0.0.1:PORT (0: a free port) with
+# ARGS (--webhook-secret-file, --tls-cert...); its output in $T_DIR/sink.out (started afresh).
+# Sets HOOK (its URL) and SINK_PID.
+start_sink() {
+    local port=$1 i line=""
+    shift
+    : >"$T_DIR/sink.out"
+    "$VSIM" --webhook-sink "127.0.0.1:$port" "$@" >"$T_DIR/sink.out" 2>"$T_DIR/sink.err" &
+    SINK_PID=$!
+    T_PIDS+=("$SINK_PID")
+    for i in $(seq 1 100); do
+        line=$(head -n1 "$T_DIR/sink.out" 2>/dev/null)
+        case "$line" in "vni-sim webhook sink on "*) HOOK=${line#vni-sim webhook sink on }; return 0 ;; esac
+        if ! kill -0 "$SINK_PID" 2>/dev/null; then echo "# sink died: $(cat "$T_DIR/sink.err")"; return 1; fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# A loopback TCP listener for gateway probes (vni-sim --probe-listener): sets PROBE_PORT,
+# LISTENER_PID and LISTENER_OUT (its output: a line per connection after the first).
 start_listener() {
     local f="$T_DIR/listener.$RANDOM"
+    LISTENER_OUT=$f
     "$VSIM" --probe-listener 127.0.0.1:0 >"$f" 2>/dev/null &
     LISTENER_PID=$!
     T_PIDS+=("$LISTENER_PID")

@@ -8,7 +8,6 @@
 INV=$FIX/apply/six.yaml
 start_probe_listener || { not_ok "probe listener starts"; exit 1; }
 probe_args "$INV"
-SYNC_RE='/sync$'
 count_created() { sim_admin GET /__sim/requests | jq --arg p "$CONNS" '[.[] | select(.method == "POST" and .path == $p and .status == 201)] | length'; }
 count_syncs() { sim_admin GET /__sim/requests | jq '[.[] | select(.method == "POST" and (.path | test("/sync$")))] | length'; }
 
@@ -21,8 +20,7 @@ apply_bg() {
 }
 # kill_when DESC COUNTER N [DELAY] : SIGKILLs the apply once COUNTER reaches N (plus DELAY s).
 kill_when() {
-    local i
-    for i in $(seq 1 400); do
+    for _ in $(seq 1 400); do
         [ "$($2)" -ge "$3" ] && break
         kill -0 "$APPLY_PID" 2>/dev/null || break
         sleep 0.02

@@ -10,7 +10,7 @@ unset GENESYSCLOUD_ACCESS_TOKEN GENESYSCLOUD_REGION
 run_vr help
 check_eq "help: exit 0" 0 "$RC"
 HELP=$OUT
-for c in validate plan apply drift version; do
+for c in validate plan apply drift export version; do
     check_contains "help lists $c" "  $c " "$HELP"
     run_vr help "$c"
     check_eq "help $c: exit 0" 0 "$RC"
@@ -62,8 +62,8 @@ check_eq "refused webhook secrets: nothing was created" 0 \
 run_vr drift -f "$INV" --webhook-url http://127.0.0.1:9/hook --webhook-secret-file "$T_DIR/loose.key" --audit-log "$T_DIR/d.jsonl"
 check_contains "drift: a group-readable webhook secret file is used with a warning" "readable by group or others" "$ERR"
 run_vr drift -f "$INV" --metrics-file "$T_DIR/no/such/dir/m.prom"
-check_eq "drift: an unwritable metrics file is a warning, the outcome stands (exit 0)" 0 "$RC"
-check_contains "drift: the metrics warning names the file" "$T_DIR/no/such/dir/m.prom" "$ERR"
+check_eq "drift: an unwritable metrics file is an error (exit 1)" 1 "$RC"
+check_contains "drift: the metrics error names the file" "metrics file $T_DIR/no/such/dir/m.prom: cannot" "$ERR"
 stop_sim
 
 # --- the inventory's errors: all of them, as validate finds them; the offline limit warning

@@ -10,7 +10,7 @@ cd "$ROOT" || exit 1
 
 CLI=docs/cli.md
 MAN=docs/vni-reconcile.1
-COMMANDS="validate plan apply drift version"
+COMMANDS="validate plan apply drift export version"
 
 skip() { T_N=$((T_N + 1)); echo "ok $T_N # skip $1"; }
 
@@ -74,7 +74,7 @@ for s in $(for c in $COMMANDS; do "$VR" "$c" --help; done | grep -oE '^ +-[a-z],
 done
 
 # ---- exit codes: cli.md's table against each --help, and the man page ----
-for c in plan apply drift validate; do
+for c in plan apply drift validate export; do
     codes=$(help_exit_codes "$c" | tr '\n' ' ')
     case "$codes" in *0*) ;; *) not_ok "$c --help names its exit codes" "got: $codes"; continue ;; esac
     for code in 0 1 2 3; do
@@ -143,7 +143,7 @@ done <<<"$regions"
 check_eq "every region and its domain is documented" "" "$missing"
 
 # ---- metric names ----
-metrics=$(grep -oE '#define VR_METRIC_[A-Z_]+ "[a-z_]+"' reconcile/vr_metrics.h | grep -oE '"[a-z_]+"' | tr -d '"')
+metrics=$(grep -oE '#define VR_METRIC_[A-Z_]+ "[a-z_]+"' report/vr_metrics.h | grep -oE '"[a-z_]+"' | tr -d '"')
 check_contains "the metrics header names metrics (the scan works)" "vni_reconcile_actions_total" "$metrics"
 missing=""
 for m in $metrics; do
@@ -153,26 +153,26 @@ done
 check_eq "every metric is in cli.md and audit.md" "" "$missing"
 
 # ---- audit record fields and webhook headers (contract §9, §8) ----
-line=$(grep -oE '"eventId".*' reconcile/vr_audit.h | head -1)
+line=$(grep -oE '"eventId".*' report/vr_audit.h | head -1)
 for k in eventId runId timestamp action interfaceName interfaceId status latencyMs uptimeRate correlationIds error; do
     if grep -qF "| \`$k\` |" docs/audit.md; then ok "audit.md describes $k"; else not_ok "audit.md describes $k"; fi
 done
 for h in X-Vni-Event X-Vni-Delivery X-Vni-Signature-256; do
-    check "vr_webhook.h still sends $h" grep -q "$h" reconcile/vr_webhook.h
+    check "vr_webhook.h still sends $h" grep -q "$h" report/vr_webhook.h
     if grep -qF "$h" "$CLI" && grep -qF "$h" docs/audit.md; then ok "$h documented"; else not_ok "$h documented"; fi
 done
 
 # ---- command lines in the docs and CI examples use real options ----
 # Joins continued lines, finds "vni-reconcile CMD ...", and checks each --option against CMD --help.
 bad=""
-for f in "$CLI" docs/ci.md docs/plan-file.md docs/audit.md docs/ci/*.yml; do
+for f in "$CLI" docs/ci.md docs/plan-file.md docs/audit.md docs/inventory.md docs/ci/*.yml; do
     while read -r cmd rest; do
         opts=$(help_opts "$cmd")
         for o in $(printf '%s\n' "$rest" | grep -oE -- '(^|[ =("])--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*'); do
             printf '%s\n' "$opts" | grep -qxF -- "$o" || bad="$bad $f:$cmd:$o"
         done
     done < <(awk '{ if (sub(/\\$/, "")) { buf = buf $0 " "; next } print buf $0; buf = "" }' "$f" |
-        grep -oE 'vni-reconcile (validate|plan|apply|drift|version)( [^`|#]*)?' | sed 's/^vni-reconcile //')
+        grep -oE 'vni-reconcile (validate|plan|apply|drift|export|version)( [^`|#]*)?' | sed 's/^vni-reconcile //')
 done
 check_eq "command lines in the docs use options their command has" "" "$bad"
 
@@ -204,7 +204,7 @@ EOF
     *) skip "no YAML parser (python3 with PyYAML, or ruby): $y not parsed" ;;
     esac
     leaks=$(awk '{ if (sub(/\\$/, "")) { buf = buf $0 " "; next } print buf $0; buf = "" }' "$y" |
-        grep -E 'vni-reconcile (validate|plan|apply|drift)' | grep -E 'secrets\.|secrets\[|\$\{?[A-Z_]*(SECRET|TOKEN)' || true)
+        grep -E 'vni-reconcile (validate|plan|apply|drift|export)' | grep -E 'secrets\.|secrets\[|\$\{?[A-Z_]*(SECRET|TOKEN)' || true)
     check_eq "$y: no secret on a vni-reconcile command line" "" "$leaks"
 done
 for y in docs/ci/github-actions-*.yml; do
@@ -213,6 +213,7 @@ for y in docs/ci/github-actions-*.yml; do
     check_eq "$y: secrets only in env mappings" "" "$leaks"
 done
 check_contains "the plan workflow uses --detailed-exitcode" "--detailed-exitcode" "$(cat docs/ci/github-actions-plan.yml)"
+# shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
 check_contains "the drift workflow shards" '--shard "${{ matrix.shard }}/4"' "$(cat docs/ci/github-actions-drift.yml)"
 check_contains "the GitLab drift job uses parallel:" "parallel: 4" "$(cat docs/ci/gitlab-ci.yml)"
 

@@ -27,6 +27,7 @@ api_writes() {
         jq '[.[] | select(.method != "GET" and (.path | startswith("/api/")))] | length'
 }
 
+# shellcheck disable=SC2119  # start_sim takes optional arguments; none here on purpose
 start_sim || { not_ok "vni-sim starts"; exit 1; }
 OK_ID=$(insert drift-ok 10.40.1.1 203.0.113.41 10.40.1.0/24 8.8.8.8 fine)
 DIFF_ID=$(insert drift-diff 10.40.3.1 203.0.113.99 10.40.3.0/24 9.9.9.9 "changed by hand")
@@ -130,6 +131,7 @@ check_eq "audit: statuses and uptime rates" \
 check_eq "audit: one runId, interface ids (null when missing)" "1 null $OK_ID" \
     "$(jq -rs '"\([.[].runId]|unique|length) \(.[] | select(.interfaceName=="drift-missing") | .interfaceId) \(.[] | select(.interfaceName=="drift-ok") | .interfaceId)"' "$T_DIR/audit.jsonl")"
 LOGGED=$(sim_admin GET /__sim/requests | jq -c '[.[].correlationId]')
+# shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
 check "audit: each record carries the correlation ids of the reads it rests on, as the sim logged them" \
     jq -se --argjson logged "$LOGGED" 'all(.[]; (.correlationIds | length) >= 3 and ((.correlationIds - $logged) | length) == 0)' "$T_DIR/audit.jsonl"
 M=$(cat "$T_DIR/metrics.prom" 2>/dev/null)
@@ -149,7 +151,7 @@ if "$VSIM" --help 2>&1 | grep -q -- --webhook-sink; then
         >"$T_DIR/sink.out" 2>"$T_DIR/sink.err" &
     SINK_PID=$!
     T_PIDS+=("$SINK_PID")
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         line=$(head -n1 "$T_DIR/sink.out" 2>/dev/null)
         case "$line" in "vni-sim webhook sink on "*) break ;; esac
         sleep 0.05
@@ -173,7 +175,7 @@ if "$VSIM" --help 2>&1 | grep -q -- --webhook-sink; then
     "$VSIM" --webhook-sink 127.0.0.1:0 --sink-fail-first 2 >"$T_DIR/sink2.out" 2>/dev/null &
     SINK_PID=$!
     T_PIDS+=("$SINK_PID")
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         line=$(head -n1 "$T_DIR/sink2.out" 2>/dev/null)
         case "$line" in "vni-sim webhook sink on "*) break ;; esac
         sleep 0.05
@@ -193,6 +195,7 @@ check_eq "drift is read-only: no POST or DELETE to the API in the sim's request 
 stop_sim
 
 # --- a clean organization: exit codes; uptime over a history of drift commits ---
+# shellcheck disable=SC2119  # start_sim takes optional arguments; none here on purpose
 start_sim || { not_ok "vni-sim starts again"; exit 1; }
 OK_ID=$(insert drift-ok 10.40.1.1 203.0.113.41 10.40.1.0/24 8.8.8.8 fine)
 run_vr drift -f "$CLEAN" --exit-code

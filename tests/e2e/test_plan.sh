@@ -30,7 +30,7 @@ retry_after_kept() {
 start_sim --converge-ms 10-20
 run_vr plan -f "$INV" --out "$T_DIR/plan.json"
 check_eq "empty org: exit 0" 0 "$RC"
-check_contains "empty org: summary" "Plan: 5 to create, 0 to delete, 0 unchanged, 0 drifted" "$OUT"
+check_contains "empty org: summary" "Plan: 5 to create, 0 to delete, 0 to replace, 0 unchanged, 0 drifted" "$OUT"
 check_eq "empty org: creates ordered by routing table, order, name" \
     "arch-vni-prod-01 arch-vni-prod-02 arch-vni-lab-01 arch-vni-edge-01 arch-vni-edge-02" \
     "$(jq -r '[.organizations[0].actions[].name] | join(" ")' "$T_DIR/plan.json")"
@@ -98,6 +98,7 @@ export VR_PROBE_LOOPBACK_ONLY=1
 start_sim
 start_listener
 OPEN_MAP=()
+# shellcheck disable=SC2013  # addresses have no spaces: word splitting is what we want
 for ip in $(sed -n 's/^ *remoteIp: *//p' "$INV"); do OPEN_MAP+=(--probe-map "$ip=127.0.0.1:$PROBE_PORT"); done
 run_vr plan -f "$INV" --probe "${OPEN_MAP[@]}" -v
 check_eq "--probe: every gateway reachable, exit 0" 0 "$RC"

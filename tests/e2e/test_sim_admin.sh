@@ -18,11 +18,11 @@ get_token() { TOKEN=$(curl -sS -g -u "${1:-vni-demo}:${2:-vni-demo-secret}" -d g
 api() { req "$1" "$2" -H "Authorization: Bearer $TOKEN"; }
 # start_plain ARGS...: vni-sim without --admin; sets SIM_URL, SIM_PID.
 start_plain() {
-    local f="$T_DIR/plain.$RANDOM" i line
+    local f="$T_DIR/plain.$RANDOM" line
     "$VSIM" "$@" >"$f" 2>"$f.err" &
     SIM_PID=$!
     T_PIDS+=("$SIM_PID")
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         line=$(head -n1 "$f" 2>/dev/null)
         case "$line" in "vni-sim listening on "*) break ;; esac
         kill -0 "$SIM_PID" 2>/dev/null || return 1
@@ -80,6 +80,7 @@ check_eq "admin: wrong method is 405" 405 "$R"
 LOG=$(sim_admin GET /__sim/requests)
 check "admin: GET /__sim/requests lists the API calls (not admin calls)" \
     jq -e 'length >= 5 and all(.[]; (.path|startswith("/__sim")) | not)' <<<"$LOG"
+# shellcheck disable=SC2016  # single quotes on purpose: the $ is for jq, GitHub or the inner shell
 check "admin: seq increases, tMs never goes back" jq -e '[.[].seq] as $s | [.[].tMs] as $t | ($s == ($s|sort)) and ($t == ($t|sort))' <<<"$LOG"
 check "admin: correlationId in the log matches the response header" \
     grep -q "$(hdr ININ-Correlation-Id)" <<<"$LOG"

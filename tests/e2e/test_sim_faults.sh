@@ -234,7 +234,7 @@ R=$(curl -s -w ' %{http_code}' -X POST --data '{"latencyMs": "9-3"}' "$SIM_URL/_
 check_eq "faults: a reversed range is 400" 400 "${R##* }"
 check_eq "faults: a bad POST changes nothing" 0 "$(sim_admin GET /__sim/faults | jq .rate429)"
 check_eq "faults: GET /__sim/faults shows every knob" \
-    "convergeMs,countField,dropCreate,insertWhilePaging,latencyMs,noEstimate,noLimitsEndpoint,rate429,rate5xx,ratelimitHeaders,retryAfter,stuckTable,tokenLifetime" \
+    "convergeMs,countField,dropCreate,insertWhilePaging,latencyMs,noEstimate,noLimitsEndpoint,rate429,rate5xx,rateLimit,ratelimitHeaders,retryAfter,stuckTable,tokenLifetime,unavailableFor" \
     "$(sim_admin GET /__sim/faults | jq -r 'keys | join(",")')"
 stop_sim
 

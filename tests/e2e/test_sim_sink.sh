@@ -3,29 +3,17 @@
 . "$(dirname "$0")/lib.sh"
 
 printf 'sink-key\n' >"$T_DIR/key"
-start_sink() {
-    "$VSIM" --webhook-sink 127.0.0.1:0 --webhook-secret-file "$T_DIR/key" "$@" >"$T_DIR/sink.out" 2>"$T_DIR/sink.err" &
-    SINK_PID=$!
-    T_PIDS+=("$SINK_PID")
-    local i
-    for i in $(seq 1 100); do
-        SINK_URL=$(sed -n 's/^vni-sim webhook sink on //p' "$T_DIR/sink.out" | head -1)
-        [ -n "$SINK_URL" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
 post() { # BODY [SIGNATURE]: prints the status
     if [ $# -ge 2 ]; then
         curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
             -H 'X-Vni-Event: vni_provisioning' -H 'X-Vni-Delivery: d-1' -H "X-Vni-Signature-256: $2" \
-            --data-binary "$1" "$SINK_URL/events"
+            --data-binary "$1" "$HOOK/events"
     else
-        curl -sS -o /dev/null -w '%{http_code}' -X POST --data-binary "$1" "$SINK_URL/events"
+        curl -sS -o /dev/null -w '%{http_code}' -X POST --data-binary "$1" "$HOOK/events"
     fi
 }
 
-start_sink --sink-fail-first 1
+start_sink 0 --webhook-secret-file "$T_DIR/key" --sink-fail-first 1
 BODY='{"eventId":"e1","action":"vni_provisioning"}'
 SIG="sha256=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac sink-key -r | cut -d' ' -f1)"
 check_eq "fail-first: the first delivery gets 503" 503 "$(post "$BODY" "$SIG")"

@@ -9,8 +9,11 @@
 #include <cmocka.h>
 
 #include "fake_server.h"
+#include "test_support.h"
 #include "vr_apply.h"
 #include "vr_audit.h"
+#include "vr_outputs.h"
+#include "vr_render_apply.h"
 #include "vr_client.h"
 #include "vr_latency.h"
 #include "vr_probe.h"
@@ -25,6 +28,7 @@
 
 #define CONNS "/api/v2/organization/privateconnectivity/connections"
 #define RT_CORE "/api/v2/architect/networking/routingtables/rt-core"
+#define RT_OLD "/api/v2/architect/networking/routingtables/rt-old"
 #define JSON_HDR "Content-Type: application/json\nININ-Correlation-Id: "
 #define CONN_BODY(id, name, state)                                                                 \
     "{\"id\":\"" id "\",\"name\":\"" name                                                          \
@@ -78,19 +82,10 @@ typedef struct {
 
 static void iface_fill(vr_iface *f, const char *name, int octet, const char *table)
 {
-    char buf[64];
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup("org-1");
-    f->type = vr_strdup("ipconnect");
-    snprintf(buf, sizeof(buf), "10.0.%d.1", octet);
-    f->local_ip = vr_strdup(buf);
-    f->remote_ip = vr_strdup("203.0.113.5");
-    snprintf(buf, sizeof(buf), "10.0.%d.0/24", octet);
-    f->subnet_cidr = vr_strdup(buf);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup(table);
+    char local[32], subnet[32];
+    snprintf(local, sizeof(local), "10.0.%d.1", octet);
+    snprintf(subnet, sizeof(subnet), "10.0.%d.0/24", octet);
+    vr_test_iface(f, "org-1", name, local, "203.0.113.5", subnet, table);
     assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
 }
 
@@ -110,6 +105,80 @@ static void plan_add(vr_plan_org_result *p, vr_action_kind kind, const char *nam
         p->create_count++;
     else
         p->delete_count++;
+}
+
+/* A replacement of name (octet: its addresses) deleting the live connection old_id of table
+ * old_table; the new version is in rt-core. */
+static void plan_add_replace(vr_plan_org_result *p, const char *name, int octet, const char *old_id,
+                             const char *old_table)
+{
+    plan_add(p, VR_ACTION_CREATE, name, octet, NULL);
+    p->create_count--;
+    vr_plan_action *a = &p->actions[p->action_count - 1];
+    a->kind = VR_ACTION_REPLACE;
+    free(a->reason);
+    a->reason = vr_strdup("differs live in remoteIp (--replace-drifted)");
+    a->replaces.id = vr_strdup(old_id);
+    a->replaces.state = vr_strdup("active");
+    a->replaces.routing_table_id = vr_strdup(old_table);
+    p->replace_count++;
+}
+
+/* An audit log in a temporary file, written through the run's outputs. */
+typedef struct {
+    char path[64];
+    vr_outputs outs;
+} audit_file;
+
+static void audit_open(audit_file *a, fixture *f)
+{
+    snprintf(a->path, sizeof(a->path), "/tmp/vr-apply-audit.XXXXXX");
+    int fd = mkstemp(a->path);
+    assert_true(fd >= 0);
+    close(fd);
+    vr_outputs_config cfg = {0};
+    cfg.audit_log = a->path;
+    cfg.run_id = "11111111-2222-4333-8444-555555555555";
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_outputs_open(&a->outs, &cfg, &err), 0);
+    f->opts.record = vr_outputs_apply_record;
+    f->opts.record_ctx = &a->outs;
+}
+
+static const char *rec_str(const cJSON *rec, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(rec, key);
+    return cJSON_IsString(v) ? v->valuestring : "(null)";
+}
+
+/* Closes the log and parses its records into out (at most max); lines gets one line
+ * "action status id[ replacement]" per record, for comparing whole sequences. Returns how
+ * many; records_free() them. */
+static size_t audit_records(audit_file *a, cJSON **out, size_t max, vr_buf *lines)
+{
+    vr_outputs_close(&a->outs);
+    char *text = NULL;
+    size_t len = 0, n = 0;
+    assert_int_equal(vr_read_file(a->path, 1 << 20, &text, &len), 0);
+    unlink(a->path);
+    for (char *line = text, *nl; line && *line && n < max; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        assert_non_null(nl); /* every record is a whole line */
+        *nl = '\0';
+        cJSON *rec = out[n++] = cJSON_Parse(line);
+        assert_non_null(rec);
+        vr_buf_printf(lines, "%s %s %s%s\n", rec_str(rec, "action"), rec_str(rec, "status"),
+                      rec_str(rec, "interfaceId"),
+                      cJSON_IsTrue(cJSON_GetObjectItem(rec, "replacement")) ? " replacement" : "");
+    }
+    free(text);
+    return n;
+}
+
+static void records_free(cJSON **recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cJSON_Delete(recs[i]);
 }
 
 /* The probe of 203.0.113.5 goes to port (the fake server's, or a closed one). */
@@ -135,7 +204,6 @@ static fixture *start(const fs_exchange *script, size_t n, int probe_port)
     f->opts.probe_map = &f->map;
     f->opts.probe_timeout_ms = 1000;
     f->opts.latency = &f->lat;
-    f->opts.run_id = "11111111-2222-4333-8444-555555555555";
     f->opts.now = v_now;
     f->opts.sleep = v_sleep;
     f->opts.env_ctx = &f->clock;
@@ -229,10 +297,14 @@ static void test_create_converges(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    vr_audit_writer w = VR_AUDIT_WRITER_INIT;
+    vr_outputs outs;
+    vr_outputs_config cfg = {0};
+    cfg.audit_log = path;
+    cfg.run_id = "11111111-2222-4333-8444-555555555555";
     vr_error err = VR_ERROR_INIT;
-    assert_int_equal(vr_audit_writer_open(&w, path, &err), 0);
-    f->opts.audit = &w;
+    assert_int_equal(vr_outputs_open(&outs, &cfg, &err), 0);
+    f->opts.record = vr_outputs_apply_record;
+    f->opts.record_ctx = &outs;
 
     assert_int_equal(run(f), 0);
     const vr_apply_step *s = &f->res.steps[0];
@@ -260,7 +332,7 @@ static void test_create_converges(void **state)
     assert_int_equal(st.max, 350);
 
     /* the audit record: provisioned, the id, the latencies, the correlation ids */
-    vr_audit_writer_close(&w);
+    vr_outputs_close(&outs);
     char *text = NULL;
     size_t len = 0;
     assert_int_equal(vr_read_file(path, 1 << 20, &text, &len), 0);
@@ -282,7 +354,7 @@ static void test_create_converges(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "provisioned");
     assert_string_equal(cJSON_GetObjectItem(j, "action")->valuestring, "vni_provisioning");
     assert_string_equal(cJSON_GetObjectItem(j, "interfaceId")->valuestring, "id-1");
-    assert_string_equal(cJSON_GetObjectItem(j, "runId")->valuestring, f->opts.run_id);
+    assert_string_equal(cJSON_GetObjectItem(j, "runId")->valuestring, cfg.run_id);
     assert_int_equal(
         cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latencyMs"), "convergence")->valueint, 350);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "correlationIds")), 5);
@@ -328,7 +400,7 @@ static void test_converge_timeout(void **state)
     assert_int_equal(f->res.skipped, 1);
     assert_int_equal(f->res.created, 0);
     vr_buf b = VR_BUF_INIT;
-    vr_apply_summary(&b, &f->res);
+    vr_render_apply_summary(&b, &f->res);
     assert_string_equal(vr_buf_str(&b), "0 created, 0 deleted, 1 failed, 1 not attempted");
     vr_buf_free(&b);
     finish(f, false);
@@ -564,11 +636,11 @@ static void test_order_and_max_creates(void **state)
     assert_int_equal(f->res.skipped, 1);
     assert_int_equal(f->res.failed, 0);
     vr_buf b = VR_BUF_INIT;
-    vr_apply_summary(&b, &f->res);
+    vr_render_apply_summary(&b, &f->res);
     assert_string_equal(vr_buf_str(&b),
                         "1 created, 1 deleted, 0 failed, 1 not attempted, 1 activated");
     vr_buf_free(&b);
-    cJSON *j = vr_apply_result_to_json(&f->res);
+    cJSON *j = vr_render_apply_result_json(&f->res);
     cJSON *steps = cJSON_GetObjectItem(j, "steps");
     assert_int_equal(cJSON_GetArraySize(steps), 4);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 3), "status")->valuestring,
@@ -580,6 +652,306 @@ static void test_order_and_max_creates(void **state)
     cJSON_Delete(j);
     vr_iface_clear(&live[0]);
     vr_iface_clear(&live[1]);
+    finish(f, true);
+}
+
+/* The run's deadline is checked before each step: a step begun before it is finished (its
+ * convergence wait goes past the deadline), the steps after it are not attempted, and the run
+ * says it timed out. */
+static void test_run_deadline_stops_before_the_next_step(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":300}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0,
+         0},
+    };
+    fixture *f = start(script, 4, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-03", 3, NULL);
+    f->clock.t = 1000;
+    f->opts.run_deadline_ms = 1200; /* passes during the first step's 300 ms wait */
+
+    assert_int_equal(run(f), -1);
+    assert_true(f->res.timed_out);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_DONE);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_int_equal(f->res.steps[2].status, VR_STEP_SKIPPED);
+    assert_non_null(strstr(f->res.steps[1].note, "--timeout"));
+    assert_int_equal(f->res.created, 1);
+    assert_int_equal(f->res.failed, 0);
+    assert_int_equal(f->res.skipped, 2);
+    cJSON *j = vr_render_apply_result_json(&f->res);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "timedOut")));
+    cJSON_Delete(j);
+    finish(f, true);
+
+    /* a deadline not reached changes nothing */
+    f = start(script, 4, 0);
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    f->opts.run_deadline_ms = 60000;
+    assert_int_equal(run(f), 0);
+    assert_false(f->res.timed_out);
+    assert_int_equal(f->res.created, 1);
+    finish(f, true);
+}
+
+/* ---- replacement ---- */
+
+/* A replacement that moves to another routing table: probe, delete, sync the OLD table and
+ * converge, record the deletion, create, sync the NEW table and converge, active; both
+ * records say "replacement": true, each with the correlation ids of its half. */
+static void test_replace_moves_table(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"DELETE", CONNS "/id-old", NULL, 204, JSON_HDR "d1", NULL, 0, 0, 0},
+        {"POST", RT_OLD "/sync", NULL, 202, JSON_HDR "d2",
+         "{\"routingTableId\":\"rt-old\",\"expectedHash\":\"D1\",\"estimatedConvergenceMs\":20}", 0,
+         0, 0},
+        {"GET", RT_OLD, NULL, 200, JSON_HDR "d3",
+         "{\"id\":\"rt-old\",\"currentHash\":\"D1\",\"state\":\"converged\"}", 0, 0, 0},
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-new", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":30}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-new", NULL, 200, JSON_HDR "c4", CONN_BODY("id-new", "u-01", "active"), 0,
+         0, 0},
+    };
+    fixture *f = start(script, 7, 0);
+    plan_add_replace(&f->plan, "u-01", 1, "id-old", "rt-old");
+    audit_file af;
+    audit_open(&af, f);
+    assert_int_equal(run(f), 0);
+    assert_int_equal(f->res.step_count, 1);
+    const vr_apply_step *s = &f->res.steps[0];
+    assert_int_equal(s->kind, VR_STEP_REPLACE);
+    assert_string_equal(vr_step_kind_name(s->kind), "replace");
+    assert_int_equal(s->status, VR_STEP_DONE);
+    assert_string_equal(s->id, "id-new");
+    assert_string_equal(s->replaced_id, "id-old");
+    assert_true(s->replaced_deleted);
+    assert_true(s->deletion_recorded);
+    assert_false(s->left_missing);
+    assert_int_equal(s->syncs, 2); /* both tables */
+    assert_int_equal(s->delete_convergence_ms, 20);
+    assert_int_equal(s->convergence_ms, 30);
+    assert_non_null(strstr(s->note, "replaced connection id-old: differs live in remoteIp"));
+    assert_int_equal(f->res.replaced, 1);
+    assert_int_equal(f->res.created, 0);
+    assert_int_equal(f->res.deleted, 0);
+    vr_buf b = VR_BUF_INIT;
+    vr_render_apply_summary(&b, &f->res);
+    assert_string_equal(vr_buf_str(&b),
+                        "0 created, 0 deleted, 1 replaced, 0 failed, 0 not attempted");
+    vr_buf_reset(&b);
+
+    cJSON *recs[8];
+    size_t n = audit_records(&af, recs, 8, &b);
+    assert_string_equal(vr_buf_str(&b), "routing_sync deleted id-old\n"
+                                        "vni_deletion deleted id-old replacement\n"
+                                        "routing_sync provisioned id-new\n"
+                                        "vni_provisioning provisioned id-new replacement\n");
+    /* the deletion's calls, then the creation's */
+    cJSON *ids = cJSON_GetObjectItem(recs[1], "correlationIds");
+    assert_int_equal(cJSON_GetArraySize(ids), 3);
+    assert_string_equal(cJSON_GetArrayItem(ids, 0)->valuestring, "d1");
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[1], "latencyMs"), "convergence")->valueint,
+        20);
+    ids = cJSON_GetObjectItem(recs[3], "correlationIds");
+    assert_int_equal(cJSON_GetArraySize(ids), 4);
+    assert_string_equal(cJSON_GetArrayItem(ids, 0)->valuestring, "c1");
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[3], "latencyMs"), "convergence")->valueint,
+        30);
+    assert_null(cJSON_GetObjectItem(recs[0], "replacement"));
+    records_free(recs, n);
+    vr_buf_free(&b);
+
+    cJSON *j = vr_render_apply_result_json(&f->res);
+    cJSON *st = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "steps"), 0);
+    assert_string_equal(cJSON_GetObjectItem(st, "action")->valuestring, "replace");
+    assert_string_equal(cJSON_GetObjectItem(st, "reason")->valuestring,
+                        "differs live in remoteIp (--replace-drifted)");
+    cJSON *rp = cJSON_GetObjectItem(st, "replaces");
+    assert_string_equal(cJSON_GetObjectItem(rp, "id")->valuestring, "id-old");
+    assert_string_equal(cJSON_GetObjectItem(rp, "routingTableId")->valuestring, "rt-old");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(rp, "deleted")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(rp, "leftMissing")));
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "counts"), "replaced")->valueint,
+                     1);
+    cJSON_Delete(j);
+    finish(f, true);
+}
+
+/* The create fails after the delete: the step fails loudly (the interface is missing, and
+ * the next run creates it), its deletion stays on record, the next step is not attempted. */
+static void test_replace_create_fails_after_delete(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"DELETE", CONNS "/id-old", NULL, 204, JSON_HDR "d1", NULL, 0, 0, 0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "d2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"D1\",\"estimatedConvergenceMs\":5}", 0,
+         0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "d3", TABLE("D1", "converged"), 0, 0, 0},
+        {"POST", CONNS, NULL, 409, JSON_HDR "c1",
+         "{\"message\":\"localIp 10.0.1.1 is allocated\",\"code\":\"ip.allocated\",\"status\":409}",
+         0, 0, 0},
+    };
+    fixture *f = start(script, 4, 0);
+    plan_add_replace(&f->plan, "u-01", 1, "id-old", "rt-core");
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    audit_file af;
+    audit_open(&af, f);
+    assert_int_equal(run(f), -1);
+    const vr_apply_step *s = &f->res.steps[0];
+    assert_int_equal(s->status, VR_STEP_FAILED);
+    assert_true(s->replaced_deleted);
+    assert_true(s->left_missing);
+    assert_null(s->id);
+    assert_string_equal(s->error.code, "ip.allocated");
+    assert_int_equal(s->error.http_status, 409);
+    assert_non_null(strstr(s->error.message, "u-01 is missing live: its old connection id-old was "
+                                             "deleted to replace it, and the new one was not "
+                                             "created: "));
+    assert_non_null(strstr(s->error.message, "allocated"));
+    assert_non_null(strstr(s->error.remedy, "the next run creates it"));
+    vr_audit_status del, prov;
+    vr_outputs_replace_statuses(s, &del, &prov);
+    assert_int_equal(del, VR_AUDIT_DELETED);
+    assert_int_equal(prov, VR_AUDIT_FAILED);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_int_equal(f->res.failed, 1);
+
+    cJSON *recs[8];
+    vr_buf b = VR_BUF_INIT;
+    size_t n = audit_records(&af, recs, 8, &b);
+    assert_string_equal(vr_buf_str(&b), "routing_sync deleted id-old\n"
+                                        "vni_deletion deleted id-old replacement\n"
+                                        "vni_provisioning failed (null) replacement\n"
+                                        "vni_provisioning skipped (null)\n");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[2], "error"), "code")->valuestring,
+        "ip.allocated");
+    records_free(recs, n);
+    vr_buf_free(&b);
+    finish(f, true);
+}
+
+/* An unreachable gateway stops a replacement before anything is deleted (no request at all),
+ * and the run with it; a replacement not attempted writes both records, skipped. */
+static void test_replace_probe_gate(void **state)
+{
+    (void)state;
+    fixture *f = start(NULL, 0, closed_port());
+    plan_add_replace(&f->plan, "u-01", 1, "id-1", "rt-core");
+    plan_add_replace(&f->plan, "u-02", 2, "id-2", "rt-core");
+    audit_file af;
+    audit_open(&af, f);
+    assert_int_equal(run(f), -1);
+    const vr_apply_step *s = &f->res.steps[0];
+    assert_int_equal(s->status, VR_STEP_FAILED);
+    assert_string_equal(s->error.code, "gateway.unreachable");
+    assert_non_null(strstr(s->error.remedy, "nothing was deleted (its old connection stays)"));
+    assert_false(s->replaced_deleted);
+    assert_false(s->left_missing);
+    assert_int_equal(fs_request_count(f->fs), 0);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    vr_audit_status del, prov;
+    vr_outputs_replace_statuses(s, &del, &prov);
+    assert_int_equal(del, VR_AUDIT_FAILED);
+    assert_int_equal(prov, VR_AUDIT_SKIPPED);
+    vr_outputs_replace_statuses(&f->res.steps[1], &del, &prov);
+    assert_int_equal(del, VR_AUDIT_SKIPPED);
+    assert_int_equal(prov, VR_AUDIT_SKIPPED);
+
+    cJSON *recs[8];
+    vr_buf b = VR_BUF_INIT;
+    size_t n = audit_records(&af, recs, 8, &b);
+    assert_string_equal(vr_buf_str(&b), "vni_deletion failed id-1 replacement\n"
+                                        "vni_provisioning skipped (null) replacement\n"
+                                        "vni_deletion skipped id-2 replacement\n"
+                                        "vni_provisioning skipped (null) replacement\n");
+    records_free(recs, n);
+    vr_buf_free(&b);
+    finish(f, true);
+}
+
+/* Steps in order: deletes, activations, replacements, creates; a replace step knows the
+ * connection it deletes and its table. */
+static void test_replace_step_order(void **state)
+{
+    (void)state;
+    vr_plan_org_result plan = {0};
+    plan.org_id = vr_strdup("org-1");
+    plan_add(&plan, VR_ACTION_DELETE, "old-01", 7, "id-old");
+    plan_add_replace(&plan, "r-01", 3, "id-r", "rt-core");
+    plan_add(&plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    plan.unchanged = vr_xcalloc(1, sizeof(*plan.unchanged));
+    plan.unchanged[0].name = vr_strdup("u-09");
+    plan.unchanged_count = 1;
+    vr_iface live[1];
+    iface_fill(&live[0], "u-09", 9, "rt-core");
+    live[0].id = vr_strdup("id-prov");
+    live[0].state = vr_strdup("provisioning");
+    vr_apply_result res;
+    vr_apply_steps(&res, &plan, live, 1);
+    assert_int_equal(res.step_count, 4);
+    vr_step_kind kinds[] = {VR_STEP_DELETE, VR_STEP_ACTIVATE, VR_STEP_REPLACE, VR_STEP_CREATE};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(res.steps[i].kind, kinds[i]);
+    assert_string_equal(res.steps[2].replaced_id, "id-r");
+    assert_string_equal(res.steps[2].replaced_table, "rt-core");
+    assert_string_equal(res.steps[2].routing_table_id, "rt-core");
+    vr_apply_result_free(&res);
+    vr_iface_clear(&live[0]);
+    vr_plan_org_result_free(&plan);
+}
+
+/* The run's deadline passing between a replacement's delete and its create stops nothing in
+ * it: the check is made once, before the step; the next step is not attempted. */
+static void test_run_deadline_never_between_delete_and_create(void **state)
+{
+    (void)state;
+    const fs_exchange script[] = {
+        {"DELETE", CONNS "/id-old", NULL, 204, JSON_HDR "d1", NULL, 0, 0, 0},
+        {"POST", RT_OLD "/sync", NULL, 202, JSON_HDR "d2",
+         "{\"routingTableId\":\"rt-old\",\"expectedHash\":\"D1\",\"estimatedConvergenceMs\":20}", 0,
+         0, 0},
+        {"GET", RT_OLD, NULL, 200, JSON_HDR "d3",
+         "{\"id\":\"rt-old\",\"currentHash\":\"D1\",\"state\":\"converged\"}", 0, 0, 0},
+        {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-new", "u-01", "provisioning"), 0, 0,
+         0},
+        {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+         "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":30}",
+         0, 0, 0},
+        {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E1", "converged"), 0, 0, 0},
+        {"GET", CONNS "/id-new", NULL, 200, JSON_HDR "c4", CONN_BODY("id-new", "u-01", "active"), 0,
+         0, 0},
+    };
+    fixture *f = start(script, 7, 0);
+    plan_add_replace(&f->plan, "u-01", 1, "id-old", "rt-old");
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    f->clock.t = 1000;
+    f->opts.run_deadline_ms = 1010; /* passes during the delete's 20 ms convergence wait */
+    assert_int_equal(run(f), -1);
+    assert_true(f->res.timed_out);
+    assert_int_equal(f->res.step_count, 2);
+    assert_int_equal(f->res.steps[0].kind, VR_STEP_REPLACE);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_DONE); /* deleted and created again */
+    assert_false(f->res.steps[0].left_missing);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_non_null(strstr(f->res.steps[1].note, "--timeout"));
     finish(f, true);
 }
 
@@ -597,6 +969,12 @@ int main(void)
         cmocka_unit_test(test_duplicate_that_differs),
         cmocka_unit_test(test_probe_gate_and_keep_going),
         cmocka_unit_test(test_order_and_max_creates),
+        cmocka_unit_test(test_run_deadline_stops_before_the_next_step),
+        cmocka_unit_test(test_run_deadline_never_between_delete_and_create),
+        cmocka_unit_test(test_replace_moves_table),
+        cmocka_unit_test(test_replace_create_fails_after_delete),
+        cmocka_unit_test(test_replace_probe_gate),
+        cmocka_unit_test(test_replace_step_order),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

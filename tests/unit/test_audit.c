@@ -262,7 +262,7 @@ static void test_writer_errors(void **state)
     vr_error err = VR_ERROR_INIT;
     vr_audit_writer w = VR_AUDIT_WRITER_INIT;
     assert_int_equal(vr_audit_writer_open(&w, "/nonexistent-dir/x/audit.jsonl", &err), -1);
-    assert_string_equal(err.code, "audit-log");
+    assert_string_equal(err.code, "audit.log");
     assert_non_null(strstr(err.message, "/nonexistent-dir/x/audit.jsonl"));
 
     /* a FIFO accepts the write but not fsync: the record must not be reported as written */
@@ -371,11 +371,35 @@ static void test_to_json_for_reports(void **state)
     cJSON_Delete(j);
 }
 
+/* A replacement's records carry "replacement": true, after the record's other keys; no other
+ * record has the key. */
+static void test_replacement_flag(void **state)
+{
+    (void)state;
+    vr_audit_record r;
+    vr_audit_record_init(&r, NULL, VR_AUDIT_VNI_DELETION, VR_AUDIT_DELETED);
+    vr_buf line = VR_BUF_INIT;
+    assert_int_equal(vr_audit_format(NULL, &r, &line), 0);
+    assert_null(strstr(vr_buf_str(&line), "replacement"));
+    vr_buf_reset(&line);
+    r.replacement = true;
+    assert_int_equal(vr_audit_format(NULL, &r, &line), 0);
+    const char *flag = strstr(vr_buf_str(&line), "\"replacement\":true");
+    assert_non_null(flag);
+    assert_true(flag > strstr(vr_buf_str(&line), "\"error\":"));
+    cJSON *j = cJSON_Parse(vr_buf_str(&line));
+    assert_int_equal(cJSON_GetArraySize(j), 12);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "replacement")));
+    cJSON_Delete(j);
+    vr_buf_free(&line);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_full_record),
+        cmocka_unit_test(test_replacement_flag),
         cmocka_unit_test(test_nulls),
         cmocka_unit_test(test_writer_appends),
         cmocka_unit_test(test_writer_errors),

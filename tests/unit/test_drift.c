@@ -8,7 +8,10 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_drift.h"
+#include "vr_render_drift.h"
 #include "vr_util.h"
 
 #include <cJSON.h>
@@ -24,16 +27,7 @@
 static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
                  const char *subnet)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup("rt-1");
+    vr_test_iface(f, ORG, name, local, remote, subnet, "rt-1");
     assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
 }
 
@@ -45,31 +39,16 @@ static vr_iface *want(vr_org *org, const char *name, const char *local, const ch
     return vr_org_take_iface(org, &f);
 }
 
-typedef struct {
-    vr_iface *v;
-    size_t n, cap;
-} live_list;
+typedef vr_test_ifaces live_list;
 
 static vr_iface *have(live_list *l, const char *id, const char *name, const char *local,
                       const char *remote, const char *subnet, const char *state)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 8;
-        l->v = vr_xrealloc(l->v, l->cap * sizeof(*l->v));
-    }
-    vr_iface *f = &l->v[l->n++];
+    vr_iface *f = vr_test_ifaces_add(l);
     fill(f, name, local, remote, subnet);
     f->id = vr_strdup(id);
     f->state = state ? vr_strdup(state) : NULL;
     return f;
-}
-
-static void live_free(live_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        vr_iface_clear(&l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof(*l));
 }
 
 static void ignore(vr_org *org, const char *name, const char *field)
@@ -206,7 +185,7 @@ static void test_each_kind(void **state)
     assert_int_equal(r.ignored_ifaces + r.ignored_fields, 0);
 
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -222,11 +201,11 @@ static void test_no_drift(void **state)
     build(&r, org, &live);
     assert_false(vr_drift_has_drift(&r));
     vr_buf s = VR_BUF_INIT;
-    vr_drift_summary(&s, &r);
+    vr_render_drift_summary(&s, &r);
     assert_string_equal(vr_buf_str(&s), "No drift: 1 unchanged");
     vr_buf_free(&s);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -244,7 +223,7 @@ static void test_missing_state_is_not_active(void **state)
     assert_null(r.ifaces[0].state);
     assert_int_equal(r.counts[VR_DRIFT_NOT_ACTIVE], 1);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -285,13 +264,13 @@ static void test_ignore_by_name(void **state)
     assert_int_equal(r.ignored_ifaces, 3);
     assert_int_equal(r.ignored_fields, 0);
     vr_buf s = VR_BUF_INIT;
-    vr_drift_summary(&s, &r);
+    vr_render_drift_summary(&s, &r);
     assert_string_equal(vr_buf_str(&s),
                         "Drift: 0 missing, 0 different, 1 unmanaged, 1 not active; 1 unchanged; "
                         "3 ignored");
     vr_buf_free(&s);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -319,7 +298,7 @@ static void test_ignore_by_field(void **state)
     assert_int_equal(r.ignored_ifaces, 0);
     assert_int_equal(r.unchanged, 1);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -367,7 +346,7 @@ static void test_ignore_state(void **state)
     assert_int_equal(r.counts[VR_DRIFT_NOT_ACTIVE], 1);
     assert_int_equal(r.ignored_fields, 1);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -404,7 +383,7 @@ static void test_ignore_name_and_field(void **state)
     assert_int_equal(r2.counts[VR_DRIFT_DIFFERENT], 1);
     vr_drift_org_free(&r2);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -480,12 +459,12 @@ static void test_uptime_arithmetic(void **state)
 
     /* shown in the text report (where there is history) and in Markdown */
     vr_buf out = VR_BUF_INIT;
-    vr_drift_render_text(&out, &r, 1, NULL);
+    vr_render_drift_text(&out, &r, 1, NULL);
     assert_non_null(
         strstr(vr_buf_str(&out), "  ~ different c-diff (id id-c) (uptime 75.0%, 3 of 4 checks)\n"));
     assert_non_null(strstr(vr_buf_str(&out), "  ! not active d-idle (provisioning)\n"));
     vr_buf_reset(&out);
-    vr_drift_render_markdown(&out, &r, 1, NULL);
+    vr_render_drift_markdown(&out, &r, 1, NULL);
     assert_non_null(strstr(vr_buf_str(&out), "| a-missing | 0.50 | 2 of 4 |"));
     assert_non_null(strstr(vr_buf_str(&out), "**Uptime** over the last 5 checks"));
     assert_non_null(strstr(vr_buf_str(&out), "4 of 4 interfaces under 100%"));
@@ -494,7 +473,7 @@ static void test_uptime_arithmetic(void **state)
     for (size_t i = 0; i < n; i++)
         cJSON_Delete(reports[i]);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -508,7 +487,7 @@ static void test_json_is_history(void **state)
     scene(&inv, &org, &live);
     vr_drift_org r1, r2, r3;
     build(&r1, org, &live);
-    cJSON *j1 = vr_drift_to_json(&r1);
+    cJSON *j1 = vr_render_drift_org_json(&r1);
     assert_non_null(j1);
     /* what the history reader needs, and the documented keys */
     assert_int_equal(cJSON_GetObjectItem(j1, "formatVersion")->valueint, 1);
@@ -547,7 +526,7 @@ static void test_json_is_history(void **state)
     assert_int_equal(vr_addr_parse(&live.v[1].remote, live.v[1].remote_ip), 0);
     free(live.v[1].description);
     live.v[1].description = vr_strdup("wanted");
-    cJSON *j2 = vr_drift_to_json(&r2);
+    cJSON *j2 = vr_render_drift_org_json(&r2);
     build(&r3, org, &live);
     const cJSON *h2[] = {j2, back};
     vr_drift_apply_history(&r3, h2, 2, 3);
@@ -557,7 +536,7 @@ static void test_json_is_history(void **state)
 
     /* the run document */
     vr_drift_org both[] = {r1, r3};
-    cJSON *run = vr_drift_run_to_json(both, 2, "run-x", "2026-11-24T00:00:00.000Z");
+    cJSON *run = vr_render_drift_run_json(both, 2, "run-x", "2026-11-24T00:00:00.000Z");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run, "organizations")), 2);
     assert_string_equal(cJSON_GetObjectItem(run, "runId")->valuestring, "run-x");
     assert_int_equal(
@@ -570,7 +549,7 @@ static void test_json_is_history(void **state)
     vr_drift_org_free(&r1);
     vr_drift_org_free(&r2);
     vr_drift_org_free(&r3);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -586,7 +565,7 @@ static void test_text(void **state)
     vr_drift_org r;
     build(&r, org, &live);
     vr_buf out = VR_BUF_INIT;
-    vr_drift_render_text(&out, &r, 1, NULL);
+    vr_render_drift_text(&out, &r, 1, NULL);
     const char *t = vr_buf_str(&out);
     assert_non_null(strstr(t, "  - missing a-missing\n")); /* no uptime without history */
     assert_non_null(strstr(t, "  ~ different c-diff (id id-c)"));
@@ -598,15 +577,15 @@ static void test_text(void **state)
     assert_null(strstr(t, "b-same"));
     assert_null(strstr(t, "\033["));
     vr_buf_reset(&out);
-    vr_drift_render_opts o = {0};
+    vr_render_drift_opts o = {0};
     o.color = true;
     o.verbose = true;
-    vr_drift_render_text(&out, &r, 1, &o);
+    vr_render_drift_text(&out, &r, 1, &o);
     assert_non_null(strstr(vr_buf_str(&out), "\033[31m  - missing a-missing"));
     assert_non_null(strstr(vr_buf_str(&out), "= unchanged b-same"));
     vr_buf_free(&out);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -620,7 +599,7 @@ static void test_markdown(void **state)
     vr_drift_org r;
     build(&r, org, &live);
     vr_buf out = VR_BUF_INIT;
-    assert_int_equal(vr_drift_render_markdown(&out, &r, 1, NULL), 0);
+    assert_int_equal(vr_render_drift_markdown(&out, &r, 1, NULL), 0);
     const char *m = vr_buf_str(&out);
     assert_non_null(strstr(m, "### vni-reconcile drift\n"));
     assert_non_null(strstr(m, "| c-diff | remoteIp | 203.0.113.3 | 203.0.113.33 |"));
@@ -631,7 +610,7 @@ static void test_markdown(void **state)
     assert_null(strstr(m, "... and"));
     vr_buf_free(&out);
     vr_drift_org_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -677,7 +656,7 @@ static void test_markdown_bound(void **state)
     r.history_reports = 29;
 
     vr_buf out = VR_BUF_INIT;
-    assert_int_equal(vr_drift_render_markdown(&out, &r, 1, NULL), 0);
+    assert_int_equal(vr_render_drift_markdown(&out, &r, 1, NULL), 0);
     assert_true(out.len < VR_DRIFT_MARKDOWN_MAX);
     assert_true(out.len > VR_DRIFT_MARKDOWN_MAX / 2); /* it uses the room it has */
     const char *m = vr_buf_str(&out);
@@ -690,15 +669,15 @@ static void test_markdown_bound(void **state)
 
     /* a tiny bound: cut at a line, still under it */
     vr_buf_reset(&out);
-    vr_drift_render_opts o = {0};
+    vr_render_drift_opts o = {0};
     o.markdown_max = 200;
-    assert_int_equal(vr_drift_render_markdown(&out, &r, 1, &o), 0);
+    assert_int_equal(vr_render_drift_markdown(&out, &r, 1, &o), 0);
     assert_true(out.len <= 200);
     assert_non_null(strstr(vr_buf_str(&out), "### vni-reconcile drift"));
 
     /* JSON has everything */
     vr_buf_reset(&out);
-    assert_int_equal(vr_drift_render_json(&out, &r, 1), 0);
+    assert_int_equal(vr_render_drift_json(&out, &r, 1), 0);
     cJSON *doc = cJSON_Parse(vr_buf_str(&out));
     assert_non_null(doc);
     const cJSON *o0 = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "organizations"), 0);
@@ -719,16 +698,91 @@ static void test_summary_all(void **state)
     build(&r[0], org, &live);
     build(&r[1], org, &live);
     vr_buf s = VR_BUF_INIT;
-    vr_drift_summary_all(&s, r, 2);
+    vr_render_drift_summary_all(&s, r, 2);
     assert_string_equal(vr_buf_str(&s),
                         "Drift: 2 missing, 2 different, 4 unmanaged, 4 not active; 2 unchanged");
     vr_buf_reset(&s);
-    vr_drift_render_text(&s, r, 2, NULL);
+    vr_render_drift_text(&s, r, 2, NULL);
     assert_non_null(strstr(vr_buf_str(&s), "(2 organizations)\n"));
     vr_buf_free(&s);
     vr_drift_org_free(&r[0]);
     vr_drift_org_free(&r[1]);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
+/* Each different or failed interface gets the command that repairs it (the inventory paths
+ * quoted for a shell where needed); a protected one none. The report stays true when the
+ * plan it is built from replaced some interfaces (they are listed under actions only). */
+static void test_repairs(void **state)
+{
+    (void)state;
+    vr_inventory inv = {0};
+    vr_org *org = vr_inventory_add_org(&inv, ORG);
+    want(org, "diff", "10.0.1.1", "203.0.113.1", "10.0.1.0/24");
+    want(org, "dead", "10.0.2.1", "203.0.113.2", "10.0.2.0/24");
+    want(org, "guard", "10.0.3.1", "203.0.113.3", "10.0.3.0/24")->protect = true;
+    want(org, "fine", "10.0.4.1", "203.0.113.4", "10.0.4.0/24");
+    live_list live = {0};
+    have(&live, "id-1", "diff", "10.0.1.1", "203.0.113.91", "10.0.1.0/24", "active");
+    have(&live, "id-2", "dead", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "failed");
+    have(&live, "id-3", "guard", "10.0.3.1", "203.0.113.93", "10.0.3.0/24", "active");
+    have(&live, "id-4", "fine", "10.0.4.1", "203.0.113.4", "10.0.4.0/24", "active");
+    vr_plan_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.limit = 50;
+    ctx.tables = TABLES;
+    ctx.table_count = 1;
+    vr_plan_opts_init(&ctx.opts);
+    ctx.opts.replace_drifted = true;
+    ctx.opts.max_replaces = 5;
+    vr_plan_org_result plan;
+    assert_int_equal(vr_plan_org(&plan, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(plan.replace_count, 2); /* diff and dead; guard is protected */
+    vr_drift_org r;
+    assert_int_equal(vr_drift_build(&r, org, live.v, live.n, &plan, RUN, 1795000000000LL), 0);
+    vr_plan_org_result_free(&plan);
+    assert_int_equal(r.counts[VR_DRIFT_DIFFERENT], 2);
+    assert_int_equal(r.counts[VR_DRIFT_NOT_ACTIVE], 1);
+    assert_non_null(find_field(find(&r, "diff"), "remoteIp"));
+    assert_string_equal(find(&r, "dead")->state, "failed");
+    assert_string_equal(find(&r, "diff")->id, "id-1");
+
+    const char *paths[] = {"inv/a.yaml", "my inv/it's.yaml"};
+    vr_drift_set_repairs(&r, org, paths, 2);
+    assert_string_equal(
+        find(&r, "diff")->repair,
+        "vni-reconcile apply -f inv/a.yaml -f 'my inv/it'\\''s.yaml' --replace diff");
+    assert_non_null(find(&r, "dead")->repair);
+    assert_non_null(strstr(find(&r, "dead")->repair, "--replace dead"));
+    assert_null(find(&r, "guard")->repair);
+    assert_true(find(&r, "guard")->protect);
+    assert_null(find(&r, "fine")->repair);
+
+    vr_buf b = VR_BUF_INIT;
+    vr_render_drift_text(&b, &r, 1, NULL);
+    const char *t = vr_buf_str(&b);
+    assert_non_null(strstr(t, "  ! not active dead (failed)\n      repair: vni-reconcile apply -f "
+                              "inv/a.yaml -f 'my inv/it'\\''s.yaml' --replace dead\n"));
+    assert_non_null(strstr(t, "      repair: by hand (protect: true"));
+    vr_buf_reset(&b);
+    vr_render_drift_markdown(&b, &r, 1, NULL);
+    assert_non_null(strstr(vr_buf_str(&b), "**Repair**"));
+    assert_non_null(strstr(vr_buf_str(&b), "--replace diff"));
+    vr_buf_free(&b);
+    cJSON *j = vr_render_drift_org_json(&r);
+    const cJSON *it;
+    size_t with_repair = 0;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "interfaces"))
+    {
+        with_repair += cJSON_IsString(cJSON_GetObjectItem(it, "repair"));
+        if (strcmp(cJSON_GetObjectItem(it, "name")->valuestring, "guard") == 0)
+            assert_true(cJSON_IsTrue(cJSON_GetObjectItem(it, "protect")));
+    }
+    assert_int_equal(with_repair, 2);
+    cJSON_Delete(j);
+    vr_drift_org_free(&r);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -749,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_markdown_bound),
         cmocka_unit_test(test_summary_all),
+        cmocka_unit_test(test_repairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -230,7 +230,7 @@ static void test_errors(void **state)
     vr_gitreport_file f = {"a.json", "{}", 2};
     char *missing = new_dir("not-a-repo");
     assert_int_equal(vr_gitreport_commit(missing, NULL, &f, 1, "m", NULL, &err), -1);
-    assert_string_equal(err.code, "audit-repo");
+    assert_string_equal(err.code, "audit.repo");
     assert_non_null(strstr(err.message, missing));
     char *d = new_dir("errs");
     free(sh("cd '%s' && git init -q -b main .", d));

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -868,15 +870,7 @@ static void test_uuid(void **state)
 static void make_iface(vr_iface *f, const char *name, const char *local, const char *remote,
                        const char *subnet, const char *id)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup("rt-core");
+    vr_test_iface(f, NULL, name, local, remote, subnet, "rt-core");
     f->id = vr_strdup(id);
     assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
 }

@@ -1,6 +1,7 @@
 /* test_live_client: OAuth (Basic, cache, renewal, one repeat after a 401, static token), the
- * endpoints of contract §4-§6a (paging, restarts, limits, sync, create/delete), remedies, and
- * that the secret and the token never reach an error or a hook record. */
+ * endpoints of contract §4-§6a (paging, restarts, limits, sync, create/delete), remedies, ids
+ * checked before they go into a URL, the response cap, no core dumps while secrets are held,
+ * and that the secret and the token never reach an error or a hook record. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,12 +10,16 @@
 #include <cmocka.h>
 
 #include "fake_server.h"
+#include "test_support.h"
 #include "vr_client.h"
 
 #include <curl/curl.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SECRET "s3cr3t-very-secret-value"
@@ -79,7 +84,8 @@ typedef struct {
     vr_buf errors; /* every error text seen, to search for secrets */
 } fixture;
 
-static fixture *start(const fs_exchange *script, size_t n, bool static_token)
+/* budget_ms: each call's time budget, 0 for the default. */
+static fixture *start(const fs_exchange *script, size_t n, bool static_token, int64_t budget_ms)
 {
     fixture *f = vr_xcalloc(1, sizeof(*f));
     f->fs = fs_start(script, n);
@@ -101,6 +107,7 @@ static fixture *start(const fs_exchange *script, size_t n, bool static_token)
     cfg.http.env_ctx = &f->env;
     cfg.http.hook = on_call;
     cfg.http.hook_ctx = &f->log;
+    cfg.http.call_budget_ms = budget_ms;
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_client_new(&f->c, &cfg, &err), 0);
     vr_credentials_clear(&creds);
@@ -141,8 +148,8 @@ static void finish(fixture *f)
     free(f);
 }
 
-#define START(script) start(script, sizeof(script) / sizeof(script[0]), false)
-#define START_STATIC(script) start(script, sizeof(script) / sizeof(script[0]), true)
+#define START(script) start(script, sizeof(script) / sizeof(script[0]), false, 0)
+#define START_STATIC(script) start(script, sizeof(script) / sizeof(script[0]), true, 0)
 
 /* ---- generated bodies (freed at the end of each test) ---- */
 
@@ -590,16 +597,8 @@ static void test_find_by_name(void **state)
 static vr_iface want_iface(void)
 {
     vr_iface w;
-    memset(&w, 0, sizeof(w));
-    w.name = vr_strdup("arch-vni-prod-01");
-    w.org_id = vr_strdup("org-1");
-    w.type = vr_strdup("ipconnect");
-    w.local_ip = vr_strdup("10.0.50.1");
-    w.remote_ip = vr_strdup("203.0.113.10");
-    w.subnet_cidr = vr_strdup("10.0.50.0/24");
-    w.dns[0] = vr_strdup("8.8.8.8");
-    w.dns_count = 1;
-    w.routing_table_id = vr_strdup("rt-1");
+    vr_test_iface(&w, "org-1", "arch-vni-prod-01", "10.0.50.1", "203.0.113.10", "10.0.50.0/24",
+                  "rt-1");
     return w;
 }
 
@@ -715,7 +714,6 @@ static void test_get_delete_and_403_scopes(void **state)
         {"GET", CONN_PATH, NULL, 403, NULL, "{\"code\":\"missing.any.permissions\"}", 0, 0, 0},
         {"GET", RT_PATH "/rt-1", NULL, 403, NULL, "{\"code\":\"missing.any.permissions\"}", 0, 0,
          0},
-        {"GET", CONN_PATH "/a/../b", NULL, 404, NULL, "{\"code\":\"not.found\"}", 0, 0, 0},
     };
     fixture *f = START(script);
     vr_iface got;
@@ -738,11 +736,114 @@ static void test_get_delete_and_403_scopes(void **state)
     assert_int_equal(note(f, vr_client_get_routing_table(f->c, "rt-1", &t, &f->err)),
                      VR_HTTP_ESTATUS);
     assert_non_null(strstr(f->err.remedy, "interface:read"));
-    /* an id is one path segment, escaped (the server decodes it; unescaped, curl would have
-     * squashed the dot segments and asked for .../connections/b) */
-    assert_int_equal(note(f, vr_client_get_connection(f->c, "a/../b", &got, &f->err)),
-                     VR_HTTP_ESTATUS);
     finish(f);
+}
+
+/* Ids from the platform or a plan file go into a URL path only when they are 1..128 of
+ * [A-Za-z0-9._-] and not "." or "..": anything else is refused before a request is made. */
+static void test_ids_validated(void **state)
+{
+    (void)state;
+    static char longest[VR_ID_MAX + 1], too_long[VR_ID_MAX + 2], path[256];
+    memset(longest, 'a', VR_ID_MAX);
+    memset(too_long, 'b', VR_ID_MAX + 1);
+    snprintf(path, sizeof(path), "%s/%s", CONN_PATH, longest);
+    const fs_exchange script[] = {
+        TOKEN_X,
+        {"GET", path, NULL, 200, NULL, "{\"id\":\"x\",\"name\":\"vni-1\"}", 0, 0, 0},
+        {"DELETE", CONN_PATH "/Ab9._-z", NULL, 204, NULL, NULL, 0, 0, 0},
+    };
+    fixture *f = START(script);
+    const char *bad[] = {"..",  ".",   "",     "/",     "a/../b", "%2e%2e",
+                         "%2e", "a b", "x\ny", "a?b=1", "a#b",    too_long};
+    vr_iface got;
+    vr_routing_table t;
+    vr_sync_result sr;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        for (int call = 0; call < 4; call++) {
+            vr_error_clear(&f->err);
+            int rc = call == 0   ? vr_client_get_connection(f->c, bad[i], &got, &f->err)
+                     : call == 1 ? vr_client_delete_connection(f->c, bad[i], &f->err)
+                     : call == 2 ? vr_client_get_routing_table(f->c, bad[i], &t, &f->err)
+                                 : vr_client_sync_routing_table(f->c, bad[i], &sr, &f->err);
+            assert_int_equal(note(f, rc), VR_HTTP_ERROR);
+            assert_string_equal(f->err.code, "id.invalid");
+            assert_non_null(strstr(f->err.message, "is not 1 to 128 of the characters"));
+            assert_non_null(strstr(f->err.message, "nothing was sent"));
+        }
+    }
+    vr_client_get_connection(f->c, "x\ny", &got, &f->err);
+    assert_null(strstr(f->err.message, "\n")); /* shown escaped, on one line */
+    assert_non_null(strstr(f->err.message, "x\\ny"));
+    /* NULL is no id either */
+    assert_int_equal(vr_client_delete_connection(f->c, NULL, &f->err), VR_HTTP_ERROR);
+    assert_string_equal(f->err.code, "id.invalid");
+    assert_int_equal(f->fs->request_count, 0); /* not even a token was asked for */
+
+    assert_int_equal(note(f, vr_client_get_connection(f->c, longest, &got, &f->err)), 0);
+    vr_iface_clear(&got);
+    assert_int_equal(note(f, vr_client_delete_connection(f->c, "Ab9._-z", &f->err)), 0);
+    finish(f);
+}
+
+/* A process that holds secrets leaves no core dump: checked in a child, so that this test
+ * binary keeps its own settings. */
+static void test_protect_process(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl;
+        int bad = 0;
+        if (vr_secret_protect_process() != 0) bad |= 1;
+        if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) bad |= 2;
+        if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 || rl.rlim_max != 0) bad |= 4;
+        /* the hard limit is 0 too: the process cannot raise it back */
+        struct rlimit up = {1 << 20, 1 << 20};
+        if (setrlimit(RLIMIT_CORE, &up) == 0 && geteuid() != 0) bad |= 8;
+        _exit(bad);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A response over VR_HTTP_MAX_BODY is refused, and the message names the limit; one of
+ * exactly that size is read. */
+static void test_response_cap(void **state)
+{
+    (void)state;
+    size_t n = VR_HTTP_MAX_BODY;
+    char *exact = vr_xmalloc(n + 1), *over = vr_xmalloc(n + 2);
+    const char *head = "{\"entities\":[],\"total\":0,\"pad\":\"";
+    size_t hl = strlen(head);
+    memcpy(exact, head, hl);
+    memset(exact + hl, 'x', n - hl - 2);
+    memcpy(exact + n - 2, "\"}", 3);
+    assert_int_equal(strlen(exact), n);
+    memcpy(over, head, hl);
+    memset(over + hl, 'x', n + 1 - hl - 2);
+    memcpy(over + n + 1 - 2, "\"}", 3);
+    assert_int_equal(strlen(over), n + 1);
+    const fs_exchange script[] = {
+        TOKEN_X,
+        {"GET", CONN_PATH, "pageSize=200&pageNumber=1", 200, NULL, exact, 0, 0, 0},
+        {"GET", CONN_PATH, "pageSize=200&pageNumber=1", 200, NULL, over, 0, 0, 0},
+    };
+    fixture *f = START(script);
+    vr_iface_list l;
+    assert_int_equal(note(f, vr_client_list_connections(f->c, &l, &f->err)), 0);
+    assert_int_equal(l.count, 0);
+    vr_iface_list_free(&l);
+    assert_int_equal(note(f, vr_client_list_connections(f->c, &l, &f->err)), VR_HTTP_ERROR);
+    assert_string_equal(f->err.code, "response.too_large");
+    assert_non_null(strstr(f->err.message, "the response is larger than 4 MiB"));
+    assert_non_null(strstr(f->err.message, "list connections"));
+    finish(f);
+    free(exact);
+    free(over);
 }
 
 /* ---- routing tables, sync, limits ---- */
@@ -962,7 +1063,7 @@ static void test_secrets_never_in_errors_or_hook(void **state)
     static const fs_exchange script[] = {
         TOKEN_X,
         {"GET", "/api/v2/organizations/me", NULL, 500, "ININ-Correlation-Id: " TOKEN "\n",
-         "{\"message\":\"boom " TOKEN " " SECRET "\",\"code\":\"" TOKEN "\"}", 0, 0, 5},
+         "{\"message\":\"boom " TOKEN " " SECRET "\",\"code\":\"" TOKEN "\"}", 0, 0, 1},
         {"GET", LIMITS_PATH, NULL, 422, "ININ-Correlation-Id: " SECRET "\n",
          "{\"message\":\"" SECRET
          "\",\"code\":\"invalid.field\",\"details\":[{\"fieldName\":\"" TOKEN
@@ -974,7 +1075,8 @@ static void test_secrets_never_in_errors_or_hook(void **state)
          0, 0, 0},
         {"GET", CONN_PATH "/c-1", NULL, 200, NULL, "<html>" TOKEN "</html>", 0, 0, 0},
     };
-    fixture *f = START(script);
+    /* a 0.5 s budget: the 500 is tried once (another try needs 1 s), then given up on */
+    fixture *f = start(script, sizeof(script) / sizeof(script[0]), false, 500);
     vr_org_info org;
     vr_limits lim;
     vr_iface got;
@@ -1106,6 +1208,9 @@ int main(void)
         cmocka_unit_test(test_find_by_name),
         cmocka_unit_test(test_create_and_conflicts),
         cmocka_unit_test(test_get_delete_and_403_scopes),
+        cmocka_unit_test(test_ids_validated),
+        cmocka_unit_test(test_response_cap),
+        cmocka_unit_test(test_protect_process),
         cmocka_unit_test(test_routing_tables_and_sync),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_huge_numbers_from_the_server),

@@ -1,5 +1,8 @@
-/* test_live_http: the request layer against a scripted server: retries, Retry-After, backoff
- * schedule with full jitter, dropped connections, final 4xx, error bodies, pacing, hook. */
+/* test_live_http: the request layer against a scripted server: retries for as long as the
+ * call's time budget allows (no count of tries), Retry-After, backoff with full jitter, the
+ * run's deadline, dropped connections, final 4xx, error bodies, pacing, hook. Clock and sleep
+ * are injected: a sleep advances the clock, so no test waits for a Retry-After or asserts on
+ * wall time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +20,8 @@
 typedef struct {
     int64_t offset;
     int64_t sleeps[64];
-    int nsleeps;
+    int nsleeps;         /* every sleep, also past the 64 kept in sleeps[] */
+    int64_t slept_total; /* their sum */
     uint64_t rnd;
     bool real_sleep;
 } test_env;
@@ -25,7 +29,9 @@ typedef struct {
 static void env_sleep(void *ctx, int64_t ms)
 {
     test_env *e = ctx;
-    if (e->nsleeps < 64) e->sleeps[e->nsleeps++] = ms;
+    if (e->nsleeps < 64) e->sleeps[e->nsleeps] = ms;
+    e->nsleeps++; /* how many tries fit in a budget depends on how fast the fake server is */
+    e->slept_total += ms;
     if (e->real_sleep)
         vr_sleep_ms(ms);
     else
@@ -106,14 +112,20 @@ static int get(fixture *f, const char *path)
     return vr_http_do(f->h, &req, &f->resp, &f->err);
 }
 
-static void finish(fixture *f)
+/* whole: the script must have been played to its end (a call that gave up leaves the rest). */
+static void finish_script(fixture *f, bool whole)
 {
     assert_int_equal(f->fs->unexpected, 0);
-    assert_int_equal(fs_pending(f->fs), 0);
+    if (whole) assert_int_equal(fs_pending(f->fs), 0);
     vr_http_response_free(&f->resp);
     vr_http_free(f->h);
     fs_stop(f->fs);
     free(f);
+}
+
+static void finish(fixture *f)
+{
+    finish_script(f, true);
 }
 
 #define START(script, tune) start(script, sizeof(script) / sizeof(script[0]), tune)
@@ -218,28 +230,6 @@ static void test_5xx_and_non_json_retried_with_jitter(void **state)
     finish(f);
 }
 
-static void test_backoff_formula(void **state)
-{
-    (void)state;
-    test_env env = {.rnd = UINT64_MAX};
-    vr_http_config cfg;
-    vr_http_config_init(&cfg);
-    cfg.random = env_random;
-    cfg.env_ctx = &env;
-    cfg.backoff_base_ms = 500;
-    cfg.backoff_cap_ms = 30000;
-    /* random(0..ceiling): with rnd = ceiling the wait is the ceiling itself */
-    int64_t ceilings[] = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
-    for (int n = 0; n < 9; n++) {
-        env.rnd = (uint64_t)ceilings[n];
-        assert_int_equal(vr_http_backoff_ms(&cfg, n), ceilings[n]);
-        env.rnd = (uint64_t)ceilings[n] + 1; /* wraps to 0: the lower end is 0 */
-        assert_int_equal(vr_http_backoff_ms(&cfg, n), 0);
-    }
-    env.rnd = 0;
-    assert_int_equal(vr_http_backoff_ms(&cfg, 100), 0);
-}
-
 static void test_503_retry_after_is_a_minimum(void **state)
 {
     (void)state;
@@ -254,30 +244,108 @@ static void test_503_retry_after_is_a_minimum(void **state)
     finish(f);
 }
 
-static void test_attempts_exhausted(void **state)
+static void budget_3s(vr_http_config *cfg)
+{
+    cfg->call_budget_ms = 3000;
+}
+
+/* 503s without end: tried again and again (more than the five tries of old) with a full-jitter
+ * backoff, until the budget leaves no time for another try; the last wait is cut so that it
+ * ends a try's time (1 s) before the budget does. */
+static void test_5xx_until_the_budget_is_spent(void **state)
 {
     (void)state;
     static const fs_exchange script[] = {
-        {"GET", "/e", NULL, 503, CORR, "{\"message\":\"down\",\"code\":\"unavailable\"}", 0, 0, 5},
+        {"GET", "/e", NULL, 503, CORR, "{\"message\":\"down\",\"code\":\"unavailable\"}", 0, 0,
+         100},
+    };
+    fixture *f = START(script, budget_3s);
+    assert_int_equal(get(f, "/e"), VR_HTTP_ERROR);
+    assert_string_equal(f->err.code, "budget.exhausted");
+    assert_int_equal(f->err.http_status, 503);
+    assert_true(f->err.attempts > 5);
+    assert_int_equal(f->env.nsleeps, f->err.attempts - 1);
+    assert_string_equal(f->err.correlation_id, "corr-1");
+    for (int i = 0; i < 5; i++) /* the schedule: full jitter, doubling from 100 ms to 1 s */
+        assert_int_equal(f->env.sleeps[i], jitter(i));
+    int64_t total = f->env.slept_total;
+    assert_true(total <= 2000); /* every wait ended 1 s before the budget's end */
+    assert_true(f->err.elapsed_ms >= total && f->err.elapsed_ms < 3000);
+    char want[96];
+    snprintf(want, sizeof(want), "GET /e: gave up after %d tries over ", f->err.attempts);
+    assert_non_null(strstr(f->err.message, want));
+    assert_non_null(strstr(f->err.message, " s: no time left for another try within the call's "
+                                           "time budget of 3 s; last: HTTP 503 unavailable: down"));
+    assert_non_null(strstr(f->err.remedy, "--call-timeout"));
+    assert_int_equal(f->log.n, 1);
+    assert_int_equal(f->log.recs[0].attempts, f->err.attempts);
+    assert_int_equal(f->log.recs[0].status, 503);
+    finish_script(f, false);
+}
+
+/* A 429 with its Retry-After is waited out as often as it comes, far past five tries. */
+static void test_429_waited_out_past_five_tries(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"GET", "/w", NULL, 429, "Retry-After: 2\n",
+         "{\"message\":\"slow down\",\"code\":\"too.many.requests\"}", 0, 0, 8},
+        {"GET", "/w", NULL, 200, NULL, "{\"ok\":true}", 0, 0, 0},
     };
     fixture *f = START(script, NULL);
-    assert_int_equal(get(f, "/e"), VR_HTTP_ERROR);
-    assert_string_equal(f->err.code, "attempts.exhausted");
-    assert_int_equal(f->err.http_status, 503);
-    assert_int_equal(f->err.attempts, 5);
-    assert_string_equal(f->err.correlation_id, "corr-1");
-    assert_non_null(strstr(f->err.message, "gave up after 5 tries over"));
-    assert_non_null(strstr(f->err.message, " s"));
-    assert_non_null(strstr(f->err.message, "unavailable"));
-    assert_true(f->err.remedy[0] != '\0');
-    assert_int_equal(f->env.nsleeps, 4);
-    int64_t total = 0;
-    for (int i = 0; i < 4; i++)
-        total += f->env.sleeps[i];
-    assert_true(f->err.elapsed_ms >= total);
-    assert_int_equal(f->log.n, 1);
-    assert_int_equal(f->log.recs[0].attempts, 5);
-    assert_int_equal(f->log.recs[0].status, 503);
+    assert_int_equal(get(f, "/w"), 0);
+    assert_int_equal(f->resp.attempts, 9);
+    assert_int_equal(f->env.nsleeps, 8);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(f->env.sleeps[i], 2000); /* exactly the Retry-After: no more needed */
+    assert_int_equal(f->log.recs[0].attempts, 9);
+    assert_int_equal(f->log.recs[0].status, 200);
+    finish(f);
+}
+
+static void budget_5500(vr_http_config *cfg)
+{
+    cfg->call_budget_ms = 5500;
+}
+
+/* The budget runs out: the message says how long, how many tries, why, and what came last. */
+static void test_429_budget_message(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"GET", "/q", NULL, 429, CORR "Retry-After: 2\n",
+         "{\"message\":\"rate limit exceeded\",\"code\":\"too.many.requests\"}", 0, 0, 3},
+    };
+    fixture *f = START(script, budget_5500);
+    assert_int_equal(get(f, "/q"), VR_HTTP_ERROR);
+    /* tries at 0, 2 and 4 s; one at 6 s would leave no time within 5.5 s */
+    assert_int_equal(f->err.attempts, 3);
+    assert_int_equal(f->env.nsleeps, 2);
+    assert_string_equal(f->err.code, "budget.exhausted");
+    assert_int_equal(f->err.http_status, 429);
+    assert_true(f->err.elapsed_ms >= 4000 && f->err.elapsed_ms < 5500);
+    assert_non_null(strstr(f->err.message, "GET /q: gave up after 3 tries over 4."));
+    assert_non_null(strstr(f->err.message,
+                           " s: Retry-After asks for 2 s more, past the call's time budget of 5 "
+                           "s; last: HTTP 429 too.many.requests: rate limit exceeded"));
+    assert_non_null(strstr(f->err.remedy, "rate-limiting"));
+    finish(f);
+}
+
+/* A 503 without Retry-After, then an answer: one backoff in between. */
+static void test_503_then_200(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"GET", "/u", NULL, 503, NULL, "{\"message\":\"busy\",\"code\":\"unavailable\"}", 0, 0, 0},
+        {"GET", "/u", NULL, 200, NULL, "{\"ok\":1}", 0, 0, 0},
+    };
+    fixture *f = START(script, NULL);
+    assert_int_equal(get(f, "/u"), 0);
+    assert_int_equal(f->resp.status, 200);
+    assert_int_equal(f->resp.attempts, 2);
+    assert_int_equal(f->env.nsleeps, 1);
+    assert_int_equal(f->env.sleeps[0], jitter(0));
     finish(f);
 }
 
@@ -298,6 +366,7 @@ static void test_budget_exhausted(void **state)
     assert_int_equal(f->err.http_status, 429);
     assert_int_equal(f->env.nsleeps, 0); /* did not wait a minute for nothing */
     assert_non_null(strstr(f->err.message, "gave up after 1 try"));
+    assert_non_null(strstr(f->err.message, "Retry-After asks for 60 s more"));
     assert_non_null(strstr(f->err.remedy, "rate-limiting"));
     finish(f);
 }
@@ -333,8 +402,59 @@ static void test_run_deadline(void **state)
     /* the run must end within 2 s from now: a 5 s wait does not fit */
     vr_http_set_run_deadline(f->h, env_now(&f->env) + 2000);
     assert_int_equal(get(f, "/rd"), VR_HTTP_ERROR);
-    assert_string_equal(f->err.code, "budget.exhausted");
+    assert_string_equal(f->err.code, "run.deadline");
+    assert_non_null(strstr(f->err.message, "past the run's deadline"));
+    assert_non_null(strstr(f->err.remedy, "--timeout"));
     assert_int_equal(f->env.nsleeps, 0);
+    finish(f);
+}
+
+/* Past the run's deadline a call still makes one attempt (a step under way finishes its calls),
+ * but no retry. */
+static void test_past_run_deadline_one_try(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"GET", "/late", NULL, 200, NULL, "{\"ok\":true}", 0, 0, 0},
+        {"GET", "/late", NULL, 502, NULL, "<html>bad gateway</html>", 0, 0, 0},
+    };
+    fixture *f = START(script, NULL);
+    vr_http_set_run_deadline(f->h, env_now(&f->env) - 1);
+    assert_int_equal(get(f, "/late"), 0);
+    assert_int_equal(f->resp.attempts, 1);
+    assert_int_equal(get(f, "/late"), VR_HTTP_ERROR);
+    assert_string_equal(f->err.code, "run.deadline");
+    assert_int_equal(f->err.attempts, 1);
+    assert_int_equal(f->env.nsleeps, 0);
+    finish(f);
+}
+
+static void budget_4s(vr_http_config *cfg)
+{
+    cfg->call_budget_ms = 4000;
+}
+
+/* An attempt may take at most half the call's budget, so a hung answer leaves time for another
+ * try: with 4 s, the first attempt gives up at 2 s on a server that would answer at 3 s. */
+static void test_attempt_timeout_is_half_the_budget(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"GET", "/h2", NULL, 200, NULL, "{\"late\":true}", 0, 3000, 0},
+        {"GET", "/h2", NULL, 200, NULL, "{\"late\":false}", 0, 0, 0},
+    };
+    vr_http_config c;
+    vr_http_config_init(&c);
+    c.call_budget_ms = 4000;
+    assert_int_equal(vr_http_attempt_timeout_ms(&c), 2000);
+    c.call_budget_ms = 120000;
+    assert_int_equal(vr_http_attempt_timeout_ms(&c), 30000);
+    c.call_budget_ms = 1000;
+    assert_int_equal(vr_http_attempt_timeout_ms(&c), VR_HTTP_MIN_TRY_MS);
+    fixture *f = START(script, budget_4s);
+    assert_int_equal(get(f, "/h2"), 0);
+    assert_int_equal(f->resp.attempts, 2);
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(f->resp.json, "late")));
     finish(f);
 }
 
@@ -358,15 +478,16 @@ static void test_drop_exhausted_message(void **state)
 {
     (void)state;
     static const fs_exchange script[] = {
-        {"GET", "/d", NULL, 0, NULL, NULL, FS_CLOSE, 0, 5},
+        {"GET", "/d", NULL, 0, NULL, NULL, FS_CLOSE, 0, 100},
     };
-    fixture *f = START(script, NULL);
+    fixture *f = START(script, budget_3s);
     assert_int_equal(get(f, "/d"), VR_HTTP_ERROR);
-    assert_string_equal(f->err.code, "attempts.exhausted");
+    assert_string_equal(f->err.code, "budget.exhausted");
+    assert_true(f->err.attempts > 5);
     assert_int_equal(f->err.http_status, 0);
     assert_non_null(strstr(f->err.message, "empty reply"));
     assert_int_equal(f->log.recs[0].status, 0);
-    finish(f);
+    finish_script(f, false);
 }
 
 static void test_4xx_final_no_retry(void **state)
@@ -515,6 +636,38 @@ static void test_pacing_from_ratelimit_headers(void **state)
     finish(f);
 }
 
+/* More than half the window used: the requests left are spread over the time left, one every
+ * reset / left, instead of going out at once into a 429; under half, no pause. */
+static void test_pacing_spreads_the_rest_of_the_window(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        {"GET", "/s1", NULL, 200,
+         "inin-ratelimit-count: 3\ninin-ratelimit-allowed: 10\ninin-ratelimit-reset: 2\n", "{}", 0,
+         0, 0},
+        {"GET", "/s2", NULL, 200,
+         "inin-ratelimit-count: 6\ninin-ratelimit-allowed: 10\ninin-ratelimit-reset: 2\n", "{}", 0,
+         0, 0},
+        {"GET", "/s3", NULL, 200,
+         "inin-ratelimit-count: 1\ninin-ratelimit-allowed: 10\ninin-ratelimit-reset: 2\n", "{}", 0,
+         0, 0},
+        {"GET", "/s4", NULL, 200, NULL, "{}", 0, 0, 0},
+    };
+    fixture *f = START(script, NULL);
+    assert_int_equal(get(f, "/s1"), 0); /* 7 of 10 left: no pause */
+    assert_int_equal(get(f, "/s2"), 0);
+    assert_int_equal(f->env.nsleeps, 0);
+    assert_int_equal(get(f, "/s3"), 0); /* 4 left for 2 s: one every 500 ms */
+    assert_int_equal(f->env.nsleeps, 1);
+    assert_true(f->env.sleeps[0] > 400 && f->env.sleeps[0] <= 500);
+    assert_int_equal(get(f, "/s4"), 0); /* a new window: no pause */
+    assert_int_equal(f->env.nsleeps, 1);
+    /* the order of the requests is the order of the calls, one each */
+    assert_int_equal(fs_request_count(f->fs), 4);
+    assert_string_equal(f->fs->requests[2].path, "/s3");
+    finish(f);
+}
+
 static void test_connection_refused_is_retried_then_reported(void **state)
 {
     (void)state;
@@ -531,15 +684,15 @@ static void test_connection_refused_is_retried_then_reported(void **state)
     cfg.random = env_random;
     cfg.now = env_now;
     cfg.env_ctx = &env;
-    cfg.max_attempts = 3;
+    cfg.call_budget_ms = 2500;
     vr_http *h;
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_http_new(&h, &cfg, &err), 0);
     vr_http_response resp = VR_HTTP_RESPONSE_INIT;
     vr_http_request req = {.method = "GET", .base = url, .path = "/z", .bearer = "tok-zz"};
     assert_int_equal(vr_http_do(h, &req, &resp, &err), VR_HTTP_ERROR);
-    assert_string_equal(err.code, "attempts.exhausted");
-    assert_int_equal(err.attempts, 3);
+    assert_string_equal(err.code, "budget.exhausted");
+    assert_true(err.attempts >= 2);
     assert_non_null(strstr(err.message, "could not connect"));
     assert_null(strstr(err.message, "tok-zz"));
     vr_http_response_free(&resp);
@@ -605,18 +758,23 @@ int main(void)
         cmocka_unit_test(test_429_retry_after_real_time),
         cmocka_unit_test(test_429_retry_after_fake_clock),
         cmocka_unit_test(test_5xx_and_non_json_retried_with_jitter),
-        cmocka_unit_test(test_backoff_formula),
         cmocka_unit_test(test_503_retry_after_is_a_minimum),
-        cmocka_unit_test(test_attempts_exhausted),
+        cmocka_unit_test(test_5xx_until_the_budget_is_spent),
+        cmocka_unit_test(test_429_waited_out_past_five_tries),
+        cmocka_unit_test(test_429_budget_message),
+        cmocka_unit_test(test_503_then_200),
         cmocka_unit_test(test_budget_exhausted),
         cmocka_unit_test(test_slow_answer_times_out_and_is_retried),
         cmocka_unit_test(test_run_deadline),
+        cmocka_unit_test(test_past_run_deadline_one_try),
+        cmocka_unit_test(test_attempt_timeout_is_half_the_budget),
         cmocka_unit_test(test_dropped_mid_response_is_transient),
         cmocka_unit_test(test_drop_exhausted_message),
         cmocka_unit_test(test_4xx_final_no_retry),
         cmocka_unit_test(test_error_body_parsing),
         cmocka_unit_test(test_2xx_not_json_is_an_error),
         cmocka_unit_test(test_pacing_from_ratelimit_headers),
+        cmocka_unit_test(test_pacing_spreads_the_rest_of_the_window),
         cmocka_unit_test(test_connection_refused_is_retried_then_reported),
         cmocka_unit_test(test_connection_reuse),
         cmocka_unit_test(test_scrub),

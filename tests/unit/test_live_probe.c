@@ -1,4 +1,5 @@
-/* test_live_probe: gateway reachability on loopback, --probe-map parsing, and the
+/* test_live_probe: gateway reachability on loopback (through --probe-map entries: a probe
+ * never goes to loopback on its own), --probe-map parsing, the refused ranges, and the
  * VR_PROBE_LOOPBACK_ONLY guard (set for the whole binary before any probe). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,19 +54,32 @@ static vr_addr addr(const char *text)
     return a;
 }
 
+/* Probes a gateway address of the documentation ranges, sent by a --probe-map entry to
+ * loopback port (IPv4 or IPv6): a probe never goes to loopback on its own. */
+static void probe_via_map(vr_probe_result *r, int family, int port, int timeout_ms)
+{
+    vr_probe_map m = VR_PROBE_MAP_INIT;
+    vr_error err = VR_ERROR_INIT;
+    char entry[64];
+    const char *gw = family == AF_INET ? "203.0.113.10" : "2001:db8::10";
+    snprintf(entry, sizeof(entry), family == AF_INET ? "%s=127.0.0.1:%d" : "%s=[::1]:%d", gw, port);
+    assert_int_equal(vr_probe_map_add(&m, entry, &err), 0);
+    vr_addr a = addr(gw);
+    assert_int_equal(vr_probe(r, &m, &a, 443, timeout_ms, &err), 0);
+    assert_true(r->redirected);
+    vr_probe_map_free(&m);
+}
+
 static void test_reachable_and_no_data_sent(void **state)
 {
     (void)state;
     int port;
     int lfd = bound_socket(AF_INET, true, &port);
     vr_probe_result r;
-    vr_error err = VR_ERROR_INIT;
-    vr_addr a = addr("127.0.0.1");
-    assert_int_equal(vr_probe(&r, NULL, &a, port, 2000, &err), 0);
+    probe_via_map(&r, AF_INET, port, 2000);
     assert_int_equal(r.status, VR_PROBE_REACHABLE);
     assert_string_equal(vr_probe_status_name(r.status), "reachable");
     assert_string_equal(r.detail, "reachable");
-    assert_false(r.redirected);
     char want[64];
     snprintf(want, sizeof(want), "127.0.0.1:%d", port);
     assert_string_equal(r.target, want);
@@ -89,9 +103,7 @@ static void test_reachable_v6(void **state)
     int port;
     int lfd = bound_socket(AF_INET6, true, &port);
     vr_probe_result r;
-    vr_error err = VR_ERROR_INIT;
-    vr_addr a = addr("::1");
-    assert_int_equal(vr_probe(&r, NULL, &a, port, 2000, &err), 0);
+    probe_via_map(&r, AF_INET6, port, 2000);
     assert_int_equal(r.status, VR_PROBE_REACHABLE);
     assert_true(strncmp(r.target, "[::1]:", 6) == 0);
     close(lfd);
@@ -103,9 +115,7 @@ static void test_refused(void **state)
     int port;
     int fd = bound_socket(AF_INET, false, &port); /* bound, not listening: RST */
     vr_probe_result r;
-    vr_error err = VR_ERROR_INIT;
-    vr_addr a = addr("127.0.0.1");
-    assert_int_equal(vr_probe(&r, NULL, &a, port, 2000, &err), 0);
+    probe_via_map(&r, AF_INET, port, 2000);
     assert_int_equal(r.status, VR_PROBE_REFUSED);
     assert_string_equal(vr_probe_status_name(r.status), "refused");
     assert_int_not_equal(r.err_no, 0);
@@ -132,10 +142,8 @@ static void test_timeout(void **state)
     }
     vr_sleep_ms(50);
     vr_probe_result r;
-    vr_error err = VR_ERROR_INIT;
-    vr_addr a = addr("127.0.0.1");
     int64_t t0 = vr_now_ms();
-    assert_int_equal(vr_probe(&r, NULL, &a, port, 300, &err), 0);
+    probe_via_map(&r, AF_INET, port, 300);
     int64_t took = vr_now_ms() - t0;
     for (int i = 0; i < 4; i++)
         close(fillers[i]);
@@ -164,6 +172,78 @@ static void test_guard_blocks_non_loopback(void **state)
     assert_int_equal(vr_probe(&r, NULL, &b, 0, 0, &err), 0);
     assert_int_equal(r.status, VR_PROBE_BLOCKED);
     assert_string_equal(r.target, "[2001:db8::1]:443"); /* default port */
+}
+
+/* Loopback, link-local (the cloud metadata service), multicast and unspecified addresses are
+ * refused without a packet, unless a --probe-map entry sends the probe elsewhere. */
+static void test_special_ranges_refused(void **state)
+{
+    (void)state;
+    int port;
+    int lfd = bound_socket(AF_INET, true, &port);
+    vr_probe_result r;
+    vr_error err = VR_ERROR_INIT;
+    struct {
+        const char *ip, *range;
+    } refused[] = {
+        {"127.0.0.1", "loopback"},
+        {"127.255.255.254", "loopback"},
+        {"::1", "loopback"},
+        {"169.254.169.254", "link-local"},
+        {"169.254.0.1", "link-local"},
+        {"fe80::1", "link-local"},
+        {"febf:ffff::1", "link-local"},
+        {"224.0.0.1", "multicast"},
+        {"239.255.255.250", "multicast"},
+        {"ff02::1", "multicast"},
+        {"0.0.0.0", "unspecified"},
+        {"0.1.2.3", "unspecified"},
+        {"::", "unspecified"},
+        {"::ffff:127.0.0.1", "loopback"},
+        {"::ffff:169.254.169.254", "link-local"},
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        vr_addr a = addr(refused[i].ip);
+        assert_int_equal(vr_probe(&r, NULL, &a, port, 2000, &err), 0);
+        if (r.status != VR_PROBE_DENIED) fail_msg("%s: %s", refused[i].ip, r.detail);
+        assert_string_equal(vr_probe_status_name(r.status), "denied");
+        assert_false(r.redirected);
+        assert_non_null(strstr(r.detail, "not probed: "));
+        assert_non_null(strstr(r.detail, refused[i].range));
+        assert_non_null(strstr(r.detail, "--probe-map"));
+        assert_int_equal(r.latency_ms, 0);
+    }
+    vr_addr meta = addr("169.254.169.254");
+    assert_int_equal(vr_probe(&r, NULL, &meta, 80, 2000, &err), 0);
+    assert_non_null(strstr(r.detail, "169.254.169.254 is a link-local address"));
+    /* nothing reached the listener: 127.0.0.1:port was refused, not connected to */
+    struct pollfd p = {lfd, POLLIN, 0};
+    assert_int_equal(poll(&p, 1, 100), 0);
+
+    /* the neighbours of those ranges are ordinary addresses (here: blocked by the test guard,
+     * which comes after the range check) */
+    const char *ordinary[] = {"169.253.255.255", "169.255.0.1", "223.255.255.255",
+                              "240.0.0.1",       "1.0.0.0",     "126.255.255.255",
+                              "fec0::1",         "2001:db8::1", "::ffff:203.0.113.9"};
+    for (size_t i = 0; i < sizeof(ordinary) / sizeof(ordinary[0]); i++) {
+        vr_addr a = addr(ordinary[i]);
+        assert_int_equal(vr_probe(&r, NULL, &a, 443, 2000, &err), 0);
+        if (r.status != VR_PROBE_BLOCKED) fail_msg("%s: %s", ordinary[i], r.detail);
+    }
+
+    /* a --probe-map entry is the operator's choice: it may send a refused address anywhere */
+    vr_probe_map m = VR_PROBE_MAP_INIT;
+    char entry[64];
+    snprintf(entry, sizeof(entry), "169.254.169.254=127.0.0.1:%d", port);
+    assert_int_equal(vr_probe_map_add(&m, entry, &err), 0);
+    assert_int_equal(vr_probe(&r, &m, &meta, 80, 2000, &err), 0);
+    assert_int_equal(r.status, VR_PROBE_REACHABLE);
+    assert_true(r.redirected);
+    vr_probe_map_free(&m);
+    int cfd = accept(lfd, NULL, NULL);
+    assert_true(cfd >= 0);
+    close(cfd);
+    close(lfd);
 }
 
 static void test_probe_map_redirects(void **state)
@@ -231,7 +311,7 @@ static void test_probe_map_parsing(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         vr_error_clear(&err);
         assert_int_equal(vr_probe_redirect_parse(&r, bad[i].text, &err), -1);
-        assert_string_equal(err.code, "probe-map.invalid");
+        assert_string_equal(err.code, "probe_map.invalid");
         if (!strstr(err.message, bad[i].want)) fail_msg("%s: got \"%s\"", bad[i].text, err.message);
         assert_non_null(strstr(err.remedy, "ADDR=HOST:PORT"));
     }
@@ -257,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_guard_blocks_non_loopback),
+        cmocka_unit_test(test_special_ranges_refused),
         cmocka_unit_test(test_probe_map_redirects),
         cmocka_unit_test(test_probe_map_parsing),
     };

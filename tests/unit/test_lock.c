@@ -44,7 +44,7 @@ static void test_acquire_release(void **state)
     vr_lock_holder h2;
     assert_int_equal(vr_lock_acquire(&l2, vr_buf_str(&sub), "org-1", "apply", &h2, &err),
                      VR_LOCK_BUSY);
-    assert_string_equal(err.code, "locked");
+    assert_string_equal(err.code, "lock.busy");
     assert_int_equal(h2.pid, (long)getpid());
     char want[64];
     snprintf(want, sizeof want, "locked by pid %ld", (long)getpid());
@@ -122,7 +122,7 @@ static void test_bad_inputs(void **state)
     vr_lock l = VR_LOCK_INIT;
     vr_error err = VR_ERROR_INIT;
     assert_int_equal(vr_lock_acquire(&l, dir, "../etc", "apply", NULL, &err), -1);
-    assert_string_equal(err.code, "lock");
+    assert_string_equal(err.code, "lock.failed");
     assert_int_equal(vr_lock_acquire(&l, dir, "", "apply", NULL, &err), -1);
     assert_int_equal(vr_lock_acquire(&l, dir, ".hidden", "apply", NULL, &err), -1);
 
@@ -137,7 +137,7 @@ static void test_bad_inputs(void **state)
     /* a file as lock dir */
     vr_buf file = VR_BUF_INIT;
     vr_buf_printf(&file, "%s/file", dir);
-    assert_int_equal(vr_write_file_atomic(vr_buf_str(&file), "x", 1, 0600), 0);
+    assert_int_equal(vr_test_write(vr_buf_str(&file), "x", 1), 0);
     assert_int_equal(vr_lock_acquire(&l, vr_buf_str(&file), "org", "apply", NULL, &err), -1);
     vr_buf_free(&link);
     vr_buf_free(&file);
@@ -172,7 +172,7 @@ static void test_holder_pid_out_of_range(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *line = cases[i].line;
-        assert_int_equal(vr_write_file_atomic(vr_buf_str(&path), line, strlen(line), 0600), 0);
+        assert_int_equal(vr_test_write(vr_buf_str(&path), line, strlen(line)), 0);
         vr_lock_holder h;
         assert_int_equal(vr_lock_read_holder(vr_buf_str(&path), &h), cases[i].rc);
         assert_int_equal(h.pid, cases[i].pid);
@@ -182,8 +182,7 @@ static void test_holder_pid_out_of_range(void **state)
     for (int i = 0; i < 400; i++)
         vr_buf_puts(&long_host, "h");
     vr_buf_puts(&long_host, "\"}");
-    assert_int_equal(vr_write_file_atomic(vr_buf_str(&path), long_host.data, long_host.len, 0600),
-                     0);
+    assert_int_equal(vr_test_write(vr_buf_str(&path), long_host.data, long_host.len), 0);
     vr_lock_holder h;
     assert_int_equal(vr_lock_read_holder(vr_buf_str(&path), &h), 0);
     assert_int_equal(strlen(h.host), sizeof h.host - 1);
@@ -217,10 +216,8 @@ static void test_default_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_acquire_release),
-        cmocka_unit_test(test_released_on_sigkill),
-        cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_holder_pid_out_of_range),
+        cmocka_unit_test(test_acquire_release), cmocka_unit_test(test_released_on_sigkill),
+        cmocka_unit_test(test_bad_inputs),      cmocka_unit_test(test_holder_pid_out_of_range),
         cmocka_unit_test(test_default_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -265,7 +265,7 @@ static void test_file_and_merge(void **state)
     vr_metrics_declare_standard(&m);
     vr_metrics_set(&m, VR_METRIC_DRIFT, 1, "org", "a", "kind", "missing", NULL);
     assert_int_equal(vr_metrics_write_file(&m, "/nonexistent-dir/x.prom", &err), -1);
-    assert_string_equal(err.code, "metrics-file");
+    assert_string_equal(err.code, "metrics.file");
     vr_metrics_free(&m);
     vr_buf_free(&path);
     vr_test_rm_rf(dir);

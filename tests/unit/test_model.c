@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -282,16 +284,10 @@ static void collect(void *ctx, const char *field, int index, const char *code, c
 
 static void good_iface(vr_iface *f)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup("arch-vni-prod-01");
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup("10.0.50.1");
-    f->remote_ip = vr_strdup("203.0.113.10");
-    f->subnet_cidr = vr_strdup("10.0.50.0/24");
-    f->dns[0] = vr_strdup("8.8.8.8");
+    vr_test_iface(f, NULL, "arch-vni-prod-01", "10.0.50.1", "203.0.113.10", "10.0.50.0/24",
+                  "rt-core");
     f->dns[1] = vr_strdup("8.8.4.4");
     f->dns_count = 2;
-    f->routing_table_id = vr_strdup("rt-core");
 }
 
 static void set(char **slot, const char *v)
@@ -707,6 +703,37 @@ static void test_edit_distance(void **state)
     assert_int_equal(vr_edit_distance(longer, "a"), (size_t)-1); /* past 64: no suggestion */
 }
 
+/* The one backoff (API calls and webhook): full jitter over 0 .. min(cap, base * 2^n). */
+static void test_backoff_full_jitter(void **state)
+{
+    (void)state;
+    /* random(0..ceiling): with rnd = ceiling the wait is the ceiling itself, with ceiling + 1
+     * it wraps to 0: both ends are reached */
+    int64_t ceilings[] = {500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
+    for (int n = 0; n < 9; n++) {
+        assert_int_equal(vr_backoff_ms(500, 30000, n, (uint64_t)ceilings[n]), ceilings[n]);
+        assert_int_equal(vr_backoff_ms(500, 30000, n, (uint64_t)ceilings[n] + 1), 0);
+    }
+    assert_int_equal(vr_backoff_ms(500, 30000, 100, UINT64_MAX), UINT64_MAX % 30001);
+    assert_int_equal(vr_backoff_ms(250, 4000, 2, 1001), 1001 % 1001);
+    assert_int_equal(vr_backoff_ms(0, 4000, 2, 77), 0);
+}
+
+/* A wait fitted into the time left, keeping time for the try after it. */
+static void test_retry_wait_fits_the_time_left(void **state)
+{
+    (void)state;
+    assert_int_equal(vr_retry_wait_ms(300, -1, 10000, 1000), 300);    /* fits as it is */
+    assert_int_equal(vr_retry_wait_ms(300, 2000, 10000, 1000), 2000); /* Retry-After is a floor */
+    assert_int_equal(vr_retry_wait_ms(5000, 2000, 10000, 1000), 5000);
+    assert_int_equal(vr_retry_wait_ms(9500, -1, 10000, 1000), 9000); /* a backoff is cut */
+    assert_int_equal(vr_retry_wait_ms(9500, 8000, 10000, 1000), 9000);
+    assert_int_equal(vr_retry_wait_ms(100, 9500, 10000, 1000), -1); /* a Retry-After is not */
+    assert_int_equal(vr_retry_wait_ms(100, -1, 500, 1000), -1);     /* no time for a try */
+    assert_int_equal(vr_retry_wait_ms(100, 0, 1000, 1000), 0);
+    assert_int_equal(vr_retry_wait_ms(0, -1, -5, 0), -1);
+}
+
 static void test_diags(void **state)
 {
     (void)state;
@@ -897,6 +924,8 @@ int main(void)
         cmocka_unit_test(test_sha256_hmac),
         cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_diags),
+        cmocka_unit_test(test_backoff_full_jitter),
+        cmocka_unit_test(test_retry_wait_fits_the_time_left),
         cmocka_unit_test(test_regions),
         cmocka_unit_test(test_json_integer),
         cmocka_unit_test(test_validate_messages_stay_utf8),

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_plan.h"
 #include "vr_util.h"
 
@@ -19,16 +21,7 @@
 static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
                  const char *subnet, const char *rt)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup(rt);
+    vr_test_iface(f, ORG, name, local, remote, subnet, rt);
     assert_int_equal(vr_iface_validate(f, NULL, NULL), 0);
 }
 
@@ -41,31 +34,16 @@ static vr_iface *want(vr_org *org, const char *name, const char *local, const ch
     return vr_org_take_iface(org, &f);
 }
 
-typedef struct {
-    vr_iface *v;
-    size_t n, cap;
-} live_list;
+typedef vr_test_ifaces live_list;
 
 static vr_iface *have(live_list *l, const char *id, const char *name, const char *local,
                       const char *remote, const char *subnet, const char *rt)
 {
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 8;
-        l->v = vr_xrealloc(l->v, l->cap * sizeof(*l->v));
-    }
-    vr_iface *f = &l->v[l->n++];
+    vr_iface *f = vr_test_ifaces_add(l);
     fill(f, name, local, remote, subnet, rt);
     f->id = vr_strdup(id);
     f->state = vr_strdup("active");
     return f;
-}
-
-static void live_free(live_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        vr_iface_clear(&l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof(*l));
 }
 
 static vr_inventory inv_new(vr_org **org)
@@ -163,7 +141,7 @@ static void test_categories(void **state)
     assert_int_equal(strlen(r.live_fingerprint), 64);
 
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -188,7 +166,7 @@ static void test_ignores_and_no_changes(void **state)
     assert_int_equal(r.unmanaged_count, 0); /* ignored by name */
     assert_false(vr_plan_org_has_changes(&r));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -234,13 +212,13 @@ static void test_conflict_ip_allocated(void **state)
     assert_non_null(g);
     assert_non_null(strstr(g->message, "remoteIp of live connection x"));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
 
     have(&live, "id-6", "six", "2001:db8:1::1", "2001:db8:ff::1", "2001:db8:1::/64", "rt-1");
     plan_one_create(&r, "2001:db8:ff:0::1", "2001:db8:fe::1", "2001:db8:ff::/64", "rt-1", &live);
     assert_non_null(find_diag(&r, "ip-allocated"));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
 }
 
 static void test_conflict_subnet_overlap(void **state)
@@ -267,7 +245,7 @@ static void test_conflict_subnet_overlap(void **state)
     plan_one_create(&r, "10.3.0.1", "198.51.100.1", "10.3.0.0/16", "rt-1", &live);
     assert_int_equal(r.diags.count, 0);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
 }
 
 static void test_conflict_remote_in_subnet(void **state)
@@ -289,7 +267,7 @@ static void test_conflict_remote_in_subnet(void **state)
     assert_non_null(g);
     assert_non_null(strstr(g->message, "contains remoteIp 203.0.113.1"));
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
 }
 
 static void test_unknown_routing_table(void **state)
@@ -356,7 +334,7 @@ static void limit_case(long limit, bool defaulted, bool expect_error)
         assert_true(vr_plan_org_possible(&r));
     }
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -431,7 +409,7 @@ static void test_order(void **state)
     }
     assert_string_equal(r.actions[0].iface.id, "id-2");
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -472,7 +450,7 @@ static void test_prune_off_and_no_prefix(void **state)
     assert_non_null(strstr(r.actions[0].reason, "not in the inventory"));
     assert_int_equal(r.unmanaged_count, 1); /* still listed as not in the inventory */
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -501,7 +479,7 @@ static void test_prune_protect_unmanaged_ignored(void **state)
     assert_string_equal(r.actions[0].name, "vni-stale");
     assert_int_equal(r.drift_count, 1); /* shown, not replaced */
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -539,7 +517,7 @@ static void test_prune_max_deletes(void **state)
     assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
     assert_int_equal(r.delete_count, 2);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -568,8 +546,8 @@ static void test_prune_never_all(void **state)
     assert_int_equal(r.delete_count, 0);
     assert_int_equal(count_diag(&r, "delete-deferred"), 1);
     vr_plan_org_result_free(&r);
-    live_free(&one);
-    live_free(&live);
+    vr_test_ifaces_free(&one);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -599,7 +577,7 @@ static void test_delete_frees_addresses_and_capacity(void **state)
     assert_int_equal(r.actions[0].kind, VR_ACTION_DELETE);
     assert_int_equal(r.actions[1].kind, VR_ACTION_CREATE);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -641,8 +619,8 @@ static void test_fingerprint(void **state)
     vr_plan_live_fingerprint(NULL, 0, fb);
     vr_sha256_hex("vr-live-v1\n", 11, expect);
     assert_string_equal(fb, expect);
-    live_free(&a);
-    live_free(&b);
+    vr_test_ifaces_free(&a);
+    vr_test_ifaces_free(&b);
 }
 
 /* ---- scale ------------------------------------------------------------------------------ */
@@ -694,7 +672,7 @@ static void test_scale_100k(void **state)
                   live.n, (long long)took);
     assert_true(took < 20000);
     vr_plan_org_result_free(&r);
-    live_free(&live);
+    vr_test_ifaces_free(&live);
     vr_inventory_free(&inv);
 }
 
@@ -727,6 +705,406 @@ static void test_whole_plan(void **state)
     vr_inventory_free(&inv);
 }
 
+/* ---- replacement ---------------------------------------------------------------------------- */
+
+static void set_state(vr_iface *f, const char *state)
+{
+    free(f->state);
+    f->state = vr_strdup(state);
+}
+
+static const vr_plan_action *find_action(const vr_plan_org_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->action_count; i++)
+        if (strcmp(r->actions[i].name, name) == 0) return &r->actions[i];
+    return NULL;
+}
+
+static bool listed(const vr_plan_ref *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].name, name) == 0) return true;
+    return false;
+}
+
+/* A failed live connection is replaced by default: one action, its payload the inventory's
+ * version, "replaces" the live id, state and table; it leaves unchanged but stays not active.
+ * --no-replace-failed leaves it alone. */
+static void test_replace_failed_by_default(void **state)
+{
+    vr_org *org;
+    vr_inventory inv = inv_new(&org);
+    want(org, "ok-1", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1");
+    want(org, "broken", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1");
+    live_list live = {0};
+    have(&live, "id-1", "ok-1", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1");
+    set_state(have(&live, "id-2", "broken", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1"),
+              "failed");
+    vr_plan_ctx ctx = ctx_default();
+    assert_true(ctx.opts.replace_failed);
+    assert_int_equal(ctx.opts.max_replaces, 1);
+    vr_plan_org_result r;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.action_count, 1);
+    assert_int_equal(r.replace_count, 1);
+    assert_int_equal(r.create_count + r.delete_count, 0);
+    const vr_plan_action *a = &r.actions[0];
+    assert_int_equal(a->kind, VR_ACTION_REPLACE);
+    assert_string_equal(vr_action_kind_name(a->kind), "replace");
+    assert_string_equal(a->name, "broken");
+    assert_string_equal(a->reason, VR_PLAN_REASON_FAILED);
+    assert_null(a->iface.id); /* the payload is the inventory's version */
+    assert_string_equal(a->iface.org_id, ORG);
+    assert_string_equal(a->iface.local_ip, "10.0.2.1");
+    assert_string_equal(a->replaces.id, "id-2");
+    assert_string_equal(a->replaces.state, "failed");
+    assert_string_equal(a->replaces.routing_table_id, "rt-1");
+    assert_int_equal(a->replaces.field_count, 0);
+    /* listed under the action only; still a live connection that is not active */
+    assert_int_equal(r.unchanged_count, 1);
+    assert_false(listed(r.unchanged, r.unchanged_count, "broken"));
+    assert_true(listed(r.not_active, r.not_active_count, "broken"));
+    assert_true(vr_plan_org_possible(&r));
+    assert_true(vr_plan_org_has_changes(&r)); /* --detailed-exitcode: a change */
+    vr_plan_org_result_free(&r);
+
+    ctx.opts.replace_failed = false; /* --no-replace-failed */
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.action_count, 0);
+    assert_true(listed(r.unchanged, r.unchanged_count, "broken"));
+    assert_true(listed(r.not_active, r.not_active_count, "broken"));
+    assert_false(vr_plan_org_has_changes(&r));
+    vr_plan_org_result_free(&r);
+
+    /* the ignore list leaves its state out: not failed, as far as the plan is concerned */
+    ctx.opts.replace_failed = true;
+    org->ignores = vr_xcalloc(1, sizeof(*org->ignores));
+    org->ignores[0].name = vr_strdup("broken");
+    org->ignores[0].field = vr_strdup("state");
+    org->ignore_count = 1;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.action_count, 0);
+    vr_plan_org_result_free(&r);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
+/* --replace-drifted: an interface that differs live is replaced, with its fields; without it
+ * the interface is drift, shown and left alone. An ignored field does not count. */
+static void test_replace_drifted(void **state)
+{
+    vr_org *org;
+    vr_inventory inv = inv_new(&org);
+    vr_iface *w = want(org, "moved", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-2");
+    w->description = vr_strdup("wanted");
+    want(org, "desc-only", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1");
+    live_list live = {0};
+    vr_iface *l = have(&live, "id-1", "moved", "10.0.1.1", "203.0.113.99", "10.0.1.0/24", "rt-1");
+    l->description = vr_strdup("by hand");
+    have(&live, "id-2", "desc-only", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1")
+        ->description = vr_strdup("noise");
+    org->ignores = vr_xcalloc(1, sizeof(*org->ignores));
+    org->ignores[0].field = vr_strdup("description");
+    org->ignore_count = 1;
+    vr_plan_ctx ctx = ctx_default();
+    vr_plan_org_result r;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.action_count, 0);
+    assert_int_equal(r.drift_count, 1);
+    assert_string_equal(r.drift[0].name, "moved");
+    vr_plan_org_result_free(&r);
+
+    ctx.opts.replace_drifted = true;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.replace_count, 1);
+    assert_int_equal(r.drift_count, 0);
+    const vr_plan_action *a = &r.actions[0];
+    assert_string_equal(a->name, "moved");
+    assert_string_equal(a->reason, "differs live in remoteIp, routingTableId (--replace-drifted)");
+    assert_int_equal(a->replaces.field_count, 2); /* description is ignored */
+    assert_string_equal(a->replaces.fields[0].field, "remoteIp");
+    assert_string_equal(a->replaces.fields[0].want, "203.0.113.1");
+    assert_string_equal(a->replaces.fields[0].live, "203.0.113.99");
+    assert_string_equal(a->replaces.fields[1].field, "routingTableId");
+    /* the new version moves to another table: the old one is kept to be synced too */
+    assert_string_equal(a->replaces.routing_table_id, "rt-1");
+    assert_string_equal(a->iface.routing_table_id, "rt-2");
+    assert_true(listed(r.unchanged, r.unchanged_count, "desc-only"));
+    vr_plan_org_result_free(&r);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
+/* --replace NAME: replaced whether or not it drifted; a name that is not live is created
+ * (with a warning); a name no organization holds is an error, with a suggestion; one another
+ * organization of the inventory holds is not. */
+static void test_replace_named(void **state)
+{
+    vr_org *org;
+    vr_inventory inv = inv_new(&org);
+    want(org, "same", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1");
+    want(org, "gone", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1");
+    vr_org *other = vr_inventory_add_org(&inv, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    org = &inv.orgs[0]; /* the add may have moved the array */
+    want(other, "elsewhere", "10.0.3.1", "203.0.113.3", "10.0.3.0/24", "rt-1");
+    live_list live = {0};
+    have(&live, "id-1", "same", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1");
+    have(&live, "id-9", "unmanaged-9", "10.0.9.1", "203.0.113.9", "10.0.9.0/24", "rt-1");
+    const char *names[] = {"same", "gone", "elsewhere", "smae", "unmanaged-9"};
+    vr_plan_ctx ctx = ctx_default();
+    ctx.opts.replace = names;
+    ctx.opts.replace_count = 5;
+    ctx.opts.max_replaces = 5;
+    vr_plan plan = {0};
+    vr_plan_org_result *r = vr_plan_add_org(&plan);
+    assert_int_equal(vr_plan_org(r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r->replace_count, 1);
+    assert_int_equal(r->create_count, 1);
+    const vr_plan_action *a = find_action(r, "same");
+    assert_non_null(a);
+    assert_int_equal(a->kind, VR_ACTION_REPLACE);
+    assert_string_equal(a->reason, VR_PLAN_REASON_ASKED);
+    assert_int_equal(find_action(r, "gone")->kind, VR_ACTION_CREATE);
+    const vr_diag *g = find_diag(r, "replace-not-live");
+    assert_non_null(g);
+    assert_int_equal(g->severity, VR_SEV_WARNING);
+    assert_non_null(strstr(g->message, "gone"));
+    assert_true(vr_plan_org_possible(r));
+
+    /* the run-level check: "smae" and "unmanaged-9" are in no inventory; "elsewhere" is */
+    assert_int_equal(vr_plan_check_replace_names(&plan, &inv, &ctx.opts), 2);
+    assert_int_equal(count_diag(r, "replace-unknown"), 2);
+    g = find_diag(r, "replace-unknown");
+    assert_int_equal(g->severity, VR_SEV_ERROR);
+    assert_non_null(strstr(g->message, "--replace smae"));
+    assert_non_null(strstr(g->message, "did you mean same?"));
+    assert_false(vr_plan_possible(&plan));
+    /* recorded in the plan, in the order given */
+    vr_plan_record_opts(&plan, &ctx.opts);
+    assert_true(plan.options.recorded);
+    assert_int_equal(plan.options.replace_count, 5);
+    assert_string_equal(plan.options.replace[3], "smae");
+    assert_int_equal(plan.options.max_replaces, 5);
+    assert_true(plan.options.replace_failed);
+    vr_plan_free(&plan);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
+/* protect: true is never replaced: asked for, an error (the plan cannot be carried out);
+ * failed or drifted, a warning, and the interface stays as it is listed. */
+static void test_replace_protected(void **state)
+{
+    vr_org *org;
+    vr_inventory inv = inv_new(&org);
+    want(org, "guarded", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1")->protect = true;
+    want(org, "guarded-failed", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1")->protect = true;
+    live_list live = {0};
+    have(&live, "id-1", "guarded", "10.0.1.1", "203.0.113.99", "10.0.1.0/24", "rt-1");
+    set_state(
+        have(&live, "id-2", "guarded-failed", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1"),
+        "failed");
+    vr_plan_ctx ctx = ctx_default();
+    ctx.opts.replace_drifted = true;
+    vr_plan_org_result r;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.action_count, 0);
+    assert_int_equal(count_diag(&r, "replace-protected"), 2);
+    assert_int_equal(find_diag(&r, "replace-protected")->severity, VR_SEV_WARNING);
+    assert_true(vr_plan_org_possible(&r));
+    assert_int_equal(r.drift_count, 1);
+    assert_true(listed(r.unchanged, r.unchanged_count, "guarded-failed"));
+    vr_plan_org_result_free(&r);
+
+    const char *names[] = {"guarded"};
+    ctx.opts.replace = names;
+    ctx.opts.replace_count = 1;
+    ctx.opts.replace_drifted = false;
+    ctx.opts.replace_failed = false;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.action_count, 0);
+    const vr_diag *g = find_diag(&r, "replace-protected");
+    assert_int_equal(g->severity, VR_SEV_ERROR);
+    assert_non_null(strstr(g->message, "interface guarded: --replace names it"));
+    assert_false(vr_plan_org_possible(&r));
+    vr_plan_org_result_free(&r);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
+/* At most max_replaces: the asked-for first, then the failed, then the drifted; the others
+ * deferred with a warning and listed as before (name order kept). */
+static void test_replace_max(void **state)
+{
+    vr_org *org;
+    vr_inventory inv = inv_new(&org);
+    want(org, "a-drifted", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1");
+    want(org, "b-failed", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1");
+    want(org, "c-asked", "10.0.3.1", "203.0.113.3", "10.0.3.0/24", "rt-1");
+    want(org, "d-same", "10.0.4.1", "203.0.113.4", "10.0.4.0/24", "rt-1");
+    live_list live = {0};
+    have(&live, "id-a", "a-drifted", "10.0.1.1", "203.0.113.91", "10.0.1.0/24", "rt-1");
+    set_state(have(&live, "id-b", "b-failed", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1"),
+              "failed");
+    have(&live, "id-c", "c-asked", "10.0.3.1", "203.0.113.3", "10.0.3.0/24", "rt-1");
+    have(&live, "id-d", "d-same", "10.0.4.1", "203.0.113.4", "10.0.4.0/24", "rt-1");
+    const char *names[] = {"c-asked"};
+    vr_plan_ctx ctx = ctx_default();
+    ctx.opts.replace = names;
+    ctx.opts.replace_count = 1;
+    ctx.opts.replace_drifted = true;
+    vr_plan_org_result r;
+    /* default 1: the asked-for one */
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.replace_count, 1);
+    assert_string_equal(r.actions[0].name, "c-asked");
+    assert_int_equal(count_diag(&r, "replace-deferred"), 2);
+    const vr_diag *g = find_diag(&r, "replace-deferred");
+    assert_int_equal(g->severity, VR_SEV_WARNING);
+    assert_non_null(strstr(g->message, "b-failed (id id-b)"));
+    assert_non_null(strstr(g->message, "at most 1 replacement per run (--max-replaces)"));
+    assert_int_equal(r.drift_count, 1);
+    assert_string_equal(r.drift[0].name, "a-drifted");
+    assert_int_equal(r.unchanged_count, 2);
+    assert_string_equal(r.unchanged[0].name, "b-failed"); /* back in name order */
+    assert_string_equal(r.unchanged[1].name, "d-same");
+    vr_plan_org_result_free(&r);
+    /* 2: and the failed one, in the order of actions (table, order, name) */
+    ctx.opts.max_replaces = 2;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.replace_count, 2);
+    assert_string_equal(r.actions[0].name, "b-failed");
+    assert_string_equal(r.actions[1].name, "c-asked");
+    assert_int_equal(count_diag(&r, "replace-deferred"), 1);
+    vr_plan_org_result_free(&r);
+    /* 0: none at all */
+    ctx.opts.max_replaces = 0;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.action_count, 0);
+    assert_int_equal(count_diag(&r, "replace-deferred"), 3);
+    assert_int_equal(r.unchanged_count + r.drift_count, 4);
+    vr_plan_org_result_free(&r);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
+/* Deletions, then replacements, then creations; replacements by the new version's routing
+ * table (by name), order, name. */
+static void test_replace_order(void **state)
+{
+    vr_org *org;
+    vr_inventory inv = inv_new(&org);
+    want(org, "new-1", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1");
+    want(org, "r-core-b", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1");
+    vr_iface *f = want(org, "r-core-z", "10.0.3.1", "203.0.113.3", "10.0.3.0/24", "rt-1");
+    f->has_order = true;
+    f->order = 1;
+    want(org, "r-access", "10.0.4.1", "203.0.113.4", "10.0.4.0/24", "rt-3");
+    live_list live = {0};
+    have(&live, "id-2", "r-core-b", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1");
+    have(&live, "id-3", "r-core-z", "10.0.3.1", "203.0.113.3", "10.0.3.0/24", "rt-1");
+    have(&live, "id-4", "r-access", "10.0.4.1", "203.0.113.4", "10.0.4.0/24", "rt-2");
+    have(&live, "id-x", "vni-stale", "10.0.9.1", "203.0.113.9", "10.0.9.0/24", "rt-1");
+    const char *names[] = {"r-core-b", "r-core-z", "r-access"};
+    vr_plan_ctx ctx = ctx_default();
+    ctx.opts.replace = names;
+    ctx.opts.replace_count = 3;
+    ctx.opts.max_replaces = 3;
+    ctx.opts.prune = true;
+    ctx.opts.managed_prefix = "vni-";
+    vr_plan_org_result r;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    /* tables by name: access (rt-3) < core (rt-1); inside core, order 1 before no order */
+    const char *expect[] = {"vni-stale", "r-access", "r-core-z", "r-core-b", "new-1"};
+    vr_action_kind kinds[] = {VR_ACTION_DELETE, VR_ACTION_REPLACE, VR_ACTION_REPLACE,
+                              VR_ACTION_REPLACE, VR_ACTION_CREATE};
+    assert_int_equal(r.action_count, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(r.actions[i].name, expect[i]);
+        assert_int_equal(r.actions[i].kind, kinds[i]);
+        assert_int_equal(r.actions[i].seq, i + 1);
+    }
+    /* moved from rt-2 to rt-3: both tables named */
+    assert_string_equal(r.actions[1].replaces.routing_table_id, "rt-2");
+    assert_string_equal(r.actions[1].iface.routing_table_id, "rt-3");
+    vr_plan_org_result_free(&r);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
+/* Before anything is deleted, the new version must be creatable: checked against the OTHER
+ * live connections (not its own old one, nor the deleted ones), the routing table and the
+ * limit. A create may take what a replacement frees. */
+static void test_replace_checks(void **state)
+{
+    vr_org *org;
+    vr_inventory inv = inv_new(&org);
+    /* keeps its addresses: no conflict with its own old connection */
+    want(org, "self", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1");
+    /* wants an address and a subnet another live connection holds */
+    want(org, "clash", "10.0.7.1", "203.0.113.2", "10.0.7.0/24", "rt-1");
+    live_list live = {0};
+    set_state(have(&live, "id-1", "self", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", "rt-1"),
+              "failed");
+    have(&live, "id-2", "clash", "10.0.2.1", "203.0.113.2", "10.0.2.0/24", "rt-1");
+    have(&live, "id-7", "holder", "10.0.7.1", "203.0.113.7", "10.0.7.0/24", "rt-1");
+    const char *names[] = {"clash"};
+    vr_plan_ctx ctx = ctx_default();
+    ctx.opts.replace = names;
+    ctx.opts.replace_count = 1;
+    ctx.opts.max_replaces = 2;
+    vr_plan_org_result r;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.replace_count, 2);
+    assert_int_equal(count_diag(&r, "ip-allocated"), 1);
+    assert_int_equal(count_diag(&r, "subnet-overlap"), 1);
+    const vr_diag *g = find_diag(&r, "ip-allocated");
+    assert_non_null(strstr(g->message, "interface clash: localIp 10.0.7.1 is in use as the localIp "
+                                       "of live connection holder (id id-7)"));
+    assert_non_null(strstr(find_diag(&r, "subnet-overlap")->message, "holder"));
+    assert_false(vr_plan_org_possible(&r)); /* exit 3: nothing is deleted */
+    vr_plan_org_result_free(&r);
+
+    /* the holder goes with --prune: the replacement may take its address */
+    ctx.opts.prune = true;
+    ctx.opts.managed_prefix = "hold";
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.delete_count, 1);
+    assert_true(vr_plan_org_possible(&r));
+    vr_plan_org_result_free(&r);
+    ctx.opts.prune = false;
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+
+    /* a create takes the subnet a replacement frees; a replacement to an unknown table, and
+     * over the limit, are errors */
+    inv = inv_new(&org);
+    want(org, "mover", "10.0.5.1", "203.0.113.5", "10.0.5.0/24", "rt-9");
+    want(org, "newcomer", "10.0.4.1", "203.0.113.4", "10.0.4.0/24", "rt-1");
+    memset(&live, 0, sizeof(live));
+    have(&live, "id-m", "mover", "10.0.4.1", "203.0.113.5", "10.0.4.0/24", "rt-1");
+    const char *mover[] = {"mover"};
+    ctx = ctx_default();
+    ctx.opts.replace = mover;
+    ctx.opts.replace_count = 1;
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    assert_int_equal(r.replace_count, 1);
+    assert_int_equal(r.create_count, 1);
+    assert_int_equal(count_diag(&r, "ip-allocated") + count_diag(&r, "subnet-overlap"), 0);
+    g = find_diag(&r, "unknown-routing-table");
+    assert_non_null(g);
+    assert_non_null(strstr(g->message, "interface mover: routing table rt-9"));
+    vr_plan_org_result_free(&r);
+    ctx.limit = 1; /* 1 live, 1 replaced (net 0), 1 created: 2 > 1 */
+    assert_int_equal(vr_plan_org(&r, org, live.v, live.n, &ctx), 0);
+    g = find_diag(&r, "limit-exceeded");
+    assert_non_null(g);
+    assert_non_null(strstr(g->message, "1 live - 0 to delete + 1 to create = 2"));
+    vr_plan_org_result_free(&r);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
 static void test_bad_arguments(void **state)
 {
     vr_plan_org_result r;
@@ -756,6 +1134,13 @@ int main(void)
         cmocka_unit_test(test_fingerprint),
         cmocka_unit_test(test_scale_100k),
         cmocka_unit_test(test_whole_plan),
+        cmocka_unit_test(test_replace_failed_by_default),
+        cmocka_unit_test(test_replace_drifted),
+        cmocka_unit_test(test_replace_named),
+        cmocka_unit_test(test_replace_protected),
+        cmocka_unit_test(test_replace_max),
+        cmocka_unit_test(test_replace_order),
+        cmocka_unit_test(test_replace_checks),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,17 +25,9 @@
 static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
                  const char *subnet)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
+    vr_test_iface(f, ORG, name, local, remote, subnet, "rt-1");
     f->dns[1] = vr_strdup("2001:db8::53");
     f->dns_count = 2;
-    f->routing_table_id = vr_strdup("rt-1");
 }
 
 static void make_plan(vr_plan *plan)
@@ -168,11 +160,137 @@ static void test_round_trip(void **state)
     free(dir);
 }
 
-/* Serialises the test plan, lets edit change the document, and parses it back. */
-static int parse_edited(void (*edit)(cJSON *root), vr_error *err)
+/* A plan with replacements: a delete, a drifted interface that moves to another table and a
+ * failed one, each replaced, then a create; with the options it was made with. */
+static void make_replace_plan(vr_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    vr_inventory inv = {0};
+    vr_org *org = vr_inventory_add_org(&inv, ORG);
+    vr_iface f;
+    fill(&f, "vni-moved", "10.0.3.1", "203.0.113.3", "10.0.3.0/24");
+    free(f.routing_table_id);
+    f.routing_table_id = vr_strdup("rt-2");
+    vr_org_take_iface(org, &f);
+    fill(&f, "vni-broken", "10.0.4.1", "203.0.113.4", "10.0.4.0/24");
+    vr_org_take_iface(org, &f);
+    fill(&f, "vni-new", "10.0.1.1", "203.0.113.1", "10.0.1.0/24");
+    vr_org_take_iface(org, &f);
+    vr_iface live[3];
+    fill(&live[0], "vni-moved", "10.0.3.1", "203.0.113.33", "10.0.3.0/24");
+    fill(&live[1], "vni-broken", "10.0.4.1", "203.0.113.4", "10.0.4.0/24");
+    fill(&live[2], "vni-old", "10.0.9.1", "203.0.113.9", "10.0.9.0/24");
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "id-%d", i);
+        live[i].id = vr_strdup(id);
+        live[i].state = vr_strdup(i == 1 ? "failed" : "active");
+    }
+    vr_plan_table tables[] = {{"rt-1", "core"}, {"rt-2", "edge"}};
+    vr_plan_ctx ctx = {.limit = 10, .tables = tables, .table_count = 2};
+    vr_plan_opts_init(&ctx.opts);
+    const char *names[] = {"vni-broken"};
+    ctx.opts.prune = true;
+    ctx.opts.managed_prefix = "vni-";
+    ctx.opts.replace = names;
+    ctx.opts.replace_count = 1;
+    ctx.opts.replace_drifted = true;
+    ctx.opts.max_replaces = 2;
+    vr_plan_set_meta(plan, &inv, 1795946401234LL);
+    vr_plan_record_opts(plan, &ctx.opts);
+    assert_int_equal(vr_plan_org(vr_plan_add_org(plan), org, live, 3, &ctx), 0);
+    for (int i = 0; i < 3; i++)
+        vr_iface_clear(&live[i]);
+    vr_inventory_free(&inv);
+}
+
+static void test_round_trip_replace(void **state)
 {
     vr_plan plan;
-    make_plan(&plan);
+    make_replace_plan(&plan);
+    const vr_plan_org_result *w = &plan.orgs[0];
+    assert_int_equal(w->action_count, 4);
+    assert_int_equal(w->replace_count, 2);
+    vr_buf text = VR_BUF_INIT;
+    assert_int_equal(vr_planfile_serialize(&text, &plan), 0);
+    cJSON *doc = cJSON_Parse(vr_buf_str(&text));
+    assert_non_null(doc);
+    /* the document: "action": "replace", the create payload, "replaces" */
+    cJSON *acts = cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "organizations"), 0), "actions");
+    cJSON *moved = cJSON_GetArrayItem(acts, 2);
+    assert_string_equal(cJSON_GetObjectItem(moved, "action")->valuestring, "replace");
+    assert_string_equal(cJSON_GetObjectItem(moved, "name")->valuestring, "vni-moved");
+    cJSON *payload = cJSON_GetObjectItem(moved, "payload");
+    assert_null(cJSON_GetObjectItem(payload, "id")); /* a create payload */
+    assert_string_equal(cJSON_GetObjectItem(payload, "routingTableId")->valuestring, "rt-2");
+    cJSON *rp = cJSON_GetObjectItem(moved, "replaces");
+    assert_string_equal(cJSON_GetObjectItem(rp, "id")->valuestring, "id-0");
+    assert_string_equal(cJSON_GetObjectItem(rp, "state")->valuestring, "active");
+    assert_string_equal(cJSON_GetObjectItem(rp, "routingTableId")->valuestring, "rt-1");
+    cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItem(rp, "fields"), 0);
+    assert_string_equal(cJSON_GetObjectItem(f0, "field")->valuestring, "remoteIp");
+    assert_string_equal(cJSON_GetObjectItem(f0, "want")->valuestring, "203.0.113.3");
+    assert_string_equal(cJSON_GetObjectItem(f0, "live")->valuestring, "203.0.113.33");
+    cJSON *opts = cJSON_GetObjectItem(doc, "options");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(opts, "replaceDrifted")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(opts, "replaceFailed")));
+    assert_int_equal(cJSON_GetObjectItem(opts, "maxReplaces")->valueint, 2);
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(opts, "replace"), 0)->valuestring,
+                        "vni-broken");
+    cJSON_Delete(doc);
+
+    vr_plan back;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_planfile_parse(&back, text.data, text.len, &err), 0);
+    const vr_plan_org_result *r = &back.orgs[0];
+    assert_int_equal(r->action_count, 4);
+    assert_int_equal(r->delete_count, 1);
+    assert_int_equal(r->replace_count, 2);
+    assert_int_equal(r->create_count, 1);
+    vr_action_kind kinds[] = {VR_ACTION_DELETE, VR_ACTION_REPLACE, VR_ACTION_REPLACE,
+                              VR_ACTION_CREATE};
+    for (size_t i = 0; i < 4; i++) {
+        const vr_plan_action *a = &r->actions[i], *x = &w->actions[i];
+        assert_int_equal(a->kind, kinds[i]);
+        assert_string_equal(a->name, x->name);
+        assert_string_equal(a->reason, x->reason);
+        if (a->kind == VR_ACTION_DELETE) continue;
+        assert_int_equal(vr_iface_compare(&x->iface, &a->iface, NULL, NULL), 0);
+        if (a->kind != VR_ACTION_REPLACE) continue;
+        assert_string_equal(a->replaces.id, x->replaces.id);
+        assert_string_equal(a->replaces.state, x->replaces.state);
+        assert_string_equal(a->replaces.routing_table_id, x->replaces.routing_table_id);
+        assert_int_equal(a->replaces.field_count, x->replaces.field_count);
+        for (size_t k = 0; k < a->replaces.field_count; k++) {
+            assert_string_equal(a->replaces.fields[k].field, x->replaces.fields[k].field);
+            assert_string_equal(a->replaces.fields[k].want, x->replaces.fields[k].want);
+            assert_string_equal(a->replaces.fields[k].live, x->replaces.fields[k].live);
+        }
+    }
+    assert_string_equal(r->actions[1].name, "vni-broken"); /* core before edge */
+    assert_string_equal(r->actions[1].replaces.state, "failed");
+    assert_true(back.options.recorded);
+    assert_true(back.options.prune);
+    assert_true(back.options.replace_drifted);
+    assert_int_equal(back.options.max_replaces, 2);
+    assert_int_equal(back.options.replace_count, 1);
+    assert_string_equal(back.options.replace[0], "vni-broken");
+    /* written again, the same document */
+    vr_buf again = VR_BUF_INIT;
+    vr_planfile_serialize(&again, &back);
+    assert_string_equal(vr_buf_str(&text), vr_buf_str(&again));
+    vr_buf_free(&again);
+    vr_buf_free(&text);
+    vr_plan_free(&back);
+    vr_plan_free(&plan);
+}
+
+/* Serialises a test plan (made by make), lets edit change the document, and parses it back. */
+static int parse_edited_with(void (*make)(vr_plan *), void (*edit)(cJSON *root), vr_error *err)
+{
+    vr_plan plan;
+    make(&plan);
     cJSON *root = vr_planfile_to_json(&plan);
     vr_plan_free(&plan);
     edit(root);
@@ -187,6 +305,11 @@ static int parse_edited(void (*edit)(cJSON *root), vr_error *err)
     else
         assert_int_equal(back.org_count, 0); /* left empty */
     return rc;
+}
+
+static int parse_edited(void (*edit)(cJSON *root), vr_error *err)
+{
+    return parse_edited_with(make_plan, edit, err);
 }
 
 static cJSON *org0(cJSON *root)
@@ -233,7 +356,7 @@ static void edit_no_unchanged(cJSON *root)
 }
 static void edit_bad_action(cJSON *root)
 {
-    cJSON_ReplaceItemInObject(action(root, 1), "action", cJSON_CreateString("replace"));
+    cJSON_ReplaceItemInObject(action(root, 1), "action", cJSON_CreateString("update"));
 }
 static void edit_bad_seq(cJSON *root)
 {
@@ -311,6 +434,77 @@ static void edit_limit_count_max(cJSON *root)
     cJSON_ReplaceItemInObject(org0(root), "limit", cJSON_CreateNumber(1e15));
 }
 
+/* Edits of the replacement plan (actions: delete, replace, replace, create). */
+static void edit_no_replaces(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(action(root, 1), "replaces");
+}
+static void edit_replaces_no_id(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(cJSON_GetObjectItem(action(root, 1), "replaces"), "id");
+}
+static void edit_replaces_bad_field(cJSON *root)
+{
+    cJSON *fields = cJSON_GetObjectItem(cJSON_GetObjectItem(action(root, 2), "replaces"), "fields");
+    cJSON_DeleteItemFromObject(cJSON_GetArrayItem(fields, 0), "live");
+}
+static void edit_replace_payload_ip(cJSON *root)
+{
+    cJSON *p = cJSON_GetObjectItem(action(root, 2), "payload");
+    cJSON_ReplaceItemInObject(p, "localIp", cJSON_CreateString("10.0.3.0"));
+}
+static void edit_replace_after_create(cJSON *root)
+{
+    cJSON *acts = cJSON_GetObjectItem(org0(root), "actions");
+    cJSON *moved = cJSON_DetachItemFromArray(acts, 2);
+    cJSON_AddItemToArray(acts, moved);
+    for (int i = 0; i < 4; i++)
+        cJSON_ReplaceItemInObject(action(root, i), "seq", cJSON_CreateNumber(i + 1));
+}
+static void edit_options_bad(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(root, "options"), "maxReplaces",
+                              cJSON_CreateString("2"));
+}
+static void edit_options_bad_name(cJSON *root)
+{
+    cJSON *names = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "options"), "replace");
+    cJSON_ReplaceItemInArray(names, 0, cJSON_CreateString("../x"));
+}
+static void edit_no_options(cJSON *root)
+{
+    cJSON_DeleteItemFromObject(root, "options");
+}
+
+static void expect_error_with(void (*make)(vr_plan *), void (*edit)(cJSON *), const char *needle)
+{
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(parse_edited_with(make, edit, &err), -1);
+    assert_string_equal(err.code, "plan.invalid");
+    if (!strstr(err.message, needle)) fail_msg("message \"%s\" lacks \"%s\"", err.message, needle);
+}
+
+static void test_read_errors_replace(void **state)
+{
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(parse_edited_with(make_replace_plan, edit_none, &err), 0);
+    /* written before options were recorded: read, not recorded */
+    assert_int_equal(parse_edited_with(make_replace_plan, edit_no_options, &err), 0);
+    expect_error_with(make_replace_plan, edit_no_replaces,
+                      "organizations[0].actions[1]: lacks replaces");
+    expect_error_with(make_replace_plan, edit_replaces_no_id,
+                      "organizations[0].actions[1].replaces: lacks id");
+    expect_error_with(make_replace_plan, edit_replaces_bad_field,
+                      "actions[2].replaces.fields[0]: lacks live");
+    expect_error_with(make_replace_plan, edit_replace_payload_ip,
+                      "organizations[0].actions[2].payload: localIp");
+    expect_error_with(make_replace_plan, edit_replace_after_create,
+                      "actions[3]: replace after a create; deletions come first");
+    expect_error_with(make_replace_plan, edit_options_bad, "options: maxReplaces is not a number");
+    expect_error_with(make_replace_plan, edit_options_bad_name,
+                      "options: replace[0] is not an interface name");
+}
+
 static void expect_error(void (*edit)(cJSON *), const char *needle)
 {
     vr_error err = VR_ERROR_INIT;
@@ -335,7 +529,7 @@ static void test_read_errors(void **state)
     expect_error(edit_no_org_id, "organizations[0]: lacks id");
     expect_error(edit_no_inventory, "lacks inventory");
     expect_error(edit_no_unchanged, "organizations[0]: lacks unchanged");
-    expect_error(edit_bad_action, "organizations[0].actions[1]: action is \"replace\"");
+    expect_error(edit_bad_action, "organizations[0].actions[1]: action is \"update\"");
     expect_error(edit_bad_seq, "seq is 7; expected 2");
     expect_error(edit_bad_payload_ip, "organizations[0].actions[1].payload: localIp");
     expect_error(edit_payload_missing_field, "payload: lacks subnetCidr");
@@ -482,10 +676,9 @@ static void test_git_commit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_read_errors),
-        cmocka_unit_test(test_read_file_errors),
-        cmocka_unit_test(test_git_commit),
+        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_round_trip_replace), cmocka_unit_test(test_read_errors_replace),
+        cmocka_unit_test(test_read_file_errors),   cmocka_unit_test(test_git_commit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

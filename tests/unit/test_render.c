@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "vr_render.h"
 #include "vr_util.h"
 
@@ -19,16 +21,7 @@
 static void fill(vr_iface *f, const char *name, const char *local, const char *remote,
                  const char *subnet)
 {
-    memset(f, 0, sizeof(*f));
-    f->name = vr_strdup(name);
-    f->org_id = vr_strdup(ORG);
-    f->type = vr_strdup("ipconnect");
-    f->local_ip = vr_strdup(local);
-    f->remote_ip = vr_strdup(remote);
-    f->subnet_cidr = vr_strdup(subnet);
-    f->dns[0] = vr_strdup("8.8.8.8");
-    f->dns_count = 1;
-    f->routing_table_id = vr_strdup("rt-1");
+    vr_test_iface(f, ORG, name, local, remote, subnet, "rt-1");
 }
 
 /* A plan with one of everything: a delete, a create, a drift, an unchanged, an unmanaged, a
@@ -78,10 +71,12 @@ static void test_summary(void **state)
     small_plan(&plan);
     vr_buf b = VR_BUF_INIT;
     assert_int_equal(vr_render_summary(&b, &plan), 0);
-    assert_string_equal(vr_buf_str(&b), "Plan: 2 to create, 1 to delete, 1 unchanged, 1 drifted");
+    assert_string_equal(vr_buf_str(&b),
+                        "Plan: 2 to create, 1 to delete, 0 to replace, 1 unchanged, 1 drifted");
     vr_buf_reset(&b);
     vr_render_summary_org(&b, &plan.orgs[0]);
-    assert_string_equal(vr_buf_str(&b), "Plan: 2 to create, 1 to delete, 1 unchanged, 1 drifted");
+    assert_string_equal(vr_buf_str(&b),
+                        "Plan: 2 to create, 1 to delete, 0 to replace, 1 unchanged, 1 drifted");
     vr_buf_free(&b);
     vr_plan_free(&plan);
 }
@@ -105,7 +100,8 @@ static void test_text_plain(void **state)
     assert_non_null(strstr(t, "  ! not active foreign (id id-3): state failed\n"));
     assert_non_null(strstr(t, "  ! error: interface vni-over: localIp 10.0.4.1"));
     assert_non_null(strstr(t, "  ! note: organization"));
-    assert_non_null(strstr(t, "Plan: 2 to create, 1 to delete, 1 unchanged, 1 drifted\n"));
+    assert_non_null(
+        strstr(t, "Plan: 2 to create, 1 to delete, 0 to replace, 1 unchanged, 1 drifted\n"));
     assert_non_null(strstr(t, "! 2 errors: the plan cannot be carried out\n"));
     /* deletes before creates */
     assert_true(strstr(t, "- delete") < strstr(t, "+ create"));
@@ -191,7 +187,8 @@ static void test_markdown_small(void **state)
     assert_int_equal(vr_render_markdown(&b, &plan, NULL), 0);
     const char *t = vr_buf_str(&b);
     assert_non_null(strstr(t, "### vni-reconcile plan\n"));
-    assert_non_null(strstr(t, "**Plan: 2 to create, 1 to delete, 1 unchanged, 1 drifted**"));
+    assert_non_null(
+        strstr(t, "**Plan: 2 to create, 1 to delete, 0 to replace, 1 unchanged, 1 drifted**"));
     assert_non_null(strstr(t, "2 errors: the plan cannot be carried out"));
     assert_non_null(strstr(t, "| 1 | \xe2\x9e\x96 delete | vni-old | rt-1 | 10.0.9.1 |"));
     assert_non_null(strstr(t, "| vni-drift | remoteIp | 203.0.113.3 | 203.0.113.33 |"));
@@ -272,8 +269,9 @@ static void test_markdown_100k_bound(void **state)
     const char *t = vr_buf_str(&b);
     assert_true(b.len < 60000);
     assert_true(b.len > 30000); /* the space is used, not thrown away */
-    assert_non_null(strstr(t, "**Plan: 100000 to create, 0 to delete, 0 unchanged, 100000 "
-                              "drifted**"));
+    assert_non_null(
+        strstr(t, "**Plan: 100000 to create, 0 to delete, 0 to replace, 0 unchanged, 100000 "
+                  "drifted**"));
     assert_non_null(strstr(t, "100000 errors"));
     assert_non_null(strstr(t, "more actions"));
     assert_non_null(strstr(t, "more drifted fields"));

@@ -283,7 +283,7 @@ static int setup(void **st)
     sim_faults f;
     sim_faults_default(&f);
     f.converge_min_ms = f.converge_max_ms = 0;
-    sim_server_opts o = {true, 5};
+    sim_server_opts o = {.admin = true, .seed = 5};
     sim_server_init(&fx->srv, &o, &s, &f);
     *st = fx;
     return 0;
@@ -297,9 +297,15 @@ static int teardown(void **st)
     return 0;
 }
 
-/* One request; returns the status, body parsed into *out (may be NULL). */
-static int call(fixture *fx, const char *method, const char *uri, const char *auth,
-                const char *body, cJSON **out)
+/* What a response said in its headers. */
+typedef struct {
+    long retry_after, rl_count, rl_allowed, rl_reset;
+} resp_headers;
+
+/* One request; returns the status, body parsed into *out (may be NULL), headers into *hdr (may
+ * be NULL). */
+static int call_h(fixture *fx, const char *method, const char *uri, const char *auth,
+                  const char *body, cJSON **out, resp_headers *hdr)
 {
     char path[512];
     const char *q = strchr(uri, '?');
@@ -324,9 +330,21 @@ static int call(fixture *fx, const char *method, const char *uri, const char *au
     sim_server_handle(&fx->srv, &req, uri, &resp, corr);
     assert_int_equal(strlen(corr), 36);
     if (out) *out = resp.body ? cJSON_Parse(resp.body) : NULL;
+    if (hdr) {
+        hdr->retry_after = resp.retry_after;
+        hdr->rl_count = resp.rl_count;
+        hdr->rl_allowed = resp.rl_allowed;
+        hdr->rl_reset = resp.rl_reset;
+    }
     int status = resp.drop ? 0 : resp.status;
     sim_resp_free(&resp);
     return status;
+}
+
+static int call(fixture *fx, const char *method, const char *uri, const char *auth,
+                const char *body, cJSON **out)
+{
+    return call_h(fx, method, uri, auth, body, out, NULL);
 }
 
 static void login(fixture *fx)
@@ -507,6 +525,75 @@ static void test_handle_faults(void **st)
     assert_int_equal(call(fx, "GET", "/__sim/state", NULL, NULL, NULL), 404);
 }
 
+/* --rate-limit N/S: a fixed window serving N requests, then 429 with a Retry-After of the
+ * seconds left in the window, and the inin-ratelimit-* headers on every answer. */
+static void test_handle_rate_limit(void **st)
+{
+    fixture *fx = *st;
+    login(fx); /* counted in the window of the default headers: not refused */
+    assert_int_equal(call(fx, "POST", "/__sim/faults", NULL, "{\"rateLimit\":\"3/30\"}", NULL),
+                     200);
+    fx->srv.window_start_ms = vr_now_ms(); /* a window starting now: its reset is 30 s away */
+    fx->srv.window_count = 0;
+    resp_headers h;
+    for (long i = 1; i <= 3; i++) {
+        assert_int_equal(call_h(fx, "GET", CONNS, NULL, NULL, NULL, &h), 200);
+        assert_int_equal(h.rl_count, i);
+        assert_int_equal(h.rl_allowed, 3);
+        assert_true(h.rl_reset >= 29 && h.rl_reset <= 30);
+        assert_int_equal(h.retry_after, -1);
+    }
+    cJSON *j;
+    assert_int_equal(call_h(fx, "GET", CONNS, NULL, NULL, &j, &h), 429);
+    assert_string_equal(code_of(j), "too.many.requests");
+    cJSON_Delete(j);
+    assert_true(h.retry_after >= 29 && h.retry_after <= 30);
+    assert_int_equal(h.rl_count, 4);
+    /* the token endpoint is behind the same limiter */
+    assert_int_equal(call(fx, "POST", "/oauth/token", NULL, "grant_type=client_credentials", NULL),
+                     429);
+    /* the window ends: served again */
+    fx->srv.window_start_ms -= 30000;
+    assert_int_equal(call_h(fx, "GET", CONNS, NULL, NULL, NULL, &h), 200);
+    assert_int_equal(h.rl_count, 1);
+    /* the knob reads back, and turns off */
+    assert_int_equal(call(fx, "GET", "/__sim/faults", NULL, NULL, &j), 200);
+    assert_string_equal(cJSON_GetObjectItem(j, "rateLimit")->valuestring, "3/30");
+    cJSON_Delete(j);
+    assert_int_equal(call(fx, "POST", "/__sim/faults", NULL, "{\"rateLimit\":null}", NULL), 200);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(call_h(fx, "GET", CONNS, NULL, NULL, NULL, &h), 200);
+    assert_int_equal(h.rl_allowed, 0); /* no headers without the limiter or ratelimitHeaders */
+    assert_int_equal(call(fx, "POST", "/__sim/faults", NULL, "{\"rateLimit\":\"3\"}", NULL), 400);
+    assert_int_equal(call(fx, "POST", "/__sim/faults", NULL, "{\"rateLimit\":\"0/5\"}", NULL), 400);
+}
+
+/* --unavailable-for S: every request is a 503 for S seconds from the first one after it is
+ * set, then everything is served as before. */
+static void test_handle_unavailable(void **st)
+{
+    fixture *fx = *st;
+    login(fx);
+    assert_int_equal(call(fx, "POST", "/__sim/faults", NULL, "{\"unavailableFor\":12}", NULL), 200);
+    cJSON *j;
+    resp_headers h;
+    assert_int_equal(call_h(fx, "GET", CONNS, NULL, NULL, &j, &h), 503);
+    assert_string_equal(code_of(j), "service.unavailable");
+    cJSON_Delete(j);
+    assert_int_equal(h.retry_after, -1);
+    int64_t until = fx->srv.unavailable_until_ms;
+    assert_true(until - vr_now_ms() > 11000 && until - vr_now_ms() <= 12000);
+    assert_int_equal(call(fx, "POST", "/oauth/token", NULL, "grant_type=client_credentials", NULL),
+                     503);
+    assert_int_equal(call(fx, "GET", "/__sim/faults", NULL, NULL, &j), 200); /* admin: served */
+    assert_int_equal(cJSON_GetObjectItem(j, "unavailableFor")->valueint, 12);
+    cJSON_Delete(j);
+    fx->srv.unavailable_until_ms = vr_now_ms() - 1; /* the 12 s have passed */
+    assert_int_equal(call(fx, "GET", CONNS, NULL, NULL, NULL), 200);
+    assert_int_equal(call(fx, "GET", CONNS, NULL, NULL, NULL), 200); /* not started again */
+    assert_int_equal(call(fx, "POST", "/__sim/faults", NULL, "{\"unavailableFor\":-1}", NULL), 400);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +608,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handle_oauth_long_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handle_create_and_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handle_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_rate_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_unavailable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,6 +188,17 @@ static void body_for(vr_buf *b, int i, char *id_out)
     vr_buf_printf(b, "{\"eventId\":\"%s\",\"n\":%d,\"action\":\"vni_provisioning\"}", id_out, i);
 }
 
+/* The outbox records a URL by its SHA-256: the line's "urlSha256" is the hash of url, and the
+ * line holds no "url" key. */
+static void assert_line_for_url(const cJSON *j, const char *url)
+{
+    char hex[65];
+    vr_sha256_hex(url, strlen(url), hex);
+    assert_non_null(cJSON_GetObjectItem(j, "urlSha256"));
+    assert_string_equal(cJSON_GetObjectItem(j, "urlSha256")->valuestring, hex);
+    assert_null(cJSON_GetObjectItem(j, "url"));
+}
+
 static bool file_exists(const char *p)
 {
     struct stat st;
@@ -337,6 +348,9 @@ static void test_outbox_then_next_run(void **state)
     assert_int_equal(sb.st_mode & 0777, 0600);
     char *text = read_text(vr_buf_str(&outbox));
     assert_null(strstr(text, SECRET));
+    /* nor the URL, whole or its path (a Slack-style URL carries its token there) */
+    assert_null(strstr(text, r.url));
+    assert_null(strstr(text, "/hook"));
     assert_null(strstr(text, "sha256="));
     assert_null(strstr(text, "Signature"));
     /* one JSON line per event, in order, with the raw body and the headers */
@@ -347,7 +361,7 @@ static void test_outbox_then_next_run(void **state)
         *nl = '\0';
         cJSON *j = cJSON_Parse(save);
         assert_non_null(j);
-        assert_string_equal(cJSON_GetObjectItem(j, "url")->valuestring, r.url);
+        assert_line_for_url(j, r.url);
         assert_string_equal(cJSON_GetObjectItem(j, "event")->valuestring, "vni_provisioning");
         assert_string_equal(cJSON_GetObjectItem(j, "delivery")->valuestring, ids[i]);
         assert_string_equal(cJSON_GetObjectItem(j, "body")->valuestring, bodies[i]);
@@ -494,7 +508,7 @@ static void test_outbox_two_urls(void **state)
     char *b_line = outbox_line_of(ob, "b-1");
     assert_non_null(b_line);
     cJSON *j = cJSON_Parse(b_line);
-    assert_string_equal(cJSON_GetObjectItem(j, "url")->valuestring, rb.url);
+    assert_line_for_url(j, rb.url);
     cJSON_Delete(j);
     int a_base = ra.nreq, b_base = rb.nreq;
 
@@ -561,8 +575,10 @@ static void test_outbox_two_urls(void **state)
     free(dir);
 }
 
-/* Lines of the previous version (no "url") are sent to the current URL, in their place in the
- * order; while undelivered they stay as they were (no URL added). */
+/* Lines of the oldest version (no URL at all) are sent to the current URL, in their place in
+ * the order; while undelivered they stay as they were (no URL added). Lines of the previous
+ * version hold the URL itself ("url"): read as its hash, and the first rewrite of the outbox
+ * replaces every one of them (this URL's and the others') by "urlSha256": no URL is left. */
 static void test_outbox_old_format(void **state)
 {
     (void)state;
@@ -584,7 +600,7 @@ static void test_outbox_old_format(void **state)
                   "{\"event\":\"drift_check\",\"delivery\":\"old-2\",\"body\":\"{}\","
                   "\"queuedAt\":\"2026-11-24T10:00:03.000Z\"}\n",
                   other, r.url);
-    assert_int_equal(vr_write_file_atomic(ob, text.data, text.len, 0600), 0);
+    assert_int_equal(vr_test_write(ob, text.data, text.len), 0);
     char *old1 = outbox_line_of(ob, "old-1");
     assert_non_null(old1);
 
@@ -610,9 +626,28 @@ static void test_outbox_old_format(void **state)
     char *n1 = outbox_line_of(ob, "n-1");
     assert_non_null(n1);
     cJSON *j = cJSON_Parse(n1);
-    assert_string_equal(cJSON_GetObjectItem(j, "url")->valuestring, r.url);
+    assert_line_for_url(j, r.url);
     cJSON_Delete(j);
     free(n1);
+    /* migrated: the other URL's line and this URL's keep their place, by hash */
+    char *x1 = outbox_line_of(ob, "x-1");
+    assert_non_null(x1);
+    j = cJSON_Parse(x1);
+    assert_line_for_url(j, other);
+    cJSON_Delete(j);
+    free(x1);
+    char *c1 = outbox_line_of(ob, "c-1");
+    assert_non_null(c1);
+    j = cJSON_Parse(c1);
+    assert_line_for_url(j, r.url);
+    cJSON_Delete(j);
+    free(c1);
+    char *all = read_text(ob);
+    assert_null(strstr(all, other));
+    assert_null(strstr(all, r.url));
+    assert_null(strstr(all, "/other"));
+    assert_null(strstr(all, "/hook"));
+    free(all);
 
     /* run 2, receiver up: old-1, c-1, old-2, n-1 in order; x-1 kept */
     int base = r.nreq;
@@ -628,9 +663,11 @@ static void test_outbox_old_format(void **state)
     for (int i = 0; i < 4; i++)
         assert_string_equal(r.req[base + i].delivery, want[i]);
     assert_int_equal(outbox_lines(ob), 1);
-    char *x1 = outbox_line_of(ob, "x-1");
+    x1 = outbox_line_of(ob, "x-1");
     assert_non_null(x1);
-    assert_non_null(strstr(x1, other));
+    j = cJSON_Parse(x1);
+    assert_line_for_url(j, other); /* kept for a run with its URL */
+    cJSON_Delete(j);
     free(x1);
 
     free(old1);
@@ -642,30 +679,39 @@ static void test_outbox_old_format(void **state)
 }
 
 /* The outbox reader without a file (vr_webhook_outbox_parse, the fuzz target's entry): bad
- * lines are skipped and counted, an old-format line stays without a url, what is kept is
- * written back in the outbox's own form. */
+ * lines are skipped and counted, a line of the previous format (the URL itself) is written
+ * back with the URL's hash, what is kept is written in the outbox's own form. */
 static void test_outbox_parse(void **state)
 {
     (void)state;
-    static const char text[] =
-        "{\"url\":\"http://127.0.0.1:1/h\",\"event\":\"create\",\"delivery\":\"d-1\","
-        "\"body\":\"{}\",\"queuedAt\":\"2026-11-24T10:00:01.234Z\"}\n"
-        "not json\n"
-        "\n"
-        "{\"event\":\"x\",\"delivery\":\"\",\"body\":\"b\"}\n"
-        "{\"url\":\"\",\"event\":\"x\",\"delivery\":\"d\",\"body\":\"b\"}\n"
-        "{\"event\":\"delete\",\"delivery\":\"d-2\",\"body\":\"x\",\"queuedAt\":"
-        "\"0123456789012345678901234567890123456789\"}";
-    vr_buf out = VR_BUF_INIT;
+    static const char url[] = "http://127.0.0.1:1/h";
+    char hash[65];
+    vr_sha256_hex(url, sizeof url - 1, hash);
+    vr_buf text = VR_BUF_INIT;
+    vr_buf_printf(&text,
+                  "{\"url\":\"%s\",\"event\":\"create\",\"delivery\":\"d-1\",\"body\":\"{}\","
+                  "\"queuedAt\":\"2026-11-24T10:00:01.234Z\"}\n"
+                  "not json\n"
+                  "\n"
+                  "{\"event\":\"x\",\"delivery\":\"\",\"body\":\"b\"}\n"
+                  "{\"url\":\"\",\"event\":\"x\",\"delivery\":\"d\",\"body\":\"b\"}\n"
+                  "{\"urlSha256\":\"abc\",\"event\":\"x\",\"delivery\":\"d\",\"body\":\"b\"}\n"
+                  "{\"event\":\"delete\",\"delivery\":\"d-2\",\"body\":\"x\",\"queuedAt\":"
+                  "\"0123456789012345678901234567890123456789\"}",
+                  url);
+    vr_buf out = VR_BUF_INIT, want = VR_BUF_INIT;
     size_t bad = 0;
-    assert_int_equal(vr_webhook_outbox_parse(&out, text, sizeof text - 1, &bad), 2);
-    assert_int_equal(bad, 3);
-    assert_string_equal(vr_buf_str(&out),
-                        "{\"url\":\"http://127.0.0.1:1/h\",\"event\":\"create\",\"delivery\":"
-                        "\"d-1\",\"body\":\"{}\",\"queuedAt\":\"2026-11-24T10:00:01.234Z\"}\n"
-                        "{\"event\":\"delete\",\"delivery\":\"d-2\",\"body\":\"x\","
-                        "\"queuedAt\":\"\"}\n");
+    assert_int_equal(vr_webhook_outbox_parse(&out, text.data, text.len, &bad), 2);
+    assert_int_equal(bad, 4);
+    vr_buf_printf(&want,
+                  "{\"urlSha256\":\"%s\",\"event\":\"create\",\"delivery\":\"d-1\","
+                  "\"body\":\"{}\",\"queuedAt\":\"2026-11-24T10:00:01.234Z\"}\n"
+                  "{\"event\":\"delete\",\"delivery\":\"d-2\",\"body\":\"x\",\"queuedAt\":\"\"}\n",
+                  hash);
+    assert_string_equal(vr_buf_str(&out), vr_buf_str(&want));
     vr_buf_free(&out);
+    vr_buf_free(&want);
+    vr_buf_free(&text);
     assert_int_equal(vr_webhook_outbox_parse(&out, "", 0, NULL), 0);
     assert_int_equal(out.len, 0);
 }
@@ -679,7 +725,7 @@ static void test_flush_without_events(void **state)
     const char *line =
         "{\"event\":\"drift_check\",\"delivery\":\"old-1\",\"body\":\"{\\\"x\\\":1}\","
         "\"queuedAt\":\"2026-11-24T10:00:00.000Z\"}\nnot json\n";
-    assert_int_equal(vr_write_file_atomic(vr_buf_str(&outbox), line, strlen(line), 0600), 0);
+    assert_int_equal(vr_test_write(vr_buf_str(&outbox), line, strlen(line)), 0);
     receiver r;
     receiver_start(&r);
     vr_webhook_config cfg = {.url = r.url, .outbox_path = vr_buf_str(&outbox)};
@@ -799,14 +845,14 @@ static void test_url_rule(void **state)
     assert_int_equal(vr_webhook_url_check("http://[::1]:8080/x", &err), 0);
     assert_int_equal(vr_webhook_url_check("http://localhost/x", &err), 0);
     assert_int_equal(vr_webhook_url_check("http://hooks.example.com/x", &err), -1);
-    assert_string_equal(err.code, "webhook-url");
+    assert_string_equal(err.code, "webhook.url");
     assert_int_equal(vr_webhook_url_check("http://10.0.0.1/x", &err), -1);
     assert_int_equal(vr_webhook_url_check("ftp://127.0.0.1/x", &err), -1);
     assert_int_equal(vr_webhook_url_check("not a url", &err), -1);
     /* credentials in the URL would land in the outbox: refused, and not repeated */
     vr_error e2 = VR_ERROR_INIT;
     assert_int_equal(vr_webhook_url_check("https://bob:hunter2@hooks.example.com/x", &e2), -1);
-    assert_string_equal(e2.code, "webhook-url");
+    assert_string_equal(e2.code, "webhook.url");
     assert_non_null(strstr(e2.message, "user info"));
     assert_null(strstr(e2.message, "hunter2"));
     assert_int_equal(vr_webhook_url_check("https://bob@hooks.example.com/x", &err), -1);
@@ -830,7 +876,7 @@ static void test_empty_secret_refused(void **state)
     vr_webhook_config cfg = {.url = r.url, .secret = "", .secret_len = 0};
     assert_int_equal(vr_webhook_open(&wh, &cfg, &err), -1);
     assert_null(wh);
-    assert_string_equal(err.code, "webhook");
+    assert_string_equal(err.code, "webhook.failed");
     assert_non_null(strstr(err.message, "webhook secret is empty"));
     /* a non-empty buffer with length 0 is the same empty key */
     vr_error err2 = VR_ERROR_INIT;

@@ -12,27 +12,31 @@ static const char *nz(const char *s)
 
 /* ---- summary ---------------------------------------------------------------------------- */
 
-static int summary(vr_buf *out, size_t c, size_t d, size_t u, size_t dr)
+static int summary(vr_buf *out, size_t c, size_t d, size_t rp, size_t u, size_t dr)
 {
-    return vr_buf_printf(out, "Plan: %zu to create, %zu to delete, %zu unchanged, %zu drifted", c,
-                         d, u, dr);
+    return vr_buf_printf(out,
+                         "Plan: %zu to create, %zu to delete, %zu to replace, %zu unchanged, %zu "
+                         "drifted",
+                         c, d, rp, u, dr);
 }
 
 int vr_render_summary_org(vr_buf *out, const vr_plan_org_result *r)
 {
-    return summary(out, r->create_count, r->delete_count, r->unchanged_count, r->drift_count);
+    return summary(out, r->create_count, r->delete_count, r->replace_count, r->unchanged_count,
+                   r->drift_count);
 }
 
 int vr_render_summary(vr_buf *out, const vr_plan *plan)
 {
-    size_t c = 0, d = 0, u = 0, dr = 0;
+    size_t c = 0, d = 0, rp = 0, u = 0, dr = 0;
     for (size_t i = 0; i < plan->org_count; i++) {
         c += plan->orgs[i].create_count;
         d += plan->orgs[i].delete_count;
+        rp += plan->orgs[i].replace_count;
         u += plan->orgs[i].unchanged_count;
         dr += plan->orgs[i].drift_count;
     }
-    return summary(out, c, d, u, dr);
+    return summary(out, c, d, rp, u, dr);
 }
 
 static size_t total_errors(const vr_plan *plan)
@@ -88,6 +92,26 @@ static void text_iface_fields(vr_text_out *t, const vr_iface *f)
         vr_buf_printf(o, "      description:    %s\n", vr_text_safe(t, f->description));
 }
 
+/* "-/+ replace NAME (id ID, state S)", the reason, each differing field (live → inventory),
+ * then the new version's fields. */
+static void text_replace(vr_text_out *t, const vr_plan_action *a)
+{
+    vr_buf *o = t->out;
+    vr_text_paint(t, VR_C_YELLOW, "  -/+ replace %s", vr_text_safe(t, a->name));
+    vr_buf_printf(o, " (id %s, %s)\n      reason: %s\n", vr_text_safe(t, a->replaces.id),
+                  a->replaces.state ? vr_text_safe(t, a->replaces.state) : "no state",
+                  vr_text_safe(t, a->reason));
+    for (size_t k = 0; k < a->replaces.field_count; k++) {
+        const vr_drift_field *f = &a->replaces.fields[k];
+        vr_buf_printf(o, "      ~ %s: ", vr_text_safe(t, f->field));
+        vr_text_paint(t, VR_C_RED, "%s", vr_text_safe(t, f->live));
+        vr_buf_puts(o, " \xe2\x86\x92 "); /* → */
+        vr_text_paint(t, VR_C_GREEN, "%s", vr_text_safe(t, f->want));
+        vr_buf_puts(o, "\n");
+    }
+    text_iface_fields(t, &a->iface);
+}
+
 static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
 {
     vr_buf *o = t->out;
@@ -97,7 +121,9 @@ static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
                   r->live_count, r->live_fingerprint);
     for (size_t i = 0; i < r->action_count; i++) {
         const vr_plan_action *a = &r->actions[i];
-        if (a->kind == VR_ACTION_DELETE) {
+        if (a->kind == VR_ACTION_REPLACE) {
+            text_replace(t, a);
+        } else if (a->kind == VR_ACTION_DELETE) {
             vr_text_paint(t, VR_C_RED, "  - delete %s", vr_text_safe(t, a->name));
             vr_buf_printf(o, " (id %s)\n      reason: %s\n", vr_text_safe(t, a->iface.id),
                           vr_text_safe(t, a->reason));
@@ -110,7 +136,8 @@ static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
     for (size_t i = 0; i < r->drift_count; i++) {
         const vr_plan_drift *d = &r->drift[i];
         vr_text_paint(t, VR_C_YELLOW, "  ~ drift %s", vr_text_safe(t, d->name));
-        vr_buf_printf(o, " (id %s): differs live; shown, not replaced\n", vr_text_safe(t, d->id));
+        vr_buf_printf(o, " (id %s): differs live; not replaced (--replace-drifted replaces it)\n",
+                      vr_text_safe(t, d->id));
         for (size_t k = 0; k < d->field_count; k++) {
             vr_buf_printf(o, "      %s: ", vr_text_safe(t, d->fields[k].field));
             vr_text_paint(t, VR_C_GREEN, "%s", vr_text_safe(t, d->fields[k].want));
@@ -209,6 +236,38 @@ static void md_more(vr_buf *o, size_t more, const char *what)
                       what);
 }
 
+/* The replacements: what each deletes (id, state) and its differing fields, live value
+ * beside the inventory's, at most k rows. */
+static void md_replaced(vr_buf *o, const vr_plan_org_result *r, size_t k)
+{
+    if (!r->replace_count) return;
+    vr_buf_puts(o, "\n**Replaced** (the live connection is deleted, then created anew from the "
+                   "inventory)\n\n| name | live id | live state | field | live | inventory |\n"
+                   "|---|---|---|---|---|---|\n");
+    size_t rows = 0, more = 0;
+    for (size_t i = 0; i < r->action_count; i++) {
+        const vr_plan_action *a = &r->actions[i];
+        if (a->kind != VR_ACTION_REPLACE) continue;
+        size_t n = a->replaces.field_count ? a->replaces.field_count : 1;
+        for (size_t f = 0; f < n; f++) {
+            if (rows >= k) {
+                more++;
+                continue;
+            }
+            rows++;
+            const vr_drift_field *d = a->replaces.field_count ? &a->replaces.fields[f] : NULL;
+            const char *cells[] = {a->name,
+                                   a->replaces.id,
+                                   a->replaces.state ? a->replaces.state : "",
+                                   d ? d->field : "(none differs)",
+                                   d ? d->live : "",
+                                   d ? d->want : ""};
+            vr_render_md_row(o, cells, 6);
+        }
+    }
+    md_more(o, more, "replaced fields");
+}
+
 static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
 {
     vr_buf_puts(o, "\n#### Organization `");
@@ -226,8 +285,9 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
         for (size_t i = 0; i < shown; i++) {
             const vr_plan_action *a = &r->actions[i];
             vr_buf_printf(o, "| %zu | %s | ", a->seq,
-                          a->kind == VR_ACTION_DELETE ? "\xe2\x9e\x96 delete"
-                                                      : "\xe2\x9e\x95 create");
+                          a->kind == VR_ACTION_DELETE    ? "\xe2\x9e\x96 delete"
+                          : a->kind == VR_ACTION_REPLACE ? "\xf0\x9f\x94\x84 replace (-/+)"
+                                                         : "\xe2\x9e\x95 create");
             vr_render_md_cell(o, a->name);
             vr_buf_puts(o, " | ");
             vr_render_md_cell(o, a->iface.routing_table_id);
@@ -240,11 +300,12 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
             vr_buf_puts(o, " |\n");
         }
         md_more(o, r->action_count - shown, "actions");
+        md_replaced(o, r, k);
     }
     if (r->drift_count) {
-        vr_buf_puts(o,
-                    "\n**Drift** (shown, never replaced)\n\n| name | field | inventory | live |\n"
-                    "|---|---|---|---|\n");
+        vr_buf_puts(o, "\n**Drift** (not replaced; `--replace-drifted` replaces it)\n\n"
+                       "| name | field | inventory | live |\n"
+                       "|---|---|---|---|\n");
         size_t rows = 0, more = 0;
         for (size_t i = 0; i < r->drift_count; i++) {
             const vr_plan_drift *d = &r->drift[i];
@@ -334,46 +395,67 @@ static size_t largest_list(const vr_plan *plan)
     size_t m = plan->org_count;
     for (size_t i = 0; i < plan->org_count; i++) {
         const vr_plan_org_result *r = &plan->orgs[i];
-        size_t fields = 0;
+        size_t fields = 0, replaced = 0;
         for (size_t d = 0; d < r->drift_count; d++)
             fields += r->drift[d].field_count;
-        size_t v[] = {r->action_count, fields, r->diags.count, r->unmanaged_count,
-                      r->not_active_count};
+        for (size_t a = 0; a < r->action_count; a++)
+            if (r->actions[a].kind == VR_ACTION_REPLACE)
+                replaced +=
+                    r->actions[a].replaces.field_count ? r->actions[a].replaces.field_count : 1;
+        size_t v[] = {r->action_count,     fields,  r->diags.count, r->unmanaged_count,
+                      r->not_active_count, replaced};
         for (size_t j = 0; j < sizeof(v) / sizeof(v[0]); j++)
             if (v[j] > m) m = v[j];
     }
     return m;
 }
 
-/* Renders with at most k rows into a scratch buffer capped at max; true when it fit. */
-static bool md_fits(const vr_plan *plan, size_t k, size_t max, const char *title, vr_buf *scratch)
+typedef struct {
+    const vr_plan *plan;
+    const char *title;
+} md_ctx;
+
+static void md_render_k(vr_buf *o, size_t k, const void *ctx)
 {
-    vr_buf_reset(scratch);
-    scratch->max = max;
-    md_render(scratch, plan, k, title);
-    return !scratch->overflow && scratch->len <= max;
+    const md_ctx *c = ctx;
+    md_render(o, c->plan, k, c->title);
 }
 
 int vr_render_markdown(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
 {
     size_t max = opts && opts->markdown_max ? opts->markdown_max : VR_RENDER_MARKDOWN_MAX;
-    const char *title = opts && opts->title ? opts->title : "vni-reconcile plan";
+    md_ctx c = {plan, opts && opts->title ? opts->title : "vni-reconcile plan"};
+    return vr_render_md_fit(out, max, largest_list(plan), md_render_k, &c);
+}
+
+/* Renders with at most k rows into a scratch buffer capped at max; true when it fit. */
+static bool md_fits(vr_render_md_fn render, const void *ctx, size_t k, size_t max, vr_buf *scratch)
+{
+    vr_buf_reset(scratch);
+    scratch->max = max;
+    render(scratch, k, ctx);
+    return !scratch->overflow && scratch->len <= max;
+}
+
+int vr_render_md_fit(vr_buf *out, size_t max, size_t largest, vr_render_md_fn render,
+                     const void *ctx)
+{
     vr_buf scratch = VR_BUF_INIT;
-    size_t hi = largest_list(plan);
-    if (!md_fits(plan, hi, max, title, &scratch)) {
+    size_t hi = largest;
+    if (!md_fits(render, ctx, hi, max, &scratch)) {
         /* the largest row cap that still fits: binary search, each try cut short at max */
         size_t lo = 0;
         while (lo < hi) {
             size_t mid = lo + (hi - lo + 1) / 2;
-            if (md_fits(plan, mid, max, title, &scratch))
+            if (md_fits(render, ctx, mid, max, &scratch))
                 lo = mid;
             else
                 hi = mid - 1;
         }
-        if (!md_fits(plan, lo, max, title, &scratch)) {
+        if (!md_fits(render, ctx, lo, max, &scratch)) {
             /* even the headings alone do not fit: cut at a line boundary */
             vr_buf_free(&scratch);
-            md_render(&scratch, plan, 0, title);
+            render(&scratch, 0, ctx);
             const char *tail = "\n... truncated\n";
             size_t keep = max > strlen(tail) ? max - strlen(tail) : 0;
             if (scratch.len > keep) {

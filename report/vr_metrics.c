@@ -1,5 +1,8 @@
 /* vr_metrics: Prometheus text exposition format, rendered and written atomically. */
 #include "vr_metrics.h"
+#include "vr_errcode.h"
+
+#include "vr_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +13,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-#define METRICS_FILE_MAX (64u << 20)
 
 static bool name_ok(const char *s, bool colon)
 {
@@ -65,6 +66,9 @@ void vr_metrics_declare_standard(vr_metrics *m)
                        "Platform API calls, by HTTP status (0: no response).");
     vr_metrics_declare(m, VR_METRIC_WEBHOOK, VR_METRIC_COUNTER,
                        "Webhook events, by result (delivered, queued, dropped).");
+    vr_metrics_declare(m, VR_METRIC_REPLACEMENTS, VR_METRIC_COUNTER,
+                       "Replacements (delete and create anew) by apply, by organization and "
+                       "status (replaced, failed, skipped).");
 }
 
 int vr_metrics_escape_label(vr_buf *out, const char *value)
@@ -403,11 +407,17 @@ int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err)
 {
     char *text = NULL;
     size_t len = 0;
-    int r = vr_read_file(path, METRICS_FILE_MAX, &text, &len);
+    int r = vr_read_file(path, VR_METRICS_FILE_MAX_BYTES, &text, &len);
     if (r != 0) {
         if (r == -1 && errno == ENOENT) return 0;
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot read it: %s", path,
-                     r == -2 ? "too large" : strerror(errno));
+        if (r == -2)
+            vr_error_set(err, VR_ERR_METRICS_FILE,
+                         "metrics file %s: cannot read it: larger than %u MiB, the most a metrics "
+                         "file may hold",
+                         path, VR_METRICS_FILE_MAX_BYTES >> 20);
+        else
+            vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot read it: %s", path,
+                         strerror(errno));
         return -1;
     }
     /* samples already set by this run, before the merge: only those hide a previous gauge or
@@ -481,12 +491,12 @@ int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err)
     vr_buf out = VR_BUF_INIT;
     int rc = -1;
     if (vr_metrics_render(m, &out) != 0) {
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot render (out of memory)", path);
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot render (out of memory)",
+                     path);
         goto done;
     }
-    if (vr_write_file_atomic(path, out.data ? out.data : "", out.len, 0644) != 0) {
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot write it: %s", path,
-                     strerror(errno));
+    if (vr_file_write(path, out.data ? out.data : "", out.len, 0644, "metrics file", err) != 0) {
+        if (err) snprintf(err->code, sizeof(err->code), "%s", VR_ERR_METRICS_FILE);
         goto done;
     }
     rc = 0;
@@ -497,11 +507,13 @@ done:
 
 int vr_metrics_update_file(vr_metrics *m, const char *path, vr_error *err)
 {
+    /* a device or FIFO (/dev/stdout): nothing to merge from, no lock file beside it */
+    if (vr_file_in_place(path)) return vr_metrics_write_file(m, path, err);
     vr_buf lockpath = VR_BUF_INIT;
     vr_buf_printf(&lockpath, "%s.lock", path);
     int fd = open(vr_buf_str(&lockpath), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
-        vr_error_set(err, "metrics-file", "metrics file %s: cannot open its lock: %s", path,
+        vr_error_set(err, VR_ERR_METRICS_FILE, "metrics file %s: cannot open its lock: %s", path,
                      strerror(errno));
         vr_buf_free(&lockpath);
         return -1;

@@ -1,5 +1,6 @@
-/* vr_region: the region table of contract §1 and the resolution of the API and OAuth bases. */
-#include "vr_region.h"
+/* vr_endpoint: the region table of contract §1 and the resolution of the API and OAuth bases. */
+#include "vr_endpoint.h"
+#include "vr_errcode.h"
 
 #include "vr_addr.h"
 #include "vr_util.h"
@@ -54,13 +55,20 @@ bool vr_host_is_loopback(const char *host)
 }
 
 /* Splits url into scheme, host and port and checks each; see the header. */
-int vr_url_check(const char *url, const char *what, vr_error *err)
+int vr_url_check(const char *url, const char *what, vr_url_kind kind, vr_error *err)
 {
     if (!what) what = "URL";
     if (!url || !*url) {
-        vr_error_set(err, "url.invalid", "%s is empty", what);
+        vr_error_set(err, VR_ERR_URL_INVALID, "%s is empty", what);
         return -1;
     }
+    /* Messages name the input and, for a base URL without user info, the URL itself; never an
+     * endpoint's URL (a webhook's path may carry a token) nor a password. */
+    char shown[600];
+    if (kind == VR_URL_BASE && !strchr(url, '@'))
+        snprintf(shown, sizeof(shown), "%s %s", what, url);
+    else
+        snprintf(shown, sizeof(shown), "%s", what);
     bool https;
     const char *p;
     if (strncasecmp(url, "https://", 8) == 0) {
@@ -70,22 +78,31 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         https = false;
         p = url + 7;
     } else {
-        vr_error_set(err, "url.invalid",
-                     "%s %s: scheme must be https:// (or http:// for a loopback host)", what, url);
+        vr_error_set(err, VR_ERR_URL_INVALID,
+                     "%s: scheme must be https:// (or http:// for a loopback host)", shown);
         return -1;
     }
     size_t alen = strcspn(p, "/?#");
-    if (p[alen] == '?' || p[alen] == '#' || strpbrk(p + alen, "?#")) {
-        vr_error_set(err, "url.invalid", "%s %s: a base URL has no query or fragment", what, url);
+    if (strchr(p, '#')) {
+        vr_error_set(err, VR_ERR_URL_INVALID, "%s: a URL has no fragment (#...)", shown);
+        return -1;
+    }
+    if (kind == VR_URL_BASE && strchr(p, '?')) {
+        vr_error_set(err, VR_ERR_URL_INVALID, "%s: a base URL has no query", shown);
         return -1;
     }
     for (const char *s = url; *s; s++)
         if ((unsigned char)*s <= ' ' || *s == 0x7f) {
-            vr_error_set(err, "url.invalid", "%s: a URL has no spaces or control characters", what);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: a URL has no spaces or control characters",
+                         what);
             return -1;
         }
     if (memchr(p, '@', alen)) {
-        vr_error_set(err, "url.invalid", "%s: a base URL carries no user or password", what);
+        vr_error_set(err, VR_ERR_URL_INVALID,
+                     "%s: a URL carries no user info (user:password@): it would be shown in "
+                     "messages",
+                     what);
+        vr_error_remedy(err, "take user:password@ out of the URL");
         return -1;
     }
     char host[256];
@@ -94,13 +111,13 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
     if (alen > 0 && p[0] == '[') {
         const char *close = memchr(p, ']', alen);
         if (!close) {
-            vr_error_set(err, "url.invalid", "%s %s: unclosed '[' in the host", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: unclosed '[' in the host", shown);
             return -1;
         }
         hlen = (size_t)(close - p) + 1;
         if (hlen < alen) {
             if (close[1] != ':') {
-                vr_error_set(err, "url.invalid", "%s %s: junk after the host", what, url);
+                vr_error_set(err, VR_ERR_URL_INVALID, "%s: junk after the host", shown);
                 return -1;
             }
             port = close + 2;
@@ -111,7 +128,7 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         if (colon) port = colon + 1;
     }
     if (hlen == 0 || hlen >= sizeof(host)) {
-        vr_error_set(err, "url.invalid", "%s %s: no host", what, url);
+        vr_error_set(err, VR_ERR_URL_INVALID, "%s: no host", shown);
         return -1;
     }
     memcpy(host, p, hlen);
@@ -120,13 +137,13 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         char inner[VR_ADDR_STRLEN];
         vr_addr a;
         if (hlen - 2 >= sizeof(inner) || hlen < 3) {
-            vr_error_set(err, "url.invalid", "%s %s: bad IPv6 host", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: bad IPv6 host", shown);
             return -1;
         }
         memcpy(inner, host + 1, hlen - 2);
         inner[hlen - 2] = '\0';
         if (vr_addr_parse(&a, inner) < 0 || a.family != VR_AF_V6) {
-            vr_error_set(err, "url.invalid", "%s %s: bad IPv6 host", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: bad IPv6 host", shown);
             return -1;
         }
     }
@@ -135,21 +152,21 @@ int vr_url_check(const char *url, const char *what, vr_error *err)
         char pbuf[8];
         long pv;
         if (plen == 0 || plen >= sizeof(pbuf)) {
-            vr_error_set(err, "url.invalid", "%s %s: bad port", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: bad port", shown);
             return -1;
         }
         memcpy(pbuf, port, plen);
         pbuf[plen] = '\0';
         if (vr_parse_long(pbuf, 1, 65535, &pv) < 0 || pbuf[0] == '+' || pbuf[0] == '-') {
-            vr_error_set(err, "url.invalid", "%s %s: port must be 1..65535", what, url);
+            vr_error_set(err, VR_ERR_URL_INVALID, "%s: port must be 1..65535", shown);
             return -1;
         }
     }
     if (!https && !vr_host_is_loopback(host)) {
-        vr_error_set(err, "url.insecure",
-                     "%s %s: plain http:// is refused for host %s (only loopback hosts may use "
+        vr_error_set(err, VR_ERR_URL_INSECURE,
+                     "%s: plain http:// is refused for host %s (only loopback hosts may use "
                      "it)",
-                     what, url, host);
+                     shown, host);
         vr_error_remedy(err, "use https://, or http:// only with 127.0.0.1, localhost or [::1]");
         return -1;
     }
@@ -201,16 +218,17 @@ int vr_endpoints_resolve(vr_endpoints *out, const vr_endpoint_inputs *in, vr_err
         const char *what = vr_base_source_name(order[i].source);
         if (order[i].is_url) {
             if (strlen(order[i].value) >= sizeof(out->api_base)) {
-                vr_error_set(err, "url.invalid", "%s is too long", what);
+                vr_error_set(err, VR_ERR_URL_INVALID, "%s is too long", what);
                 return -1;
             }
-            if (vr_url_check(order[i].value, what, err) < 0) return -1;
+            if (vr_url_check(order[i].value, what, VR_URL_BASE, err) < 0) return -1;
             copy_base(out->api_base, sizeof(out->api_base), order[i].value);
             copy_base(out->login_base, sizeof(out->login_base), order[i].value);
         } else {
             const vr_region *r = vr_region_lookup(order[i].value);
             if (!r) {
-                vr_error_set(err, "region.unknown", "%s %s: unknown region", what, order[i].value);
+                vr_error_set(err, VR_ERR_REGION_UNKNOWN, "%s %s: unknown region", what,
+                             order[i].value);
                 suggest_region(err, order[i].value);
                 return -1;
             }
@@ -221,7 +239,7 @@ int vr_endpoints_resolve(vr_endpoints *out, const vr_endpoint_inputs *in, vr_err
         out->source = order[i].source;
         return 0;
     }
-    vr_error_set(err, "region.missing", "no region or API URL given");
+    vr_error_set(err, VR_ERR_REGION_MISSING, "no region or API URL given");
     vr_error_remedy(err, "set --region or GENESYSCLOUD_REGION (a name like eu-west-1 or a domain "
                          "like mypurecloud.ie), organization.region in the inventory, or "
                          "--api-url / GENESYSCLOUD_API_URL");

@@ -1,6 +1,6 @@
-/* vr_region: the platform's regions (contract §1) and where the API and OAuth bases come from. */
-#ifndef VR_REGION_H
-#define VR_REGION_H
+/* vr_endpoint: the platform's regions (contract §1) and where the API and OAuth bases come from. */
+#ifndef VR_ENDPOINT_H
+#define VR_ENDPOINT_H
 
 #include "vr_diag.h"
 #include "vr_regions.h" /* the table: vr_region, vr_region_table, vr_region_lookup */
@@ -52,14 +52,21 @@ typedef struct {
  * The first set input decides: a bad value is an error, not a reason to try the next.
  * Returns 0, or -1 with err set: no input (code "region.missing", with a remedy saying how
  * to set one), an unknown region ("region.unknown", with a "did you mean"), a bad URL (see
- * vr_url_check). */
+ * vr_url_check, VR_URL_BASE). */
 int vr_endpoints_resolve(vr_endpoints *out, const vr_endpoint_inputs *in, vr_error *err);
 
-/* Checks a base URL: scheme https (any host) or http (loopback hosts only: 127.0.0.0/8,
- * "localhost", "[::1]"), a host, an optional port, no user info, no query or fragment.
- * Returns 0, or -1 with err set (code "url.insecure" for http:// to another host,
- * "url.invalid" otherwise). what names the input in the message ("--api-url"). */
-int vr_url_check(const char *url, const char *what, vr_error *err);
+/* What a URL is for: the base of the API and OAuth (scheme, host, port, an optional path; no
+ * query), or an endpoint (a webhook receiver: a path and a query allowed). */
+typedef enum { VR_URL_BASE = 0, VR_URL_ENDPOINT } vr_url_kind;
+
+/* The one URL policy of the project, for the API base and the webhook alike: scheme https (any
+ * host) or http (loopback hosts only: 127.0.0.0/8, "localhost", "[::1]"), a host, an optional
+ * port 1..65535, no user info (a URL is shown in messages and a webhook's is written to its
+ * outbox: it must hold no secret), no fragment, no space or control character; a query only
+ * for VR_URL_ENDPOINT. Returns 0, or -1 with err set (code "url.insecure" for http:// to
+ * another host, "url.invalid" otherwise; the message never repeats user info). what names the
+ * input in the message ("--api-url", "webhook url"). */
+int vr_url_check(const char *url, const char *what, vr_url_kind kind, vr_error *err);
 
 /* True when host (as in a URL: "127.0.0.1", "localhost", "[::1]", "::1") is loopback. */
 bool vr_host_is_loopback(const char *host);

@@ -3,14 +3,17 @@
  * (only cmd/ prints). The plan is borrowed for the call only.
  *
  * Text: per organization a header line, then one line per action ("- delete NAME",
- * "+ create NAME", the create's fields indented below), "~ drift NAME" with one
+ * "-/+ replace NAME (id ID, STATE)" with its reason, one "~ FIELD: LIVE → WANT" line per
+ * differing field and the new version's fields, "+ create NAME", the create's fields
+ * indented below), "~ drift NAME" with one
  * "    FIELD: WANT → LIVE" line per differing field, "? unmanaged NAME", "! not active NAME",
  * then "! error: ..." / "! warning: ..." / "! note: ..." for each diagnostic, and the summary.
  * Colors (ANSI SGR) only when opts->color: green +, red -, yellow ~, red !/errors, cyan notes.
  *
  * JSON: the plan file document (vr_planfile_to_json), printed with indentation.
  *
- * Markdown: a heading, the summary, per organization a table of actions, a table of drift,
+ * Markdown: a heading, the summary, per organization a table of actions, a table of the
+ * replacements (live id and state, each differing field live and wanted), a table of drift,
  * a list of problems and the counts of unchanged/unmanaged/not active. The whole text is kept
  * under opts->markdown_max characters (0: VR_RENDER_MARKDOWN_MAX) however large the plan:
  * tables are cut with a "... and N more" line. Table cells are escaped ('|' and newlines). */
@@ -39,8 +42,8 @@ int vr_render_text(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
 int vr_render_json(vr_buf *out, const vr_plan *plan);
 int vr_render_markdown(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts);
 
-/* "Plan: 3 to create, 0 to delete, 2 unchanged, 1 drifted" over every organization, no
- * newline. vr_render_summary_org: the same for one organization. */
+/* "Plan: 3 to create, 0 to delete, 1 to replace, 2 unchanged, 1 drifted" over every
+ * organization, no newline. vr_render_summary_org: the same for one organization. */
 int vr_render_summary(vr_buf *out, const vr_plan *plan);
 int vr_render_summary_org(vr_buf *out, const vr_plan_org_result *org);
 
@@ -76,5 +79,14 @@ void vr_text_out_free(vr_text_out *t);
 void vr_render_md_cell(vr_buf *out, const char *text);
 /* Appends one Markdown table row of n cells ("| a | b |\n"), each escaped as above. */
 void vr_render_md_row(vr_buf *out, const char *const *cells, size_t n);
+
+/* The bounded-Markdown algorithm of plan and drift. render(o, k, ctx) appends the whole
+ * document with at most k rows per table or list (and at most k organizations). Appends to out
+ * the rendering with the largest k <= largest whose text is at most max bytes (binary search,
+ * each try cut short at max); when not even k = 0 fits, the k = 0 text cut at a line boundary
+ * and ended with "... truncated". Returns 0, or -1 when out refused the append. */
+typedef void (*vr_render_md_fn)(vr_buf *o, size_t k, const void *ctx);
+int vr_render_md_fit(vr_buf *out, size_t max, size_t largest, vr_render_md_fn render,
+                     const void *ctx);
 
 #endif

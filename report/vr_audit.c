@@ -1,5 +1,8 @@
 /* vr_audit: the contract §9 audit record, its JSON line, and the fsync'd append-only log. */
 #include "vr_audit.h"
+#include "vr_errcode.h"
+
+#include "vr_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -110,6 +113,7 @@ cJSON *vr_audit_record_to_json(const vr_audit_record *r)
     } else {
         cJSON_AddItemToObject(o, "error", cJSON_CreateNull());
     }
+    if (r->replacement) cJSON_AddItemToObject(o, "replacement", cJSON_CreateTrue());
     return o;
 }
 
@@ -186,36 +190,29 @@ void vr_audit_set_redactions(vr_audit_writer *w, const char *const *strings, siz
             w->redactions[w->redaction_count++] = vr_strdup(strings[i]);
 }
 
-static void sync_parent(const char *path)
-{
-    vr_buf dir = VR_BUF_INIT;
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        vr_buf_puts(&dir, ".");
-    else if (slash == path)
-        vr_buf_puts(&dir, "/");
-    else
-        vr_buf_append(&dir, path, (size_t)(slash - path));
-    int dfd = open(vr_buf_str(&dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd); /* best effort: some file systems refuse fsync on folders */
-        close(dfd);
-    }
-    vr_buf_free(&dir);
-}
-
 int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err)
 {
     *w = (vr_audit_writer)VR_AUDIT_WRITER_INIT;
     if (!path) return 0;
-    /* created here: fsync the folder too, so the new file's name is as durable as its lines */
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    /* created here: fsync the folder too, so the new file's name is as durable as its lines
+     * (best effort). Never through a symbolic link: a planted one must not send the records
+     * elsewhere (O_NOFOLLOW, and O_EXCL when created). */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0)
-        sync_parent(path);
+        (void)vr_file_sync_parent(path);
     else if (errno == EEXIST)
-        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && errno == ELOOP) {
+        vr_error_set(err, VR_ERR_AUDIT_LOG,
+                     "audit log %s: cannot open it: it is a symbolic link, and vni-reconcile "
+                     "never writes through one",
+                     path);
+        vr_error_remedy(err, "name the file it points to instead");
+        return -1;
+    }
     if (fd < 0) {
-        vr_error_set(err, "audit-log", "audit log %s: cannot open it: %s", path, strerror(errno));
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: cannot open it: %s", path,
+                     strerror(errno));
         return -1;
     }
     w->fd = fd;
@@ -223,43 +220,40 @@ int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err)
     return 0;
 }
 
+int vr_audit_write_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err)
+{
+    if (w->fd < 0) return 0;
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_append(&b, line, len);
+    vr_buf_append(&b, "\n", 1);
+    int rc = -1;
+    /* one write() for the whole line: O_APPEND keeps concurrent writers' lines whole */
+    if (vr_write_all(w->fd, b.data, b.len) < 0) {
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: write: %s", w->path, strerror(errno));
+        goto done;
+    }
+    while (fsync(w->fd) != 0) {
+        if (errno == EINTR) continue;
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: fsync: %s", w->path, strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    vr_buf_free(&b);
+    return rc;
+}
+
 int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_out, vr_error *err)
 {
     vr_buf line = VR_BUF_INIT;
     int rc = -1;
     if (vr_audit_format(w, r, &line) != 0) {
-        vr_error_set(err, "audit-log", "audit record: cannot format it (out of memory)");
-        goto done;
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: cannot format it (out of memory)");
+    } else if (line_out && vr_buf_append(line_out, line.data, line.len) != 0) {
+        vr_error_set(err, VR_ERR_AUDIT_LOG, "audit record: line buffer full");
+    } else {
+        rc = vr_audit_write_line(w, line.data, line.len, err);
     }
-    if (line_out && vr_buf_append(line_out, line.data, line.len) != 0) {
-        vr_error_set(err, "audit-log", "audit record: line buffer full");
-        goto done;
-    }
-    if (w->fd < 0) {
-        rc = 0;
-        goto done;
-    }
-    vr_buf_append(&line, "\n", 1);
-    /* one write() for the whole line: O_APPEND keeps concurrent writers' lines whole */
-    const char *p = line.data;
-    size_t n = line.len;
-    while (n > 0) {
-        ssize_t wr = write(w->fd, p, n);
-        if (wr < 0) {
-            if (errno == EINTR) continue;
-            vr_error_set(err, "audit-log", "audit log %s: write: %s", w->path, strerror(errno));
-            goto done;
-        }
-        p += wr;
-        n -= (size_t)wr;
-    }
-    while (fsync(w->fd) != 0) {
-        if (errno == EINTR) continue;
-        vr_error_set(err, "audit-log", "audit log %s: fsync: %s", w->path, strerror(errno));
-        goto done;
-    }
-    rc = 0;
-done:
     vr_buf_free(&line);
     return rc;
 }

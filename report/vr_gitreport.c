@@ -1,6 +1,7 @@
 /* vr_gitreport: commits reports to a branch with libgit2 (object database and refs only) and
  * reads drift reports back from the branch's history. */
 #include "vr_gitreport.h"
+#include "vr_errcode.h"
 
 #include <git2.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static bool path_ok(const char *path)
 static void git_fail(vr_error *err, const char *what, int code)
 {
     const git_error *e = git_error_last();
-    vr_error_set(err, "audit-repo", "%s: %s (libgit2 %d)", what,
+    vr_error_set(err, VR_ERR_AUDIT_REPO, "%s: %s (libgit2 %d)", what,
                  e && e->message ? e->message : "unknown error", code);
 }
 
@@ -140,12 +141,13 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
     vr_buf_printf(&refname, "refs/heads/%s", branch);
     if (git_reference_name_is_valid(&valid, vr_buf_str(&refname)) < 0 || !valid) {
-        vr_error_set(err, "audit-repo", "audit branch \"%s\": not a valid branch name", branch);
+        vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch \"%s\": not a valid branch name",
+                     branch);
         goto done;
     }
     for (size_t i = 0; i < count; i++)
         if (!path_ok(files[i].path)) {
-            vr_error_set(err, "audit-repo", "report path \"%s\": not a valid relative path",
+            vr_error_set(err, VR_ERR_AUDIT_REPO, "report path \"%s\": not a valid relative path",
                          files[i].path ? files[i].path : "");
             goto done;
         }
@@ -222,7 +224,8 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
         git_error_clear();
         vr_sleep_ms((int64_t)(vr_random_u64() % 20) + 1);
     }
-    vr_error_set(err, "audit-repo", "audit branch %s: kept moving; report not committed", branch);
+    vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch %s: kept moving; report not committed",
+                 branch);
 done:
     git_signature_free(sig);
     git_repository_free(repo);
@@ -261,7 +264,7 @@ int vr_gitreport_history_read(vr_gitreport_history *out, const char *repo_dir, c
     out->count = 0;
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
     if (!path_ok(path)) {
-        vr_error_set(err, "audit-repo", "report path \"%s\": not a valid relative path",
+        vr_error_set(err, VR_ERR_AUDIT_REPO, "report path \"%s\": not a valid relative path",
                      path ? path : "");
         goto done;
     }

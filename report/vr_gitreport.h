@@ -51,7 +51,7 @@ typedef struct {
  * at repo_dir (a work tree's top folder, or a bare repository's folder) with message.
  * When the tree would be the same as the tip's, a commit is made all the same (one commit per
  * run). out_commit, when not NULL, receives the new commit's hex id (41 bytes).
- * Returns 0, or -1 with err set (code "audit-repo"): repository missing, bad branch name or
+ * Returns 0, or -1 with err set (code "audit.repo"): repository missing, bad branch name or
  * path, libgit2 error, or the branch kept moving. */
 int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitreport_file *files,
                         size_t count, const char *message, char *out_commit, vr_error *err);
@@ -84,7 +84,7 @@ typedef struct {
  * blob at path differs from the first parent's (the commits that wrote it; commits of other
  * organizations or of apply are skipped). Blobs that are not valid JSON are skipped. A branch
  * that does not exist gives an empty history (0). Returns 0, or -1 with err set
- * ("audit-repo"). */
+ * ("audit.repo"). */
 int vr_gitreport_history_read(vr_gitreport_history *out, const char *repo_dir, const char *branch,
                               const char *path, size_t max, vr_error *err);
 void vr_gitreport_history_free(vr_gitreport_history *h);

@@ -1,7 +1,9 @@
 /* vr_webhook: signed webhook delivery with backoff inside a run budget, and a merged outbox. */
 #include "vr_webhook.h"
+#include "vr_errcode.h"
 
-#include "vr_addr.h"
+#include "vr_endpoint.h"
+#include "vr_file.h"
 
 #include <cJSON.h>
 #include <curl/curl.h>
@@ -9,7 +11,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,11 +19,14 @@
 #define VR_VERSION "0"
 #endif
 
-#define OUTBOX_FILE_MAX (256u << 20)
+/* A wait leaves at least this much of the budget for the try after it. */
+#define MIN_TRY_MS 50
 
 typedef struct {
     char *event, *delivery, *body;
-    char *url; /* the URL it is meant for; NULL for a line of the old format (no "url") */
+    /* SHA-256 (hex) of the URL it is meant for; "" for a line of the oldest format (no URL) */
+    char url_hash[65];
+    bool migrated; /* read from a line that held the URL itself (rewritten without it) */
     size_t body_len;
     char queued_at[32];
     bool persisted; /* known to be in the outbox file */
@@ -30,6 +34,7 @@ typedef struct {
 
 struct vr_webhook {
     vr_webhook_config cfg; /* defaults filled in; strings borrowed */
+    char url_hash[65];     /* SHA-256 (hex) of cfg.url: what the outbox records */
     CURL *curl;
     pending *q;
     size_t qn, qcap;
@@ -45,7 +50,6 @@ static void pending_free(pending *p)
     free(p->event);
     free(p->delivery);
     free(p->body);
-    free(p->url);
 }
 
 static void set_last_error(vr_webhook *wh, int status, const char *msg)
@@ -57,57 +61,21 @@ static void set_last_error(vr_webhook *wh, int status, const char *msg)
     wh->st.last_error[n] = '\0';
 }
 
+/* The outbox could not be read or written: counted, and said in the stats. */
+static void set_outbox_error(vr_webhook *wh, const char *msg)
+{
+    wh->st.outbox_error = true;
+    size_t n = strlen(msg);
+    if (n >= sizeof wh->st.outbox_message) n = sizeof wh->st.outbox_message - 1;
+    memcpy(wh->st.outbox_message, msg, n);
+    wh->st.outbox_message[n] = '\0';
+}
+
 int vr_webhook_url_check(const char *url, vr_error *err)
 {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
-    int rc = -1;
-    if (!u || !url || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        vr_error_set(err, "webhook-url", "webhook url: not a valid URL");
-        goto done;
-    }
-    /* credentials in the URL would be written to the outbox and shown in messages */
-    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
-        vr_error_set(err, "webhook-url", "webhook url: user info (user:password@) is not allowed");
-        vr_error_remedy(err, "authenticate the receiver with --webhook-secret-file (the "
-                             "signature), not with credentials in the URL");
-        goto done;
-    }
-    if (strcasecmp(scheme, "https") == 0) {
-        rc = 0;
-    } else if (strcasecmp(scheme, "http") == 0) {
-        char h[VR_ADDR_STRLEN];
-        size_t n = strlen(host);
-        if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof h) {
-            memcpy(h, host + 1, n - 2);
-            h[n - 2] = '\0';
-        } else if (n < sizeof h) {
-            memcpy(h, host, n + 1);
-        } else {
-            h[0] = '\0';
-        }
-        vr_addr a;
-        if (strcasecmp(h, "localhost") == 0 ||
-            (vr_addr_parse(&a, h) == 0 && vr_addr_is_loopback(&a)))
-            rc = 0;
-        else
-            vr_error_set(err, "webhook-url",
-                         "webhook url: plain http is only allowed to loopback hosts, not %s", host);
-        if (rc != 0) vr_error_remedy(err, "use an https:// URL");
-    } else {
-        vr_error_set(err, "webhook-url", "webhook url: scheme %s is not supported (https only)",
-                     scheme);
-    }
-done:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(user);
-    curl_free(password);
-    curl_url_cleanup(u);
-    return rc;
+    if (vr_url_check(url, "webhook url", VR_URL_ENDPOINT, err) == 0) return 0;
+    if (err) snprintf(err->code, sizeof err->code, "%s", VR_ERR_WEBHOOK_URL);
+    return -1;
 }
 
 int vr_webhook_default_outbox(const char *audit_log, char **out)
@@ -115,7 +83,7 @@ int vr_webhook_default_outbox(const char *audit_log, char **out)
     vr_buf b = VR_BUF_INIT;
     const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     *out = NULL;
-    if (audit_log && audit_log[0])
+    if (audit_log && audit_log[0] && !vr_file_in_place(audit_log))
         vr_buf_printf(&b, "%s.outbox", audit_log);
     else if (state && state[0] == '/')
         vr_buf_printf(&b, "%s/vni-reconcile/webhook-outbox.jsonl", state);
@@ -143,8 +111,13 @@ static int make_parents(const char *path)
     return 0;
 }
 
-static int lock_outbox(const char *outbox)
+/* Takes the flock on "<outbox>.lock": *out_fd is its descriptor (close it to release), or -1
+ * for an outbox written in place (a device or FIFO: no lock file is made beside it).
+ * Returns 0, or -1 with errno. */
+static int lock_outbox(const char *outbox, int *out_fd)
 {
+    *out_fd = -1;
+    if (vr_file_in_place(outbox)) return 0;
     vr_buf b = VR_BUF_INIT;
     vr_buf_printf(&b, "%s.lock", outbox);
     make_parents(outbox);
@@ -157,7 +130,16 @@ static int lock_outbox(const char *outbox)
             return -1;
         }
     }
-    return fd;
+    *out_fd = fd;
+    return 0;
+}
+
+static bool is_hex64(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f'))) return false;
+    return n == 64;
 }
 
 /* Parses one outbox line into p. Returns 0, or -1. */
@@ -170,12 +152,20 @@ static int parse_entry(const char *line, pending *p)
     const cJSON *dl = cJSON_GetObjectItemCaseSensitive(j, "delivery");
     const cJSON *bd = cJSON_GetObjectItemCaseSensitive(j, "body");
     const cJSON *qa = cJSON_GetObjectItemCaseSensitive(j, "queuedAt");
-    const cJSON *ur = cJSON_GetObjectItemCaseSensitive(j, "url"); /* absent in the old format */
+    const cJSON *uh = cJSON_GetObjectItemCaseSensitive(j, "urlSha256");
+    const cJSON *ur = cJSON_GetObjectItemCaseSensitive(j, "url"); /* the previous format */
     int rc = -1;
     if (cJSON_IsString(ev) && cJSON_IsString(dl) && cJSON_IsString(bd) && dl->valuestring[0] &&
+        (!uh || (cJSON_IsString(uh) && is_hex64(uh->valuestring))) &&
         (!ur || (cJSON_IsString(ur) && ur->valuestring[0]))) {
         p->event = vr_strdup(ev->valuestring);
-        p->url = ur ? vr_strdup(ur->valuestring) : NULL;
+        if (uh) {
+            memcpy(p->url_hash, uh->valuestring, 65);
+        } else if (ur) {
+            /* the previous format held the URL itself: kept as its hash from now on */
+            vr_sha256_hex(ur->valuestring, strlen(ur->valuestring), p->url_hash);
+            p->migrated = true;
+        }
         p->delivery = vr_strdup(dl->valuestring);
         p->body = vr_strdup(bd->valuestring);
         p->body_len = strlen(p->body);
@@ -218,17 +208,28 @@ static void parse_outbox(char *text, pending **out, size_t *n, size_t *bad)
 }
 
 /* Reads the outbox file into *out (count *n). Unparsable lines are counted in *bad.
- * Returns 0 (a missing file is empty), or -1 with errno. */
-static int read_outbox(const char *path, pending **out, size_t *n, size_t *bad)
+ * Returns 0 (a missing file, or one written in place, is empty), or -1 with wh's last_error
+ * set. */
+static int read_outbox(vr_webhook *wh, const char *path, pending **out, size_t *n, size_t *bad)
 {
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
     *n = 0;
-    int r = vr_read_file(path, OUTBOX_FILE_MAX, &text, &len);
+    if (vr_file_in_place(path)) return 0; /* a device or FIFO: nothing to read back */
+    int r = vr_read_file(path, VR_WEBHOOK_OUTBOX_MAX_BYTES, &text, &len);
     if (r != 0) {
         if (r == -1 && errno == ENOENT) return 0;
-        if (r == -2) errno = EFBIG;
+        vr_buf m = VR_BUF_INIT;
+        if (r == -2)
+            vr_buf_printf(&m,
+                          "webhook outbox %s: cannot read it: larger than %u MiB, the most an "
+                          "outbox may hold",
+                          path, VR_WEBHOOK_OUTBOX_MAX_BYTES >> 20);
+        else
+            vr_buf_printf(&m, "webhook outbox %s: cannot read it: %s", path, strerror(errno));
+        set_outbox_error(wh, vr_buf_str(&m));
+        vr_buf_free(&m);
         return -1;
     }
     parse_outbox(text, out, n, bad);
@@ -239,7 +240,9 @@ static int read_outbox(const char *path, pending **out, size_t *n, size_t *bad)
 static void entry_json(vr_buf *b, const pending *p)
 {
     cJSON *j = cJSON_CreateObject();
-    if (p->url) cJSON_AddStringToObject(j, "url", p->url); /* an old-format line stays one */
+    /* the URL's hash, never the URL (its path may hold a token); a line of the oldest format
+     * (no URL at all) stays one */
+    if (p->url_hash[0]) cJSON_AddStringToObject(j, "urlSha256", p->url_hash);
     cJSON_AddStringToObject(j, "event", p->event);
     cJSON_AddStringToObject(j, "delivery", p->delivery);
     cJSON_AddStringToObject(j, "body", p->body);
@@ -271,11 +274,11 @@ size_t vr_webhook_outbox_parse(vr_buf *out, const char *text, size_t len, size_t
     return n;
 }
 
-/* Whether p is for the URL of this run: the same URL (compared as text), or none recorded (a
- * line of the previous version, which did not record it: sent to the current URL). */
+/* Whether p is for the URL of this run: the same URL (its SHA-256 compared), or none recorded
+ * (a line of the oldest format, which did not record it: sent to the current URL). */
 static bool for_this_url(const vr_webhook *wh, const pending *p)
 {
-    return !p->url || strcmp(p->url, wh->cfg.url) == 0;
+    return !p->url_hash[0] || strcmp(p->url_hash, wh->url_hash) == 0;
 }
 
 static bool was_delivered(const vr_webhook *wh, const char *id)
@@ -291,18 +294,18 @@ static void sync_outbox(vr_webhook *wh)
 {
     const char *path = wh->cfg.outbox_path;
     if (!path || !wh->need_sync) return;
-    int lfd = lock_outbox(path);
-    if (lfd < 0) {
-        wh->st.outbox_error = true;
-        set_last_error(wh, 0, "webhook outbox: cannot lock it");
+    int lfd;
+    if (lock_outbox(path, &lfd) != 0) {
+        vr_buf m = VR_BUF_INIT;
+        vr_buf_printf(&m, "webhook outbox %s: cannot lock it: %s", path, strerror(errno));
+        set_outbox_error(wh, vr_buf_str(&m));
+        vr_buf_free(&m);
         return;
     }
     pending *file = NULL;
     size_t fn = 0, bad = 0;
-    if (read_outbox(path, &file, &fn, &bad) != 0) {
-        wh->st.outbox_error = true;
-        set_last_error(wh, 0, "webhook outbox: cannot read it");
-        close(lfd);
+    if (read_outbox(wh, path, &file, &fn, &bad) != 0) {
+        if (lfd >= 0) close(lfd);
         return;
     }
     /* the merged list, as pointers into file[] and wh->q[] */
@@ -329,14 +332,21 @@ static void sync_outbox(vr_webhook *wh)
         entry_json(&out, merged[i]);
         if (!for_this_url(wh, merged[i])) other++;
     }
-    int rc;
-    if (out.len == 0)
-        rc = (unlink(path) == 0 || errno == ENOENT) ? 0 : -1;
-    else
-        rc = vr_write_file_atomic(path, out.data, out.len, 0600);
+    int rc = 0;
+    vr_error werr = VR_ERROR_INIT;
+    if (out.len == 0 && vr_file_in_place(path)) {
+        /* nothing pending, and a device or FIFO is never removed */
+    } else if (out.len == 0) {
+        if (unlink(path) != 0 && errno != ENOENT) {
+            vr_error_set(&werr, VR_ERR_FILE_WRITE, "webhook outbox %s: cannot remove it: %s", path,
+                         strerror(errno));
+            rc = -1;
+        }
+    } else {
+        rc = vr_file_write(path, out.data, out.len, 0600, "webhook outbox", &werr);
+    }
     if (rc != 0) {
-        wh->st.outbox_error = true;
-        set_last_error(wh, 0, "webhook outbox: cannot write it");
+        set_outbox_error(wh, werr.message);
     } else {
         for (size_t i = 0; i < wh->qn; i++)
             wh->q[i].persisted = true;
@@ -348,7 +358,7 @@ static void sync_outbox(vr_webhook *wh)
     for (size_t i = 0; i < fn; i++)
         pending_free(&file[i]);
     free(file);
-    close(lfd);
+    if (lfd >= 0) close(lfd);
 }
 
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -381,12 +391,13 @@ static int post_once(vr_webhook *wh, const pending *p, long timeout_ms)
     }
     vr_buf_free(&line);
 
+    char errbuf[CURL_ERROR_SIZE];
+    errbuf[0] = '\0';
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, wh->cfg.url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    vr_http_transport_setup(c, wh->cfg.url, wh->cfg.transport);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
     curl_easy_setopt(c, CURLOPT_USERAGENT, "vni-reconcile/" VR_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -403,10 +414,23 @@ static int post_once(vr_webhook *wh, const pending *p, long timeout_ms)
     curl_slist_free_all(h);
     /* the handle keeps pointers to the list: drop them before it is reused */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 
     if (cc == CURLE_OK && status >= 200 && status < 300) return 0;
     vr_buf msg = VR_BUF_INIT;
-    if (cc != CURLE_OK)
+    const vr_transport *t = wh->cfg.transport;
+    if (vr_http_tls_refused(cc) && t && t->ca_file)
+        /* name the certificate problem, and what to do about a private CA */
+        vr_buf_printf(&msg,
+                      "webhook: the receiver's TLS certificate was refused (%s); its CA "
+                      "is not in %s (from %s)",
+                      errbuf[0] ? errbuf : curl_easy_strerror(cc), t->ca_file, t->ca_source);
+    else if (vr_http_tls_refused(cc))
+        vr_buf_printf(&msg,
+                      "webhook: the receiver's TLS certificate was refused (%s); if a "
+                      "private CA signs it, pass it with --ca-file",
+                      errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    else if (cc != CURLE_OK)
         vr_buf_printf(&msg, "webhook: %s", curl_easy_strerror(cc));
     else
         vr_buf_printf(&msg, "webhook: receiver answered %ld", status);
@@ -440,21 +464,12 @@ static int deliver_head(vr_webhook *wh)
             return 0;
         }
         if (attempt + 1 >= max_attempts) break;
-        /* exponential backoff with full jitter, cut to the budget left */
-        long cap = wh->cfg.backoff_initial_ms;
-        for (int i = 0; i < attempt && cap < wh->cfg.backoff_max_ms; i++)
-            cap *= 2;
-        if (cap > wh->cfg.backoff_max_ms) cap = wh->cfg.backoff_max_ms;
-        long sleep_ms = cap > 0 ? (long)(vr_random_u64() % (uint64_t)(cap + 1)) : 0;
-        left = remaining_ms(wh);
-        if (left <= 0) {
-            wh->st.budget_exhausted = true;
-            return -1;
-        }
-        if (sleep_ms >= left) {
-            /* no time left for another attempt after the sleep */
-            vr_sleep_ms(left);
-            wh->st.spent_ms += left;
+        /* the project's backoff (the API calls' too), cut to the budget left; no sleep when
+         * no time would be left for the try after it */
+        int64_t backoff = vr_backoff_ms(wh->cfg.backoff_initial_ms, wh->cfg.backoff_max_ms, attempt,
+                                        vr_random_u64());
+        int64_t sleep_ms = vr_retry_wait_ms(backoff, -1, remaining_ms(wh), MIN_TRY_MS);
+        if (sleep_ms < 0) {
             wh->st.budget_exhausted = true;
             return -1;
         }
@@ -494,13 +509,13 @@ int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *er
 {
     *out = NULL;
     if (!cfg || !cfg->url) {
-        vr_error_set(err, "webhook-url", "webhook url: none given");
+        vr_error_set(err, VR_ERR_WEBHOOK_URL, "webhook url: none given");
         return -1;
     }
     if (vr_webhook_url_check(cfg->url, err) != 0) return -1;
     if (cfg->secret && cfg->secret_len == 0) {
         /* an empty HMAC key signs what anyone can sign: refuse it rather than sign */
-        vr_error_set(err, "webhook", "webhook secret is empty");
+        vr_error_set(err, VR_ERR_WEBHOOK, "webhook secret is empty");
         vr_error_remedy(err, "put a non-empty key in the secret file, or leave the secret out");
         return -1;
     }
@@ -516,18 +531,21 @@ int vr_webhook_open(vr_webhook **out, const vr_webhook_config *cfg, vr_error *er
     wh->curl = curl_easy_init();
     if (!wh->curl) {
         free(wh);
-        vr_error_set(err, "webhook", "webhook: cannot create a curl handle");
+        vr_error_set(err, VR_ERR_WEBHOOK, "webhook: cannot create a curl handle");
         return -1;
     }
+    vr_sha256_hex(cfg->url, strlen(cfg->url), wh->url_hash);
     if (cfg->outbox_path) {
-        int lfd = lock_outbox(cfg->outbox_path);
+        int lfd = -1; /* without the lock (it could not be taken) the read is still right */
+        if (lock_outbox(cfg->outbox_path, &lfd) != 0) lfd = -1;
         pending *items = NULL;
         size_t n = 0, bad = 0;
-        if (read_outbox(cfg->outbox_path, &items, &n, &bad) != 0) {
-            wh->st.outbox_error = true;
-            set_last_error(wh, 0, "webhook outbox: cannot read it");
-        }
+        read_outbox(wh, cfg->outbox_path, &items, &n, &bad); /* a failure is in the stats */
         if (lfd >= 0) close(lfd);
+        /* lines of the previous format hold the URL itself: the first sync rewrites them all
+         * (this URL's and the others') with its hash instead */
+        for (size_t i = 0; i < n; i++)
+            if (items[i].migrated) wh->need_sync = true;
         /* only the events meant for this URL (and old lines without one) are this run's to
          * send; the others stay in the file for a run with their URL */
         size_t k = 0;
@@ -563,7 +581,7 @@ void vr_webhook_send(vr_webhook *wh, const char *event, const char *delivery, co
     memset(p, 0, sizeof *p);
     p->event = vr_strdup(event ? event : "");
     p->delivery = vr_strdup(delivery ? delivery : "");
-    p->url = vr_strdup(wh->cfg.url);
+    memcpy(p->url_hash, wh->url_hash, sizeof p->url_hash);
     p->body = vr_xmalloc(body_len + 1);
     if (body_len) memcpy(p->body, body, body_len);
     p->body[body_len] = '\0';

@@ -1,6 +1,7 @@
 /* vr_metrics: Prometheus text exposition format (version 0.0.4) for node_exporter's textfile
  * collector: metric families with HELP and TYPE lines, samples with escaped labels, written
- * atomically (temporary file beside it, fsync, rename) so the collector never reads half a file.
+ * whole or not at all (vr_file_write: temporary file beside it, fsync, rename) so the collector
+ * never reads half a file.
  *
  * Metrics of vni-reconcile (declared by vr_metrics_declare_standard):
  *   vni_reconcile_actions_total{org,action,status}          counter  audit records by outcome
@@ -14,6 +15,8 @@
  *   vni_reconcile_api_calls_total{status}                   counter  API calls by HTTP status
  *                                                                     ("0": no response)
  *   vni_reconcile_webhook_events_total{result}              counter  delivered|queued|dropped
+ *   vni_reconcile_replacements_total{org,status}            counter  apply's replacements:
+ *                                                                     replaced|failed|skipped
  *
  * Several runs (organizations, commands) share one file: vr_metrics_merge_previous() carries
  * over what the file held: counters are added up, gauges of label sets this run did not set
@@ -30,6 +33,9 @@
 
 #include <stddef.h>
 
+/* The largest metrics file read back for the merge; a larger one is an error. */
+#define VR_METRICS_FILE_MAX_BYTES (64u << 20)
+
 #define VR_METRIC_ACTIONS "vni_reconcile_actions_total"
 #define VR_METRIC_STEP_LATENCY "vni_reconcile_step_latency_ms"
 #define VR_METRIC_LAST_RUN "vni_reconcile_last_run_timestamp_seconds"
@@ -37,6 +43,7 @@
 #define VR_METRIC_DRIFT "vni_reconcile_drift_interfaces"
 #define VR_METRIC_API_CALLS "vni_reconcile_api_calls_total"
 #define VR_METRIC_WEBHOOK "vni_reconcile_webhook_events_total"
+#define VR_METRIC_REPLACEMENTS "vni_reconcile_replacements_total"
 
 typedef enum {
     VR_METRIC_COUNTER = 0,
@@ -107,13 +114,16 @@ int vr_metrics_render(const vr_metrics *m, vr_buf *out);
  * read. */
 int vr_metrics_merge_previous(vr_metrics *m, const char *path, vr_error *err);
 
-/* Renders and writes path atomically, mode 0644 (the collector runs as another user).
- * Returns 0, or -1 with err (code "metrics-file"). */
+/* Renders and writes path with vr_file_write (whole or not at all, never through a symbolic
+ * link, a device or FIFO in place), mode 0644 (the collector runs as another user).
+ * Returns 0, or -1 with err (code "metrics.file", the message names the file). */
 int vr_metrics_write_file(const vr_metrics *m, const char *path, vr_error *err);
 
 /* vr_metrics_merge_previous then vr_metrics_write_file, under an flock on "<path>.lock" so
  * runs that end at the same time do not lose each other's samples. What the cmd layer calls.
- * Returns 0, or -1 with err (code "metrics-file"). */
+ * A target written in place (vr_file_in_place: /dev/stdout, a FIFO) gets this run's samples
+ * alone: it is not read back and no lock file is made beside it.
+ * Returns 0, or -1 with err (code "metrics.file"). */
 int vr_metrics_update_file(vr_metrics *m, const char *path, vr_error *err);
 
 /* Escapes a label value (\ → \\, " → \", newline → \n) and appends it to out. */

@@ -4,6 +4,7 @@
 #define VR_AUDIT_H
 
 #include "vr_diag.h"
+#include "vr_latency.h"
 #include "vr_util.h"
 
 #include <cJSON.h>
@@ -30,7 +31,7 @@ typedef enum {
 } vr_audit_status;
 
 /* A latency part that was not measured: serialised as null. */
-#define VR_AUDIT_MS_NONE ((int64_t)-1)
+#define VR_AUDIT_MS_NONE VR_MS_NONE
 
 /* One audit record. Every pointer is borrowed: what it points to must stay valid until the
  * record has been formatted or written; the record itself owns nothing and needs no freeing.
@@ -50,7 +51,9 @@ typedef enum {
  *   error                   null when error is NULL, else {"httpStatus": n|null, "code": s,
  *                           "message": s}; httpStatus is null when error->http_status is 0
  *                           (no HTTP response, e.g. a timeout). Only those three fields of
- *                           the vr_error are used (never its remedy). */
+ *                           the vr_error are used (never its remedy).
+ *   replacement             true, only on the two records of a replacement (its vni_deletion
+ *                           and its vni_provisioning); absent on every other record */
 typedef struct {
     char event_id[37]; /* UUID v4, lower case */
     char run_id[37];   /* the run's UUID, the same for every record of a run */
@@ -65,6 +68,7 @@ typedef struct {
     const char *const *correlation_ids;
     size_t correlation_count;
     const vr_error *error; /* NULL: the step did not fail */
+    bool replacement;      /* a record of a replacement: "replacement": true */
 } vr_audit_record;
 
 /* Sets r to a fresh record: a new eventId, runId copied from run_id (a new UUID when run_id
@@ -99,8 +103,9 @@ typedef struct {
         -1, NULL, NULL, 0                                                                          \
     }
 
-/* Opens path for appending (O_APPEND, created with mode 0600, never truncated). path NULL
- * gives a writer that writes nothing. Returns 0, or -1 with err set ("audit-log"). */
+/* Opens path for appending (O_APPEND, created with mode 0600, never truncated, never through
+ * a symbolic link: O_NOFOLLOW). path NULL gives a writer that writes nothing. Returns 0, or -1
+ * with err set ("audit.log"; a link is named as such). */
 int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err);
 
 /* Defensive scrub: records never receive a secret, but should one of these strings ever
@@ -119,8 +124,13 @@ int vr_audit_format(const vr_audit_writer *w, const vr_audit_record *r, vr_buf *
 /* Formats r (as vr_audit_format), appends it plus "\n" to the log in one write(), and fsyncs
  * before returning, so a record is on disk before apply takes its next step. When line_out is
  * not NULL the exact line (without the newline) is appended to it as well, to be used as the
- * webhook body. Returns 0, or -1 with err set (code "audit-log"); with no file, only formats. */
+ * webhook body. Returns 0, or -1 with err set (code "audit.log"); with no file, only formats. */
 int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_out, vr_error *err);
+
+/* Appends one formatted line (from vr_audit_format; no newline) plus "\n" to the log in one
+ * write() and fsyncs, as vr_audit_write does: for records formatted earlier and written later
+ * (vr_outputs' held records). Returns 0 (also with no file), or -1 with err set. */
+int vr_audit_write_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err);
 
 /* Closes the file and frees everything; w is left as VR_AUDIT_WRITER_INIT. Safe to repeat. */
 void vr_audit_writer_close(vr_audit_writer *w);

@@ -1,4 +1,4 @@
-/* test_live_region: the region map of contract §1 and the resolution of API/OAuth bases. */
+/* test_live_endpoint: the region map of contract §1 and the resolution of API/OAuth bases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "vr_region.h"
+#include "vr_endpoint.h"
 
 #include <string.h>
 
@@ -121,20 +121,21 @@ static void test_url_loopback_only_http(void **state)
 {
     (void)state;
     vr_error err = VR_ERROR_INIT;
-    const char *ok[] = {"http://127.0.0.1:8080",      "http://127.9.8.7",
-                        "http://localhost:1",         "http://LOCALHOST",
-                        "http://[::1]:4433/",         "https://example.com",
-                        "https://api.mypurecloud.ie", "https://[2001:db8::1]:8443/prefix"};
+    const char *ok[] = {"http://127.0.0.1:8080", "http://127.9.8.7", "http://localhost:1",
+                        "http://LOCALHOST", "http://[::1]:4433/", "https://example.com",
+                        "https://api.mypurecloud.ie", "https://[2001:db8::1]:8443/prefix",
+                        /* https to loopback: the production path on loopback (test_tls.sh) */
+                        "https://127.0.0.1:44321", "https://[::1]:8443", "https://localhost:9"};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         vr_error_clear(&err);
-        assert_int_equal(vr_url_check(ok[i], "--api-url", &err), 0);
+        assert_int_equal(vr_url_check(ok[i], "--api-url", VR_URL_BASE, &err), 0);
     }
     const char *insecure[] = {"http://example.com",        "http://10.0.0.1:80",
                               "http://127.0.0.1.nip.io",   "http://[2001:db8::1]",
                               "http://localhost.evil.com", "http://128.0.0.1"};
     for (size_t i = 0; i < sizeof(insecure) / sizeof(insecure[0]); i++) {
         vr_error_clear(&err);
-        assert_int_equal(vr_url_check(insecure[i], "--api-url", &err), -1);
+        assert_int_equal(vr_url_check(insecure[i], "--api-url", VR_URL_BASE, &err), -1);
         assert_string_equal(err.code, "url.insecure");
         assert_non_null(strstr(err.message, "plain http:// is refused"));
         assert_non_null(strstr(err.remedy, "https://"));
@@ -151,7 +152,7 @@ static void test_url_loopback_only_http(void **state)
                              ""};
     for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
         vr_error_clear(&err);
-        assert_int_equal(vr_url_check(invalid[i], "--api-url", &err), -1);
+        assert_int_equal(vr_url_check(invalid[i], "--api-url", VR_URL_BASE, &err), -1);
         assert_string_equal(err.code, "url.invalid");
     }
     /* through the resolution, with the env variable's name in the message */
