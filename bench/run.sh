@@ -48,3 +48,6 @@ VR_BIN=$BIN BENCH_RUNS=${BENCH_PARALLEL_RUNS:-3} bash bench/bench_parallel.sh
 ## patience: the same apply against `vni-sim --rate-429 0.3 --rate-5xx 0.1`, RUNS times, beside
 ## runs without faults (bench/bench_patience.sh)
 VR_BIN=$BIN bash bench/bench_patience.sh "${BENCH_PATIENCE_N:-20}"
+## drift --format html: the page's size at 1,000 interfaces and 30 checks, its time against
+## --format json, Chromium's load against a blank page (bench/bench_drift_html.sh)
+VR_BIN=$BIN bash bench/bench_drift_html.sh 1000 30

@@ -12,6 +12,7 @@
 #include "vr_lock.h"
 #include "vr_ordered.h"
 #include "vr_outputs.h"
+#include "vr_plancheck.h"
 #include "vr_planfile.h"
 #include "vr_render.h"
 #include "vr_render_apply.h"
@@ -93,29 +94,6 @@ static void print_progress(void *ctx, vr_apply_event ev, const vr_apply_step *st
 
 /* ---- the saved plan path ---- */
 
-/* A session for a saved plan: the plan's organizations, no inventory files. */
-static int session_from_planfile(vr_session *s, vr_plan *plan)
-{
-    for (size_t i = 0; i < s->opts->probe_map.count; i++) {
-        vr_error err = VR_ERROR_INIT;
-        if (vr_probe_map_add(&s->probe_map, s->opts->probe_map.items[i], &err) < 0) {
-            fprintf(stderr, "vni-reconcile apply: %s\n", err.message);
-            return VR_EXIT_ERROR;
-        }
-    }
-    for (size_t i = 0; i < plan->org_count; i++) {
-        vr_org *org = vr_inventory_add_org(&s->inv, plan->orgs[i].org_id);
-        if (plan->orgs[i].region && !org->region) org->region = vr_strdup(plan->orgs[i].region);
-    }
-    s->orgs = vr_xcalloc(s->inv.org_count ? s->inv.org_count : 1, sizeof(*s->orgs));
-    for (size_t i = 0; i < s->inv.org_count; i++) {
-        s->orgs[s->org_count].org = &s->inv.orgs[i];
-        s->orgs[s->org_count].plan = &plan->orgs[i];
-        s->org_count++;
-    }
-    return 0;
-}
-
 static bool ref_has(const vr_plan_ref *r, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
@@ -136,23 +114,6 @@ static bool plan_saw(const vr_plan_org_result *p, const char *name)
         if (p->actions[i].kind != VR_ACTION_CREATE && strcmp(p->actions[i].name, name) == 0)
             return true; /* deleted or replaced: it was live */
     return false;
-}
-
-/* --max-replaces bounds a saved plan too: one that replaces more is refused. */
-static bool within_max_replaces(const vr_plan *plan, long max_replaces)
-{
-    for (size_t i = 0; i < plan->org_count; i++) {
-        const vr_plan_org_result *r = &plan->orgs[i];
-        if ((long)r->replace_count <= max_replaces) continue;
-        fprintf(stderr,
-                "vni-reconcile apply: the saved plan replaces %zu interfaces of organization %s, "
-                "more than --max-replaces %ld allows\n"
-                "  what to do: apply it with --max-replaces %zu if that is what you want, or make "
-                "a new plan; nothing was changed\n",
-                r->replace_count, r->org_id, max_replaces, r->replace_count);
-        return false;
-    }
-    return true;
 }
 
 static bool live_has(const vr_iface_list *l, const char *name)
@@ -180,9 +141,8 @@ static void names_of_ref(vr_buf *b, size_t *n, const vr_plan_ref *r, size_t coun
 }
 
 /* Refuses a saved plan whose live fingerprint no longer matches, saying what changed. */
-static bool plan_still_valid(const vr_session_org *so)
+static bool plan_still_valid(const vr_session_org *so, const vr_plan_org_result *p)
 {
-    const vr_plan_org_result *p = so->plan;
     char fp[65];
     vr_plan_live_fingerprint(so->live.items, so->live.count, fp);
     if (strcmp(fp, p->live_fingerprint) == 0) return true;
@@ -351,9 +311,9 @@ static int check_usage(apply_cmd *a)
                 pos->items[0], pos->items[0]);
         return VR_EXIT_ERROR;
     }
-    if (a->from_file && (o->prune || o->max_deletes != 1 || o->shard))
-        fprintf(stderr, "vni-reconcile apply: warning: --prune, --max-deletes and --shard apply to "
-                        "-f; a saved plan carries its own actions and organizations\n");
+    if (a->from_file && (o->prune || o->shard))
+        fprintf(stderr, "vni-reconcile apply: warning: --prune and --shard apply to -f; a saved "
+                        "plan carries its own actions and organizations\n");
     if (a->from_file && (o->replace.count || o->replace_drifted || o->no_replace_failed))
         fprintf(stderr, "vni-reconcile apply: warning: --replace, --replace-drifted and "
                         "--no-replace-failed apply to -f; a saved plan carries its own "
@@ -396,19 +356,69 @@ static int lock_org(void *ctx, vr_session *s, size_t i)
     return -1;
 }
 
-/* The plan of the run: the saved one (still valid against live state) or a fresh one. */
+/* A refusal of a saved plan: which check failed (and its code), and how to get a fresh plan. */
+static int refuse(const apply_cmd *a, const vr_error *err)
+{
+    vr_session_print_error(&a->s, err);
+    return VR_EXIT_ERROR;
+}
+
+/* The saved plan read and checked before anything is read from the platform (docs/plan-file.md,
+ * "How apply FILE checks it", steps 1 to 5): strictly read, within apply's own --max-deletes
+ * and --max-replaces, without errors, able to be made again (options and inventory files
+ * recorded), its inventory files unchanged (SHA-256), and the inventory loaded from exactly
+ * those files, with the plan's organizations and regions. Returns 0, VR_EXIT_ERROR (refused,
+ * printed) or VR_EXIT_INVALID. */
+static int load_saved(apply_cmd *a)
+{
+    vr_session *s = &a->s;
+    vr_plan *saved = &a->saved;
+    vr_error err = VR_ERROR_INIT;
+    int rc;
+    if (vr_planfile_read(saved, a->pos.items[0], &err) < 0) {
+        if (!err.remedy[0]) vr_error_remedy(&err, "%s", VR_PLANCHECK_FRESH_PLAN);
+        return refuse(a, &err);
+    }
+    if (vr_plancheck_bounds(saved, a->o.max_deletes, a->o.max_replaces, &err) < 0)
+        return refuse(a, &err);
+    if (!vr_plan_possible(saved)) {
+        for (size_t i = 0; i < saved->org_count; i++)
+            for (size_t k = 0; k < saved->orgs[i].diags.count; k++) {
+                if (saved->orgs[i].diags.items[k].severity != VR_SEV_ERROR) continue;
+                char *line = vr_diag_format(&saved->orgs[i].diags.items[k]);
+                char *shown = vr_text_escape(line);
+                fprintf(stderr, "%s\n", shown);
+                free(shown);
+                free(line);
+            }
+        fprintf(stderr, "vni-reconcile apply: the saved plan cannot be carried out; see the "
+                        "errors above; nothing was changed\n");
+        return VR_EXIT_INVALID;
+    }
+    if (vr_plancheck_recorded(saved, &err) < 0 || vr_plancheck_files(saved, &err) < 0)
+        return refuse(a, &err);
+    for (size_t i = 0; i < saved->file_count; i++)
+        vr_strlist_push(&a->o.common.files, saved->files[i].path);
+    if (saved->options.shard && (rc = vr_session_set_shard(s, saved->options.shard)) != 0)
+        return rc;
+    if ((rc = vr_session_load(s)) != 0) return rc;
+    const vr_org **orgs = vr_xcalloc(s->org_count + 1, sizeof(*orgs));
+    for (size_t i = 0; i < s->org_count; i++)
+        orgs[i] = s->orgs[i].org;
+    rc = vr_plancheck_inventory(saved, &s->inv, orgs, s->org_count, &err);
+    free(orgs);
+    return rc < 0 ? refuse(a, &err) : 0;
+}
+
+/* The plan of the run, made from the inventory and the live state. For a saved plan: made
+ * with its recorded options once the live fingerprint is found unchanged, and carried out only
+ * when its actions are exactly the saved ones. */
 static int make_plan(apply_cmd *a)
 {
     vr_session *s = &a->s;
     int rc;
     if (a->from_file) {
-        vr_error err = VR_ERROR_INIT;
-        if (vr_planfile_read(&a->saved, a->pos.items[0], &err) < 0) {
-            vr_session_print_error(s, &err);
-            return VR_EXIT_ERROR;
-        }
-        if (!within_max_replaces(&a->saved, a->o.max_replaces)) return VR_EXIT_ERROR;
-        if ((rc = session_from_planfile(s, &a->saved)) != 0) return rc;
+        if ((rc = load_saved(a)) != 0) return rc;
     } else if ((rc = vr_session_load(s)) != 0) {
         return rc;
     }
@@ -418,18 +428,27 @@ static int make_plan(apply_cmd *a)
         a->locks[i] = init;
     }
     if ((rc = vr_session_prepare(s, lock_org, a)) != 0) return rc;
-    if (a->from_file) {
-        for (size_t i = 0; i < s->org_count; i++)
-            if (!s->orgs[i].failed && !plan_still_valid(&s->orgs[i])) return VR_EXIT_ERROR;
-        return 0;
-    }
     vr_plan_opts popts;
     vr_plan_opts_init(&popts);
-    popts.prune = a->o.prune;
-    popts.max_deletes = a->o.max_deletes;
-    vr_cmd_replace_opts(&popts, &a->o.replace, a->o.replace_drifted, a->o.no_replace_failed,
-                        a->o.max_replaces);
-    return vr_session_plan(s, &popts);
+    if (a->from_file) {
+        for (size_t i = 0; i < s->org_count; i++)
+            if (!s->orgs[i].failed && !plan_still_valid(&s->orgs[i], &a->saved.orgs[i]))
+                return VR_EXIT_ERROR;
+        vr_plan_opts_from_recorded(&popts, &a->saved.options);
+    } else {
+        popts.prune = a->o.prune;
+        popts.max_deletes = a->o.max_deletes;
+        vr_cmd_replace_opts(&popts, &a->o.replace, a->o.replace_drifted, a->o.no_replace_failed,
+                            a->o.max_replaces);
+    }
+    if ((rc = vr_session_plan(s, &popts)) != 0) return rc;
+    for (size_t i = 0; a->from_file && i < s->org_count; i++) {
+        vr_error err = VR_ERROR_INIT;
+        if (!s->orgs[i].failed &&
+            vr_plancheck_actions(&a->saved.orgs[i], s->orgs[i].plan, &err) < 0)
+            return refuse(a, &err);
+    }
+    return 0;
 }
 
 /* The plan, as plan shows it (text to stdout; errors and all); VR_EXIT_INVALID when it cannot
@@ -449,14 +468,7 @@ static int show_plan(const apply_cmd *a, const vr_plan *plan)
         vr_buf_free(&out);
     }
     if (vr_plan_possible(plan)) return 0;
-    if (quiet)
-        for (size_t i = 0; i < plan->org_count; i++)
-            for (size_t k = 0; k < plan->orgs[i].diags.count; k++) {
-                if (plan->orgs[i].diags.items[k].severity != VR_SEV_ERROR) continue;
-                char *line = vr_diag_format(&plan->orgs[i].diags.items[k]);
-                fprintf(stderr, "%s\n", line);
-                free(line);
-            }
+    if (quiet) vr_session_print_plan_errors(plan);
     fprintf(stderr, "vni-reconcile apply: the plan cannot be carried out; see the errors "
                     "above; nothing was changed\n");
     return VR_EXIT_INVALID;
@@ -556,6 +568,21 @@ static void run_orgs(apply_cmd *a)
                 a->o.common.timeout_s);
 }
 
+/* The live state of organization i after its run, for the audit branch (plan --from-audit
+ * plans against it): read again, since the run changed it. Returns 0 with path and json
+ * filled, or -1 after a warning (the state recorded earlier stays as it was). */
+static int state_after_run(vr_session *s, size_t i, vr_buf *path, vr_buf *json)
+{
+    vr_session_org *so = &s->orgs[i];
+    if (vr_session_reread_org(s, so) == 0 && vr_session_state_file(s, so, path, json) == 0)
+        return 0;
+    fprintf(stderr,
+            "vni-reconcile apply: warning: organization %s: the live state after the run could "
+            "not be read, so the state recorded on the audit branch is not updated\n",
+            so->org->id);
+    return -1;
+}
+
 /* Webhook closed, Git reports, metrics. Returns false when a Git report failed, or the
  * outbox or the metrics file could not be written (a file that cannot be written is an error:
  * docs/cli.md "Files"). */
@@ -580,7 +607,13 @@ static bool close_outputs(apply_cmd *a)
         if (!a->runs[i].ran) continue;
         vr_error err = VR_ERROR_INIT;
         char commit[41] = "";
-        int rc = vr_outputs_commit_apply(&a->out, &a->runs[i], commit, &err);
+        vr_buf sp = VR_BUF_INIT, sj = VR_BUF_INIT;
+        bool have_state = state_after_run(&a->s, i, &sp, &sj) == 0;
+        vr_gitreport_file state = {vr_buf_str(&sp), sj.data, sj.len};
+        int rc =
+            vr_outputs_commit_apply(&a->out, &a->runs[i], have_state ? &state : NULL, commit, &err);
+        vr_buf_free(&sp);
+        vr_buf_free(&sj);
         if (rc == VR_OUTPUTS_BUILD)
             fprintf(stderr, "vni-reconcile apply: audit report of %s: cannot build it\n",
                     a->runs[i].result.org_id);
@@ -639,9 +672,6 @@ static void apply_cmd_free(apply_cmd *a)
             vr_lock_release(&a->locks[i]);
         free(a->locks);
     }
-    /* the saved plan's org results are borrowed by the session: drop the pointers first */
-    for (size_t i = 0; i < a->s.org_count; i++)
-        if (a->from_file) a->s.orgs[i].plan = NULL;
     vr_session_free(&a->s);
     vr_plan_free(&a->saved);
     vr_strlist_free(&a->o.replace);
@@ -658,8 +688,8 @@ int cmd_apply(int argc, char **argv)
     if (rc == 1) {
         rc = VR_EXIT_OK;
     } else if ((rc = check_usage(&a)) == 0 && (rc = make_plan(&a)) == 0 &&
-               (rc = show_plan(&a, a.from_file ? &a.saved : &a.s.plan)) == 0 &&
-               (rc = approve(&a)) == 0 && (rc = open_outputs(&a)) == 0) {
+               (rc = show_plan(&a, &a.s.plan)) == 0 && (rc = approve(&a)) == 0 &&
+               (rc = open_outputs(&a)) == 0) {
         run_orgs(&a);
         bool reports_ok = close_outputs(&a);
         print_result(&a);

@@ -8,6 +8,7 @@
 
 #include "vr_drift.h"
 #include "vr_gitreport.h"
+#include "vr_html.h"
 #include "vr_outputs.h"
 #include "vr_render_drift.h"
 #include "vr_util.h"
@@ -76,6 +77,8 @@ static void print_report(const drift_run *run, const char *format)
         vr_render_drift_json(&out, run->reports, run->count);
     else if (strcmp(format, "markdown") == 0)
         vr_render_drift_markdown(&out, run->reports, run->count, &ropts);
+    else if (strcmp(format, "html") == 0)
+        vr_html_render_drift(&out, run->reports, run->count, NULL);
     else if (!run->o.common.quiet)
         vr_render_drift_text(&out, run->reports, run->count, &ropts);
     fputs(vr_buf_str(&out), stdout);
@@ -116,7 +119,8 @@ static int audit_records(drift_run *run, vr_outputs *out)
     return rc;
 }
 
-/* Commits each organization's report (JSON and Markdown) to the audit branch. */
+/* Commits each organization's report (JSON and Markdown) to the audit branch, with the live
+ * state it was checked against (state/<org>.json, for plan --from-audit). */
 static int commit_reports(drift_run *run, vr_outputs *out)
 {
     const vr_common_opts *c = &run->o.common;
@@ -124,7 +128,14 @@ static int commit_reports(drift_run *run, vr_outputs *out)
         const vr_drift_org *r = &run->reports[i];
         vr_error err = VR_ERROR_INIT;
         char commit[41] = "";
-        int rc = vr_outputs_commit_drift(out, r, commit, &err);
+        vr_buf sp = VR_BUF_INIT, sj = VR_BUF_INIT;
+        int rc = VR_OUTPUTS_BUILD;
+        if (vr_session_state_file(&run->s, run->org_of[i], &sp, &sj) == 0) {
+            vr_gitreport_file state = {vr_buf_str(&sp), sj.data, sj.len};
+            rc = vr_outputs_commit_drift(out, r, &state, commit, &err);
+        }
+        vr_buf_free(&sp);
+        vr_buf_free(&sj);
         if (rc == VR_OUTPUTS_BUILD) {
             fprintf(stderr, "vni-reconcile drift: cannot build the report of organization %s\n",
                     r->org_id);
@@ -185,8 +196,8 @@ static int write_outputs(drift_run *run)
 
 static void usage(const vr_opt *table)
 {
-    puts("usage: vni-reconcile drift -f PATH... [--format text|json|markdown] [--exit-code]\n"
-         "                           [--history N] [--shard I/N] [options]\n\n"
+    puts("usage: vni-reconcile drift -f PATH... [--format text|json|markdown|html]\n"
+         "                           [--exit-code] [--history N] [--shard I/N] [options]\n\n"
          "Reports where the live organizations differ from the inventory: interfaces missing\n"
          "live, differing field by field, unmanaged, not active. Never changes the platform.\n"
          "exit: 0 no drift (or drift, without --exit-code), 1 error, 2 drift (--exit-code),\n"
@@ -200,8 +211,8 @@ static int parse_opts(drift_run *run, int argc, char **argv)
     drift_opts *o = &run->o;
     o->history = VR_DRIFT_DEFAULT_HISTORY;
     vr_opt table[] = {
-        {"format", 0, VR_OPT_STRING, &o->format, "FORMAT", "text (default), json or markdown", 0,
-         0},
+        {"format", 0, VR_OPT_STRING, &o->format, "FORMAT", "text (default), json, markdown or html",
+         0, 0},
         {"exit-code", 0, VR_OPT_FLAG, &o->exit_code, NULL, "exit 2 when there is drift", 0, 0},
         {"history", 0, VR_OPT_LONG, &o->history, "N",
          "uptime over the last N checks, this one included (default 30; needs --audit-repo)", 1,
@@ -276,8 +287,10 @@ static int drift_main(drift_run *run)
     for (size_t i = 0; i < run->pos.count; i++)
         vr_strlist_push(&o->common.files, run->pos.items[i]);
     const char *format = o->format ? o->format : "text";
-    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown")) {
-        fprintf(stderr, "vni-reconcile drift: --format '%s' is not one of text, json, markdown\n",
+    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown") &&
+        strcmp(format, "html")) {
+        fprintf(stderr,
+                "vni-reconcile drift: --format '%s' is not one of text, json, markdown, html\n",
                 format);
         return VR_EXIT_ERROR;
     }

@@ -6,8 +6,10 @@
 
 #include "vr_checks.h"
 #include "vr_credentials.h"
+#include "vr_gitreport.h"
 #include "vr_inventory.h"
 #include "vr_planfile.h"
+#include "vr_snapshot.h"
 #include "vr_util.h"
 
 #include <stdarg.h>
@@ -77,6 +79,10 @@ void vr_session_free(vr_session *s)
         vr_iface_list_free(&o->live);
         vr_routing_table_list_free(&o->tables);
         free_calls(o);
+        free(o->recorded_state.branch);
+        free(o->recorded_state.commit);
+        free(o->recorded_state.recorded_at);
+        free(o->recorded_state.command);
     }
     free(s->orgs);
     vr_plan_free(&s->plan);
@@ -234,6 +240,20 @@ void vr_session_print_org_error(const vr_session *s, const vr_session_org *so, c
     print_error_about(s, so, err);
 }
 
+void vr_session_print_plan_errors(const vr_plan *plan)
+{
+    for (size_t i = 0; i < plan->org_count; i++)
+        for (size_t k = 0; k < plan->orgs[i].diags.count; k++) {
+            if (plan->orgs[i].diags.items[k].severity != VR_SEV_ERROR) continue;
+            char *line = vr_diag_format(&plan->orgs[i].diags.items[k]);
+            if (plan->org_count > 1)
+                fprintf(stderr, "organization %s: %s\n", plan->orgs[i].org_id, line);
+            else
+                fprintf(stderr, "%s\n", line);
+            free(line);
+        }
+}
+
 void vr_session_call_hook(void *ctx, const vr_call_record *rec)
 {
     vr_session_org *s = ctx;
@@ -263,6 +283,33 @@ void vr_session_outputs_config(const vr_session *s, vr_outputs_config *out)
     out->transport = &s->transport;
 }
 
+/* What the audit log's spool gave back from killed runs, and what it dropped (warnings). */
+static void print_recovery(const vr_session *s, const vr_outputs *out)
+{
+    if (s->opts->quiet) return;
+    for (size_t i = 0; i < out->spool_notes.count; i++) {
+        char *line = vr_diag_format(&out->spool_notes.items[i]);
+        vr_session_eprintf(s, "vni-reconcile %s: %s\n", s->command, line);
+        free(line);
+    }
+    const vr_spool_recovery *r = &out->recovered;
+    if (!r->files) return;
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_printf(&b,
+                  "vni-reconcile %s: warning: audit log %s: recovered %zu record%s that a killed "
+                  "run had spooled in %s (they were waiting for their organization's turn)",
+                  s->command, out->cfg.audit_log, r->records, r->records == 1 ? "" : "s",
+                  out->spool.dir);
+    if (r->copies)
+        vr_buf_printf(&b, "; %zu already in the log %s not appended again", r->copies,
+                      r->copies == 1 ? "was" : "were");
+    if (r->dropped)
+        vr_buf_printf(&b, "; %zu line%s dropped (above)", r->dropped, r->dropped == 1 ? "" : "s");
+    vr_buf_puts(&b, "; they are in the log before this run's records\n");
+    vr_session_eprintf(s, "%s", vr_buf_str(&b));
+    vr_buf_free(&b);
+}
+
 int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh_secret,
                             size_t wh_secret_len, vr_error *err)
 {
@@ -275,6 +322,7 @@ int vr_session_open_outputs(const vr_session *s, vr_outputs *out, const char *wh
     cfg.redactions = secrets;
     int rc = vr_outputs_open(out, &cfg, err);
     free(secrets);
+    print_recovery(s, out);
     return rc;
 }
 
@@ -361,14 +409,20 @@ static int connect_org(vr_session *s, vr_session_org *so)
         so->org->id = vr_strdup(so->me.id);
     }
     if (!so->me.id || strcmp(so->me.id, so->org->id) != 0) {
+        /* The id and name are the platform's: control characters are shown escaped. */
+        char *me_id = vr_text_escape(so->me.id ? so->me.id : "(none)");
+        char *me_name = so->me.name ? vr_text_escape(so->me.name) : NULL;
         vr_session_eprintf(s,
                            "vni-reconcile %s: the credentials belong to organization %s%s%s%s, "
-                           "not to %s, which the inventory names\n"
+                           "not to %s, which %s names\n"
                            "  what to do: use the OAuth client of organization %s (or a "
                            "--credentials file entry for it); nothing was read or changed\n",
-                           s->command, so->me.id ? so->me.id : "(none)", so->me.name ? " (" : "",
-                           so->me.name ? so->me.name : "", so->me.name ? ")" : "", so->org->id,
+                           s->command, me_id, me_name ? " (" : "", me_name ? me_name : "",
+                           me_name ? ")" : "", so->org->id,
+                           strcmp(s->command, "export") == 0 ? "--org" : "the inventory",
                            so->org->id);
+        free(me_id);
+        free(me_name);
         return -1;
     }
     return 0;
@@ -387,7 +441,13 @@ static int read_org(vr_session *s, vr_session_org *so)
         vr_session_print_org_error(s, so, &err);
         return -1;
     }
+    so->live_read_ms = vr_wall_ms();
     return 0;
+}
+
+int vr_session_reread_org(vr_session *s, vr_session_org *so)
+{
+    return read_org(s, so);
 }
 
 typedef struct {
@@ -425,6 +485,82 @@ int vr_session_prepare(vr_session *s, vr_session_step_fn between, void *ctx)
     for (size_t i = 0; i < s->org_count; i++)
         s->failed_count += s->orgs[i].failed;
     return s->org_count && s->failed_count == s->org_count ? VR_EXIT_ERROR : 0;
+}
+
+/* One organization's recorded state into so. Returns 0, or -1 (printed). */
+static int read_recorded_org(vr_session *s, vr_session_org *so, const char *repo_dir,
+                             const char *branch)
+{
+    vr_buf path = VR_BUF_INIT;
+    vr_error err = VR_ERROR_INIT;
+    char *text = NULL, commit[41] = "";
+    size_t len = 0;
+    vr_snapshot snap;
+    memset(&snap, 0, sizeof(snap));
+    int rc = -1;
+    if (vr_gitreport_state_path(&path, so->org->id) < 0) {
+        fprintf(stderr, "vni-reconcile %s: organization id '%s' cannot name a recorded state\n",
+                s->command, so->org->id);
+        goto done;
+    }
+    int found = vr_gitreport_read_file(repo_dir, branch, vr_buf_str(&path), VR_SNAPSHOT_MAX_BYTES,
+                                       &text, &len, commit, &err);
+    if (found < 0) {
+        vr_session_print_error(s, &err);
+        goto done;
+    }
+    if (found > 0) {
+        fprintf(stderr,
+                "vni-reconcile %s: organization %s has no recorded live state (%s on branch %s "
+                "of %s)\n"
+                "  what to do: run `vni-reconcile drift --audit-repo` (or apply) for it and push "
+                "the branch, or plan it with credentials against the platform\n",
+                s->command, so->org->id, vr_buf_str(&path), branch, repo_dir);
+        goto done;
+    }
+    if (vr_snapshot_parse(&snap, text, len, so->org->id, &err) < 0) {
+        fprintf(stderr,
+                "vni-reconcile %s: the recorded live state of organization %s cannot be used: "
+                "%s (branch %s, commit %.12s): %s\n",
+                s->command, so->org->id, vr_buf_str(&path), branch, commit, err.message);
+        goto done;
+    }
+    vr_iface_list_free(&so->live);
+    vr_routing_table_list_free(&so->tables);
+    so->live = snap.live;
+    so->tables = snap.tables;
+    so->limits = snap.limits;
+    memset(&snap.live, 0, sizeof(snap.live));
+    memset(&snap.tables, 0, sizeof(snap.tables));
+    so->recorded_state.branch = vr_strdup(branch);
+    so->recorded_state.commit = vr_strdup(commit);
+    so->recorded_state.recorded_at = vr_strdup(snap.recorded_at);
+    so->recorded_state.command = vr_strdup(snap.command);
+    rc = 0;
+done:
+    vr_snapshot_free(&snap);
+    free(text);
+    vr_buf_free(&path);
+    return rc;
+}
+
+int vr_session_read_recorded(vr_session *s, const char *repo_dir, const char *branch)
+{
+    if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
+    s->failed_count = 0;
+    for (size_t i = 0; i < s->org_count; i++) {
+        s->orgs[i].failed = read_recorded_org(s, &s->orgs[i], repo_dir, branch) < 0;
+        s->failed_count += s->orgs[i].failed;
+    }
+    return s->org_count && s->failed_count == s->org_count ? VR_EXIT_ERROR : 0;
+}
+
+int vr_session_state_file(const vr_session *s, const vr_session_org *so, vr_buf *path, vr_buf *json)
+{
+    vr_snapshot_meta meta = {so->org->id, s->command, s->run_id, so->live_read_ms};
+    if (vr_gitreport_state_path(path, so->org->id) < 0) return -1;
+    return vr_snapshot_write(json, &meta, so->live.items, so->live.count, &so->limits,
+                             so->tables.items, so->tables.count);
 }
 
 void vr_cmd_replace_opts(vr_plan_opts *popts, const vr_strlist *names, bool drifted, bool no_failed,
@@ -470,6 +606,12 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
         vr_plan_org_result *r = vr_plan_add_org(&s->plan);
         int rc = vr_plan_org(r, so->org, so->live.items, so->live.count, &ctx);
         free(tables);
+        if (rc == 0 && so->recorded_state.commit) {
+            r->recorded_state.branch = vr_strdup(so->recorded_state.branch);
+            r->recorded_state.commit = vr_strdup(so->recorded_state.commit);
+            r->recorded_state.recorded_at = vr_strdup(so->recorded_state.recorded_at);
+            r->recorded_state.command = vr_strdup(so->recorded_state.command);
+        }
         if (rc < 0) {
             fprintf(stderr, "vni-reconcile %s: cannot plan organization %s\n", s->command,
                     so->org->id);
@@ -481,6 +623,11 @@ int vr_session_plan(vr_session *s, const vr_plan_opts *popts)
         s->orgs[i].plan = s->orgs[i].failed ? NULL : &s->plan.orgs[k++];
     /* --replace names no organization holds: the first organization's errors (exit 3) */
     vr_plan_record_opts(&s->plan, popts);
+    if (s->shard_count) {
+        vr_buf shard = VR_BUF_INIT;
+        vr_buf_printf(&shard, "%ld/%ld", s->shard_index, s->shard_count);
+        s->plan.options.shard = vr_buf_detach(&shard);
+    }
     if (vr_plan_check_replace_names(&s->plan, &s->inv, popts) && s->plan.org_count == 0) {
         fprintf(stderr,
                 "vni-reconcile %s: --replace names an interface the inventory does not "

@@ -46,6 +46,9 @@ typedef struct {
     size_t call_count, call_cap;
     bool failed; /* could not be connected, locked or read (said on stderr): left out of the
                   * plan and the reports, and the run exits 1; the others go on */
+    int64_t live_read_ms;                  /* wall clock when the live state was last read */
+    vr_plan_recorded_state recorded_state; /* owned; set by vr_session_read_recorded, copied
+                                            * into the plan */
 } vr_session_org;
 
 /* Everything a run holds. vr_session_init, then vr_session_free releases. */
@@ -117,6 +120,26 @@ int vr_session_prepare(vr_session *s, vr_session_step_fn between, void *ctx);
  * the deadline (vr_http). */
 int vr_session_step(vr_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Reads organization so's live state again (as vr_session_prepare did: connections, limit,
+ * routing tables), e.g. after apply changed it. Returns 0, or -1 (printed). */
+int vr_session_reread_org(vr_session *s, vr_session_org *so);
+
+/* plan --from-audit: instead of vr_session_prepare, takes each organization's live state from
+ * the state/<org>.json its last apply or drift recorded on branch (NULL: vni-audit) of the Git
+ * repository repo_dir (vr_gitreport_read_file, vr_snapshot_parse), and notes where it came
+ * from (so->recorded_state, shown with the plan). No credentials are read, no transport is
+ * set up and no connection is made. An organization with no recorded state, or one that
+ * cannot be used, is said on stderr naming it and marked failed; the others go on. Returns 0
+ * when at least one organization (or none at all) is ready; VR_EXIT_ERROR when every
+ * organization failed. */
+int vr_session_read_recorded(vr_session *s, const char *repo_dir, const char *branch);
+
+/* The recorded state of organization so, for the audit branch: its path (state/<org>.json)
+ * appended to path and the document (vr_snapshot_write of so->live, limits and tables, read
+ * at so->live_read_ms) to json. Returns 0, or -1 (an id that cannot name a path). */
+int vr_session_state_file(const vr_session *s, const vr_session_org *so, vr_buf *path,
+                          vr_buf *json);
+
 /* Plans each organization that did not fail (vr_plan_org) with popts into s->plan, in the
  * session's order, and sets plan metadata
  * (files, their SHA-256, the inventory's Git commit). Does not print the plan.
@@ -162,6 +185,11 @@ void vr_session_print_error(const vr_session *s, const vr_error *err);
 /* The same for one organization's error: "vni-reconcile CMD: organization ID: what failed"
  * when the run covers several organizations. */
 void vr_session_print_org_error(const vr_session *s, const vr_session_org *so, const vr_error *err);
+
+/* Prints the errors that make the plan impossible (the error diagnostics of each
+ * organization), one a line to stderr, each after "organization ID: " when the plan covers
+ * several: what a quiet or JSON run shows instead of the text plan that would hold them. */
+void vr_session_print_plan_errors(const vr_plan *plan);
 
 /* Writes a message (one or more whole lines) to stderr with one write() under the session's
  * lock, so that messages of organizations worked on at once never interleave mid-line. Every

@@ -90,5 +90,12 @@ int main(int argc, char **argv)
     int rc = c->fn(argc - 1, argv + 1);
     git_libgit2_shutdown();
     curl_global_cleanup();
+    /* A report that never reached standard output (a full disk, a closed pipe) is a failed
+     * run, whatever the command found: a pipeline must not take exit 0 or 2 for a report. */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc != VR_EXIT_INVALID) {
+        fprintf(stderr, "vni-reconcile %s: cannot write to standard output: %s\n", c->name,
+                strerror(errno));
+        rc = VR_EXIT_ERROR;
+    }
     return rc;
 }

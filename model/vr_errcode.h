@@ -41,6 +41,14 @@
 #define VR_ERR_PLAN_READ "plan.read"         /* a plan file cannot be read */
 #define VR_ERR_PLAN_WRITE "plan.write"       /* a plan file cannot be written */
 #define VR_ERR_INVENTORY_GIT "inventory.git" /* the inventory's Git commit cannot be read */
+#define VR_ERR_PLAN_RECORDED "plan.recorded" /* a plan made from a recorded state, saved */
+#define VR_ERR_STATE_INVALID "state.invalid" /* a recorded live state that cannot be used */
+#define VR_ERR_STATE_VERSION "state.version" /* a recorded live state of another format */
+/* A saved plan refused by apply (docs/plan-file.md, "How apply FILE checks it"): */
+#define VR_ERR_PLAN_TOO_MANY "plan.too_many" /* over apply's --max-deletes or --max-replaces */
+#define VR_ERR_PLAN_UNVERIFIABLE "plan.unverifiable" /* no options or files to make it again */
+#define VR_ERR_PLAN_INVENTORY "plan.inventory"       /* an inventory file missing or changed */
+#define VR_ERR_PLAN_MISMATCH "plan.mismatch"         /* not what a new plan gives (edited) */
 
 /* ---- apply ---- */
 #define VR_ERR_PROBE_FAILED "probe.failed"               /* the gateway probe could not run */

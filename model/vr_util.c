@@ -2,6 +2,7 @@
 #include "vr_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,12 +211,9 @@ void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_
     to_hex(md, n, out);
 }
 
-int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
+/* Reads f to its end, up to max bytes (vr_read_file's contract); does not close f. */
+static int read_stream(FILE *f, size_t max, char **out, size_t *out_len)
 {
-    *out = NULL;
-    *out_len = 0;
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) return -1;
     vr_buf b = VR_BUF_INIT;
     char chunk[65536];
     size_t n;
@@ -230,12 +229,9 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
             break;
         }
     }
-    if (rc == 0 && ferror(f)) {
-        rc = -1;
-    }
-    int saved = errno;
-    if (f != stdin) fclose(f);
+    if (rc == 0 && ferror(f)) rc = -1;
     if (rc < 0) {
+        int saved = errno;
         vr_buf_free(&b);
         errno = saved;
         return rc;
@@ -243,6 +239,48 @@ int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
     *out_len = b.len;
     *out = vr_buf_detach(&b);
     return 0;
+}
+
+int vr_read_file(const char *path, size_t max, char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return -1;
+    int rc = read_stream(f, max, out, out_len);
+    int saved = errno;
+    if (f != stdin) fclose(f);
+    errno = saved;
+    return rc;
+}
+
+int vr_read_regular_file(const char *path, size_t max, char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    /* O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one;
+     * O_NOCTTY: a terminal named here never becomes the controlling one. Links are followed. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -3;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    int rc = read_stream(f, max, out, out_len);
+    int saved = errno;
+    fclose(f);
+    errno = saved;
+    return rc;
 }
 
 int vr_write_all(int fd, const void *data, size_t len)

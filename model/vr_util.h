@@ -72,6 +72,11 @@ void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_
  * Returns 0; -1 with errno on I/O errors; -2 when the file is larger than max. */
 int vr_read_file(const char *path, size_t max, char **out, size_t *out_len);
 
+/* The same for a path that must name a regular file (symbolic links are followed): a FIFO, a
+ * device, a socket or a folder is refused without being read and without waiting (opened
+ * O_NONBLOCK, then fstat'd): -3. No "-" for stdin. Returns 0, -1 (errno), -2 or -3. */
+int vr_read_regular_file(const char *path, size_t max, char **out, size_t *out_len);
+
 /* Writes all of data to fd, going on after short writes and EINTR. Returns 0, or -1 with
  * errno (EIO for a write that makes no progress). */
 int vr_write_all(int fd, const void *data, size_t len);

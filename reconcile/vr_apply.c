@@ -456,9 +456,34 @@ static int probe_gateway(const apply_run *r, vr_apply_step *s, const vr_iface *w
     return 0;
 }
 
+/* The intent record before a create or delete call (docs/audit.md: status "started"), so
+ * that a run killed after the call leaves a trace of it. Returns 0 to go on; -1 with err set
+ * when it could not be kept: nothing is sent then, but for the create of a replacement whose
+ * delete was done (leaving the interface missing would be worse), which goes on; either way
+ * the run stops after the step, as after any record that could not be kept. */
+static int intent(apply_run *r, vr_apply_step *s, bool deletion, vr_error *err)
+{
+    if (!r->o->record) return 0;
+    vr_apply_record rec = {s, VR_APPLY_RECORD_INTENT, false, false, NULL, deletion};
+    vr_error aerr = VR_ERROR_INIT;
+    if (r->o->record(r->o->record_ctx, &rec, &aerr) == 0) return 0;
+    if (!r->mid_record_failed) {
+        r->mid_record_failed = true;
+        r->mid_record_err = aerr;
+    }
+    if (s->kind == VR_STEP_REPLACE && s->replaced_deleted) return 0;
+    *err = aerr;
+    vr_error_remedy(err,
+                    "nothing was sent for %s: free the audit log's disk or fix its "
+                    "permissions, then run apply again",
+                    s->name);
+    return -1;
+}
+
 static int do_create(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_error *err)
 {
     if (probe_gateway(r, s, want, err) < 0) return -1;
+    if (intent(r, s, false, err) < 0) return -1;
     int64_t tc = run_now(r);
     vr_iface made;
     memset(&made, 0, sizeof(made));
@@ -498,6 +523,7 @@ static int do_delete(apply_run *r, vr_apply_step *s, vr_error *err)
         vr_error_set(err, VR_ERR_PLAN_INVALID, "delete %s: the plan has no connection id", s->name);
         return -1;
     }
+    if (intent(r, s, true, err) < 0) return -1;
     int rc = vr_client_delete_connection(r->c, s->id, err);
     note_call(r, s, rc < 0 ? err : NULL);
     if (rc == VR_HTTP_ESTATUS && err->http_status == 404) {
@@ -562,8 +588,12 @@ static int record(const apply_run *r, const vr_apply_step *s, vr_apply_record_ph
                   vr_error *err)
 {
     if (!r->o->record) return 0;
-    vr_apply_record rec = {s, phase, r->sync_done, r->sync_converged,
-                           r->sync_done && !r->sync_converged ? &r->sync_err : NULL};
+    vr_apply_record rec = {s,
+                           phase,
+                           r->sync_done,
+                           r->sync_converged,
+                           r->sync_done && !r->sync_converged ? &r->sync_err : NULL,
+                           false};
     return r->o->record(r->o->record_ctx, &rec, err);
 }
 
@@ -594,6 +624,7 @@ static int do_replace(apply_run *r, vr_apply_step *s, const vr_iface *want, vr_e
      * conflicts, routing table and the limit), so a replacement never deletes an interface
      * it then cannot create. */
     if (probe_gateway(r, s, want, err) < 0) return -1;
+    if (intent(r, s, true, err) < 0) return -1;
     int64_t t0 = run_now(r);
     int rc = vr_client_delete_connection(r->c, s->replaced_id, err);
     note_call(r, s, rc < 0 ? err : NULL);

@@ -144,6 +144,8 @@ typedef void (*vr_apply_progress_fn)(void *ctx, vr_apply_event ev, const vr_appl
 typedef enum {
     VR_APPLY_RECORD_STEP = 0,
     VR_APPLY_RECORD_REPLACED,
+    VR_APPLY_RECORD_INTENT, /* a create or delete call is about to be sent (intent_delete says
+                               which): the crash trail, recorded before the change */
 } vr_apply_record_phase;
 
 /* What a run records after each step (report/vr_outputs turns it into audit records and
@@ -156,12 +158,18 @@ typedef struct {
     bool synced;                /* the step requested a sync */
     bool sync_converged;        /* and its table converged */
     const vr_error *sync_error; /* why not, when synced and not converged; else NULL */
+    bool intent_delete;         /* VR_APPLY_RECORD_INTENT: a delete (of the step's id, or of a
+                                   replacement's replaced_id) is about to be sent; false: a create */
 } vr_apply_record;
 
 /* Called once per step, after it ended (or was skipped), outside its latencies, and for a
- * replacement also once in the middle (VR_APPLY_RECORD_REPLACED). Returns 0, or -1 with err
- * set: the record could not be kept (the run stops there, audit_failed; a replacement whose
- * deletion record failed still finishes its create first). */
+ * replacement also once in the middle (VR_APPLY_RECORD_REPLACED). Also just before every
+ * create and delete call (VR_APPLY_RECORD_INTENT: a create step's create, a delete step's
+ * delete, a replacement's delete and its create), so that a run killed after the call leaves
+ * a trace of it. Returns 0, or -1 with err set: the record could not be kept (the run stops
+ * there, audit_failed; a replacement whose deletion or create-intent record failed still
+ * finishes its create first). An intent that could not be kept stops the step before its
+ * call: the step fails with that error and nothing is sent. */
 typedef int (*vr_apply_record_fn)(void *ctx, const vr_apply_record *rec, vr_error *err);
 
 /* The convergence polling schedule. Zeros take the defaults above. */

@@ -37,6 +37,20 @@ const char *vr_drift_kind_name(vr_drift_kind k)
     }
 }
 
+const char *vr_drift_mark_name(vr_drift_mark m)
+{
+    static const char *const names[VR_DRIFT_MARK_COUNT] = {"none", "ok", "different", "missing",
+                                                           "not_active"};
+    return (unsigned)m < VR_DRIFT_MARK_COUNT ? names[m] : "unknown";
+}
+
+vr_drift_mark vr_drift_mark_of(bool present, bool matching, bool active)
+{
+    if (!present) return VR_DRIFT_MARK_MISSING;
+    if (!active) return VR_DRIFT_MARK_NOT_ACTIVE;
+    return matching ? VR_DRIFT_MARK_OK : VR_DRIFT_MARK_DIFFERENT;
+}
+
 /* ---- name indexes ------------------------------------------------------------------------- */
 
 static vr_nameix *index_refs(const vr_plan_ref *v, size_t n)
@@ -97,6 +111,9 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
     out->wall_ms = wall_ms;
     vr_iso8601(wall_ms, out->created_at);
     out->live_count = live_count;
+    out->check_times = vr_xcalloc(1, sizeof(*out->check_times));
+    memcpy(out->check_times[0], out->created_at, sizeof(out->check_times[0]));
+    out->check_count = 1;
 
     vr_nameix *inv = vr_nameix_of_ifaces(org->ifaces, org->count);
     vr_nameix *lv = vr_nameix_of_ifaces(live, live_count);
@@ -137,6 +154,8 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
         vr_drift_iface *f = &out->ifaces[out->iface_count++];
         f->name = vr_strdup(name);
         f->checks = 1;
+        f->marks = vr_xcalloc(1, 1);
+        f->marks[0] = VR_DRIFT_MARK_MISSING;
         bool missing = vr_nameix_find(creates, ncreate, name) != NULL ||
                        (!have && !vr_nameix_find(unchanged, plan->unchanged_count, name) &&
                         !vr_nameix_find(drift, plan->drift_count, name));
@@ -186,6 +205,7 @@ int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, s
             f->ok_checks = 1;
             out->unchanged++;
         }
+        f->marks[0] = (unsigned char)vr_drift_mark_of(f->present, f->matching, f->active);
         set_rate(f);
     }
 
@@ -300,6 +320,7 @@ static void iface_clear(vr_drift_iface *f)
         free(f->fields[i].live);
     }
     free(f->fields);
+    free(f->marks);
 }
 
 void vr_drift_org_free(vr_drift_org *r)
@@ -312,6 +333,7 @@ void vr_drift_org_free(vr_drift_org *r)
     free(r->ifaces);
     free(r->unmanaged);
     free(r->org_id);
+    free(r->check_times);
     memset(r, 0, sizeof(*r));
 }
 
@@ -320,7 +342,7 @@ void vr_drift_org_free(vr_drift_org *r)
 typedef struct {
     const char *name;
     size_t idx;
-    bool ok;
+    vr_drift_mark mark;
 } past_entry;
 
 static int past_cmp(const void *a, const void *b)
@@ -342,11 +364,63 @@ static const char *json_str(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Room for more checks in the timeline: check_times and every interface's marks grow to
+ * r->check_count + more (the new marks VR_DRIFT_MARK_NONE). */
+static void timeline_grow(vr_drift_org *r, size_t more)
+{
+    size_t n = r->check_count + more;
+    r->check_times = vr_xrealloc(r->check_times, (n ? n : 1) * sizeof(*r->check_times));
+    for (size_t k = 0; k < r->iface_count; k++) {
+        vr_drift_iface *f = &r->ifaces[k];
+        f->marks = vr_xrealloc(f->marks, n ? n : 1);
+        memset(f->marks + r->check_count, VR_DRIFT_MARK_NONE, more);
+    }
+}
+
+typedef struct {
+    const char *at;
+    size_t idx;
+} check_ref;
+
+static int check_cmp(const void *a, const void *b)
+{
+    const check_ref *x = a, *y = b;
+    int c = strcmp(x->at, y->at);
+    if (c) return c;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Puts the timeline in time order (createdAt; the order given among equal times). */
+static void timeline_sort(vr_drift_org *r)
+{
+    size_t n = r->check_count;
+    if (n < 2) return;
+    check_ref *v = vr_xmalloc(n * sizeof(*v));
+    for (size_t i = 0; i < n; i++)
+        v[i] = (check_ref){r->check_times[i], i};
+    qsort(v, n, sizeof(*v), check_cmp);
+    char(*times)[32] = vr_xmalloc(n * sizeof(*times));
+    for (size_t i = 0; i < n; i++)
+        memcpy(times[i], r->check_times[v[i].idx], sizeof(times[i]));
+    free(r->check_times);
+    r->check_times = times;
+    unsigned char *tmp = vr_xmalloc(n);
+    for (size_t k = 0; k < r->iface_count; k++) {
+        unsigned char *m = r->ifaces[k].marks;
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = m[v[i].idx];
+        memcpy(m, tmp, n);
+    }
+    free(tmp);
+    free(v);
+}
+
 size_t vr_drift_apply_history(vr_drift_org *r, const cJSON *const *reports, size_t count,
                               size_t window)
 {
     r->history_window = window;
     size_t used = 0;
+    timeline_grow(r, count);
     for (size_t i = 0; i < count; i++) {
         const cJSON *rep = reports ? reports[i] : NULL;
         if (!cJSON_IsObject(rep)) continue;
@@ -364,12 +438,16 @@ size_t vr_drift_apply_history(vr_drift_org *r, const cJSON *const *reports, size
         {
             const char *name = json_str(it, "name");
             if (!name) continue;
-            v[m] = (past_entry){name, m,
-                                json_true(it, "present") && json_true(it, "matching") &&
-                                    json_true(it, "active")};
+            v[m] =
+                (past_entry){name, m,
+                             vr_drift_mark_of(json_true(it, "present"), json_true(it, "matching"),
+                                              json_true(it, "active"))};
             m++;
         }
         qsort(v, m, sizeof(*v), past_cmp);
+        size_t col = r->check_count++;
+        snprintf(r->check_times[col], sizeof(r->check_times[col]), "%s",
+                 nz(json_str(rep, "createdAt")));
         for (size_t k = 0; k < r->iface_count; k++) {
             vr_drift_iface *f = &r->ifaces[k];
             size_t lo = 0, hi = m;
@@ -382,7 +460,8 @@ size_t vr_drift_apply_history(vr_drift_org *r, const cJSON *const *reports, size
             }
             if (lo < m && strcmp(v[lo].name, f->name) == 0) {
                 f->checks++;
-                f->ok_checks += v[lo].ok;
+                f->ok_checks += v[lo].mark == VR_DRIFT_MARK_OK;
+                f->marks[col] = (unsigned char)v[lo].mark;
                 set_rate(f);
             }
         }
@@ -390,5 +469,6 @@ size_t vr_drift_apply_history(vr_drift_org *r, const cJSON *const *reports, size
         used++;
     }
     r->history_reports += used;
+    timeline_sort(r);
     return used;
 }

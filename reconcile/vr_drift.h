@@ -56,6 +56,23 @@ typedef enum {
 /* "missing", "different", "unmanaged", "not_active"; "unknown" outside the enum. */
 const char *vr_drift_kind_name(vr_drift_kind k);
 
+/* An interface in one check of its history (the strip of marks of the HTML page). */
+typedef enum {
+    VR_DRIFT_MARK_NONE = 0, /* that check did not list the interface (not counted for uptime) */
+    VR_DRIFT_MARK_OK,       /* present, matching and active */
+    VR_DRIFT_MARK_DIFFERENT,
+    VR_DRIFT_MARK_MISSING,
+    VR_DRIFT_MARK_NOT_ACTIVE,
+    VR_DRIFT_MARK_COUNT
+} vr_drift_mark;
+
+/* "none", "ok", "different", "missing", "not_active"; "unknown" outside the enum. */
+const char *vr_drift_mark_name(vr_drift_mark m);
+/* One mark per check: missing when not present, else not_active when not active (an interface
+ * both different and not active shows as not active), else different when not matching, else
+ * ok. */
+vr_drift_mark vr_drift_mark_of(bool present, bool matching, bool active);
+
 /* One inventory interface (in interfaces[]) or one unmanaged live connection. */
 typedef struct {
     char *name;
@@ -70,6 +87,10 @@ typedef struct {
     double uptime_rate; /* ok_checks / checks; 0 when checks is 0 */
     char *repair;       /* the command that would repair it (vr_drift_set_repairs); NULL: none */
     bool protect;       /* the inventory marks it protect: true (never replaced) */
+
+    /* vr_drift_mark per check of the organization's timeline (its check_count, oldest
+     * first); NULL for unmanaged connections */
+    unsigned char *marks;
 } vr_drift_iface;
 
 /* The drift report of one organization. Zero-initialise, or let vr_drift_build() do it. */
@@ -89,6 +110,11 @@ typedef struct {
     size_t unchanged;      /* inventory interfaces that are ok (present, matching, active) */
     size_t ignored_ifaces; /* interfaces left out whole (named or live-only) */
     size_t ignored_fields; /* differing fields left out, over every interface */
+
+    /* The checks of the history, oldest first (by createdAt), this one among them: each
+     * one's createdAt ("" when a report had none); check_count is history_reports + 1. */
+    char (*check_times)[32];
+    size_t check_count;
 } vr_drift_org;
 
 /* Builds the report of one organization: org is the inventory's organization (its interfaces
@@ -99,7 +125,8 @@ typedef struct {
 int vr_drift_build(vr_drift_org *out, const vr_org *org, const vr_iface *live, size_t live_count,
                    const vr_plan_org_result *plan, const char *run_id, int64_t wall_ms);
 
-/* Adds earlier reports (parsed report JSON, any order) to the uptime of r's interfaces.
+/* Adds earlier reports (parsed report JSON, any order) to the uptime of r's interfaces and to
+ * their marks (r->check_times gets each report's createdAt; the timeline is kept in time order).
  * Reports of another organization, another command or format version, or without an
  * interfaces array are skipped; so are entries without a name (a name listed twice counts
  * once per report). window is recorded in the report (the --history value). Returns the

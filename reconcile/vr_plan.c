@@ -881,6 +881,10 @@ void vr_plan_org_result_free(vr_plan_org_result *r)
     free_refs(r->unmanaged, r->unmanaged_count);
     free_refs(r->not_active, r->not_active_count);
     vr_diags_free(&r->diags);
+    free(r->recorded_state.branch);
+    free(r->recorded_state.commit);
+    free(r->recorded_state.recorded_at);
+    free(r->recorded_state.command);
     memset(r, 0, sizeof(*r));
 }
 
@@ -899,6 +903,7 @@ static void recorded_free(vr_plan_recorded_opts *r)
     for (size_t i = 0; i < r->replace_count; i++)
         free(r->replace[i]);
     free(r->replace);
+    free(r->shard);
     memset(r, 0, sizeof(*r));
 }
 
@@ -915,6 +920,18 @@ void vr_plan_record_opts(vr_plan *plan, const vr_plan_opts *o)
     r->replace = vr_xcalloc(o->replace_count ? o->replace_count : 1, sizeof(*r->replace));
     for (size_t i = 0; i < o->replace_count; i++)
         if (o->replace[i]) r->replace[r->replace_count++] = vr_strdup(o->replace[i]);
+}
+
+void vr_plan_opts_from_recorded(vr_plan_opts *out, const vr_plan_recorded_opts *r)
+{
+    vr_plan_opts_init(out);
+    out->prune = r->prune;
+    out->max_deletes = r->max_deletes;
+    out->replace = (const char *const *)r->replace;
+    out->replace_count = r->replace_count;
+    out->replace_drifted = r->replace_drifted;
+    out->replace_failed = r->replace_failed;
+    out->max_replaces = r->max_replaces;
 }
 
 static bool inventory_holds(const vr_inventory *inv, const char *name, const char **closest,

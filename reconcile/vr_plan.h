@@ -176,6 +176,16 @@ typedef struct {
     char *state; /* the live state as given, NULL when absent */
 } vr_plan_ref;
 
+/* Where the live state of a plan came from when it was not the platform: `plan --from-audit`
+ * plans against the state the last apply or drift recorded on the audit branch. Every member
+ * NULL for a plan of the live platform. Owned by the organization's result. */
+typedef struct {
+    char *branch;      /* the audit branch as given ("vni-audit") */
+    char *commit;      /* hex id of the commit that recorded the state */
+    char *recorded_at; /* ISO 8601 UTC: when that run read the live state */
+    char *command;     /* the run that recorded it: "apply" or "drift" */
+} vr_plan_recorded_state;
+
 /* The plan of one organization. Zero-initialise, or let vr_plan_org() do it. */
 typedef struct {
     char *org_id;
@@ -206,6 +216,9 @@ typedef struct {
      * interface and the live connection (name and id); located at the inventory field when known.
      */
     vr_diags diags;
+
+    vr_plan_recorded_state
+        recorded_state; /* set by the caller after vr_plan_org (plan --from-audit) */
 } vr_plan_org_result;
 
 /* The options a plan was made with, as the plan file records them ("options"), so that a
@@ -219,6 +232,8 @@ typedef struct {
     bool replace_drifted;
     bool replace_failed;
     long max_replaces;
+    char *shard; /* --shard "I/N" of the run (set by the command, which selects the
+                    organizations), NULL: every organization */
 } vr_plan_recorded_opts;
 
 /* A whole plan: every organization of the run, plus what the plan file records about the
@@ -266,8 +281,13 @@ bool vr_plan_org_possible(const vr_plan_org_result *r);
 /* True when it has actions (drift alone is not a change: it is never acted on). */
 bool vr_plan_org_has_changes(const vr_plan_org_result *r);
 
-/* Copies opts (without managed_prefix, which the inventory gives) into plan->options. */
+/* Copies opts (without managed_prefix, which the inventory gives) into plan->options; the
+ * shard is left NULL (the caller sets it). */
 void vr_plan_record_opts(vr_plan *plan, const vr_plan_opts *opts);
+
+/* The plan options of recorded (as read from a plan file), to make that plan again; names are
+ * borrowed from recorded, which must outlive out. managed_prefix is left NULL. */
+void vr_plan_opts_from_recorded(vr_plan_opts *out, const vr_plan_recorded_opts *recorded);
 
 /* The --replace names (opts->replace) that no organization of inv holds: for each, an error
  * "replace-unknown" (with a suggestion when a name of the inventory is close) added to

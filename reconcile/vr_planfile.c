@@ -22,22 +22,14 @@ static const char *severity_name(vr_severity s)
     return s == VR_SEV_ERROR ? "error" : s == VR_SEV_WARNING ? "warning" : "note";
 }
 
-static void add_str_or_null(cJSON *o, const char *key, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 static cJSON *refs_json(const vr_plan_ref *v, size_t n, bool with_state)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", nz(v[i].name));
-        add_str_or_null(o, "id", v[i].id);
-        if (with_state) add_str_or_null(o, "state", v[i].state);
+        vr_json_add_string_or_null(o, "id", v[i].id);
+        if (with_state) vr_json_add_string_or_null(o, "state", v[i].state);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -60,9 +52,9 @@ static cJSON *fields_json(const vr_drift_field *f, size_t n)
 static cJSON *replaces_json(const vr_plan_replaced *p)
 {
     cJSON *o = cJSON_CreateObject();
-    add_str_or_null(o, "id", p->id);
-    add_str_or_null(o, "state", p->state);
-    add_str_or_null(o, "routingTableId", p->routing_table_id);
+    vr_json_add_string_or_null(o, "id", p->id);
+    vr_json_add_string_or_null(o, "state", p->state);
+    vr_json_add_string_or_null(o, "routingTableId", p->routing_table_id);
     cJSON_AddItemToObject(o, "fields", fields_json(p->fields, p->field_count));
     return o;
 }
@@ -93,6 +85,7 @@ static cJSON *options_json(const vr_plan_recorded_opts *o)
     cJSON_AddBoolToObject(j, "replaceDrifted", o->replace_drifted);
     cJSON_AddBoolToObject(j, "replaceFailed", o->replace_failed);
     cJSON_AddNumberToObject(j, "maxReplaces", (double)o->max_replaces);
+    vr_json_add_string_or_null(j, "shard", o->shard);
     return j;
 }
 
@@ -108,6 +101,13 @@ static cJSON *org_json(const vr_plan_org_result *r)
     cJSON_AddBoolToObject(o, "limitDefaulted", r->limit_defaulted);
     cJSON_AddNumberToObject(o, "liveCount", (double)r->live_count);
     cJSON_AddStringToObject(o, "liveFingerprint", r->live_fingerprint);
+    if (r->recorded_state.commit) {
+        cJSON *rec = cJSON_AddObjectToObject(o, "recordedState");
+        cJSON_AddStringToObject(rec, "branch", nz(r->recorded_state.branch));
+        cJSON_AddStringToObject(rec, "commit", r->recorded_state.commit);
+        cJSON_AddStringToObject(rec, "recordedAt", nz(r->recorded_state.recorded_at));
+        cJSON_AddStringToObject(rec, "command", nz(r->recorded_state.command));
+    }
     cJSON *acts = cJSON_AddArrayToObject(o, "actions");
     for (size_t i = 0; i < r->action_count; i++)
         cJSON_AddItemToArray(acts, action_json(&r->actions[i]));
@@ -117,7 +117,7 @@ static cJSON *org_json(const vr_plan_org_result *r)
         const vr_plan_drift *d = &r->drift[i];
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "name", nz(d->name));
-        add_str_or_null(j, "id", d->id);
+        vr_json_add_string_or_null(j, "id", d->id);
         cJSON_AddItemToObject(j, "fields", fields_json(d->fields, d->field_count));
         cJSON_AddItemToArray(drift, j);
     }
@@ -130,7 +130,7 @@ static cJSON *org_json(const vr_plan_org_result *r)
         cJSON_AddStringToObject(j, "severity", severity_name(g->severity));
         cJSON_AddStringToObject(j, "code", nz(g->code));
         cJSON_AddStringToObject(j, "message", nz(g->message));
-        add_str_or_null(j, "file", g->file);
+        vr_json_add_string_or_null(j, "file", g->file);
         cJSON_AddNumberToObject(j, "line", g->line);
         cJSON_AddNumberToObject(j, "column", g->column);
         cJSON_AddItemToArray(diags, j);
@@ -153,7 +153,7 @@ cJSON *vr_planfile_to_json(const vr_plan *plan)
         cJSON_AddStringToObject(f, "sha256", plan->files[i].sha256);
         cJSON_AddItemToArray(files, f);
     }
-    add_str_or_null(inv, "gitCommit", plan->git_commit);
+    vr_json_add_string_or_null(inv, "gitCommit", plan->git_commit);
     cJSON_AddBoolToObject(inv, "gitDirty", plan->git_dirty);
     if (plan->options.recorded)
         cJSON_AddItemToObject(root, "options", options_json(&plan->options));
@@ -166,20 +166,21 @@ cJSON *vr_planfile_to_json(const vr_plan *plan)
 int vr_planfile_serialize(vr_buf *out, const vr_plan *plan)
 {
     cJSON *root = vr_planfile_to_json(plan);
-    char *text = cJSON_Print(root);
+    int rc = vr_json_append(out, root);
     cJSON_Delete(root);
-    if (!text) {
-        out->overflow = true;
-        return -1;
-    }
-    int rc = vr_buf_puts(out, text);
-    if (rc == 0) rc = vr_buf_puts(out, "\n");
-    free(text);
     return rc;
 }
 
 int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 {
+    for (size_t i = 0; i < plan->org_count; i++)
+        if (plan->orgs[i].recorded_state.commit) {
+            vr_error_set(err, VR_ERR_PLAN_RECORDED,
+                         "plan file %s: not written: the plan of organization %s was made "
+                         "against a recorded state (--from-audit) and can never be applied",
+                         path, plan->orgs[i].org_id ? plan->orgs[i].org_id : "");
+            return -1;
+        }
     vr_buf b = VR_BUF_INIT;
     if (vr_planfile_serialize(&b, plan) < 0) {
         vr_error_set(err, VR_ERR_PLAN_WRITE,
@@ -210,95 +211,20 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 /* The largest seq, limit, liveCount, maxDeletes and maxReplaces a plan file may hold (1e15). */
 #define COUNT_MAX 1000000000000000LL
 
-static int bad(vr_error *err, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int bad(vr_error *err, const char *path, const char *fmt, ...)
-{
-    vr_buf b = VR_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    vr_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (path && *path)
-        vr_error_set(err, VR_ERR_PLAN_INVALID, "%s: %s", path, vr_buf_str(&b));
-    else
-        vr_error_set(err, VR_ERR_PLAN_INVALID, "%s", vr_buf_str(&b));
-    vr_buf_free(&b);
-    return -1;
-}
-
-static const cJSON *need(const cJSON *obj, const char *key, const char *path, vr_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!v) bad(err, path, "lacks %s", key);
-    return v;
-}
-
-static int need_string(const cJSON *obj, const char *key, const char *path, vr_error *err,
-                       const char **out)
-{
-    const cJSON *v = need(obj, key, path, err);
-    if (!v) return -1;
-    if (!cJSON_IsString(v) || !v->valuestring) return bad(err, path, "%s is not a string", key);
-    *out = v->valuestring;
-    return 0;
-}
-
-/* A string or null: *out NULL for null. */
-static int need_string_or_null(const cJSON *obj, const char *key, const char *path, vr_error *err,
-                               const char **out)
-{
-    const cJSON *v = need(obj, key, path, err);
-    if (!v) return -1;
-    if (cJSON_IsNull(v)) {
-        *out = NULL;
-        return 0;
-    }
-    if (!cJSON_IsString(v) || !v->valuestring)
-        return bad(err, path, "%s is neither a string nor null", key);
-    *out = v->valuestring;
-    return 0;
-}
-
-static int need_integer(const cJSON *obj, const char *key, const char *path, vr_error *err,
-                        long long min, long long max, long long *out)
-{
-    const cJSON *v = need(obj, key, path, err);
-    if (!v) return -1;
-    if (!cJSON_IsNumber(v)) return bad(err, path, "%s is not a number", key);
-    if (vr_json_integer(v, min, max, out) < 0)
-        return bad(err, path, "%s is %g; expected a whole number from %lld to %lld", key,
-                   v->valuedouble, min, max);
-    return 0;
-}
-
-static int need_bool(const cJSON *obj, const char *key, const char *path, vr_error *err, bool *out)
-{
-    const cJSON *v = need(obj, key, path, err);
-    if (!v) return -1;
-    if (!cJSON_IsBool(v)) return bad(err, path, "%s is not true or false", key);
-    *out = cJSON_IsTrue(v);
-    return 0;
-}
-
-static const cJSON *need_array(const cJSON *obj, const char *key, const char *path, vr_error *err)
-{
-    const cJSON *v = need(obj, key, path, err);
-    if (v && !cJSON_IsArray(v)) {
-        bad(err, path, "%s is not an array", key);
-        return NULL;
-    }
-    return v;
-}
-
-static bool is_hex(const char *s, size_t len)
-{
-    if (strlen(s) != len) return false;
-    for (size_t i = 0; i < len; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
-    return true;
-}
+/* The strict readers of vr_json, with this document's error code. */
+#define PLAN_INVALID VR_ERR_PLAN_INVALID
+#define bad(err, path, ...) vr_json_fail(err, PLAN_INVALID, path, __VA_ARGS__)
+#define need(obj, key, path, err) vr_json_need(obj, key, PLAN_INVALID, path, err)
+#define need_string(obj, key, path, err, out)                                                      \
+    vr_json_need_string(obj, key, PLAN_INVALID, path, err, out)
+#define need_string_or_null(obj, key, path, err, out)                                              \
+    vr_json_need_string_or_null(obj, key, PLAN_INVALID, path, err, out)
+#define need_integer(obj, key, path, err, min, max, out)                                           \
+    vr_json_need_integer(obj, key, PLAN_INVALID, path, err, min, max, out)
+#define need_bool(obj, key, path, err, out)                                                        \
+    vr_json_need_bool(obj, key, PLAN_INVALID, path, err, out)
+#define need_array(obj, key, path, err) vr_json_need_array(obj, key, PLAN_INVALID, path, err)
+#define is_hex vr_json_is_hex
 
 typedef struct {
     vr_buf msg;
@@ -428,7 +354,7 @@ static int read_replaces(vr_plan_replaced *p, const cJSON *action, const char *p
     if (need_string(o, "id", rpath, err, &id) < 0 ||
         need_string_or_null(o, "state", rpath, err, &state) < 0)
         return -1;
-    if (!*id) return bad(err, rpath, "id is empty");
+    if (!vr_id_valid(id)) return bad(err, rpath, "id is not a connection id");
     if (cJSON_GetObjectItemCaseSensitive(o, "routingTableId") &&
         need_string_or_null(o, "routingTableId", rpath, err, &table) < 0)
         return -1;
@@ -493,6 +419,7 @@ static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opa
             vr_error e2 = VR_ERROR_INIT;
             if (vr_iface_from_json(&a->iface, payload, &e2) < 0)
                 return bad(err, ppath, "%s", e2.message);
+            if (!vr_id_valid(a->iface.id)) return bad(err, ppath, "id is not a connection id");
         } else {
             return bad(err, path,
                        "action is \"%s\"; expected \"create\", \"replace\" or \"delete\"", action);
@@ -584,6 +511,11 @@ static int read_org(vr_plan_org_result *r, const cJSON *org, size_t index, vr_er
         return -1;
     if (!*id) return bad(err, opath, "id is empty");
     if (!is_hex(fp, 64)) return bad(err, opath, "liveFingerprint is not 64 lower-case hex digits");
+    if (cJSON_GetObjectItemCaseSensitive(org, "recordedState"))
+        return bad(err, opath,
+                   "was planned against a recorded state (plan --from-audit), not the live "
+                   "platform: such a plan can never be applied; make one with `vni-reconcile plan "
+                   "--out FILE` and credentials");
     r->org_id = vr_strdup(id);
     /* region came with format 1's second release: optional when reading. */
     const cJSON *region = cJSON_GetObjectItemCaseSensitive(org, "region");
@@ -625,6 +557,12 @@ static int read_options(vr_plan *p, const cJSON *root, vr_error *err)
         return -1;
     const cJSON *names = need_array(o, "replace", "options", err);
     if (!names) return -1;
+    /* shard came after the other options: absent is null (every organization) */
+    const char *shard = NULL;
+    if (cJSON_GetObjectItemCaseSensitive(o, "shard") &&
+        need_string_or_null(o, "shard", "options", err, &shard) < 0)
+        return -1;
+    r->shard = shard ? vr_strdup(shard) : NULL;
     r->recorded = true;
     r->max_deletes = (long)max_deletes;
     r->max_replaces = (long)max_replaces;
@@ -709,20 +647,8 @@ static int read_root(vr_plan *p, const cJSON *root, vr_error *err)
 int vr_planfile_parse(vr_plan *out, const char *text, size_t len, vr_error *err)
 {
     memset(out, 0, sizeof(*out));
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (!root) {
-        size_t at = end && end >= text ? (size_t)(end - text) : 0;
-        return bad(err, NULL, "not JSON (syntax error near byte %zu)", at);
-    }
-    /* cJSON's own trailing check reads past a length-limited buffer: do it here */
-    for (const char *p = end; p && p < text + len; p++) {
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            cJSON_Delete(root);
-            return bad(err, NULL, "not JSON (text after the document at byte %zu)",
-                       (size_t)(p - text));
-        }
-    }
+    cJSON *root = vr_json_parse(text, len, PLAN_INVALID, err);
+    if (!root) return -1;
     int rc = read_root(out, root, err);
     cJSON_Delete(root);
     if (rc < 0) vr_plan_free(out);

@@ -30,6 +30,9 @@
  * plan recorded them and read when present (files written before it have none). Actions come
  * deletions first, then replacements, then creations. Unknown keys are ignored when reading
  * (later minor additions).
+ * A plan made by `plan --from-audit` has, per organization, "recordedState": {"branch": ...,
+ * "commit": "<40 hex>", "recordedAt": "...", "command": "drift"|"apply"}: it is printed
+ * (--format json) but never saved, and the reader refuses a document that holds one.
  *
  * Ownership: vr_plan structs filled here own everything (free with vr_plan_free). */
 #ifndef VR_PLANFILE_H
@@ -58,7 +61,8 @@ int vr_planfile_serialize(vr_buf *out, const vr_plan *plan);
 
 /* Writes the document to path with vr_file_write (whole or not at all, never through a
  * symbolic link, a device or FIFO in place; mode 0644). A document over VR_PLANFILE_MAX_BYTES
- * is not written. Returns 0, or -1 with err set ("plan file PATH: cannot write it: ..."). */
+ * is not written, nor is a plan made against a recorded state (code "plan.recorded"). Returns
+ * 0, or -1 with err set ("plan file PATH: cannot write it: ..."). */
 int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err);
 
 /* Parses a plan file's text with strict validation: JSON object, formatVersion exactly 1,

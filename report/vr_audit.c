@@ -12,8 +12,8 @@
 
 static const char *const action_names[] = {"vni_provisioning", "vni_deletion", "routing_sync",
                                            "drift_check"};
-static const char *const status_names[] = {"provisioned", "deleted",   "failed",
-                                           "skipped",     "unchanged", "drifted"};
+static const char *const status_names[] = {"provisioned", "deleted", "failed", "skipped",
+                                           "unchanged",   "drifted", "started"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -220,26 +220,53 @@ int vr_audit_writer_open(vr_audit_writer *w, const char *path, vr_error *err)
     return 0;
 }
 
-int vr_audit_write_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err)
+int vr_audit_append_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err)
 {
     if (w->fd < 0) return 0;
     vr_buf b = VR_BUF_INIT;
     vr_buf_append(&b, line, len);
     vr_buf_append(&b, "\n", 1);
-    int rc = -1;
     /* one write() for the whole line: O_APPEND keeps concurrent writers' lines whole */
-    if (vr_write_all(w->fd, b.data, b.len) < 0) {
+    int rc = vr_write_all(w->fd, b.data, b.len);
+    if (rc < 0)
         vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: write: %s", w->path, strerror(errno));
-        goto done;
-    }
+    vr_buf_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
+int vr_audit_sync(vr_audit_writer *w, vr_error *err)
+{
+    if (w->fd < 0) return 0;
     while (fsync(w->fd) != 0) {
         if (errno == EINTR) continue;
         vr_error_set(err, VR_ERR_AUDIT_LOG, "audit log %s: fsync: %s", w->path, strerror(errno));
-        goto done;
+        return -1;
     }
-    rc = 0;
-done:
-    vr_buf_free(&b);
+    return 0;
+}
+
+int vr_audit_write_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err)
+{
+    if (vr_audit_append_line(w, line, len, err) < 0) return -1;
+    return vr_audit_sync(w, err);
+}
+
+int vr_audit_line_parse(const char *line, size_t len, vr_audit_line_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *j = cJSON_ParseWithLength(line, len);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "eventId");
+    const cJSON *action = cJSON_GetObjectItemCaseSensitive(j, "action");
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(j, "timestamp");
+    int rc = -1;
+    if (cJSON_IsObject(j) && cJSON_IsString(id) && strlen(id->valuestring) == 36 &&
+        cJSON_IsString(ts) && strlen(ts->valuestring) < sizeof(out->timestamp) &&
+        cJSON_IsString(action) && vr_audit_action_parse(action->valuestring, &out->action) == 0) {
+        memcpy(out->event_id, id->valuestring, 37);
+        memcpy(out->timestamp, ts->valuestring, strlen(ts->valuestring) + 1);
+        rc = 0;
+    }
+    cJSON_Delete(j);
     return rc;
 }
 

@@ -28,6 +28,7 @@ typedef enum {
     VR_AUDIT_SKIPPED,
     VR_AUDIT_UNCHANGED,
     VR_AUDIT_DRIFTED,
+    VR_AUDIT_STARTED, /* the intent record, written before a create or delete is sent */
 } vr_audit_status;
 
 /* A latency part that was not measured: serialised as null. */
@@ -131,6 +132,25 @@ int vr_audit_write(vr_audit_writer *w, const vr_audit_record *r, vr_buf *line_ou
  * write() and fsyncs, as vr_audit_write does: for records formatted earlier and written later
  * (vr_outputs' held records). Returns 0 (also with no file), or -1 with err set. */
 int vr_audit_write_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err);
+
+/* The two halves of vr_audit_write_line, for many lines at once (the spool's, report/vr_spool):
+ * vr_audit_append_line writes one line plus "\n" in one write() without fsync; vr_audit_sync
+ * fsyncs what was written. Return 0 (also with no file), or -1 with err set. */
+int vr_audit_append_line(vr_audit_writer *w, const char *line, size_t len, vr_error *err);
+int vr_audit_sync(vr_audit_writer *w, vr_error *err);
+
+/* What a reader of a formatted line needs without the rest: its eventId, action and timestamp
+ * (as written, "2026-11-24T10:00:01.234Z"). */
+typedef struct {
+    char event_id[37];
+    vr_audit_action action;
+    char timestamp[32];
+} vr_audit_line_info;
+
+/* Reads those from one line of the log (no newline; len bytes). Returns 0, or -1 when the line
+ * is not an audit record (not a JSON object, or without a 36-character eventId, a known action
+ * or a timestamp). */
+int vr_audit_line_parse(const char *line, size_t len, vr_audit_line_info *out);
 
 /* Closes the file and frees everything; w is left as VR_AUDIT_WRITER_INIT. Safe to repeat. */
 void vr_audit_writer_close(vr_audit_writer *w);

@@ -3,8 +3,11 @@
 #include "vr_gitreport.h"
 #include "vr_errcode.h"
 
+#include <fcntl.h>
 #include <git2.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,7 +25,7 @@ static bool component_ok(const char *s, size_t n)
     return true;
 }
 
-static bool ident_ok(const char *s)
+bool vr_gitreport_name_ok(const char *s)
 {
     return s && component_ok(s, strlen(s));
 }
@@ -43,6 +46,15 @@ static bool path_ok(const char *path)
         if (!slash) return true;
         p = slash + 1;
     }
+}
+
+/* path_ok, or err set naming the path. */
+static bool path_checked(const char *path, vr_error *err)
+{
+    if (path_ok(path)) return true;
+    vr_error_set(err, VR_ERR_AUDIT_REPO, "report path \"%s\": not a valid relative path",
+                 path ? path : "");
+    return false;
 }
 
 static void git_fail(vr_error *err, const char *what, int code)
@@ -68,7 +80,8 @@ static int open_repo(git_repository **repo, const char *repo_dir, vr_error *err)
 int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, const char *command,
                              const char *ext)
 {
-    if (!ident_ok(org) || !ident_ok(command) || !ident_ok(ext)) return -1;
+    if (!vr_gitreport_name_ok(org) || !vr_gitreport_name_ok(command) || !vr_gitreport_name_ok(ext))
+        return -1;
     time_t secs = (time_t)(wall_ms / 1000);
     struct tm tm;
     if (!gmtime_r(&secs, &tm)) return -1;
@@ -80,13 +93,19 @@ int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, cons
 
 int vr_gitreport_drift_path(vr_buf *out, const char *org, const char *ext)
 {
-    if (!ident_ok(org) || !ident_ok(ext)) return -1;
+    if (!vr_gitreport_name_ok(org) || !vr_gitreport_name_ok(ext)) return -1;
     return vr_buf_printf(out, "drift/%s/latest.%s", org, ext);
+}
+
+int vr_gitreport_state_path(vr_buf *out, const char *org)
+{
+    if (!vr_gitreport_name_ok(org)) return -1;
+    return vr_buf_printf(out, "state/%s.json", org);
 }
 
 int vr_gitreport_message(vr_buf *out, const char *command, const char *org, const char *summary)
 {
-    if (!ident_ok(command) || !ident_ok(org)) return -1;
+    if (!vr_gitreport_name_ok(command) || !vr_gitreport_name_ok(org)) return -1;
     return vr_buf_printf(out, "vni-reconcile %s %s: %s", command, org, summary ? summary : "");
 }
 
@@ -130,13 +149,126 @@ static int make_signature(git_signature **out, git_repository *repo)
     return git_signature_now(out, VR_GITREPORT_SIGNATURE_NAME, VR_GITREPORT_SIGNATURE_EMAIL);
 }
 
+struct vr_gitreport_tree {
+    git_repository *repo;
+    const git_tree *tree;
+};
+
+int vr_gitreport_tree_read(const vr_gitreport_tree *t, const char *path, vr_buf *out)
+{
+    git_tree_entry *e = NULL;
+    git_blob *blob = NULL;
+    int rc = 0;
+    if (!t->tree || !path_ok(path)) return 0;
+    int error = git_tree_entry_bypath(&e, t->tree, path);
+    if (error == GIT_ENOTFOUND || (error == 0 && git_tree_entry_type(e) != GIT_OBJECT_BLOB)) {
+        rc = 0;
+    } else if (error < 0 || git_blob_lookup(&blob, t->repo, git_tree_entry_id(e)) < 0) {
+        rc = -1;
+    } else {
+        rc = vr_buf_append(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ? -1
+                                                                                               : 1;
+    }
+    git_blob_free(blob);
+    git_tree_entry_free(e);
+    if (rc == 0) git_error_clear();
+    return rc;
+}
+
+int vr_gitreport_tree_blob_id(const vr_gitreport_tree *t, const char *path, char out[41])
+{
+    git_tree_entry *e = NULL;
+    out[0] = '\0';
+    if (!t->tree || !path_ok(path)) return 0;
+    int error = git_tree_entry_bypath(&e, t->tree, path);
+    int rc = error == 0 && git_tree_entry_type(e) == GIT_OBJECT_BLOB ? 1
+             : error == 0 || error == GIT_ENOTFOUND                  ? 0
+                                                                     : -1;
+    if (rc == 1) git_oid_tostr(out, 41, git_tree_entry_id(e));
+    if (rc == 0) git_error_clear();
+    git_tree_entry_free(e);
+    return rc;
+}
+
+int vr_gitreport_tree_folders(const vr_gitreport_tree *t, const char *dir,
+                              void (*fn)(void *ctx, const char *name), void *ctx)
+{
+    git_tree_entry *e = NULL;
+    git_tree *sub = NULL;
+    if (!t->tree || !path_ok(dir)) return 0;
+    int error = git_tree_entry_bypath(&e, t->tree, dir);
+    if (error == GIT_ENOTFOUND || (error == 0 && git_tree_entry_type(e) != GIT_OBJECT_TREE)) {
+        git_tree_entry_free(e);
+        git_error_clear();
+        return 0;
+    }
+    if (error < 0 || git_tree_lookup(&sub, t->repo, git_tree_entry_id(e)) < 0) {
+        git_tree_entry_free(e);
+        return -1;
+    }
+    /* a tree's entries are in name order */
+    for (size_t i = 0; i < git_tree_entrycount(sub); i++) {
+        const git_tree_entry *c = git_tree_entry_byindex(sub, i);
+        if (git_tree_entry_type(c) == GIT_OBJECT_TREE) fn(ctx, git_tree_entry_name(c));
+    }
+    git_tree_free(sub);
+    git_tree_entry_free(e);
+    return 0;
+}
+
+/* Blob for data, inserted at path into *tree (replaced by the new tree). */
+static int tree_put(git_tree **tree, git_oid *root, git_repository *repo, const char *path,
+                    const void *data, size_t len)
+{
+    git_oid blob;
+    int error;
+    if ((error = git_blob_create_from_buffer(&blob, repo, data, len)) < 0 ||
+        (error = tree_insert(root, repo, *tree, path, &blob)) < 0)
+        return error;
+    git_tree_free(*tree);
+    *tree = NULL;
+    return git_tree_lookup(tree, repo, root);
+}
+
 int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitreport_file *files,
                         size_t count, const char *message, char *out_commit, vr_error *err)
+{
+    return vr_gitreport_commit_derived(repo_dir, branch, files, count, NULL, NULL, message,
+                                       out_commit, err);
+}
+
+/* Serialises the commits of vni-reconcile runs on one audit repository: an flock on a file in
+ * its git folder, taken for at most 60 s (released when fd is closed or the process dies).
+ * libgit2 1.5 creates a new branch without a compare-and-swap, so two first commits racing
+ * could both "create" it and one report would be lost; under this lock they cannot race (the
+ * retry loop still covers other tools moving the branch). Returns the fd, or -1 (then the
+ * commit goes on without it). */
+static int lock_repo(git_repository *repo)
+{
+    vr_buf path = VR_BUF_INIT;
+    vr_buf_printf(&path, "%svni-reconcile-audit.lock", git_repository_commondir(repo));
+    int fd = open(vr_buf_str(&path), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    vr_buf_free(&path);
+    if (fd < 0) return -1;
+    for (int waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited_ms += 10) {
+        if (waited_ms >= 60000) {
+            close(fd);
+            return -1;
+        }
+        vr_sleep_ms(10);
+    }
+    return fd;
+}
+
+int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
+                                const vr_gitreport_file *files, size_t count,
+                                vr_gitreport_derive_fn derive, void *derive_ctx,
+                                const char *message, char *out_commit, vr_error *err)
 {
     git_repository *repo = NULL;
     git_signature *sig = NULL;
     vr_buf refname = VR_BUF_INIT;
-    int rc = -1, error, valid = 0;
+    int rc = -1, error, valid = 0, lock_fd = -1;
 
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
     vr_buf_printf(&refname, "refs/heads/%s", branch);
@@ -156,6 +288,7 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
         git_fail(err, "audit repository: signature", error);
         goto done;
     }
+    lock_fd = lock_repo(repo);
 
     for (int attempt = 0; attempt < COMMIT_TRIES; attempt++) {
         git_reference *ref = NULL, *newref = NULL;
@@ -178,15 +311,29 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
             goto step_fail;
         }
         error = 0;
-        for (size_t i = 0; i < count; i++) {
-            git_oid blob;
-            if ((error = git_blob_create_from_buffer(&blob, repo, files[i].data, files[i].len)) <
-                    0 ||
-                (error = tree_insert(&root, repo, tree, files[i].path, &blob)) < 0)
+        for (size_t i = 0; i < count; i++)
+            if ((error = tree_put(&tree, &root, repo, files[i].path, files[i].data, files[i].len)) <
+                0)
                 goto step_fail;
-            git_tree_free(tree);
-            tree = NULL;
-            if ((error = git_tree_lookup(&tree, repo, &root)) < 0) goto step_fail;
+        if (derive) {
+            vr_gitreport_tree view = {repo, tree};
+            vr_gitreport_file more[VR_GITREPORT_DERIVED_MAX];
+            size_t nmore = 0;
+            if (derive(derive_ctx, &view, more, &nmore, err) < 0) {
+                rc = -1; /* the callback said why */
+                goto derive_fail;
+            }
+            for (size_t i = 0; i < nmore && i < VR_GITREPORT_DERIVED_MAX; i++) {
+                if (!path_ok(more[i].path)) {
+                    vr_error_set(err, VR_ERR_AUDIT_REPO,
+                                 "report path \"%s\": not a valid relative path",
+                                 more[i].path ? more[i].path : "");
+                    goto derive_fail;
+                }
+                if ((error =
+                         tree_put(&tree, &root, repo, more[i].path, more[i].data, more[i].len)) < 0)
+                    goto step_fail;
+            }
         }
         if (!tree) { /* no files and no tip: an empty tree */
             git_treebuilder *bld = NULL;
@@ -223,10 +370,17 @@ int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitre
         /* the branch moved under us (or another run holds its lock): redo on the new tip */
         git_error_clear();
         vr_sleep_ms((int64_t)(vr_random_u64() % 20) + 1);
+        continue;
+    derive_fail:
+        git_reference_free(ref);
+        git_tree_free(tree);
+        git_commit_free(parent);
+        goto done;
     }
     vr_error_set(err, VR_ERR_AUDIT_REPO, "audit branch %s: kept moving; report not committed",
                  branch);
 done:
+    if (lock_fd >= 0) close(lock_fd);
     git_signature_free(sig);
     git_repository_free(repo);
     vr_buf_free(&refname);
@@ -263,11 +417,7 @@ int vr_gitreport_history_read(vr_gitreport_history *out, const char *repo_dir, c
     out->items = NULL;
     out->count = 0;
     if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
-    if (!path_ok(path)) {
-        vr_error_set(err, VR_ERR_AUDIT_REPO, "report path \"%s\": not a valid relative path",
-                     path ? path : "");
-        goto done;
-    }
+    if (!path_checked(path, err)) goto done;
     if ((error = open_repo(&repo, repo_dir, err)) < 0) goto done;
     vr_buf_printf(&refname, "refs/heads/%s", branch);
     error = git_reference_lookup(&ref, repo, vr_buf_str(&refname));
@@ -339,4 +489,94 @@ void vr_gitreport_history_free(vr_gitreport_history *h)
     free(h->items);
     h->items = NULL;
     h->count = 0;
+}
+
+/* The branch's tip: refs/heads/<branch>, else a fetched remote branch of that name. */
+static int lookup_branch(git_reference **out, git_repository *repo, const char *branch)
+{
+    static const char *const forms[] = {"refs/heads/%s", "refs/remotes/origin/%s",
+                                        "refs/remotes/%s"};
+    int error = GIT_ENOTFOUND;
+    for (size_t i = 0; i < sizeof forms / sizeof *forms && error == GIT_ENOTFOUND; i++) {
+        vr_buf name = VR_BUF_INIT;
+        vr_buf_printf(&name, forms[i], branch);
+        git_reference *ref = NULL;
+        error = git_reference_lookup(&ref, repo, vr_buf_str(&name));
+        if (error == GIT_EINVALIDSPEC) error = GIT_ENOTFOUND;
+        if (error == 0) {
+            error = git_reference_resolve(out, ref);
+            git_reference_free(ref);
+        }
+        vr_buf_free(&name);
+    }
+    return error;
+}
+
+int vr_gitreport_read_file(const char *repo_dir, const char *branch, const char *path, size_t max,
+                           char **out, size_t *out_len, char out_commit[41], vr_error *err)
+{
+    git_repository *repo = NULL;
+    git_reference *tip = NULL;
+    git_commit *c = NULL;
+    git_blob *blob = NULL;
+    git_oid here;
+    int rc = -1, error;
+
+    *out = NULL;
+    *out_len = 0;
+    out_commit[0] = '\0';
+    if (!branch || !branch[0]) branch = VR_GITREPORT_DEFAULT_BRANCH;
+    if (!path_checked(path, err)) goto done;
+    if ((error = open_repo(&repo, repo_dir, err)) < 0) goto done;
+    error = lookup_branch(&tip, repo, branch);
+    if (error == GIT_ENOTFOUND) {
+        git_error_clear();
+        rc = 1;
+        goto done;
+    }
+    if (error < 0 || (error = git_commit_lookup(&c, repo, git_reference_target(tip))) < 0) {
+        git_fail(err, "audit repository: branch", error);
+        goto done;
+    }
+    if (!blob_at(&here, c, path)) {
+        rc = 1;
+        goto done;
+    }
+    /* Back along first parents while the parent holds the same blob: the writer is the last
+     * commit reached. A missing parent (a shallow history) ends the walk there. */
+    for (;;) {
+        git_commit *p = NULL;
+        git_oid before;
+        if (git_commit_parentcount(c) == 0 || git_commit_parent(&p, c, 0) < 0) break;
+        if (!blob_at(&before, p, path) || !git_oid_equal(&here, &before)) {
+            git_commit_free(p);
+            break;
+        }
+        git_commit_free(c);
+        c = p;
+    }
+    git_error_clear();
+    git_oid_tostr(out_commit, 41, git_commit_id(c));
+    if ((error = git_blob_lookup(&blob, repo, &here)) < 0) {
+        git_fail(err, "audit repository: file", error);
+        goto done;
+    }
+    size_t size = (size_t)git_blob_rawsize(blob);
+    if (size > max) {
+        vr_error_set(err, VR_ERR_AUDIT_REPO, "%s on branch %s: larger than %zu bytes", path, branch,
+                     max);
+        goto done;
+    }
+    *out = vr_xmalloc(size + 1);
+    memcpy(*out, git_blob_rawcontent(blob), size);
+    (*out)[size] = '\0';
+    *out_len = size;
+    rc = 0;
+done:
+    if (rc != 0) out_commit[0] = '\0';
+    git_blob_free(blob);
+    git_commit_free(c);
+    git_reference_free(tip);
+    git_repository_free(repo);
+    return rc;
 }

@@ -20,6 +20,8 @@
  *   reports/<org>/<stamp>-<command>.md     the same in Markdown
  *   drift/<org>/latest.json                 every drift run rewrites it; its history is the
  *   drift/<org>/latest.md                   chain of commits that changed it
+ *   state/<org>.json                        the organization's live state as the last apply or
+ *                                           drift read it (vr_snapshot)
  * <stamp> is the run's UTC start "20261124T100001.234Z" (sortable, no ':' for Windows
  * checkouts). A drift report must hold something unique to its run (its runId or time): the
  * reader counts commits in which the blob at drift/<org>/latest.json changed.
@@ -32,6 +34,7 @@
 #include "vr_util.h"
 
 #include <cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,13 +59,50 @@ typedef struct {
 int vr_gitreport_commit(const char *repo_dir, const char *branch, const vr_gitreport_file *files,
                         size_t count, const char *message, char *out_commit, vr_error *err);
 
+/* The tree a commit is making (the branch tip's, with the run's files in it), as a derive
+ * callback sees it. Borrowed for the callback's duration. */
+typedef struct vr_gitreport_tree vr_gitreport_tree;
+
+/* Appends the content of the file at path in t to out. Returns 1 (appended), 0 (no file
+ * there), -1 (libgit2 error, or out refused the bytes). */
+int vr_gitreport_tree_read(const vr_gitreport_tree *t, const char *path, vr_buf *out);
+/* The hex id (41 bytes) of the file at path in t: tells whether a file changed without
+ * reading it. Returns 1, 0 (no file there) or -1. */
+int vr_gitreport_tree_blob_id(const vr_gitreport_tree *t, const char *path, char out[41]);
+/* Calls fn(ctx, name) for each entry of folder dir in t that is a folder, in name order; no
+ * such folder: no call. Returns 0, or -1 (libgit2 error). */
+int vr_gitreport_tree_folders(const vr_gitreport_tree *t, const char *dir,
+                              void (*fn)(void *ctx, const char *name), void *ctx);
+
+/* The most files one derive call may add. */
+#define VR_GITREPORT_DERIVED_MAX 4
+
+/* Makes files from the tree being committed (e.g. an index of every organization's latest
+ * report): called on each attempt of the commit, with the tree of that attempt's tip and the
+ * run's files, so that a branch moved by another run is seen. Fills out[0..*out_count)
+ * (at most VR_GITREPORT_DERIVED_MAX); their data stays the callback's, valid until its next
+ * call or the end of the commit. Returns 0, or -1 with err set (nothing is committed). */
+typedef int (*vr_gitreport_derive_fn)(void *ctx, const vr_gitreport_tree *tree,
+                                      vr_gitreport_file *out, size_t *out_count, vr_error *err);
+
+/* vr_gitreport_commit, with derive (NULL: none) adding files on each attempt. */
+int vr_gitreport_commit_derived(const char *repo_dir, const char *branch,
+                                const vr_gitreport_file *files, size_t count,
+                                vr_gitreport_derive_fn derive, void *derive_ctx,
+                                const char *message, char *out_commit, vr_error *err);
+
 /* Path builders (append to out; org must be 1..128 of [A-Za-z0-9._-] and not start with '.';
- * command likewise). Return 0, or -1 on a bad org/command or out of memory. */
+ * command likewise: vr_gitreport_name_ok). Return 0, or -1 on a bad org/command or out of
+ * memory. */
+bool vr_gitreport_name_ok(const char *s);
 /* "reports/<org>/<stamp>-<command>.<ext>"; ext "json" or "md" (without the dot). */
 int vr_gitreport_report_path(vr_buf *out, const char *org, int64_t wall_ms, const char *command,
                              const char *ext);
 /* "drift/<org>/latest.<ext>". */
 int vr_gitreport_drift_path(vr_buf *out, const char *org, const char *ext);
+/* "state/<org>.json": the organization's live state recorded by its last apply or drift
+ * (vr_snapshot), which `plan --from-audit` reads. */
+int vr_gitreport_state_path(vr_buf *out, const char *org);
 /* "vni-reconcile <command> <org>: <summary>". */
 int vr_gitreport_message(vr_buf *out, const char *command, const char *org, const char *summary);
 
@@ -88,5 +128,18 @@ typedef struct {
 int vr_gitreport_history_read(vr_gitreport_history *out, const char *repo_dir, const char *branch,
                               const char *path, size_t max, vr_error *err);
 void vr_gitreport_history_free(vr_gitreport_history *h);
+
+/* The file at path on the tip of branch (NULL: VR_GITREPORT_DEFAULT_BRANCH), read from the
+ * object database only (work tree, index and HEAD untouched). branch is looked up as
+ * refs/heads/<branch>, then refs/remotes/origin/<branch>, then refs/remotes/<branch> (so
+ * "origin/vni-audit" names a fetched remote branch). out_commit receives the hex id of the
+ * commit that wrote the file as it is: the first commit, going first parents from the tip,
+ * whose first parent holds another version of it or none (when the history is cut short, a
+ * shallow fetch, the oldest commit there is). *out is malloc'd and NUL-terminated (free()),
+ * *out_len its length; a file larger than max bytes is an error.
+ * Returns 0; 1 when the branch does not exist or has no file at path (*out NULL); -1 with err
+ * set ("audit-repo"). */
+int vr_gitreport_read_file(const char *repo_dir, const char *branch, const char *path, size_t max,
+                           char **out, size_t *out_len, char out_commit[41], vr_error *err);
 
 #endif

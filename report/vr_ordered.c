@@ -17,6 +17,7 @@ void vr_ordered_init(vr_ordered *q, vr_outputs *out, size_t count)
     q->release_failed = vr_xcalloc(count + 1, sizeof(*q->release_failed));
     q->slots = vr_xcalloc(count + 1, sizeof(*q->slots));
     for (size_t i = 0; i < count; i++) {
+        q->held[i].index = i;
         q->slots[i].q = q;
         q->slots[i].index = i;
     }
@@ -40,7 +41,7 @@ void vr_ordered_done(vr_ordered *q, size_t i)
     q->done[i] = true;
     while (q->head < q->count && q->done[q->head]) {
         size_t next = ++q->head;
-        if (next < q->count && q->held[next].count &&
+        if (next < q->count &&
             vr_outputs_release(q->out, &q->held[next], &q->release_err[next]) < 0)
             q->release_failed[next] = true;
     }

@@ -4,14 +4,17 @@
  *
  * The organization first in line (the lowest one not finished) writes through, each record
  * on disk (fsync'd) before its next step, as a sequential run does. The others format their
- * records when each step ends (timestamp, eventId, redactions as at once) and hold them in
- * memory; when an organization finishes, the next one's held records are written and sent,
- * in order, and it writes through from then on. One lock serialises all of it, so the audit
- * log, the webhook and its outbox have one writer at a time and never a record in part.
+ * records when each step ends (timestamp, eventId, redactions as at once) and hold them: in
+ * their spool file beside the audit log, each fsync'd before the next step (report/vr_spool),
+ * or in memory when there is no audit log to put a spool beside (webhook only). When an
+ * organization finishes, the next one's held records are appended to the log and sent, in
+ * order, its spool file removed, and it writes through from then on. One lock serialises all
+ * of it, so the audit log, the spool, the webhook and its outbox have one writer at a time and
+ * never a record in part.
  *
- * The price (docs/architecture.md "Many organizations at once"): a record held in memory
- * is lost if the process is killed before its organization's turn. With one organization,
- * or --parallelism 1, nothing is ever held.
+ * A kill (SIGKILL) loses no record: the next run that opens the audit log appends what the
+ * spool holds (docs/architecture.md "Many organizations at once"). With one organization, or
+ * --parallelism 1, nothing is ever held.
  *
  * Ownership: a vr_ordered borrows the vr_outputs (which must outlive it) and owns its held
  * records; vr_ordered_free releases them. */
@@ -39,7 +42,7 @@ struct vr_ordered {
     size_t count;
     size_t head;           /* the first organization not finished */
     bool *done;            /* per organization: vr_ordered_done was called */
-    vr_outputs_held *held; /* per organization: records kept until its turn */
+    vr_outputs_held *held; /* per organization: records kept until its turn (its spool) */
     vr_error *release_err; /* per organization: why its held records could not be written */
     bool *release_failed;
     vr_ordered_slot *slots; /* per organization: the recorder's ctx */

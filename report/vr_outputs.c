@@ -2,12 +2,14 @@
 #include "vr_outputs.h"
 #include "vr_errcode.h"
 #include "vr_gitreport.h"
+#include "vr_html.h"
 #include "vr_metrics.h"
 #include "vr_render_drift.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err)
 {
@@ -15,7 +17,16 @@ int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err
     vr_audit_writer init = VR_AUDIT_WRITER_INIT;
     out->audit = init;
     out->cfg = *cfg;
+    vr_spool_init(&out->spool, NULL);
     if (vr_audit_writer_open(&out->audit, cfg->audit_log, err) < 0) return VR_OUTPUTS_AUDIT_LOG;
+    /* Held records wait in a spool beside a log that is a regular file (a FIFO or a device
+     * cannot be read back to recover into); what killed runs left there goes first. */
+    struct stat st;
+    if (out->audit.fd >= 0 && fstat(out->audit.fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        vr_spool_init(&out->spool, cfg->audit_log);
+        if (vr_spool_recover(&out->spool, &out->audit, &out->recovered, &out->spool_notes, err) < 0)
+            return VR_OUTPUTS_AUDIT_LOG;
+    }
     /* Both commands redact the same strings: the session's secrets and the webhook secret. */
     const char **red = vr_xcalloc(cfg->redaction_count + 1, sizeof(*red));
     size_t n = 0;
@@ -53,6 +64,16 @@ static int hold(vr_outputs *o, const vr_audit_record *rec, vr_error *err)
         return VR_OUTPUTS_AUDIT_LOG;
     }
     vr_outputs_held *h = o->hold;
+    if (o->spool.dir) { /* on disk (fsync'd) before the next step */
+        int rc = 0;
+        if (!h->file.open && vr_spool_create(&o->spool, &h->file, rec->run_id, h->index, err) < 0)
+            rc = -1;
+        if (rc == 0 && vr_spool_append(&o->spool, &h->file, line.data, line.len, err) < 0) rc = -1;
+        vr_buf_free(&line);
+        if (rc < 0) return VR_OUTPUTS_AUDIT_LOG;
+        h->spooled++;
+        return 0;
+    }
     if (h->count == h->cap) {
         h->cap = h->cap ? 2 * h->cap : 8;
         h->items = vr_xrealloc(h->items, h->cap * sizeof(*h->items));
@@ -162,11 +183,30 @@ static int record_replace(vr_outputs *o, const vr_apply_record *r, vr_error *err
     return emit(o, &rec, err);
 }
 
+/* The intent record (status "started"), written before a create or delete call: the
+ * change about to be made, with the id it deletes (none for a create: the platform has not
+ * given one yet), no latency, no call and no error. */
+static int record_intent(vr_outputs *o, const vr_apply_record *r, vr_error *err)
+{
+    const vr_apply_step *s = r->step;
+    vr_audit_record rec;
+    vr_audit_record_init(&rec, o->cfg.run_id,
+                         r->intent_delete ? VR_AUDIT_VNI_DELETION : VR_AUDIT_VNI_PROVISIONING,
+                         VR_AUDIT_STARTED);
+    rec.interface_name = s->name;
+    rec.interface_id = !r->intent_delete            ? NULL
+                       : s->kind == VR_STEP_REPLACE ? s->replaced_id
+                                                    : s->id;
+    rec.replacement = s->kind == VR_STEP_REPLACE;
+    return emit(o, &rec, err);
+}
+
 int vr_outputs_apply_record(void *ctx, const vr_apply_record *r, vr_error *err)
 {
     vr_outputs *o = ctx;
     const vr_apply_step *s = r->step;
     if (!o->cfg.audit_log && !o->webhook) return 0;
+    if (r->phase == VR_APPLY_RECORD_INTENT) return record_intent(o, r, err);
     if (s->kind == VR_STEP_REPLACE) return record_replace(o, r, err);
     vr_audit_record rec;
     vr_audit_record_init(&rec, o->cfg.run_id,
@@ -211,9 +251,21 @@ int vr_outputs_drift_records(vr_outputs *o, const vr_drift_org *r, const char *c
     return 0;
 }
 
+/* A held record, on disk in the log now: to the webhook (its event and delivery id read back
+ * from the line). */
+static void send_line(void *ctx, const char *line, size_t len)
+{
+    vr_outputs *o = ctx;
+    vr_audit_line_info info;
+    if (o->webhook && vr_audit_line_parse(line, len, &info) == 0)
+        vr_webhook_send(o->webhook, vr_audit_action_name(info.action), info.event_id, line, len);
+}
+
 int vr_outputs_release(vr_outputs *o, vr_outputs_held *held, vr_error *err)
 {
     int rc = 0;
+    if (held->file.open && vr_spool_drain(&o->spool, &held->file, &o->audit, send_line, o, err) < 0)
+        rc = VR_OUTPUTS_AUDIT_LOG;
     for (size_t i = 0; i < held->count && rc == 0; i++) {
         const struct vr_outputs_held_line *l = &held->items[i];
         if (vr_audit_write_line(&o->audit, l->line, l->len, err) < 0)
@@ -231,7 +283,10 @@ void vr_outputs_held_free(vr_outputs_held *held)
     for (size_t i = 0; i < held->count; i++)
         free(held->items[i].line);
     free(held->items);
+    vr_spool_file_close(&held->file); /* a spool not drained stays, for the next run */
+    size_t index = held->index;
     memset(held, 0, sizeof(*held));
+    held->index = index;
 }
 
 void vr_outputs_close_events(vr_outputs *o)
@@ -241,23 +296,27 @@ void vr_outputs_close_events(vr_outputs *o)
     o->webhook = NULL;
 }
 
-/* Commits files with the message "<command>: <org>: <summary>". */
-static int commit_files(const vr_outputs *o, const vr_gitreport_file *files, size_t n,
-                        const char *command, const char *org, const char *summary, char commit[41],
-                        vr_error *err)
+/* Commits files, and state when not NULL (room is left for it at files[n]), and what derive
+ * adds (NULL: nothing), with the message "<command>: <org>: <summary>". */
+static int commit_files(const vr_outputs *o, vr_gitreport_file *files, size_t n,
+                        const vr_gitreport_file *state, vr_gitreport_derive_fn derive,
+                        void *derive_ctx, const char *command, const char *org, const char *summary,
+                        char commit[41], vr_error *err)
 {
     vr_buf msg = VR_BUF_INIT;
     int rc = 0;
+    if (state) files[n++] = *state;
     if (vr_gitreport_message(&msg, command, org, summary) < 0)
         rc = VR_OUTPUTS_BUILD;
-    else if (vr_gitreport_commit(o->cfg.audit_repo, o->cfg.audit_branch, files, n, vr_buf_str(&msg),
-                                 commit, err) < 0)
+    else if (vr_gitreport_commit_derived(o->cfg.audit_repo, o->cfg.audit_branch, files, n, derive,
+                                         derive_ctx, vr_buf_str(&msg), commit, err) < 0)
         rc = VR_OUTPUTS_GIT;
     vr_buf_free(&msg);
     return rc;
 }
 
-int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, char commit[41], vr_error *err)
+int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, const vr_gitreport_file *state,
+                            char commit[41], vr_error *err)
 {
     const vr_apply_result *r = &run->result;
     cJSON *j = vr_render_apply_org_json(run, o->cfg.run_id);
@@ -270,11 +329,12 @@ int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, char commit[
     if (json &&
         vr_gitreport_report_path(&pj, r->org_id, r->started_wall_ms, "apply", "json") == 0 &&
         vr_gitreport_report_path(&pm, r->org_id, r->started_wall_ms, "apply", "md") == 0) {
-        vr_gitreport_file files[2] = {
+        vr_gitreport_file files[3] = {
             {vr_buf_str(&pj), json, strlen(json)},
             {vr_buf_str(&pm), vr_buf_str(&md), md.len},
         };
-        rc = commit_files(o, files, 2, "apply", r->org_id, vr_buf_str(&sum), commit, err);
+        rc = commit_files(o, files, 2, state, NULL, NULL, "apply", r->org_id, vr_buf_str(&sum),
+                          commit, err);
     }
     free(json);
     vr_buf_free(&md);
@@ -284,10 +344,14 @@ int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, char commit[
     return rc;
 }
 
-int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, char commit[41], vr_error *err)
+int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, const vr_gitreport_file *state,
+                            char commit[41], vr_error *err)
 {
     vr_buf p_json = VR_BUF_INIT, p_md = VR_BUF_INIT, l_json = VR_BUF_INIT, l_md = VR_BUF_INIT;
     vr_buf md = VR_BUF_INIT, summary = VR_BUF_INIT, jbuf = VR_BUF_INIT;
+    vr_buf l_html = VR_BUF_INIT, html = VR_BUF_INIT;
+    vr_html_site site = VR_HTML_SITE_INIT; /* index.html and drift/index.json, from the branch */
+    vr_html_opts hopts = {NULL, "../../index.html"};
     cJSON *doc = vr_render_drift_org_json(r);
     char *json = doc ? cJSON_Print(doc) : NULL;
     cJSON_Delete(doc);
@@ -299,18 +363,23 @@ int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, char commit[41
     vr_render_drift_opts ropts = {0};
     vr_render_drift_markdown(&md, r, 1, &ropts);
     vr_render_drift_summary(&summary, r);
+    vr_html_render_drift(&html, r, 1, &hopts);
     int rc = VR_OUTPUTS_BUILD;
     if (jbuf.len && !vr_gitreport_report_path(&p_json, r->org_id, r->wall_ms, "drift", "json") &&
         !vr_gitreport_report_path(&p_md, r->org_id, r->wall_ms, "drift", "md") &&
         !vr_gitreport_drift_path(&l_json, r->org_id, "json") &&
-        !vr_gitreport_drift_path(&l_md, r->org_id, "md")) {
-        vr_gitreport_file files[] = {
+        !vr_gitreport_drift_path(&l_md, r->org_id, "md") &&
+        !vr_gitreport_drift_path(&l_html, r->org_id, "html") && !html.overflow) {
+        vr_gitreport_file files[6] = {
+            /* room for the recorded state at files[5] */
             {vr_buf_str(&p_json), jbuf.data, jbuf.len},
             {vr_buf_str(&p_md), vr_buf_str(&md), md.len},
             {vr_buf_str(&l_json), jbuf.data, jbuf.len},
             {vr_buf_str(&l_md), vr_buf_str(&md), md.len},
+            {vr_buf_str(&l_html), vr_buf_str(&html), html.len},
         };
-        rc = commit_files(o, files, 4, "drift", r->org_id, vr_buf_str(&summary), commit, err);
+        rc = commit_files(o, files, 5, state, vr_html_site_derive, &site, "drift", r->org_id,
+                          vr_buf_str(&summary), commit, err);
     }
     vr_buf_free(&p_json);
     vr_buf_free(&p_md);
@@ -319,6 +388,9 @@ int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, char commit[41
     vr_buf_free(&md);
     vr_buf_free(&summary);
     vr_buf_free(&jbuf);
+    vr_buf_free(&l_html);
+    vr_buf_free(&html);
+    vr_html_site_free(&site);
     return rc;
 }
 
@@ -453,5 +525,7 @@ void vr_outputs_close(vr_outputs *o)
     o->webhook = NULL;
     free(o->outbox);
     o->outbox = NULL;
+    vr_spool_close(&o->spool);
+    vr_diags_free(&o->spool_notes);
     vr_audit_writer_close(&o->audit);
 }

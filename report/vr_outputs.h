@@ -18,7 +18,9 @@
 #include "vr_audit.h"
 #include "vr_diag.h"
 #include "vr_drift.h"
+#include "vr_gitreport.h"
 #include "vr_render_apply.h"
+#include "vr_spool.h"
 #include "vr_webhook.h"
 
 #include <stdbool.h>
@@ -40,8 +42,14 @@ typedef struct {
     const char *audit_branch; /* --audit-branch; NULL: VR_GITREPORT_DEFAULT_BRANCH */
 } vr_outputs_config;
 
-/* Records formatted now and written later, in order (see vr_outputs.hold). Owns its lines. */
+/* One organization's records, formatted now and written later, in order (see
+ * vr_outputs.hold). With an audit log (a regular file) they wait in the organization's spool
+ * file, each on disk before the next step (report/vr_spool); without one (webhook only, or a
+ * log that is a FIFO or a device) in memory, in items. Owns its lines and its spool file. */
 typedef struct {
+    size_t index; /* the organization's place in the run: its spool file's name */
+    vr_spool_file file;
+    size_t spooled; /* records in file */
     struct vr_outputs_held_line {
         vr_audit_action action;
         char event_id[37];
@@ -57,6 +65,9 @@ typedef struct {
                             * formatted (timestamp, eventId, redactions: as at once) and kept
                             * here, for vr_outputs_release to write later */
     vr_audit_writer audit;
+    vr_spool spool;                 /* where held records wait (none: no regular audit log) */
+    vr_spool_recovery recovered;    /* what vr_outputs_open recovered from killed runs' spools */
+    vr_diags spool_notes;           /* and what it dropped or left alone there (warnings) */
     vr_webhook *webhook;            /* NULL: none, or closed */
     char *outbox;                   /* the webhook's outbox path (NULL: none) */
     vr_webhook_stats webhook_stats; /* filled by vr_outputs_close_events */
@@ -68,15 +79,18 @@ typedef struct {
 #define VR_OUTPUTS_BUILD (-3)     /* a report could not be built (path, message, memory) */
 #define VR_OUTPUTS_GIT (-4)       /* the Git report could not be committed or read */
 
-/* Opens the audit log (none when cfg->audit_log is NULL), sets its redactions, opens the
- * webhook with its outbox and delivers what earlier runs left there. All before the first
+/* Opens the audit log (none when cfg->audit_log is NULL), appends to it what killed runs left
+ * in its spool (out->recovered, out->spool_notes: report/vr_spool), sets its redactions, opens
+ * the webhook with its outbox and delivers what earlier runs left there. All before the first
  * change. out is overwritten. Returns 0, VR_OUTPUTS_AUDIT_LOG or VR_OUTPUTS_WEBHOOK (err set;
  * vr_outputs_close releases what was opened). */
 int vr_outputs_open(vr_outputs *out, const vr_outputs_config *cfg, vr_error *err);
 
-/* The apply recorder (a vr_apply_record_fn; ctx is the vr_outputs): the step's routing_sync
- * record first when it synced, then its vni_provisioning / vni_deletion record; each written
- * to the log (fsync'd) and then sent to the webhook. A replacement has a vni_deletion and a
+/* The apply recorder (a vr_apply_record_fn; ctx is the vr_outputs): before each create or
+ * delete call, an intent record (VR_APPLY_RECORD_INTENT: vni_provisioning or vni_deletion,
+ * status "started"); at the end of a step, its routing_sync record first when it synced,
+ * then its vni_provisioning / vni_deletion record; each written to the log (fsync'd) and then
+ * sent to the webhook. A replacement has a vni_deletion and a
  * vni_provisioning record, each with "replacement": true (docs/audit.md): the deletion is
  * recorded in the middle of the step, before the create (VR_APPLY_RECORD_REPLACED), when the
  * delete was done and its table converged, else at the end with the rest. Returns 0, or
@@ -97,9 +111,10 @@ void vr_outputs_replace_statuses(const vr_apply_step *s, vr_audit_status *deleti
 int vr_outputs_drift_records(vr_outputs *o, const vr_drift_org *r, const char *const *ids,
                              size_t id_count, vr_error *err);
 
-/* Writes held's records to the log (each fsync'd) and sends them to the webhook, in order,
- * then empties held. Stops at the first record the log refuses (the rest are dropped):
- * returns 0 or VR_OUTPUTS_AUDIT_LOG (err set). */
+/* Writes held's records to the log (fsync'd) and then sends them to the webhook, in order,
+ * removes its spool file and empties held (nothing to do when it holds nothing). Stops at the
+ * first record the log refuses: returns 0 or VR_OUTPUTS_AUDIT_LOG (err set); a spool file is
+ * then kept, for the next run to recover what the log lacks (records in memory are dropped). */
 int vr_outputs_release(vr_outputs *o, vr_outputs_held *held, vr_error *err);
 void vr_outputs_held_free(vr_outputs_held *held);
 
@@ -108,13 +123,19 @@ void vr_outputs_held_free(vr_outputs_held *held);
 void vr_outputs_close_events(vr_outputs *o);
 
 /* Commits one organization's apply report (JSON and Markdown under reports/<org>/) to the
- * audit branch; commit (41 bytes) receives the commit id. Returns 0, VR_OUTPUTS_BUILD or
- * VR_OUTPUTS_GIT (err set). */
-int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, char commit[41], vr_error *err);
+ * audit branch; commit (41 bytes) receives the commit id. state, when not NULL, is committed
+ * with it: the organization's live state (state/<org>.json, vr_snapshot) that
+ * `plan --from-audit` reads (borrowed). Returns 0, VR_OUTPUTS_BUILD or VR_OUTPUTS_GIT (err
+ * set). */
+int vr_outputs_commit_apply(vr_outputs *o, const vr_apply_run *run, const vr_gitreport_file *state,
+                            char commit[41], vr_error *err);
 
 /* Commits one organization's drift report (JSON and Markdown) under reports/<org>/ for the
- * run and as drift/<org>/latest.* for the history reader. Returns as above. */
-int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, char commit[41], vr_error *err);
+ * run and as drift/<org>/latest.* for the history reader, with its HTML page
+ * drift/<org>/latest.html and the branch's index of every organization (index.html,
+ * drift/index.json: vr_html_site_derive), with state as above. Returns as above. */
+int vr_outputs_commit_drift(vr_outputs *o, const vr_drift_org *r, const vr_gitreport_file *state,
+                            char commit[41], vr_error *err);
 
 /* Uptime from the organization's earlier drift reports on cfg's audit branch (callable before
  * vr_outputs_open; nothing when cfg->audit_repo is NULL): the window is

@@ -112,13 +112,24 @@ static void text_replace(vr_text_out *t, const vr_plan_action *a)
     text_iface_fields(t, &a->iface);
 }
 
-static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
+/* replace_drifted: the plan was made with --replace-drifted, so a drifted interface left
+ * alone was deferred (--max-replaces) or is protected, and a warning says which. */
+static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose,
+                     bool replace_drifted)
 {
     vr_buf *o = t->out;
     vr_text_paint(t, NULL, "organization %s: limit %ld%s, %zu live, fingerprint %.12s\n",
                   nz(r->org_id), r->limit,
                   r->limit_defaulted ? " (documented default: the platform gave none)" : "",
                   r->live_count, r->live_fingerprint);
+    if (r->recorded_state.commit)
+        vr_text_paint(t, VR_C_CYAN,
+                      "  planned against the state recorded by %s at %s (branch %s, commit "
+                      "%.12s), not against the platform\n",
+                      vr_text_safe(t, r->recorded_state.command),
+                      vr_text_safe(t, r->recorded_state.recorded_at),
+                      vr_text_safe(t, r->recorded_state.branch),
+                      vr_text_safe(t, r->recorded_state.commit));
     for (size_t i = 0; i < r->action_count; i++) {
         const vr_plan_action *a = &r->actions[i];
         if (a->kind == VR_ACTION_REPLACE) {
@@ -136,8 +147,9 @@ static void text_org(vr_text_out *t, const vr_plan_org_result *r, bool verbose)
     for (size_t i = 0; i < r->drift_count; i++) {
         const vr_plan_drift *d = &r->drift[i];
         vr_text_paint(t, VR_C_YELLOW, "  ~ drift %s", vr_text_safe(t, d->name));
-        vr_buf_printf(o, " (id %s): differs live; not replaced (--replace-drifted replaces it)\n",
-                      vr_text_safe(t, d->id));
+        vr_buf_printf(o, " (id %s): differs live; %s\n", vr_text_safe(t, d->id),
+                      replace_drifted ? "not replaced in this run (see the warning below)"
+                                      : "not replaced (--replace-drifted replaces it)");
         for (size_t k = 0; k < d->field_count; k++) {
             vr_buf_printf(o, "      %s: ", vr_text_safe(t, d->fields[k].field));
             vr_text_paint(t, VR_C_GREEN, "%s", vr_text_safe(t, d->fields[k].want));
@@ -173,7 +185,7 @@ int vr_render_text(vr_buf *out, const vr_plan *plan, const vr_render_opts *opts)
 {
     vr_text_out t = {out, opts && opts->color, NULL, 0};
     for (size_t i = 0; i < plan->org_count; i++)
-        text_org(&t, &plan->orgs[i], opts && opts->verbose);
+        text_org(&t, &plan->orgs[i], opts && opts->verbose, plan->options.replace_drifted);
     vr_text_out_free(&t);
     if (plan->org_count) vr_buf_puts(out, "\n");
     vr_render_summary(out, plan);
@@ -278,6 +290,16 @@ static void md_org(vr_buf *o, const vr_plan_org_result *r, size_t k)
                   r->live_count, r->live_count == 1 ? "" : "s", r->live_fingerprint);
     vr_render_summary_org(o, r);
     vr_buf_puts(o, ".\n");
+    if (r->recorded_state.commit) {
+        vr_buf_puts(o, "\n> Planned against the state recorded by `");
+        vr_render_md_cell(o, r->recorded_state.command);
+        vr_buf_puts(o, "` at ");
+        vr_render_md_cell(o, r->recorded_state.recorded_at);
+        vr_buf_puts(o, " (branch `");
+        vr_render_md_cell(o, r->recorded_state.branch);
+        vr_buf_printf(o, "`, commit `%.12s`), not against the platform.\n",
+                      r->recorded_state.commit);
+    }
     if (r->action_count) {
         vr_buf_puts(o, "\n| # | action | name | routing table | localIp | subnetCidr | reason |\n"
                        "|---:|---|---|---|---|---|---|\n");

@@ -1,6 +1,7 @@
 /* vr_render_drift: drift reports (vr_drift_org) as JSON, text and bounded Markdown (see
  * vr_render_drift.h). */
 #include "vr_render_drift.h"
+#include "vr_json.h"
 #include "vr_render.h"
 
 #include <stdarg.h>
@@ -18,14 +19,6 @@ static const char *nz(const char *s)
 }
 
 /* ---- JSON --------------------------------------------------------------------------------- */
-
-static void add_str_or_null(cJSON *o, const char *key, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
 
 static void add_summary(cJSON *o, const size_t counts[VR_DRIFT_KIND_COUNT], size_t ifaces,
                         size_t unchanged, size_t ig_ifaces, size_t ig_fields)
@@ -65,8 +58,8 @@ cJSON *vr_render_drift_org_json(const vr_drift_org *r)
         cJSON *j = cJSON_CreateObject();
         cJSON_AddItemToArray(arr, j);
         cJSON_AddStringToObject(j, "name", nz(f->name));
-        add_str_or_null(j, "id", f->id);
-        add_str_or_null(j, "state", f->state);
+        vr_json_add_string_or_null(j, "id", f->id);
+        vr_json_add_string_or_null(j, "state", f->state);
         cJSON_AddBoolToObject(j, "present", f->present);
         cJSON_AddBoolToObject(j, "matching", f->matching);
         cJSON_AddBoolToObject(j, "active", f->active);
@@ -87,7 +80,7 @@ cJSON *vr_render_drift_org_json(const vr_drift_org *r)
         cJSON_AddNumberToObject(j, "uptimeRate", f->uptime_rate);
         cJSON_AddNumberToObject(j, "checks", (double)f->checks);
         cJSON_AddNumberToObject(j, "okChecks", (double)f->ok_checks);
-        add_str_or_null(j, "repair", f->repair);
+        vr_json_add_string_or_null(j, "repair", f->repair);
         cJSON_AddBoolToObject(j, "protect", f->protect);
     }
     arr = cJSON_AddArrayToObject(o, "unmanaged");
@@ -96,8 +89,8 @@ cJSON *vr_render_drift_org_json(const vr_drift_org *r)
         cJSON *j = cJSON_CreateObject();
         cJSON_AddItemToArray(arr, j);
         cJSON_AddStringToObject(j, "name", nz(f->name));
-        add_str_or_null(j, "id", f->id);
-        add_str_or_null(j, "state", f->state);
+        vr_json_add_string_or_null(j, "id", f->id);
+        vr_json_add_string_or_null(j, "state", f->state);
         cJSON_AddBoolToObject(j, "active", f->active);
     }
     add_summary(o, r->counts, r->iface_count, r->unchanged, r->ignored_ifaces, r->ignored_fields);

@@ -100,14 +100,28 @@ run "$VR" apply "$WORK/repair.json" --no-color "${PROBE_ARGS[@]}" "${AUDIT[@]}"
 say "8. drift again: no interface differs (the hand-made one is still unmanaged)"
 run "$VR" drift -f "$INV" --exit-code --no-color "${AUDIT[@]}"
 
+say "9. a pull request from a fork: plan against the state drift recorded, no credentials"
+run env -u GENESYSCLOUD_OAUTHCLIENT_ID -u GENESYSCLOUD_OAUTHCLIENT_SECRET -u GENESYSCLOUD_API_URL \
+    "$VR" plan -f "$INV" --from-audit "$WORK/audit-repo" --detailed-exitcode --no-color
+
+say "10. drift once more, as a page for people: one self-contained HTML file, with the history"
+# One more check committed to the audit branch: the page shows the three checks as marks.
+show "$VR drift -f $INV --format html --audit-repo $WORK/audit-repo > $WORK/drift.html"
+set +e
+"$VR" drift -f "$INV" --format html --audit-repo "$WORK/audit-repo" >"$WORK/drift.html"
+echo "(exit $?)"
+set -e
+
 say "where everything went"
-echo "audit log ($WORK/audit.jsonl), first record:"
-head -n1 "$WORK/audit.jsonl" | jq .
+echo "audit log ($WORK/audit.jsonl), the first change: its intent (written before the create), then its outcome:"
+jq -s '[.[] | select(.action == "vni_provisioning")][:2][]' "$WORK/audit.jsonl"
 echo "webhook deliveries received: $(grep -c '"event"' "$WORK/webhooks.jsonl" || true)," \
      "signatures valid: $(grep -c '"signature":"valid"' "$WORK/webhooks.jsonl" || true)"
 echo "audit branch in $WORK/audit-repo:"
 git -C "$WORK/audit-repo" log --format='  %h %s' vni-audit
 echo "the checked-out branch is untouched: $(git -C "$WORK/audit-repo" rev-parse --abbrev-ref HEAD), $(git -C "$WORK/audit-repo" log --oneline main | wc -l) commit"
+echo "drift page: $WORK/drift.html (open it in a browser; no network needed)"
+echo "  on the audit branch too: drift/<org>/latest.html and index.html (git -C $WORK/audit-repo show vni-audit:index.html)"
 echo "metrics ($WORK/vni.prom):"
 grep -E '^vni_reconcile_(actions_total|replacements_total|drift_interfaces)' "$WORK/vni.prom" | head -12 | sed 's/^/  /'
 echo

@@ -1,5 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages vni-reconcile needs, only those missing. Idempotent.
+# --browser: also the browser and the HTML checker of tests/e2e/test_drift_html.sh (chromium,
+# tidy), which that test asks for when it runs; `make deps` does not install them.
 # --fuzz: also clang and its libFuzzer runtime, for `make fuzz` (docs/fuzzing.md).
 set -eu
 # tinyproxy-bin: the CONNECT proxy of tests/e2e/test_tls.sh (the binary only: the `tinyproxy`
@@ -7,6 +9,10 @@ set -eu
 PKGS="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libcjson-dev libgit2-dev \
 libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps bsdutils \
 tinyproxy-bin clang-format shellcheck"
+if [ "${1:-}" = "--browser" ]; then
+    # chromium renders the drift page headless; fonts-dejavu-core gives it a font to draw text.
+    PKGS="$PKGS chromium fonts-dejavu-core tidy"
+fi
 if [ "${1:-}" = "--fuzz" ]; then
     PKGS="$PKGS clang libclang-rt-14-dev"
 fi

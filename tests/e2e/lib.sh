@@ -78,6 +78,17 @@ sim_admin() {
     fi
 }
 
+# sim_insert ORG NAME LOCAL REMOTE SUBNET [DNS,...] [DESCRIPTION] [STATE] [TABLE]: inserts a
+# live connection out of band (POST /__sim/connections, no validation); prints its id.
+sim_insert() {
+    sim_admin POST /__sim/connections "$(jq -cn --arg o "$1" --arg n "$2" --arg l "$3" \
+        --arg r "$4" --arg s "$5" --arg d "${6:-8.8.8.8}" --arg desc "${7:-}" \
+        --arg st "${8:-active}" --arg t "${9:-rt-core}" \
+        '{orgId:$o, name:$n, type:"ipconnect", localIp:$l, remoteIp:$r, subnetCidr:$s,
+          dnsServers:($d|split(",")), routingTableId:$t, state:$st}
+         + (if $desc == "" then {} else {description:$desc} end)')" | jq -r .id
+}
+
 # start_sink PORT [ARGS...] : vni-sim --webhook-sink on 127.0.0.1:PORT (0: a free port) with
 # ARGS (--webhook-secret-file, --tls-cert...); its output in $T_DIR/sink.out (started afresh).
 # Sets HOOK (its URL) and SINK_PID.

@@ -35,15 +35,18 @@ check_eq "clean apply: six connections, all active" "6 active" "$(live_states | 
 check_eq "clean apply: one POST per interface" 6 "$(count_req POST "$CONNS")"
 check_eq "clean apply: a sync per step" 6 "$(sim_admin GET /__sim/requests | jq '[.[] | select(.method == "POST" and (.path | endswith("/sync")))] | length')"
 
-# audit log: one valid JSON line per step and per routing-table sync, every §9 field
-check_eq "audit: twelve lines (a routing_sync and a vni_provisioning record per step)" 12 "$(wc -l <"$T_DIR/audit.jsonl")"
-jq -c 'select(.action != "routing_sync")' "$T_DIR/audit.jsonl" >"$T_DIR/steps.jsonl"
+# audit log: one valid JSON line per intent (started, before the create), per step and per
+# routing-table sync, every §9 field; the outcome readers leave the started records out
+check_eq "audit: eighteen lines (started, routing_sync and vni_provisioning per step)" 18 "$(wc -l <"$T_DIR/audit.jsonl")"
+jq -c 'select(.action != "routing_sync" and .status != "started")' "$T_DIR/audit.jsonl" >"$T_DIR/steps.jsonl"
 jq -c 'select(.action == "routing_sync")' "$T_DIR/audit.jsonl" >"$T_DIR/syncs.jsonl"
-check_eq "audit: each sync record comes just before its step's record, converged" \
-    "$(printf 'routing_sync:provisioned vni_provisioning:provisioned %.0s' 1 2 3 4 5 6 | sed 's/ $//')" \
+check_eq "audit: an intent before each create, then the sync record just before its step's record" \
+    "$(printf 'vni_provisioning:started routing_sync:provisioned vni_provisioning:provisioned %.0s' 1 2 3 4 5 6 | sed 's/ $//')" \
     "$(jq -r '"\(.action):\(.status)"' "$T_DIR/audit.jsonl" | tr '\n' ' ' | sed 's/ $//')"
 check "audit: sync records carry the convergence time and the interface id" jq -e -s \
     'all(.[]; (.latencyMs.convergence|type)=="number" and (.interfaceId|type)=="string" and .error == null)' "$T_DIR/syncs.jsonl"
+check "audit: the intents name the interface, no id yet, no latency, no error" jq -e -s \
+    'map(select(.status == "started")) | length == 6 and all(.[]; (.interfaceName|type)=="string" and .interfaceId == null and .latencyMs.total == null and .error == null)' "$T_DIR/audit.jsonl"
 check "audit: every line is JSON with every §9 field" jq -e -s 'all(.[]; has("eventId") and has("runId") and has("timestamp")
     and has("action") and has("interfaceName") and has("interfaceId") and has("status") and has("latencyMs")
     and has("uptimeRate") and has("correlationIds") and has("error"))' "$T_DIR/audit.jsonl"
@@ -76,7 +79,7 @@ run_vr apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --audit-log
 check_eq "second apply: exit 0" 0 "$RC"
 check_contains "second apply: nothing to do" "No changes" "$OUT"
 check_eq "second apply: no create, no sync, no delete" 0 "$(sim_admin GET /__sim/requests | jq '[.[] | select(.method != "GET" and (.path | startswith("/api/")))] | length')"
-check_eq "second apply: no audit record" 12 "$(wc -l <"$T_DIR/audit.jsonl")"
+check_eq "second apply: no audit record" 18 "$(wc -l <"$T_DIR/audit.jsonl")"
 
 # --- an impossible plan: exit 3, nothing changed ---
 sim_admin DELETE /__sim/requests >/dev/null
@@ -155,7 +158,9 @@ check_eq "--prune: exit 0" 0 "$RC"
 check_contains "--prune: summary" "Apply complete: 0 created, 1 deleted, 0 failed, 0 not attempted" "$OUT"
 check_contains "--prune: progress" "[1/1] flt-vni-03: deleted, converged in" "$ERR"
 check_eq "--prune: the rest stays" "flt-vni-01 flt-vni-02" "$(live_names | tr '\n' ' ' | sed 's/ $//')"
-check_eq "--prune: audited as routing_sync/deleted then vni_deletion/deleted" "routing_sync deleted,vni_deletion deleted" "$(jq -r '"\(.action) \(.status)"' "$T_DIR/prune.jsonl" | paste -sd,)"
+check_eq "--prune: audited as vni_deletion/started (with the id) before the delete, then routing_sync/deleted and vni_deletion/deleted" \
+    "vni_deletion started true,routing_sync deleted true,vni_deletion deleted true" \
+    "$(jq -r --arg id "$(jq -r 'select(.status == "deleted") | .interfaceId' "$T_DIR/prune.jsonl" | head -1)" '"\(.action) \(.status) \(.interfaceId == $id)"' "$T_DIR/prune.jsonl" | paste -sd,)"
 probe_args "$INV"
 stop_sim
 

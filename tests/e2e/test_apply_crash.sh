@@ -58,4 +58,21 @@ run_vr apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS"
 check_contains "re-run again: nothing to do" "No changes" "$OUT"
 stop_sim
 
+# --- the crash trail: an intent record (started) is on disk before the create is sent, so a run
+# killed after a create leaves a trace of it (a slow convergence keeps the step from ending) ---
+start_sim --converge-ms 5000 --seed 32
+"$VR" apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --audit-log "$T_DIR/trail.jsonl" \
+    >"$T_DIR/bg.out" 2>"$T_DIR/bg.err" </dev/null &
+APPLY_PID=$!
+T_PIDS+=("$APPLY_PID")
+kill_when "after a create, before its outcome" count_created 1
+MADE=$(sim_admin GET /__sim/state | jq -r '.organizations[0].connections[].name')
+check_eq "trail: one interface was created before the kill" 1 "$(printf '%s\n' "$MADE" | grep -c .)"
+check "trail: the audit log holds only whole JSON lines" jq -e -s 'all(.[]; has("eventId"))' "$T_DIR/trail.jsonl"
+check_eq "trail: the intent of that create survived the SIGKILL" "vni_provisioning started $MADE" \
+    "$(jq -r --arg n "$MADE" 'select(.interfaceName == $n) | "\(.action) \(.status) \(.interfaceName)"' "$T_DIR/trail.jsonl")"
+check_eq "trail: and no outcome of it (the run never got there)" 0 \
+    "$(jq -s '[.[] | select(.status != "started")] | length' "$T_DIR/trail.jsonl")"
+stop_sim
+
 t_done

@@ -51,9 +51,9 @@ all_active "lost create"
 one_each "lost create"
 check_eq "lost create: the dropped POST, then a 409 name.duplicate" "0 409" \
     "$(sim_admin GET /__sim/requests | jq -r --arg p "$CONNS" '[.[] | select(.method == "POST" and .path == $p and .status != 201) | .status] | map(tostring) | join(" ")')"
-check_eq "lost create: audited as provisioned with the live id" \
-    "provisioned $(sim_admin GET /__sim/state | jq -r '.organizations[0].connections[] | select(.name == "flt-vni-02") | .id')" \
-    "$(jq -r 'select(.interfaceName == "flt-vni-02" and .action == "vni_provisioning") | "\(.status) \(.interfaceId)"' "$T_DIR/drop.jsonl")"
+check_eq "lost create: its intent (started, no id yet), then audited as provisioned with the live id" \
+    "started null provisioned $(sim_admin GET /__sim/state | jq -r '.organizations[0].connections[] | select(.name == "flt-vni-02") | .id')" \
+    "$(jq -r 'select(.interfaceName == "flt-vni-02" and .action == "vni_provisioning") | "\(.status) \(.interfaceId)"' "$T_DIR/drop.jsonl" | paste -sd' ')"
 stop_sim
 
 # --- a table that never converges ---
@@ -66,7 +66,8 @@ check_contains "stuck table: summary" "Apply failed: 0 created, 0 deleted, 1 fai
 check_contains "stuck table: says which step failed" "  failed: flt-vni-01 (converge.timeout)" "$OUT"
 check_contains "stuck table: says which were not attempted" "  not attempted: flt-vni-02, flt-vni-03" "$OUT"
 check_eq "stuck table: only the first was created" "flt-vni-01" "$(live_names | tr '\n' ' ' | sed 's/ $//')"
-check_eq "stuck table: audit failed, skipped, skipped" "failed:converge.timeout skipped:null skipped:null" \
+check_eq "stuck table: audit started (the create's intent), failed, skipped, skipped (no intent for a step not attempted)" \
+    "started:null failed:converge.timeout skipped:null skipped:null" \
     "$(jq -r 'select(.action != "routing_sync") | "\(.status):\(.error.code // "null")"' "$T_DIR/stuck.jsonl" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "stuck table: the sync is audited as failed with why" "routing_sync:failed:converge.timeout" \
     "$(jq -r 'select(.action == "routing_sync") | "\(.action):\(.status):\(.error.code)"' "$T_DIR/stuck.jsonl" | head -1)"

@@ -28,8 +28,8 @@ start_sim --converge-ms 20-40 --seed 41
 run_vr apply -f "$INV" --auto-approve "${PM[@]}" --lock-dir "$LOCKS" --max-creates 2 --audit-log "$AUDIT" \
     --webhook-url "$HOOK/events" --webhook-secret-file "$T_DIR/hook.key"
 check_eq "receiver down: the apply succeeds" 0 "$RC"
-check_contains "receiver down: says the events wait" "5 events not delivered" "$ERR"
-check_eq "receiver down: five events in the outbox (two syncs, two provisioned, one skipped)" 5 "$(wc -l <"$OUTBOX" 2>/dev/null || echo 0)"
+check_contains "receiver down: says the events wait" "7 events not delivered" "$ERR"
+check_eq "receiver down: seven events in the outbox (two intents, two syncs, two provisioned, one skipped)" 7 "$(wc -l <"$OUTBOX" 2>/dev/null || echo 0)"
 check "receiver down: the outbox holds the audit lines" test "$(jq -r .delivery "$OUTBOX" | tr '\n' ' ')" = "$(jq -r .eventId "$AUDIT" | tr '\n' ' ')"
 check_not_contains "receiver down: no key in the outbox" "hook-key-for-apply" "$(cat "$OUTBOX")"
 
@@ -42,10 +42,10 @@ check_eq "catch-up: the apply succeeds" 0 "$RC"
 check_contains "catch-up: the third interface" "Apply complete: 1 created" "$OUT"
 sleep 0.2
 EV=$(tail -n +2 "$T_DIR/sink.out")
-check_eq "catch-up: seven events, all validly signed" "7 valid" "$(jq -s 'length' <<<"$EV") $(jq -rs 'map(.signature) | unique | join(",")' <<<"$EV")"
+check_eq "catch-up: ten events, all validly signed" "10 valid" "$(jq -s 'length' <<<"$EV") $(jq -rs 'map(.signature) | unique | join(",")' <<<"$EV")"
 check_eq "catch-up: in order, the outbox first (X-Vni-Delivery is the eventId)" "$(jq -r .eventId "$AUDIT" | tr '\n' ' ')" "$(jq -r .delivery <<<"$EV" | tr '\n' ' ')"
 check_eq "catch-up: X-Vni-Event is the action" "$(jq -r .action "$AUDIT" | tr '\n' ' ')" "$(jq -r .event <<<"$EV" | tr '\n' ' ')"
-check_eq "catch-up: statuses" "provisioned provisioned provisioned provisioned skipped provisioned provisioned" "$(jq -r .body.status <<<"$EV" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "catch-up: statuses (each create's intent, started, before its outcome)" "started provisioned provisioned started provisioned provisioned skipped started provisioned provisioned" "$(jq -r .body.status <<<"$EV" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "catch-up: bodies are the audit records" "$(jq -c . "$AUDIT")" "$(jq -c .body <<<"$EV")"
 check "catch-up: the outbox is empty" test ! -s "$OUTBOX"
 check_not_contains "the key never leaves the machine" "hook-key-for-apply" "$EV$OUT$ERR$(cat "$AUDIT")"

@@ -26,6 +26,12 @@ check_contains "unknown option: did you mean" "did you mean --detailed-exitcode?
 run_vr drift -f "$INV" --history 0
 check_eq "out-of-range number: exit 1" 1 "$RC"
 check_contains "out-of-range number: names the range" "from 1 to 10000" "$ERR"
+# A report that cannot reach standard output is a failed run, not a silent exit 0.
+"$VR" validate -f "$INV" >/dev/full 2>"$T_DIR/full.err"
+check_eq "stdout on a full disk: exit 1" 1 "$?"
+check_contains "stdout on a full disk: says so" "cannot write to standard output" "$(cat "$T_DIR/full.err")"
+"$VR" version >/dev/full 2>/dev/null
+check_eq "version to a full disk: exit 1" 1 "$?"
 run_vr version --json
 check_eq "version --json: valid JSON with the libraries" "0.1.0 true" \
     "$(printf '%s' "$OUT" | jq -r '"\(.version) \(.libraries | has("libgit2") and has("libcurl") and has("libyaml"))"')"

@@ -152,6 +152,16 @@ for m in $metrics; do
 done
 check_eq "every metric is in cli.md and audit.md" "" "$missing"
 
+# ---- error codes: the tool's own come from model/vr_errcode.h, and cli.md lists each ----
+codes=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' model/vr_errcode.h |
+    grep -oE '^#define VR_ERR_[A-Z_]+ +"[a-z0-9_.]+"' | grep -oE '"[a-z0-9_.]+"' | tr -d '"')
+check_contains "vr_errcode.h names codes (the scan works, continued lines too)" "plan.invalid" "$codes"
+missing=""
+for c in $codes; do grep -qF "| \`$c\` |" "$CLI" || missing="$missing $c"; done
+check_eq "every code of vr_errcode.h is in cli.md's error-code table" "" "$missing"
+literal=$(grep -nE 'vr_error_set\([^,]+, *"' model/*.c desired/*.c live/*.c reconcile/*.c report/*.c cmd/*.c)
+check_eq "no code is set as a string literal outside vr_errcode.h" "" "$literal"
+
 # ---- audit record fields and webhook headers (contract §9, §8) ----
 line=$(grep -oE '"eventId".*' report/vr_audit.h | head -1)
 for k in eventId runId timestamp action interfaceName interfaceId status latencyMs uptimeRate correlationIds error; do

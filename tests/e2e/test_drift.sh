@@ -13,14 +13,7 @@ export GENESYSCLOUD_OAUTHCLIENT_ID=vni-demo GENESYSCLOUD_OAUTHCLIENT_SECRET=vni-
 unset GENESYSCLOUD_ACCESS_TOKEN GENESYSCLOUD_REGION NO_COLOR
 
 # insert NAME LOCAL REMOTE SUBNET [DNS] [DESCRIPTION] [STATE] [TABLE]: prints the new id.
-insert() {
-    sim_admin POST /__sim/connections "$(jq -cn --arg o "$ORG" --arg n "$1" --arg l "$2" \
-        --arg r "$3" --arg s "$4" --arg d "${5:-8.8.8.8}" --arg desc "${6:-}" \
-        --arg st "${7:-active}" --arg t "${8:-rt-core}" \
-        '{orgId:$o, name:$n, type:"ipconnect", localIp:$l, remoteIp:$r, subnetCidr:$s,
-          dnsServers:($d|split(",")), routingTableId:$t, state:$st}
-         + (if $desc == "" then {} else {description:$desc} end)')" | jq -r .id
-}
+insert() { sim_insert "$ORG" "$@"; }
 patch() { sim_admin PATCH "/__sim/connections/$1" "$2" >/dev/null; }
 api_writes() {
     sim_admin GET /__sim/requests |

@@ -86,6 +86,8 @@ check_eq "--org in upper case: the same organization" "0|second-vni-01" "$RC|$(p
 run_vr export --org "$ORG2"
 check_eq "--org of another organization than the credentials': exit 1" 1 "$RC"
 check_contains "--org: the guard names both" "belong to organization $ORG" "$ERR"
+check_contains "--org: the guard says --org named the other (export reads no inventory)" "not to $ORG2, which --org names" "$ERR"
+check_contains "--org: the platform's organization name shown escaped (no raw line break)" '(Example "Org": #1 ü\nsecond line)' "$ERR"
 check_eq "--org refused: nothing on stdout" "" "$OUT"
 run_vr export --credentials "$T_DIR/credentials.yaml"
 check_eq "--credentials without --org: exit 1" 1 "$RC"

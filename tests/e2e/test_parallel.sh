@@ -165,6 +165,54 @@ check_eq "apply audit log: organization by organization, in inventory order" \
     "$(jq -r '.interfaceName[0:6]' "$T_DIR/apply-default.jsonl" | uniq | tr '\n' ' ')"
 check_eq "apply audit log: $K organizations, each once" "$K" \
     "$(jq -r '.interfaceName[0:6]' "$T_DIR/apply-default.jsonl" | uniq | wc -l)"
+check_eq "apply: no spool file left beside the audit log (held records appended at their turn)" "" \
+    "$(ls -A "$T_DIR/apply-default.jsonl.spool" 2>/dev/null)"
+
+# --- SIGKILL with --parallelism 3 after a create of an organization not first in line: its
+# intent record (started) was spooled, fsync'd, beside the log; the next run that opens the log
+# (here a drift) appends it, in the sequential order, and removes the spool ---
+start_sim --state "$G/state.json" --seed 5 --converge-ms 5000 || { not_ok "vni-sim starts (crash)"; exit 1; }
+count_created() {
+    sim_admin GET /__sim/requests |
+        jq '[.[] | select(.method == "POST" and (.path | endswith("/connections")) and .status == 201)] | length'
+}
+CL=$T_DIR/crash.jsonl
+"$VR" apply -f "$G/inv" --credentials "$G/credentials.yaml" --auto-approve --parallelism 3 "${PM[@]}" \
+    --lock-dir "$T_DIR/locks" --audit-log "$CL" >"$T_DIR/crash.out" 2>"$T_DIR/crash.err" </dev/null &
+APPLY_PID=$!
+T_PIDS+=("$APPLY_PID")
+for _ in $(seq 1 500); do
+    [ "$(count_created)" -ge 3 ] && break
+    kill -0 "$APPLY_PID" 2>/dev/null || break
+    sleep 0.02
+done
+kill -9 "$APPLY_PID" 2>/dev/null
+wait "$APPLY_PID" 2>/dev/null
+check_eq "crash: the apply was killed while three organizations converged" 137 "$?"
+MADE=$(comm -13 <(jq -r '.organizations[].connections[].name' "$G/state.json" | sort) \
+    <(sim_admin GET /__sim/state | jq -r '.organizations[].connections[].name' | sort))
+check_eq "crash: organizations 1 to 3 each created one interface" "org001 org002 org003" \
+    "$(printf '%s\n' "$MADE" | cut -c1-6 | tr '\n' ' ' | sed 's/ $//')"
+check_eq "crash: the log holds the intent of the first organization's create only" \
+    "$(printf '%s\n' "$MADE" | grep '^org001')" "$(jq -r 'select(.status == "started") | .interfaceName' "$CL")"
+check_eq "crash: the others' intents are in their spool files (organizations 2 and 3)" \
+    "$(printf '%s\n' "$MADE" | grep -v '^org001')" \
+    "$(cat "$CL.spool"/*-1.jsonl "$CL.spool"/*-2.jsonl 2>/dev/null | jq -r 'select(.status == "started") | .interfaceName')"
+check_eq "crash: spool folder 0700, spool files 0600" "700 600 600" \
+    "$(stat -c %a "$CL.spool" "$CL.spool"/*.jsonl 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+run_vr drift -f "$G/inv" --credentials "$G/credentials.yaml" --audit-log "$CL"
+check_contains "recovery: the next run says how many records it recovered" \
+    "recovered 2 records that a killed run had spooled" "$ERR"
+check_eq "recovery: every created interface has its intent record in the log, in the sequential order" \
+    "$MADE" "$(jq -r 'select(.status == "started") | .interfaceName' "$CL")"
+check_eq "recovery: the recovered records come before the drift's own" \
+    "vni_provisioning vni_provisioning vni_provisioning drift_check" \
+    "$(jq -r '.action' "$CL" | head -4 | tr '\n' ' ' | sed 's/ $//')"
+check_eq "recovery: the spool is removed" "" "$(ls -A "$CL.spool" 2>/dev/null)"
+check "recovery: every line of the log whole JSON" jq -e -s 'all(.[]; has("eventId"))' "$CL"
+run_vr drift -f "$G/inv" --credentials "$G/credentials.yaml" --audit-log "$CL"
+check_not_contains "recovery: a run after that recovers nothing" "recovered" "$ERR"
+stop_sim
 # progress (text format, -v: a line when each step starts too): whole lines, each naming its
 # organization (the run covers several)
 apply_run apply-text-1 "$G/credentials.yaml" --format text -v --parallelism 1

@@ -77,6 +77,9 @@ run_vr plan -f "$INV"
 check_eq "conflict: exit 3" 3 "$RC"
 check_contains "conflict: names the interface and the live connection" "squatter" "$OUT$ERR"
 check_contains "conflict: subnet overlap reported" "overlap" "$OUT$ERR"
+run_vr plan -f "$INV" -q
+check_eq "conflict with -q: exit 3, nothing on stdout" "3|" "$RC|$OUT"
+check_contains "conflict with -q: the error itself still on stderr (-q keeps errors)" "overlap" "$ERR"
 stop_sim
 
 # --- the limit reached ---

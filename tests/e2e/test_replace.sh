@@ -64,11 +64,11 @@ all_active "apply"
 check_eq "apply: delete, sync its table, then create, sync" \
     "DELETE $CONNS/$OLD2|POST /api/v2/architect/networking/routingtables/rt-core/sync|POST $CONNS|POST /api/v2/architect/networking/routingtables/rt-core/sync" \
     "$(req_log | paste -sd'|')"
-check_eq "audit: the deletion and the provisioning, each with replacement: true" \
-    "routing_sync:deleted:null vni_deletion:deleted:true routing_sync:provisioned:null vni_provisioning:provisioned:true" \
+check_eq "audit: an intent (started) before the delete and the create; the deletion and the provisioning, each with replacement: true" \
+    "vni_deletion:started:true routing_sync:deleted:null vni_deletion:deleted:true vni_provisioning:started:true routing_sync:provisioned:null vni_provisioning:provisioned:true" \
     "$(jq -rs '[.[] | "\(.action):\(.status):\(.replacement)"] | join(" ")' "$T_DIR/audit.jsonl")"
-check_eq "audit: the deletion names the old id, the provisioning the new" "$OLD2 $(conn flt-vni-02 id)" \
-    "$(jq -rs '[.[] | select(.replacement) | .interfaceId] | join(" ")' "$T_DIR/audit.jsonl")"
+check_eq "audit: the deletion names the old id (its intent too), the provisioning the new" "$OLD2 $OLD2 null $(conn flt-vni-02 id)" \
+    "$(jq -rs '[.[] | select(.replacement) | .interfaceId // "null"] | join(" ")' "$T_DIR/audit.jsonl")"
 check_contains "metrics: the replacement counted" 'vni_reconcile_replacements_total{org="'"$ORG"'",status="replaced"} 1' "$(cat "$T_DIR/m.prom")"
 check_contains "metrics: its deletion record counted" 'action="vni_deletion",status="deleted"} 1' "$(cat "$T_DIR/m.prom")"
 REPORT=$(git -C "$REPO" show "vni-audit:$(git -C "$REPO" ls-tree -r --name-only vni-audit | grep 'apply.json$')")
@@ -112,6 +112,8 @@ patch flt-vni-01 '{"description": "by hand"}'
 run_vr plan -f "$T_DIR/protected.yaml" --replace-drifted --no-color --detailed-exitcode
 check_eq "a protected interface that drifted: not replaced, a warning (exit 0)" 0 "$RC"
 check_contains "a protected interface that drifted: the warning" "warning: interface flt-vni-01 (id $(conn flt-vni-01 id)) differs live, but it is protect: true: not replaced" "$OUT"
+check_not_contains "a protected interface that drifted: its drift line does not say --replace-drifted would replace it" "(--replace-drifted replaces it)" "$OUT"
+check_contains "a protected interface that drifted: its drift line points to the warning" "not replaced in this run (see the warning below)" "$OUT"
 run_vr plan -f "$T_DIR/moved.yaml" --replace flt-vni-1
 check_eq "--replace of a name the inventory lacks: exit 3" 3 "$RC"
 check_contains "--replace of a name the inventory lacks: a suggestion" "did you mean flt-vni-01?" "$OUT$ERR"
@@ -152,8 +154,8 @@ check_eq "create fails after the delete: exit 1" 1 "$?"
 check_contains "create fails after the delete: the interface is named as missing" "flt-vni-02 is missing live" "$(cat "$T_DIR/fail.err")"
 check_contains "create fails after the delete: what to do" "the next run creates it" "$(cat "$T_DIR/fail.err")"
 check_contains "create fails after the delete: loud after the summary" "MISSING: flt-vni-02" "$(cat "$T_DIR/fail.out")"
-check_eq "create fails after the delete: audit deleted, then failed" "vni_deletion:deleted vni_provisioning:failed" \
-    "$(jq -rs '[.[] | select(.replacement) | "\(.action):\(.status)"] | join(" ")' "$T_DIR/fail.jsonl")"
+check_eq "create fails after the delete: audit deleted, then failed (outcomes, started left out)" "vni_deletion:deleted vni_provisioning:failed" \
+    "$(jq -rs '[.[] | select(.replacement and .status != "started") | "\(.action):\(.status)"] | join(" ")' "$T_DIR/fail.jsonl")"
 sim_admin DELETE "/__sim/connections/$(conn squatter id)" >/dev/null
 run_vr apply -f "$INV" --auto-approve "${APPLY[@]}"
 check_eq "the next run: exit 0" 0 "$RC"
@@ -181,6 +183,8 @@ for rerun in with without; do
     check_eq "crash between delete and create: no create was sent" 0 "$(count_req POST "$CONNS")"
     check "crash between delete and create: the audit log holds only whole JSON lines" \
         jq -e -s 'all(.[]; has("eventId"))' "$T_DIR/crash.jsonl"
+    check_eq "crash between delete and create: the intent of the delete is on record, with the old id" "$OLD2" \
+        "$(jq -rs --arg id "$OLD2" '[.[] | select(.action == "vni_deletion" and .status == "started" and .interfaceId == $id)] | .[0].interfaceId' "$T_DIR/crash.jsonl")"
     if [ "$rerun" = with ]; then
         run_vr apply -f "$INV" --auto-approve "${APPLY[@]}" --replace flt-vni-02 --no-color
         check_contains "re-run with --replace: it is created (not live, so not replaced)" "warning: interface flt-vni-02: --replace names it, but it has no live connection; it is created instead" "$OUT"

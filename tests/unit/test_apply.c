@@ -337,11 +337,27 @@ static void test_create_converges(void **state)
     size_t len = 0;
     assert_int_equal(vr_read_file(path, 1 << 20, &text, &len), 0);
     unlink(path);
-    /* Two records: the routing_sync of the step, then the step's own. */
+    /* Three records: the intent before the create (started), the routing_sync of the step,
+     * then the step's own. */
     char *nl = strchr(text, '\n');
     assert_non_null(nl);
     *nl = '\0';
-    cJSON *sync = cJSON_Parse(text);
+    cJSON *started = cJSON_Parse(text);
+    assert_non_null(started);
+    assert_string_equal(cJSON_GetObjectItem(started, "action")->valuestring, "vni_provisioning");
+    assert_string_equal(cJSON_GetObjectItem(started, "status")->valuestring, "started");
+    assert_string_equal(cJSON_GetObjectItem(started, "interfaceName")->valuestring, "u-01");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(started, "interfaceId"))); /* not created yet */
+    assert_true(
+        cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(started, "latencyMs"), "total")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(started, "correlationIds")), 0);
+    assert_null(cJSON_GetObjectItem(started, "replacement"));
+    cJSON_Delete(started);
+    char *second = nl + 1;
+    nl = strchr(second, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    cJSON *sync = cJSON_Parse(second);
     assert_non_null(sync);
     assert_string_equal(cJSON_GetObjectItem(sync, "action")->valuestring, "routing_sync");
     assert_string_equal(cJSON_GetObjectItem(sync, "status")->valuestring, "provisioned");
@@ -756,24 +772,28 @@ static void test_replace_moves_table(void **state)
 
     cJSON *recs[8];
     size_t n = audit_records(&af, recs, 8, &b);
-    assert_string_equal(vr_buf_str(&b), "routing_sync deleted id-old\n"
+    /* an intent record (started) before the delete and before the create */
+    assert_string_equal(vr_buf_str(&b), "vni_deletion started id-old replacement\n"
+                                        "routing_sync deleted id-old\n"
                                         "vni_deletion deleted id-old replacement\n"
+                                        "vni_provisioning started (null) replacement\n"
                                         "routing_sync provisioned id-new\n"
                                         "vni_provisioning provisioned id-new replacement\n");
+    assert_int_equal(n, 6);
     /* the deletion's calls, then the creation's */
-    cJSON *ids = cJSON_GetObjectItem(recs[1], "correlationIds");
+    cJSON *ids = cJSON_GetObjectItem(recs[2], "correlationIds");
     assert_int_equal(cJSON_GetArraySize(ids), 3);
     assert_string_equal(cJSON_GetArrayItem(ids, 0)->valuestring, "d1");
     assert_int_equal(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[1], "latencyMs"), "convergence")->valueint,
+        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[2], "latencyMs"), "convergence")->valueint,
         20);
-    ids = cJSON_GetObjectItem(recs[3], "correlationIds");
+    ids = cJSON_GetObjectItem(recs[5], "correlationIds");
     assert_int_equal(cJSON_GetArraySize(ids), 4);
     assert_string_equal(cJSON_GetArrayItem(ids, 0)->valuestring, "c1");
     assert_int_equal(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[3], "latencyMs"), "convergence")->valueint,
+        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[5], "latencyMs"), "convergence")->valueint,
         30);
-    assert_null(cJSON_GetObjectItem(recs[0], "replacement"));
+    assert_null(cJSON_GetObjectItem(recs[1], "replacement"));
     records_free(recs, n);
     vr_buf_free(&b);
 
@@ -836,12 +856,14 @@ static void test_replace_create_fails_after_delete(void **state)
     cJSON *recs[8];
     vr_buf b = VR_BUF_INIT;
     size_t n = audit_records(&af, recs, 8, &b);
-    assert_string_equal(vr_buf_str(&b), "routing_sync deleted id-old\n"
+    assert_string_equal(vr_buf_str(&b), "vni_deletion started id-old replacement\n"
+                                        "routing_sync deleted id-old\n"
                                         "vni_deletion deleted id-old replacement\n"
+                                        "vni_provisioning started (null) replacement\n"
                                         "vni_provisioning failed (null) replacement\n"
                                         "vni_provisioning skipped (null)\n");
     assert_string_equal(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[2], "error"), "code")->valuestring,
+        cJSON_GetObjectItem(cJSON_GetObjectItem(recs[4], "error"), "code")->valuestring,
         "ip.allocated");
     records_free(recs, n);
     vr_buf_free(&b);
@@ -884,6 +906,145 @@ static void test_replace_probe_gate(void **state)
                                         "vni_provisioning skipped (null) replacement\n");
     records_free(recs, n);
     vr_buf_free(&b);
+    finish(f, true);
+}
+
+/* ---- the crash trail: intent records ---- */
+
+/* A delete of id-old (sync, converged), then a create of u-01 as id-1 (sync, converged,
+ * active): a delete step and a create step, or a replacement of u-01. */
+static const fs_exchange delete_then_create[] = {
+    {"DELETE", CONNS "/id-old", NULL, 204, JSON_HDR "d1", NULL, 0, 0, 0},
+    {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "d2",
+     "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E1\",\"estimatedConvergenceMs\":5}", 0, 0,
+     0},
+    {"GET", RT_CORE, NULL, 200, JSON_HDR "d3", TABLE("E1", "converged"), 0, 0, 0},
+    {"POST", CONNS, NULL, 201, JSON_HDR "c1", CONN_BODY("id-1", "u-01", "provisioning"), 0, 0, 0},
+    {"POST", RT_CORE "/sync", NULL, 202, JSON_HDR "c2",
+     "{\"routingTableId\":\"rt-core\",\"expectedHash\":\"E2\",\"estimatedConvergenceMs\":5}", 0, 0,
+     0},
+    {"GET", RT_CORE, NULL, 200, JSON_HDR "c3", TABLE("E2", "converged"), 0, 0, 0},
+    {"GET", CONNS "/id-1", NULL, 200, JSON_HDR "c4", CONN_BODY("id-1", "u-01", "active"), 0, 0, 0},
+};
+
+/* A recorder that notes each record with how many requests the server had seen by then, and
+ * refuses intents when told to (an audit log out of disk). */
+typedef struct {
+    fixture *f;
+    vr_buf log;
+    bool refuse_intents;
+    bool refuse_after_delete; /* refuse only intents of steps whose delete was done */
+} spy;
+
+static int spy_record(void *ctx, const vr_apply_record *rec, vr_error *err)
+{
+    spy *sp = ctx;
+    const vr_apply_step *s = rec->step;
+    size_t seen = fs_request_count(sp->f->fs);
+    if (rec->phase == VR_APPLY_RECORD_INTENT) {
+        vr_buf_printf(&sp->log, "intent %s %s at %zu\n", rec->intent_delete ? "delete" : "create",
+                      s->name, seen);
+        if (sp->refuse_intents || (sp->refuse_after_delete && s->replaced_deleted)) {
+            vr_error_set(err, "audit.log", "audit log: No space left on device");
+            return -1;
+        }
+        return 0;
+    }
+    vr_buf_printf(&sp->log, "%s %s %s at %zu\n",
+                  rec->phase == VR_APPLY_RECORD_REPLACED ? "deleted" : "end", s->name,
+                  vr_step_status_name(s->status), seen);
+    return 0;
+}
+
+/* An intent is handed over before each create and delete is sent (the server has not seen the
+ * call yet), for a delete with the id it deletes, and the outcome after. */
+static void test_intent_before_each_change(void **state)
+{
+    (void)state;
+    fixture *f = start(delete_then_create, 7, 0);
+    plan_add(&f->plan, VR_ACTION_DELETE, "old-01", 7, "id-old");
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    spy sp = {f, VR_BUF_INIT, false, false};
+    f->opts.record = spy_record;
+    f->opts.record_ctx = &sp;
+    assert_int_equal(run(f), 0);
+    assert_string_equal(vr_buf_str(&sp.log), "intent delete old-01 at 0\n"
+                                             "end old-01 done at 3\n"
+                                             "intent create u-01 at 3\n"
+                                             "end u-01 done at 7\n");
+    vr_buf_free(&sp.log);
+
+    /* the same run through the audit log: started, then the outcome, per change */
+    finish(f, true);
+    f = start(delete_then_create, 7, 0);
+    plan_add(&f->plan, VR_ACTION_DELETE, "old-01", 7, "id-old");
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    audit_file af;
+    audit_open(&af, f);
+    assert_int_equal(run(f), 0);
+    cJSON *recs[8];
+    vr_buf b = VR_BUF_INIT;
+    size_t n = audit_records(&af, recs, 8, &b);
+    assert_string_equal(vr_buf_str(&b), "vni_deletion started id-old\n"
+                                        "routing_sync deleted id-old\n"
+                                        "vni_deletion deleted id-old\n"
+                                        "vni_provisioning started (null)\n"
+                                        "routing_sync provisioned id-1\n"
+                                        "vni_provisioning provisioned id-1\n");
+    assert_string_equal(rec_str(recs[3], "interfaceName"), "u-01");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(recs[3], "error")));
+    records_free(recs, n);
+    vr_buf_free(&b);
+    finish(f, true);
+}
+
+/* An intent that cannot be kept (the audit log is full): nothing is sent for that step, it
+ * fails with the audit log's error, and the run stops there. */
+static void test_intent_refused_sends_nothing(void **state)
+{
+    (void)state;
+    fixture *f = start(NULL, 0, 0);
+    plan_add(&f->plan, VR_ACTION_DELETE, "old-01", 7, "id-old");
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-01", 1, NULL);
+    spy sp = {f, VR_BUF_INIT, true, false};
+    f->opts.record = spy_record;
+    f->opts.record_ctx = &sp;
+    assert_int_equal(run(f), -1);
+    assert_int_equal(fs_request_count(f->fs), 0);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_FAILED);
+    assert_string_equal(f->res.steps[0].error.code, "audit.log");
+    assert_non_null(strstr(f->res.steps[0].error.remedy, "nothing was sent for old-01"));
+    assert_true(f->res.audit_failed);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_string_equal(vr_buf_str(&sp.log), "intent delete old-01 at 0\n"
+                                             "end old-01 failed at 0\n"
+                                             "end u-01 skipped at 0\n");
+    vr_buf_free(&sp.log);
+    finish(f, true);
+}
+
+/* The create of a replacement whose delete was done goes on when its intent cannot be kept
+ * (leaving the interface missing would be worse); the run stops after the step. */
+static void test_intent_refused_after_replace_delete(void **state)
+{
+    (void)state;
+    fixture *f = start(delete_then_create, 7, 0);
+    plan_add_replace(&f->plan, "u-01", 1, "id-old", "rt-core");
+    plan_add(&f->plan, VR_ACTION_CREATE, "u-02", 2, NULL);
+    spy sp = {f, VR_BUF_INIT, false, true};
+    f->opts.record = spy_record;
+    f->opts.record_ctx = &sp;
+    assert_int_equal(run(f), -1);
+    assert_int_equal(f->res.steps[0].status, VR_STEP_DONE);
+    assert_string_equal(f->res.steps[0].id, "id-1");
+    assert_true(f->res.audit_failed);
+    assert_int_equal(f->res.steps[1].status, VR_STEP_SKIPPED);
+    assert_string_equal(vr_buf_str(&sp.log), "intent delete u-01 at 0\n"
+                                             "deleted u-01 pending at 3\n"
+                                             "intent create u-01 at 3\n"
+                                             "end u-01 done at 7\n"
+                                             "end u-02 skipped at 7\n");
+    vr_buf_free(&sp.log);
     finish(f, true);
 }
 
@@ -975,6 +1136,9 @@ int main(void)
         cmocka_unit_test(test_replace_create_fails_after_delete),
         cmocka_unit_test(test_replace_probe_gate),
         cmocka_unit_test(test_replace_step_order),
+        cmocka_unit_test(test_intent_before_each_change),
+        cmocka_unit_test(test_intent_refused_sends_nothing),
+        cmocka_unit_test(test_intent_refused_after_replace_delete),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -46,15 +46,15 @@ static void test_names(void **state)
 {
     (void)state;
     const char *actions[] = {"vni_provisioning", "vni_deletion", "routing_sync", "drift_check"};
-    const char *statuses[] = {"provisioned", "deleted",   "failed",
-                              "skipped",     "unchanged", "drifted"};
+    const char *statuses[] = {"provisioned", "deleted", "failed", "skipped",
+                              "unchanged",   "drifted", "started"};
     for (int i = 0; i < 4; i++) {
         vr_audit_action a;
         assert_string_equal(vr_audit_action_name((vr_audit_action)i), actions[i]);
         assert_int_equal(vr_audit_action_parse(actions[i], &a), 0);
         assert_int_equal(a, i);
     }
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         vr_audit_status s;
         assert_string_equal(vr_audit_status_name((vr_audit_status)i), statuses[i]);
         assert_int_equal(vr_audit_status_parse(statuses[i], &s), 0);

@@ -409,6 +409,69 @@ static cJSON *past(const char *org, const char *command, int version, const char
     return o;
 }
 
+/* The marks of each check, on a timeline in time order whatever the order the reports come
+ * in (the history reader gives them newest first); a check that did not list an interface
+ * leaves a "none" mark that does not count. */
+static void test_history_marks(void **state)
+{
+    (void)state;
+    vr_inventory inv;
+    vr_org *org;
+    live_list live;
+    scene(&inv, &org, &live);
+    vr_drift_org r;
+    build(&r, org, &live); /* this check: 2026-11-18T11:06:40.000Z */
+    assert_int_equal(r.check_count, 1);
+    assert_string_equal(r.check_times[0], "2026-11-18T11:06:40.000Z");
+    assert_int_equal(find(&r, "a-missing")->marks[0], VR_DRIFT_MARK_MISSING);
+    assert_int_equal(find(&r, "b-same")->marks[0], VR_DRIFT_MARK_OK);
+    assert_int_equal(find(&r, "c-diff")->marks[0], VR_DRIFT_MARK_DIFFERENT);
+    assert_int_equal(find(&r, "d-idle")->marks[0], VR_DRIFT_MARK_NOT_ACTIVE);
+    assert_null(r.unmanaged[0].marks);
+
+    const char *texts[] = {
+        /* newest first, as vr_gitreport_history_read gives them */
+        "{\"formatVersion\":1,\"command\":\"drift\",\"organization\":\"" ORG "\","
+        "\"createdAt\":\"2026-11-18T10:00:00.000Z\",\"interfaces\":["
+        "{\"name\":\"b-same\",\"present\":true,\"matching\":true,\"active\":false},"
+        "{\"name\":\"c-diff\",\"present\":false,\"matching\":false,\"active\":false}]}",
+        "{\"formatVersion\":1,\"command\":\"drift\",\"organization\":\"" ORG2 "\","
+        "\"createdAt\":\"2026-11-18T09:30:00.000Z\",\"interfaces\":[{\"name\":\"b-same\"}]}",
+        "{\"formatVersion\":1,\"command\":\"drift\",\"organization\":\"" ORG "\","
+        "\"createdAt\":\"2026-11-18T09:00:00.000Z\",\"interfaces\":["
+        "{\"name\":\"b-same\",\"present\":true,\"matching\":false,\"active\":true},"
+        "{\"name\":\"c-diff\",\"present\":true,\"matching\":true,\"active\":true},"
+        "{\"name\":\"d-idle\",\"present\":true,\"matching\":true,\"active\":true}]}",
+    };
+    cJSON *reports[3];
+    for (int i = 0; i < 3; i++)
+        assert_non_null(reports[i] = cJSON_Parse(texts[i]));
+    assert_int_equal(vr_drift_apply_history(&r, (const cJSON *const *)reports, 3, 30), 2);
+    assert_int_equal(r.check_count, 3);
+    assert_string_equal(r.check_times[0], "2026-11-18T09:00:00.000Z");
+    assert_string_equal(r.check_times[1], "2026-11-18T10:00:00.000Z");
+    assert_string_equal(r.check_times[2], "2026-11-18T11:06:40.000Z");
+    const unsigned char b[] = {VR_DRIFT_MARK_DIFFERENT, VR_DRIFT_MARK_NOT_ACTIVE, VR_DRIFT_MARK_OK};
+    const unsigned char c[] = {VR_DRIFT_MARK_OK, VR_DRIFT_MARK_MISSING, VR_DRIFT_MARK_DIFFERENT};
+    const unsigned char d[] = {VR_DRIFT_MARK_OK, VR_DRIFT_MARK_NONE, VR_DRIFT_MARK_NOT_ACTIVE};
+    const unsigned char a[] = {VR_DRIFT_MARK_NONE, VR_DRIFT_MARK_NONE, VR_DRIFT_MARK_MISSING};
+    assert_memory_equal(find(&r, "b-same")->marks, b, 3);
+    assert_memory_equal(find(&r, "c-diff")->marks, c, 3);
+    assert_memory_equal(find(&r, "d-idle")->marks, d, 3);
+    assert_memory_equal(find(&r, "a-missing")->marks, a, 3);
+    /* the marks agree with the uptime: d-idle ok in 1 of its 2 checks */
+    assert_int_equal(find(&r, "d-idle")->checks, 2);
+    assert_int_equal(find(&r, "d-idle")->ok_checks, 1);
+    assert_string_equal(vr_drift_mark_name(VR_DRIFT_MARK_NOT_ACTIVE), "not_active");
+    assert_string_equal(vr_drift_mark_name(VR_DRIFT_MARK_COUNT), "unknown");
+    assert_int_equal(vr_drift_mark_of(true, false, false), VR_DRIFT_MARK_NOT_ACTIVE);
+    for (int i = 0; i < 3; i++)
+        cJSON_Delete(reports[i]);
+    vr_drift_org_free(&r);
+    vr_test_ifaces_free(&live);
+    vr_inventory_free(&inv);
+}
+
 static void test_uptime_arithmetic(void **state)
 {
     (void)state;
@@ -798,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_ignore_name_and_field),
         cmocka_unit_test(test_ignore_state),
         cmocka_unit_test(test_uptime_arithmetic),
+        cmocka_unit_test(test_history_marks),
         cmocka_unit_test(test_json_is_history),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_markdown),

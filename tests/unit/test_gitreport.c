@@ -251,6 +251,81 @@ static void test_errors(void **state)
     free(d);
 }
 
+/* Derived files: made from the tree being committed (the tip's plus the run's files); a
+ * derive that fails, or names a bad path, commits nothing. */
+typedef struct {
+    vr_buf listing;
+    int calls;
+    const char *path; /* what to write; NULL: fail */
+} derive_ctx;
+
+static void list_one(void *ctx, const char *name)
+{
+    vr_buf_printf(&((derive_ctx *)ctx)->listing, "%s;", name);
+}
+
+static int derive_listing(void *vctx, const vr_gitreport_tree *tree, vr_gitreport_file *out,
+                          size_t *out_count, vr_error *err)
+{
+    derive_ctx *c = vctx;
+    c->calls++;
+    *out_count = 0;
+    if (!c->path) {
+        vr_error_set(err, "test", "derive refused");
+        return -1;
+    }
+    vr_buf_reset(&c->listing);
+    assert_int_equal(vr_gitreport_tree_folders(tree, "drift", list_one, c), 0);
+    vr_buf_puts(&c->listing, "|");
+    assert_int_equal(vr_gitreport_tree_read(tree, "drift/b/latest.json", &c->listing), 1);
+    vr_buf content = VR_BUF_INIT;
+    assert_int_equal(vr_gitreport_tree_read(tree, "no/such/file", &content), 0);
+    assert_int_equal(vr_gitreport_tree_read(tree, "drift", &content), 0); /* a folder */
+    char id[41];
+    assert_int_equal(vr_gitreport_tree_blob_id(tree, "drift/b/latest.json", id), 1);
+    assert_int_equal(strlen(id), 40);
+    assert_int_equal(vr_gitreport_tree_blob_id(tree, "drift/zz/latest.json", id), 0);
+    vr_buf_free(&content);
+    out[0] = (vr_gitreport_file){c->path, c->listing.data, c->listing.len};
+    *out_count = 1;
+    return 0;
+}
+
+static void test_derived(void **state)
+{
+    (void)state;
+    char *d = new_dir("derived");
+    free(sh("cd '%s' && git init -q -b main .", d));
+    vr_error err = VR_ERROR_INIT;
+    vr_gitreport_file a = {"drift/a/latest.json", "{\"a\":1}", 7};
+    vr_gitreport_file b = {"drift/b/latest.json", "{\"b\":2}", 7};
+    assert_int_equal(vr_gitreport_commit(d, NULL, &a, 1, "a", NULL, &err), 0);
+    derive_ctx c = {VR_BUF_INIT, 0, "index.txt"};
+    assert_int_equal(
+        vr_gitreport_commit_derived(d, NULL, &b, 1, derive_listing, &c, "b", NULL, &err), 0);
+    assert_int_equal(c.calls, 1);
+    /* the folders of the tip and of this run, and this run's file, as the callback saw them */
+    char *got = sh("cd '%s' && git show vni-audit:index.txt", d);
+    assert_string_equal(got, "a;b;|{\"b\":2}");
+    free(got);
+    char *before = sh("cd '%s' && git rev-parse vni-audit", d);
+    c.path = NULL;
+    assert_int_equal(
+        vr_gitreport_commit_derived(d, NULL, &b, 1, derive_listing, &c, "x", NULL, &err), -1);
+    assert_string_equal(err.message, "derive refused");
+    c.path = "../out.txt";
+    vr_error_clear(&err);
+    assert_int_equal(
+        vr_gitreport_commit_derived(d, NULL, &b, 1, derive_listing, &c, "x", NULL, &err), -1);
+    assert_non_null(strstr(err.message, "../out.txt"));
+    char *after = sh("cd '%s' && git rev-parse vni-audit", d);
+    assert_string_equal(before, after); /* nothing committed */
+    free(before);
+    free(after);
+    vr_buf_free(&c.listing);
+    free(d);
+}
+
 static void drift_commit(const char *d, const char *org, int run)
 {
     vr_buf path = VR_BUF_INIT, body = VR_BUF_INIT, msg = VR_BUF_INIT;
@@ -309,6 +384,93 @@ static void test_history(void **state)
     assert_int_equal(vr_gitreport_history_read(&h, d, NULL, "drift/C/latest.json", 10, &err), 0);
     assert_int_equal(h.count, 0);
     vr_gitreport_history_free(&h);
+    free(d);
+}
+
+/* Commits one file (path, text) to the audit branch of d; the new commit's id in out. */
+static void commit_one(const char *d, const char *branch, const char *path, const char *text,
+                       char *out)
+{
+    vr_gitreport_file f = {path, text, strlen(text)};
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_gitreport_commit(d, branch, &f, 1, "one file", out, &err), 0);
+}
+
+static void assert_read(const char *d, const char *branch, const char *path, const char *want,
+                        const char *want_commit)
+{
+    char *text = NULL, commit[41];
+    size_t len = 0;
+    vr_error err = VR_ERROR_INIT;
+    int rc = vr_gitreport_read_file(d, branch, path, 1024, &text, &len, commit, &err);
+    if (rc != 0) fprintf(stderr, "read %s: %d %s\n", path, rc, err.message);
+    assert_int_equal(rc, 0);
+    assert_string_equal(text, want);
+    assert_int_equal(len, strlen(want));
+    assert_string_equal(commit, want_commit);
+    free(text);
+}
+
+static void test_read_file(void **state)
+{
+    (void)state;
+    vr_buf b = VR_BUF_INIT;
+    assert_int_equal(vr_gitreport_state_path(&b, "org-1"), 0);
+    assert_string_equal(vr_buf_str(&b), "state/org-1.json");
+    assert_int_equal(vr_gitreport_state_path(&b, "../org"), -1);
+    vr_buf_free(&b);
+
+    char *d = work_repo("read");
+    char *text = NULL, commit[41] = "x";
+    size_t len = 0;
+    vr_error err = VR_ERROR_INIT;
+    /* no branch yet: nothing recorded */
+    assert_int_equal(
+        vr_gitreport_read_file(d, NULL, "state/A.json", 1024, &text, &len, commit, &err), 1);
+    assert_null(text);
+    assert_string_equal(commit, "");
+
+    snapshot before, after;
+    snap(&before, d);
+    char c1[41], c2[41], c3[41], c4[41];
+    commit_one(d, NULL, "state/A.json", "{\"v\":1}\n", c1);
+    commit_one(d, NULL, "state/B.json", "{\"b\":1}\n", c2);
+    /* the file as the tip has it, and the commit that wrote it, not the tip */
+    assert_read(d, NULL, "state/A.json", "{\"v\":1}\n", c1);
+    assert_read(d, NULL, "state/B.json", "{\"b\":1}\n", c2);
+    commit_one(d, NULL, "state/A.json", "{\"v\":2}\n", c3);
+    commit_one(d, NULL, "reports/A/r.json", "{}", c4);
+    assert_read(d, NULL, "state/A.json", "{\"v\":2}\n", c3);
+    assert_read(d, NULL, "state/B.json", "{\"b\":1}\n", c2);
+    /* a branch without the file, and a file past the size limit */
+    assert_int_equal(
+        vr_gitreport_read_file(d, NULL, "state/C.json", 1024, &text, &len, commit, &err), 1);
+    assert_null(text);
+    assert_int_equal(vr_gitreport_read_file(d, NULL, "state/A.json", 4, &text, &len, commit, &err),
+                     -1);
+    assert_null(text);
+    assert_non_null(strstr(err.message, "larger than 4 bytes"));
+    /* another branch name holds nothing; a bad path or repository is an error */
+    assert_int_equal(
+        vr_gitreport_read_file(d, "other", "state/A.json", 1024, &text, &len, commit, &err), 1);
+    assert_int_equal(
+        vr_gitreport_read_file(d, NULL, "../state/A.json", 1024, &text, &len, commit, &err), -1);
+    assert_int_equal(vr_gitreport_read_file("/nonexistent/repo", NULL, "state/A.json", 1024, &text,
+                                            &len, commit, &err),
+                     -1);
+    assert_non_null(strstr(err.message, "audit repository /nonexistent/repo"));
+    /* the work tree, the index and HEAD were never touched */
+    snap(&after, d);
+    snap_equal_free(&before, &after);
+
+    /* a fetched remote branch serves when there is no local one (a fork's checkout) */
+    char *clone = new_dir("read-clone");
+    free(sh("git clone -q '%s' '%s' && cd '%s' && git fetch -q origin vni-audit && "
+            "! git rev-parse -q --verify refs/heads/vni-audit",
+            d, clone, clone));
+    assert_read(clone, NULL, "state/A.json", "{\"v\":2}\n", c3);
+    assert_read(clone, "origin/vni-audit", "state/A.json", "{\"v\":2}\n", c3);
+    free(clone);
     free(d);
 }
 
@@ -397,7 +559,9 @@ int main(void)
         cmocka_unit_test(test_bare_and_fallback_author),
         cmocka_unit_test(test_no_commits_yet),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_derived),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_concurrent_committers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

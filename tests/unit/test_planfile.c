@@ -557,6 +557,56 @@ static void test_read_errors(void **state)
     assert_non_null(strstr(err.message, "not JSON"));
 }
 
+/* A plan made against a recorded state (plan --from-audit) shows where the state came from,
+ * and is never written as a plan file nor read as one. */
+static void test_recorded_never_applied(void **state)
+{
+    vr_plan plan;
+    make_plan(&plan);
+    vr_plan_recorded_state *rec = &plan.orgs[0].recorded_state;
+    rec->branch = vr_strdup("vni-audit");
+    rec->commit = vr_strdup("0123456789abcdef0123456789abcdef01234567");
+    rec->recorded_at = vr_strdup("2026-11-24T10:00:01.234Z");
+    rec->command = vr_strdup("drift");
+    cJSON *root = vr_planfile_to_json(&plan);
+    const cJSON *r = cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(root, "organizations"), 0), "recordedState");
+    assert_non_null(r);
+    assert_string_equal(cJSON_GetObjectItem(r, "branch")->valuestring, "vni-audit");
+    assert_string_equal(cJSON_GetObjectItem(r, "commit")->valuestring, rec->commit);
+    assert_string_equal(cJSON_GetObjectItem(r, "recordedAt")->valuestring, rec->recorded_at);
+    assert_string_equal(cJSON_GetObjectItem(r, "command")->valuestring, "drift");
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    vr_plan back;
+    vr_error err = VR_ERROR_INIT;
+    assert_int_equal(vr_planfile_parse(&back, text, strlen(text), &err), -1);
+    assert_string_equal(err.code, "plan.invalid");
+    assert_non_null(strstr(err.message, "organizations[0]: was planned against a recorded state "
+                                        "(plan --from-audit)"));
+    assert_non_null(strstr(err.message, "can never be applied"));
+    free(text);
+
+    char *dir = vr_test_tmpdir("planfile-rec");
+    char path[600];
+    snprintf(path, sizeof(path), "%s/plan.json", dir);
+    assert_int_equal(vr_planfile_write(path, &plan, &err), -1);
+    assert_string_equal(err.code, "plan.recorded");
+    assert_non_null(strstr(err.message, "can never be applied"));
+    assert_int_equal(access(path, F_OK), -1); /* nothing written */
+    vr_test_rm_rf(dir);
+    free(dir);
+
+    /* the same plan without the recorded state is an ordinary one */
+    free(rec->commit);
+    rec->commit = NULL;
+    root = vr_planfile_to_json(&plan);
+    assert_null(cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(root, "organizations"), 0), "recordedState"));
+    cJSON_Delete(root);
+    vr_plan_free(&plan);
+}
+
 static void test_read_file_errors(void **state)
 {
     vr_plan back;
@@ -676,9 +726,13 @@ static void test_git_commit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_read_errors),
-        cmocka_unit_test(test_round_trip_replace), cmocka_unit_test(test_read_errors_replace),
-        cmocka_unit_test(test_read_file_errors),   cmocka_unit_test(test_git_commit),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_round_trip_replace),
+        cmocka_unit_test(test_read_errors_replace),
+        cmocka_unit_test(test_recorded_never_applied),
+        cmocka_unit_test(test_read_file_errors),
+        cmocka_unit_test(test_git_commit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -223,6 +223,43 @@ static void test_markdown_escapes(void **state)
     vr_plan_free(&plan);
 }
 
+/* plan --from-audit: each organization says it was planned against a recorded state, with
+ * the run, the time, the branch and the commit; a plan of the platform says nothing of it. */
+static void test_recorded_state(void **state)
+{
+    vr_plan plan;
+    small_plan(&plan);
+    vr_buf b = VR_BUF_INIT;
+    vr_render_text(&b, &plan, NULL);
+    assert_null(strstr(vr_buf_str(&b), "recorded"));
+    vr_buf_reset(&b);
+    vr_render_markdown(&b, &plan, NULL);
+    assert_null(strstr(vr_buf_str(&b), "recorded"));
+    vr_buf_reset(&b);
+
+    vr_plan_recorded_state *rec = &plan.orgs[0].recorded_state;
+    rec->branch = vr_strdup("vni-audit");
+    rec->commit = vr_strdup("0123456789abcdef0123456789abcdef01234567");
+    rec->recorded_at = vr_strdup("2026-11-24T10:00:01.234Z");
+    rec->command = vr_strdup("drift");
+    vr_render_text(&b, &plan, NULL);
+    const char *t = vr_buf_str(&b);
+    assert_non_null(strstr(t, "organization " ORG ": limit 50"));
+    assert_non_null(strstr(t, "\n  planned against the state recorded by drift at "
+                              "2026-11-24T10:00:01.234Z (branch vni-audit, commit 0123456789ab), "
+                              "not against the platform\n"));
+    vr_buf_reset(&b);
+    vr_render_markdown(&b, &plan, NULL);
+    assert_non_null(strstr(vr_buf_str(&b), "\n> Planned against the state recorded by `drift` at "
+                                           "2026-11-24T10:00:01.234Z (branch `vni-audit`, commit "
+                                           "`0123456789ab`), not against the platform.\n"));
+    vr_buf_reset(&b);
+    vr_render_json(&b, &plan);
+    assert_non_null(strstr(vr_buf_str(&b), "\"recordedState\":"));
+    vr_buf_free(&b);
+    vr_plan_free(&plan);
+}
+
 /* A plan of n creates (and n drifts, n diagnostics) built directly: the renderer's bound does
  * not depend on how the plan was made. */
 static void huge_plan(vr_plan *plan, size_t n)
@@ -314,13 +351,10 @@ static void test_text_100k(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_summary),
-        cmocka_unit_test(test_text_plain),
-        cmocka_unit_test(test_text_color),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_markdown_small),
-        cmocka_unit_test(test_markdown_escapes),
-        cmocka_unit_test(test_markdown_100k_bound),
+        cmocka_unit_test(test_summary),        cmocka_unit_test(test_text_plain),
+        cmocka_unit_test(test_text_color),     cmocka_unit_test(test_json),
+        cmocka_unit_test(test_markdown_small), cmocka_unit_test(test_markdown_escapes),
+        cmocka_unit_test(test_recorded_state), cmocka_unit_test(test_markdown_100k_bound),
         cmocka_unit_test(test_text_100k),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
