@@ -416,6 +416,17 @@ void vr_http_error_from_response(vr_error *err, const char *what, const vr_http_
         copy_text(err->correlation_id, sizeof(err->correlation_id), json_str(r->json, "contextId"));
 }
 
+void vr_http_error_from_body(vr_error *err, const char *what, int status, const char *body,
+                             size_t len)
+{
+    vr_http_response r = VR_HTTP_RESPONSE_INIT;
+    r.status = status;
+    if (body && len > 0) r.json = cJSON_ParseWithLength(body, len);
+    parse_problem(&r);
+    vr_http_error_from_response(err, what, &r);
+    vr_http_response_free(&r);
+}
+
 /* Replaces every occurrence of secret in s (NUL-terminated) with "***", scanning on past each
  * replacement. */
 static void scrub(char *s, const char *secret)

@@ -219,6 +219,13 @@ int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, v
  * connection arch-vni-01"), prefixed to the message. Used by vr_http_do; exposed for tests. */
 void vr_http_error_from_response(vr_error *err, const char *what, const vr_http_response *r);
 
+/* The same for a final answer of status status with this raw body, as vr_http_do reads it:
+ * the body parsed as JSON, its entity and 422 details (docs/api.md §3) taken, then err filled
+ * as above (no correlation id header). Pure: no I/O; exposed for the unit tests and the fuzz
+ * targets. */
+void vr_http_error_from_body(vr_error *err, const char *what, int status, const char *body,
+                             size_t len);
+
 /* Registers a secret (the client secret, a static token) that vr_http_do scrubs out of every
  * error text and hook record, besides each request's own token and Basic password. Borrowed:
  * it must stay valid while h makes calls. At most 8; more are ignored. */

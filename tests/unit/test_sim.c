@@ -397,6 +397,9 @@ static void test_handle_oauth_and_auth(void **st)
     assert_int_equal(call(fx, "GET", CONNS, NULL, NULL, NULL), 401);
     assert_int_equal(call(fx, "GET", "/nope", NULL, NULL, NULL), 404);
     assert_int_equal(call(fx, "DELETE", CONNS, NULL, NULL, NULL), 405);
+    /* an empty method looped forever (found by fuzzing: fixtures/fuzz/sim_request/) */
+    assert_int_equal(call(fx, "", CONNS, NULL, NULL, NULL), 405);
+    assert_int_equal(call(fx, "GE", CONNS, NULL, NULL, NULL), 405);
     login(fx);
     assert_int_equal(call(fx, "GET", CONNS, NULL, NULL, NULL), 200);
     assert_int_equal(call(fx, "GET", CONNS, "bearer   nonsense", NULL, NULL), 401);
