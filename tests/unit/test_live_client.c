@@ -1,5 +1,5 @@
 /* test_live_client: OAuth (Basic, cache, renewal, one repeat after a 401, static token), the
- * endpoints of contract §4-§6a (paging, restarts, limits, sync, create/delete), remedies, ids
+ * endpoints of docs/api.md §4-§6a (paging, restarts, limits, sync, create/delete), remedies, ids
  * checked before they go into a URL, the response cap, no core dumps while secrets are held,
  * and that the secret and the token never reach an error or a hook record. */
 #include <setjmp.h>
