@@ -23,16 +23,25 @@ CMD_SRC  := $(sort $(wildcard cmd/*.c))
 SIM_LIB_SRC := $(sort $(filter-out sim/sim_main.c,$(wildcard sim/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+# One fuzz target per fuzz/fuzz_<name>.c, its corpus in fixtures/fuzz/<name>/ (docs/fuzzing.md).
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 
 VR_OBJ   := $(VR_SRC:%.c=$(BUILD)/obj/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/obj/%.o)
 SIM_LIB_OBJ := $(SIM_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+# What unit tests and fuzz targets link: everything but the two main()s.
+TEST_LINK := $(filter-out $(BUILD)/obj/cmd/main.o,$(CMD_OBJ)) $(BUILD)/libvr.a $(BUILD)/libsim.a
+HARNESS_OBJ := $(BUILD)/obj/fuzz/harness.o
+REPLAY_OBJ := $(BUILD)/obj/fuzz/replay_main.o
 
 BINS := $(BUILD)/bin/vni-reconcile $(BUILD)/bin/vni-sim
 
-.PHONY: all deps build check unit asan demo bench clean install format format-check lint help
+.PHONY: all deps build check unit asan demo bench fuzz fuzz-build clean install format format-check \
+        lint help
 .DEFAULT_GOAL := all
 
 all: deps
@@ -45,12 +54,13 @@ help:
 	@echo "make lint       format, include rule, banned functions, shellcheck"
 	@echo "make demo       start vni-sim on loopback and run plan, apply, drift against it"
 	@echo "make bench      benchmarks (see docs/benchmarks.md)"
+	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60; docs/fuzzing.md)"
 	@echo "make install    install binaries and man page (PREFIX, DESTDIR)"
 
 deps:
 	@scripts/deps.sh
 
-build: $(BINS) $(UNIT_BIN)
+build: $(BINS) $(UNIT_BIN) $(REPLAY_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -72,11 +82,22 @@ $(BUILD)/bin/vni-sim: $(BUILD)/obj/sim/sim_main.o $(BUILD)/libsim.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit tests link everything but the two main()s.
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvr.a $(BUILD)/libsim.a $(filter-out $(BUILD)/obj/cmd/main.o,$(CMD_OBJ))
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LINK)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(filter-out $(BUILD)/obj/cmd/main.o,$(CMD_OBJ)) \
-		$(BUILD)/libvr.a $(BUILD)/libsim.a $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(TEST_LINK) $(LDLIBS) -lcmocka
+
+# A fuzz target as a replay program (no libFuzzer): part of every build, run by make check.
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c $(REPLAY_OBJ) $(HARNESS_OBJ) $(TEST_LINK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -o $@ $< $(REPLAY_OBJ) $(HARNESS_OBJ) $(TEST_LINK) $(LDLIBS)
+
+# Only pattern rules name these two objects: keep make from deleting them as intermediates.
+.SECONDARY: $(REPLAY_OBJ) $(HARNESS_OBJ)
+
+# A fuzz target with libFuzzer: only in FUZZ_BUILD (clang, instrumented), see fuzz-build.
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(HARNESS_OBJ) $(TEST_LINK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ $< $(HARNESS_OBJ) $(TEST_LINK) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libvr.a
 	@mkdir -p $(@D)
@@ -84,7 +105,8 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libvr.a
 
 asan: deps
 	@$(MAKE) --no-print-directory build BUILD=build/asan \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" CFLAGS="-O1 -g"
+		SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer" CFLAGS="-O1 -g"
 
 unit: deps
 	@$(MAKE) --no-print-directory build
@@ -103,6 +125,22 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory build $(BENCH_BIN)
 	@bench/run.sh
+
+# Fuzzing (docs/fuzzing.md): clang with libFuzzer, ASan and UBSan, under build/libfuzzer.
+# FUZZ_TARGETS picks some (default all), FUZZ_SECONDS the time each runs.
+FUZZ_BUILD   := build/libfuzzer
+FUZZ_SAN     := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+
+fuzz-build: deps
+	@scripts/deps.sh --fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SAN="$(FUZZ_SAN)" CFLAGS="-O1 -g" \
+		$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
 install: deps
 	@$(MAKE) --no-print-directory build

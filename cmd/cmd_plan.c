@@ -98,6 +98,107 @@ static bool from_audit_refused(const plan_opts *o)
     return false;
 }
 
+/* Usage checks before any work: options that have no effect on plan (a warning), --out with
+ * -f -, the format. Sets *format; false when the run must stop (printed). */
+static bool check_usage(const plan_opts *o, const char **format)
+{
+    /* The common options name every output a run can leave; a plan leaves none of them (it
+     * changes nothing, so there is nothing to audit): say so rather than ignore them. */
+    const char *unused = o->common.audit_log                        ? "--audit-log"
+                         : o->common.audit_repo                     ? "--audit-repo"
+                         : o->common.audit_branch && !o->from_audit ? "--audit-branch"
+                         : o->common.webhook_url                    ? "--webhook-url"
+                         : o->common.metrics_file                   ? "--metrics-file"
+                         : o->common.converge_timeout_s             ? "--converge-timeout"
+                                                                    : NULL;
+    if (unused && !o->common.quiet)
+        fprintf(stderr,
+                "vni-reconcile plan: warning: %s has no effect on plan (it records apply and drift "
+                "runs)\n",
+                unused);
+    /* A saved plan is checked against the inventory files it names (docs/plan-file.md):
+     * standard input cannot be read again. */
+    for (size_t i = 0; o->out && i < o->common.files.count; i++)
+        if (strcmp(o->common.files.items[i], "-") == 0) {
+            fprintf(stderr, "vni-reconcile plan: --out cannot save a plan made from standard "
+                            "input (-f -): apply checks a saved plan against the inventory "
+                            "files it names, and standard input cannot be read again; give "
+                            "the inventory as files\n");
+            return false;
+        }
+    *format = o->format ? o->format : "text";
+    if (strcmp(*format, "text") && strcmp(*format, "json") && strcmp(*format, "markdown")) {
+        fprintf(stderr, "vni-reconcile plan: --format '%s' is not one of text, json, markdown\n",
+                *format);
+        return false;
+    }
+    return !(o->from_audit && from_audit_refused(o));
+}
+
+/* The plan on standard output, in format (nothing with -q in text). */
+static void print_plan(const vr_session *s, const plan_opts *o, const char *format)
+{
+    vr_buf out = VR_BUF_INIT;
+    vr_render_opts ropts = {0};
+    ropts.color = s->use_color && strcmp(format, "text") == 0;
+    ropts.verbose = o->common.verbose > 0;
+    if (o->common.quiet && strcmp(format, "text") == 0)
+        ; /* -q: only errors; the plan file and the exit code still tell the result */
+    else if (strcmp(format, "json") == 0)
+        vr_render_json(&out, &s->plan);
+    else if (strcmp(format, "markdown") == 0)
+        vr_render_markdown(&out, &s->plan, &ropts);
+    else
+        vr_render_text(&out, &s->plan, &ropts);
+    fputs(vr_buf_str(&out), stdout);
+    if (out.len && out.data[out.len - 1] != '\n') fputc('\n', stdout);
+    fflush(stdout);
+    vr_buf_free(&out);
+}
+
+/* --out: the plan saved, unless an organization could not be read. Returns 0 or
+ * VR_EXIT_ERROR (printed). */
+static int save_plan(vr_session *s, const plan_opts *o)
+{
+    if (!o->out) return 0;
+    if (s->failed_count) {
+        /* A plan without some of its organizations would leave them out of the apply. */
+        fprintf(stderr,
+                "vni-reconcile plan: the plan was not saved to %s: %zu organization%s could not "
+                "be read (see above)\n",
+                o->out, s->failed_count, s->failed_count == 1 ? "" : "s");
+        return 0;
+    }
+    vr_error err = VR_ERROR_INIT;
+    if (vr_planfile_write(o->out, &s->plan, &err) < 0) {
+        vr_session_print_error(s, &err);
+        return VR_EXIT_ERROR;
+    }
+    if (!o->common.quiet)
+        fprintf(stderr,
+                "vni-reconcile plan: saved the plan to %s; carry it out with "
+                "`vni-reconcile apply %s`\n",
+                o->out, o->out);
+    return 0;
+}
+
+/* The exit code of a plan that was made and shown. */
+static int plan_exit_code(const vr_session *s, const plan_opts *o, const char *format)
+{
+    int rc = VR_EXIT_OK;
+    if (!vr_plan_possible(&s->plan)) {
+        if (o->common.quiet && strcmp(format, "text") == 0) vr_session_print_plan_errors(&s->plan);
+        fprintf(stderr, "vni-reconcile plan: the plan cannot be carried out; see the errors "
+                        "above\n");
+        rc = VR_EXIT_INVALID;
+    } else if (o->detailed_exitcode && vr_plan_has_changes(&s->plan)) {
+        rc = VR_EXIT_CHANGES;
+    }
+    /* Organizations that could not be read: the others were planned and shown, and the run is
+     * an error, whatever they hold (the same with any --parallelism). */
+    return s->failed_count ? VR_EXIT_ERROR : rc;
+}
+
 int cmd_plan(int argc, char **argv)
 {
     plan_opts o;
@@ -145,37 +246,8 @@ int cmd_plan(int argc, char **argv)
     }
     for (size_t i = 0; i < pos.count; i++)
         vr_strlist_push(&o.common.files, pos.items[i]);
-    /* The common options name every output a run can leave; a plan leaves none of them (it
-     * changes nothing, so there is nothing to audit): say so rather than ignore them. */
-    const char *unused = o.common.audit_log                       ? "--audit-log"
-                         : o.common.audit_repo                    ? "--audit-repo"
-                         : o.common.audit_branch && !o.from_audit ? "--audit-branch"
-                         : o.common.webhook_url                   ? "--webhook-url"
-                         : o.common.metrics_file                  ? "--metrics-file"
-                         : o.common.converge_timeout_s            ? "--converge-timeout"
-                                                                  : NULL;
-    if (unused && !o.common.quiet)
-        fprintf(stderr,
-                "vni-reconcile plan: warning: %s has no effect on plan (it records apply and drift "
-                "runs)\n",
-                unused);
-    /* A saved plan is checked against the inventory files it names (docs/plan-file.md):
-     * standard input cannot be read again. */
-    for (size_t i = 0; o.out && i < o.common.files.count; i++)
-        if (strcmp(o.common.files.items[i], "-") == 0) {
-            fprintf(stderr, "vni-reconcile plan: --out cannot save a plan made from standard "
-                            "input (-f -): apply checks a saved plan against the inventory "
-                            "files it names, and standard input cannot be read again; give "
-                            "the inventory as files\n");
-            goto done;
-        }
-    const char *format = o.format ? o.format : "text";
-    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown")) {
-        fprintf(stderr, "vni-reconcile plan: --format '%s' is not one of text, json, markdown\n",
-                format);
-        goto done;
-    }
-    if (o.from_audit && from_audit_refused(&o)) goto done;
+    const char *format = NULL;
+    if (!check_usage(&o, &format)) goto done;
     if (o.shard && (rc = vr_session_set_shard(&s, o.shard)) != 0) goto done;
     if ((rc = vr_session_load(&s)) != 0) goto done;
     if (o.from_audit) {
@@ -199,55 +271,9 @@ int cmd_plan(int argc, char **argv)
     }
     if (o.probe) vr_pool_run(s.org_count, s.parallelism, probe_gateways, &s);
 
-    vr_buf out = VR_BUF_INIT;
-    vr_render_opts ropts = {0};
-    ropts.color = s.use_color && strcmp(format, "text") == 0;
-    ropts.verbose = o.common.verbose > 0;
-    if (o.common.quiet && strcmp(format, "text") == 0)
-        ; /* -q: only errors; the plan file and the exit code still tell the result */
-    else if (strcmp(format, "json") == 0)
-        vr_render_json(&out, &s.plan);
-    else if (strcmp(format, "markdown") == 0)
-        vr_render_markdown(&out, &s.plan, &ropts);
-    else
-        vr_render_text(&out, &s.plan, &ropts);
-    fputs(vr_buf_str(&out), stdout);
-    if (out.len && out.data[out.len - 1] != '\n') fputc('\n', stdout);
-    fflush(stdout);
-    vr_buf_free(&out);
-
-    if (o.out && s.failed_count) {
-        /* A plan without some of its organizations would leave them out of the apply. */
-        fprintf(stderr,
-                "vni-reconcile plan: the plan was not saved to %s: %zu organization%s could not "
-                "be read (see above)\n",
-                o.out, s.failed_count, s.failed_count == 1 ? "" : "s");
-    } else if (o.out) {
-        vr_error err = VR_ERROR_INIT;
-        if (vr_planfile_write(o.out, &s.plan, &err) < 0) {
-            vr_session_print_error(&s, &err);
-            rc = VR_EXIT_ERROR;
-            goto done;
-        }
-        if (!o.common.quiet)
-            fprintf(stderr,
-                    "vni-reconcile plan: saved the plan to %s; carry it out with "
-                    "`vni-reconcile apply %s`\n",
-                    o.out, o.out);
-    }
-    if (!vr_plan_possible(&s.plan)) {
-        if (o.common.quiet && strcmp(format, "text") == 0) vr_session_print_plan_errors(&s.plan);
-        fprintf(stderr, "vni-reconcile plan: the plan cannot be carried out; see the errors "
-                        "above\n");
-        rc = VR_EXIT_INVALID;
-    } else if (o.detailed_exitcode && vr_plan_has_changes(&s.plan)) {
-        rc = VR_EXIT_CHANGES;
-    } else {
-        rc = VR_EXIT_OK;
-    }
-    /* Organizations that could not be read: the others were planned and shown, and the run is
-     * an error, whatever they hold (the same with any --parallelism). */
-    if (s.failed_count) rc = VR_EXIT_ERROR;
+    print_plan(&s, &o, format);
+    if ((rc = save_plan(&s, &o)) != 0) goto done;
+    rc = plan_exit_code(&s, &o, format);
 done:
     vr_session_free(&s);
     vr_strlist_free(&o.replace);

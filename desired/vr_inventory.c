@@ -819,7 +819,7 @@ typedef struct {
     size_t count;
 } region_locs;
 
-/* Two texts of one region: its name and its domain, in any case (contract §1). */
+/* Two texts of one region: its name and its domain, in any case (docs/api.md §1). */
 static bool same_region(const char *a, const char *b)
 {
     const char *da = vr_regions_domain(a), *db = vr_regions_domain(b);

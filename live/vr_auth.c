@@ -1,6 +1,7 @@
 /* vr_auth: credentials and the cached OAuth client-credentials token. */
 #include "vr_auth.h"
 #include "vr_errcode.h"
+#include "vr_json.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -269,6 +270,30 @@ bool vr_auth_invalidate(vr_auth *a)
     return true;
 }
 
+int vr_auth_parse_token(char **out_token, int64_t *out_life_ms, cJSON *body, vr_error *err)
+{
+    *out_token = NULL;
+    *out_life_ms = DEFAULT_TOKEN_LIFE_MS;
+    cJSON *tok = cJSON_GetObjectItemCaseSensitive(body, "access_token");
+    const char *bad = NULL;
+    if (!cJSON_IsString(tok) || !tok->valuestring || !*tok->valuestring)
+        bad = "the response has no access_token";
+    else if (strpbrk(tok->valuestring, "\r\n"))
+        bad = "the access_token holds a line break";
+    if (bad) {
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "oauth token: %s", bad);
+        vr_error_remedy(err, "check the region or API URL");
+        return -1;
+    }
+    *out_token = vr_strdup(tok->valuestring);
+    memset(tok->valuestring, 0, strlen(tok->valuestring)); /* the copy is the only one left */
+    long long seconds;
+    if (vr_json_integer(cJSON_GetObjectItemCaseSensitive(body, "expires_in"), 0, 999999999,
+                        &seconds) == 0)
+        *out_life_ms = seconds * 1000;
+    return 0;
+}
+
 static int fetch_token(vr_auth *a, vr_error *err)
 {
     const vr_http_config *cfg = vr_http_get_config(a->http);
@@ -317,31 +342,21 @@ static int fetch_token(vr_auth *a, vr_error *err)
         vr_http_response_free(&resp);
         return rc;
     }
-    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(resp.json, "access_token");
-    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(resp.json, "expires_in");
-    const char *bad = NULL;
-    if (!cJSON_IsString(tok) || !tok->valuestring || !*tok->valuestring)
-        bad = "the response has no access_token";
-    else if (strpbrk(tok->valuestring, "\r\n"))
-        bad = "the access_token holds a line break";
-    if (bad) {
-        vr_error_set(err, VR_ERR_BAD_RESPONSE, "oauth token: %s", bad);
-        vr_error_remedy(err, "check the region or API URL");
+    char *token = NULL;
+    int64_t life = 0;
+    if (vr_auth_parse_token(&token, &life, resp.json, err) < 0) {
         if (err) {
             snprintf(err->correlation_id, sizeof(err->correlation_id), "%s", resp.correlation_id);
             err->http_status = resp.status;
         }
+        if (resp.body.data) memset(resp.body.data, 0, resp.body.len);
         vr_http_response_free(&resp);
         return VR_HTTP_ERROR;
     }
     wipe_free(a->token);
-    a->token = vr_strdup(tok->valuestring);
-    int64_t life = DEFAULT_TOKEN_LIFE_MS;
-    if (cJSON_IsNumber(exp) && exp->valuedouble >= 0 && exp->valuedouble < 1e9)
-        life = (int64_t)exp->valuedouble * 1000;
+    a->token = token;
     a->expires_at = asked + life; /* counted from the request: errs on the safe side */
-    /* wipe the token from the response before it is freed */
-    memset(tok->valuestring, 0, strlen(tok->valuestring));
+    /* wipe the token from the raw response before it is freed */
     if (resp.body.data) memset(resp.body.data, 0, resp.body.len);
     vr_http_response_free(&resp);
     return 0;

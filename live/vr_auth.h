@@ -1,5 +1,5 @@
 /* vr_auth: credentials (environment, secret file) and the OAuth client-credentials token
- * (contract §2): fetched with HTTP Basic, cached, renewed under 60 s of life left. The secret
+ * (docs/api.md §2): fetched with HTTP Basic, cached, renewed under 60 s of life left. The secret
  * and the token never reach an error text, a hook record or any output. */
 #ifndef VR_AUTH_H
 #define VR_AUTH_H
@@ -74,6 +74,13 @@ void vr_auth_free(vr_auth *a);
  * (401 invalid_client: remedy "check GENESYSCLOUD_OAUTHCLIENT_ID and the secret").
  * The token fetch shows in the latency hook as POST /oauth/token. */
 int vr_auth_token(vr_auth *a, const char **out, vr_error *err);
+
+/* Reads the answer of POST /oauth/token (pure: no I/O; exposed for the unit tests and the
+ * fuzz targets): *out_token a malloc'd copy of access_token (free it with vr_secret_free), whose
+ * text in body is then zeroed; *out_life_ms the token's life, expires_in seconds when it is a
+ * whole number below 1e9, else 1 hour. Returns 0, or -1 with err set (code "bad.response": no
+ * access_token, or one holding a line break) and *out_token NULL. */
+int vr_auth_parse_token(char **out_token, int64_t *out_life_ms, cJSON *body, vr_error *err);
 
 /* Forgets the cached token so that the next vr_auth_token fetches a new one. Returns true
  * when a new one can be had (client credentials), false for a static token. */

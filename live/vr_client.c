@@ -1,13 +1,16 @@
-/* vr_client: the platform endpoints of contract §4-§6a over vr_http and vr_auth, with errors
+/* vr_client: the platform endpoints of docs/api.md §4-§6a over vr_http and vr_auth, with errors
  * a person can act on. */
 #include "vr_client.h"
 #include "vr_errcode.h"
+#include "vr_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_PAGES 10000
+/* The largest count (total, pageSize, pageCount, routeCount) taken from a response. */
+#define COUNT_MAX 1000000000000000LL
 
 struct vr_client {
     vr_http *http;
@@ -147,7 +150,7 @@ static void add_remedy(vr_client *c, vr_error *err, const char *scope)
     case 400:
         vr_buf_puts(&b, "the platform found the request malformed: report this with the "
                         "correlation id (a bug in vni-reconcile, or a server that does not keep "
-                        "the contract)");
+                        "the API of docs/api.md)");
         break;
     default:
         break;
@@ -300,12 +303,30 @@ typedef struct {
     void *ctx;
 } page_sink;
 
-static bool json_count(const cJSON *obj, const char *key, long long *out)
+/* A count (0 .. 1e15) under key, or -1 when absent or not one. */
+static long long json_count(const cJSON *obj, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e15) return false;
-    *out = (long long)v->valuedouble;
-    return true;
+    long long n;
+    if (vr_json_integer(cJSON_GetObjectItemCaseSensitive(obj, key), 0, COUNT_MAX, &n) < 0)
+        return -1;
+    return n;
+}
+
+int vr_client_parse_page(vr_page *out, const cJSON *body)
+{
+    memset(out, 0, sizeof(*out));
+    out->entities = cJSON_GetObjectItemCaseSensitive(body, "entities");
+    out->total = json_count(body, "total");
+    if (out->total < 0) out->total = json_count(body, "totalCount");
+    out->page_size = json_count(body, "pageSize");
+    out->page_count = json_count(body, "pageCount");
+    const char *next = json_str(body, "nextUri");
+    out->has_next = next && *next;
+    if (!cJSON_IsArray(out->entities)) {
+        out->entities = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 /* Lists every page of base_path; see vr_client_list_connections for the rules. */
@@ -327,13 +348,10 @@ static int list_all(vr_client *c, const char *base_path, const char *what, const
             int rc = api_call(c, "GET", vr_buf_str(&path), NULL, what, scope, err);
             vr_buf_free(&path);
             if (rc < 0) return rc;
-            const cJSON *body = c->last.json;
-            const cJSON *entities = cJSON_GetObjectItemCaseSensitive(body, "entities");
-            if (!cJSON_IsArray(entities))
+            vr_page pg;
+            if (vr_client_parse_page(&pg, c->last.json) < 0)
                 return bad_response(c, err, what, "the page has no entities array");
-            long long total = -1;
-            if (!json_count(body, "total", &total) && !json_count(body, "totalCount", &total))
-                total = -1;
+            long long total = pg.total;
             if (!have_first) {
                 have_first = true;
                 first_total = total;
@@ -344,7 +362,7 @@ static int list_all(vr_client *c, const char *base_path, const char *what, const
             }
             long long n = 0;
             const cJSON *e;
-            cJSON_ArrayForEach(e, entities)
+            cJSON_ArrayForEach(e, pg.entities)
             {
                 if (sink->take(sink->ctx, e, err) < 0) {
                     vr_buf b = VR_BUF_INIT;
@@ -356,14 +374,12 @@ static int list_all(vr_client *c, const char *base_path, const char *what, const
                 n++;
             }
             raw_seen += n;
-            long long size = VR_PAGE_SIZE, page_count = -1, psz;
-            if (json_count(body, "pageSize", &psz) && psz >= 1 && psz < size) size = psz;
-            json_count(body, "pageCount", &page_count);
-            const char *next = json_str(body, "nextUri");
-            bool has_next = next && *next;
-            if (has_next) seen_next = true;
-            bool done = n == 0 || n < size || (page_count >= 0 && page >= page_count) ||
-                        (first_total >= 0 && raw_seen >= first_total) || (!has_next && seen_next);
+            long long size = VR_PAGE_SIZE;
+            if (pg.page_size >= 1 && pg.page_size < size) size = pg.page_size;
+            if (pg.has_next) seen_next = true;
+            bool done = n == 0 || n < size || (pg.page_count >= 0 && page >= pg.page_count) ||
+                        (first_total >= 0 && raw_seen >= first_total) ||
+                        (!pg.has_next && seen_next);
             if (done) break;
             if (page == MAX_PAGES)
                 return bad_response(c, err, what, "more than 10000 pages: the listing never ends");
@@ -566,7 +582,7 @@ void vr_routing_table_list_free(vr_routing_table_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-static int table_from_json(vr_routing_table *out, const cJSON *obj, vr_error *err)
+int vr_client_parse_routing_table(vr_routing_table *out, const cJSON *obj, vr_error *err)
 {
     memset(out, 0, sizeof(*out));
     const char *id = json_str(obj, "id");
@@ -578,8 +594,11 @@ static int table_from_json(vr_routing_table *out, const cJSON *obj, vr_error *er
     out->name = dup_opt(json_str(obj, "name"));
     out->current_hash = dup_opt(json_str(obj, "currentHash"));
     out->state = dup_opt(json_str(obj, "state"));
-    const cJSON *rc = cJSON_GetObjectItemCaseSensitive(obj, "routeCount");
-    out->route_count = cJSON_IsNumber(rc) ? (long)rc->valuedouble : -1;
+    long long routes;
+    out->route_count = vr_json_integer(cJSON_GetObjectItemCaseSensitive(obj, "routeCount"), 0,
+                                       COUNT_MAX, &routes) == 0
+                           ? (long)routes
+                           : -1;
     return 0;
 }
 
@@ -599,7 +618,7 @@ static int table_take(void *ctx, const cJSON *entity, vr_error *err)
 {
     table_acc *a = ctx;
     vr_routing_table t;
-    if (table_from_json(&t, entity, err) < 0) return -1;
+    if (vr_client_parse_routing_table(&t, entity, err) < 0) return -1;
     for (size_t i = 0; i < a->list->count; i++)
         if (strcmp(a->list->items[i].id, t.id) == 0) {
             vr_routing_table_clear(&t);
@@ -632,7 +651,7 @@ int vr_client_get_routing_table(vr_client *c, const char *id, vr_routing_table *
     int rc = id_path(&path, VR_ROUTING_TABLES_PATH, id, NULL, "get routing table", err);
     if (rc == 0)
         rc = api_call(c, "GET", vr_buf_str(&path), NULL, vr_buf_str(&what), "interface:read", err);
-    if (rc == 0 && table_from_json(out, c->last.json, err) < 0)
+    if (rc == 0 && vr_client_parse_routing_table(out, c->last.json, err) < 0)
         rc = bad_response(c, err, vr_buf_str(&what), "the response is not a routing table");
     vr_buf_free(&path);
     vr_buf_free(&what);
@@ -647,6 +666,26 @@ void vr_sync_result_clear(vr_sync_result *s)
     memset(s, 0, sizeof(*s));
 }
 
+int vr_client_parse_sync(vr_sync_result *out, const cJSON *body, const char *id, vr_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    const char *hash = json_str(body, "expectedHash");
+    if (!hash || !*hash) {
+        vr_error_set(err, VR_ERR_BAD_RESPONSE, "the response has no expectedHash");
+        return -1;
+    }
+    const char *rt = json_str(body, "routingTableId");
+    out->routing_table_id = vr_strdup(rt ? rt : id ? id : "");
+    out->expected_hash = vr_strdup(hash);
+    long long est;
+    out->estimated_convergence_ms =
+        vr_json_integer(cJSON_GetObjectItemCaseSensitive(body, "estimatedConvergenceMs"), 0,
+                        VR_JSON_INT_LIMIT, &est) == 0
+            ? est
+            : -1;
+    return 0;
+}
+
 int vr_client_sync_routing_table(vr_client *c, const char *id, vr_sync_result *out, vr_error *err)
 {
     memset(out, 0, sizeof(*out));
@@ -659,20 +698,9 @@ int vr_client_sync_routing_table(vr_client *c, const char *id, vr_sync_result *o
         rc = api_call(c, "POST", vr_buf_str(&path), body, vr_buf_str(&what), "interface:read", err);
         cJSON_Delete(body);
     }
-    if (rc == 0) {
-        const char *hash = json_str(c->last.json, "expectedHash");
-        if (!hash || !*hash) {
-            rc = bad_response(c, err, vr_buf_str(&what), "the response has no expectedHash");
-        } else {
-            const char *rt = json_str(c->last.json, "routingTableId");
-            out->routing_table_id = vr_strdup(rt ? rt : id);
-            out->expected_hash = vr_strdup(hash);
-            const cJSON *est =
-                cJSON_GetObjectItemCaseSensitive(c->last.json, "estimatedConvergenceMs");
-            out->estimated_convergence_ms =
-                cJSON_IsNumber(est) && est->valuedouble >= 0 ? (long long)est->valuedouble : -1;
-        }
-    }
+    vr_error why = VR_ERROR_INIT;
+    if (rc == 0 && vr_client_parse_sync(out, c->last.json, id, &why) < 0)
+        rc = bad_response(c, err, vr_buf_str(&what), why.message);
     vr_buf_free(&path);
     vr_buf_free(&what);
     return rc;
@@ -696,10 +724,11 @@ int vr_client_limits(vr_client *c, vr_limits *out, vr_error *err)
     cJSON_ArrayForEach(l, limits)
     {
         const char *key = json_str(l, "key");
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(l, "value");
-        if (key && strcmp(key, "connections.max") == 0 && cJSON_IsNumber(v) &&
-            v->valuedouble >= 0 && v->valuedouble < 1e9) {
-            out->connections_max = (long)v->valuedouble;
+        long long max;
+        if (key && strcmp(key, "connections.max") == 0 &&
+            vr_json_integer(cJSON_GetObjectItemCaseSensitive(l, "value"), 0, 999999999, &max) ==
+                0) {
+            out->connections_max = (long)max;
             out->limit_defaulted = false;
             break;
         }

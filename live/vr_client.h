@@ -1,4 +1,4 @@
-/* vr_client: the platform API of contract §4-§6a as model structs: the caller's organization,
+/* vr_client: the platform API of docs/api.md §4-§6a as model structs: the caller's organization,
  * connections (list all, get, find by name, create, delete), routing tables (list, get, sync)
  * and limits. Every call goes through one vr_http (retries, hook) and one vr_auth (token, one
  * repeat after a 401). Every failure fills a vr_error a person can act on: status, platform
@@ -135,5 +135,35 @@ typedef struct {
 /* GET the privateconnectivity limits namespace. A 404, or a body without connections.max,
  * gives VR_DEFAULT_LIMIT with limit_defaulted set (returns 0). */
 int vr_client_limits(vr_client *c, vr_limits *out, vr_error *err);
+
+/* ---- response bodies (pure: no I/O) ----
+ * The readers the calls above apply to a response's parsed JSON, exposed for the unit tests
+ * and the fuzz targets (fuzz/, docs/fuzzing.md). One connection is read by vr_iface_from_json
+ * (vr_iface.h). A number out of range or with a fraction counts as absent: none is ever
+ * converted to an integer it does not fit. */
+
+/* One page of a listing. */
+typedef struct {
+    const cJSON *entities; /* the page's entities array, borrowed from the body; NULL: none */
+    long long total;       /* `total`, else `totalCount` (0 .. 1e15); -1 when absent */
+    long long page_size;   /* -1 when absent */
+    long long page_count;  /* -1 when absent */
+    bool has_next;         /* a non-empty nextUri */
+} vr_page;
+
+/* Reads a listing page. Returns 0, or -1 when the body has no entities array (the other
+ * members are filled either way). */
+int vr_client_parse_page(vr_page *out, const cJSON *body);
+
+/* Reads a routing table (its entity in a page, or GET .../routingtables/{id}). Returns 0
+ * (route_count -1 when absent or not a count), or -1 with err set (no string id; out then
+ * empty). out is overwritten; vr_routing_table_clear() frees it. */
+int vr_client_parse_routing_table(vr_routing_table *out, const cJSON *body, vr_error *err);
+
+/* Reads the answer of a sync of routing table id: routingTableId (default id) and
+ * expectedHash, estimatedConvergenceMs (-1 when absent or not a whole number of ms).
+ * Returns 0, or -1 with err set (no expectedHash; out then empty). out is overwritten;
+ * vr_sync_result_clear() frees it. */
+int vr_client_parse_sync(vr_sync_result *out, const cJSON *body, const char *id, vr_error *err);
 
 #endif

@@ -416,6 +416,17 @@ void vr_http_error_from_response(vr_error *err, const char *what, const vr_http_
         copy_text(err->correlation_id, sizeof(err->correlation_id), json_str(r->json, "contextId"));
 }
 
+void vr_http_error_from_body(vr_error *err, const char *what, int status, const char *body,
+                             size_t len)
+{
+    vr_http_response r = VR_HTTP_RESPONSE_INIT;
+    r.status = status;
+    if (body && len > 0) r.json = cJSON_ParseWithLength(body, len);
+    parse_problem(&r);
+    vr_http_error_from_response(err, what, &r);
+    vr_http_response_free(&r);
+}
+
 /* Replaces every occurrence of secret in s (NUL-terminated) with "***", scanning on past each
  * replacement. */
 static void scrub(char *s, const char *secret)
@@ -621,7 +632,7 @@ static void describe_outcome(vr_buf *b, CURLcode rc, const char *errbuf, int sta
     }
 }
 
-/* What the headers of a response say about the rate-limit window (contract §3): when the window
+/* What the headers of a response say about the rate-limit window (docs/api.md §3): when the window
  * is used up, wait for its reset; when more than half of it is used, spread the requests left
  * over the time left (one every reset / left) instead of bursting into a 429. */
 static void note_rate_limit(vr_http *h, const attempt_headers *hdr, int64_t now)

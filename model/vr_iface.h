@@ -1,5 +1,5 @@
 /* vr_iface: the interface (VNI) and inventory vocabulary, the platform's field rules
- * (contract §4.3), field-by-field comparison, and the JSON codecs both client and sim use. */
+ * (docs/api.md §4.3), field-by-field comparison, and the JSON codecs both client and sim use. */
 #ifndef VR_IFACE_H
 #define VR_IFACE_H
 
@@ -106,7 +106,7 @@ vr_loc vr_iface_loc(const vr_iface *f, vr_pos pos);
 typedef void (*vr_field_error_fn)(void *ctx, const char *field, int index, const char *error_code,
                                   const char *message);
 
-/* Checks every rule of contract §4.3 that the fields alone decide: name, type, the
+/* Checks every rule of docs/api.md §4.3 that the fields alone decide: name, type, the
  * addresses, subnetCidr host bits and prefix, localIp inside the subnet and neither its
  * network nor (IPv4) broadcast address, dnsServers 1..4 addresses, description length,
  * routingTableId present. Not checked here: organizationId and whether the routing table
@@ -129,7 +129,7 @@ size_t vr_utf8_length(const char *s);
 typedef void (*vr_field_diff_fn)(void *ctx, const char *field, const char *want, const char *have);
 int vr_iface_compare(const vr_iface *want, const vr_iface *live, vr_field_diff_fn cb, void *ctx);
 
-/* The create payload of contract §4.3 (name, organizationId, type, localIp, remoteIp,
+/* The create payload of docs/api.md §4.3 (name, organizationId, type, localIp, remoteIp,
  * subnetCidr, dnsServers, routingTableId, description when set). Caller frees with
  * cJSON_Delete. */
 cJSON *vr_iface_payload_json(const vr_iface *f);

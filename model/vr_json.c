@@ -2,6 +2,7 @@
 #include "vr_json.h"
 #include "vr_util.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,17 +98,27 @@ int vr_json_need_string_or_null(const cJSON *obj, const char *key, const char *c
     return 0;
 }
 
+int vr_json_integer(const cJSON *v, long long min, long long max, long long *out)
+{
+    if (!cJSON_IsNumber(v)) return -1;
+    if (min < -VR_JSON_INT_LIMIT) min = -VR_JSON_INT_LIMIT;
+    if (max > VR_JSON_INT_LIMIT) max = VR_JSON_INT_LIMIT;
+    double d = v->valuedouble;
+    /* written so that NaN fails too; both bounds are exact doubles */
+    if (!(d >= (double)min && d <= (double)max) || d != floor(d)) return -1;
+    *out = (long long)d;
+    return 0;
+}
+
 int vr_json_need_integer(const cJSON *obj, const char *key, const char *code, const char *path,
-                         vr_error *err, double min, double max, long long *out)
+                         vr_error *err, long long min, long long max, long long *out)
 {
     const cJSON *v = vr_json_need(obj, key, code, path, err);
     if (!v) return -1;
     if (!cJSON_IsNumber(v)) return vr_json_fail(err, code, path, "%s is not a number", key);
-    double d = v->valuedouble;
-    if (d != (double)(long long)d || d < min || d > max)
-        return vr_json_fail(err, code, path, "%s is %g; expected a whole number from %.0f to %.0f",
-                            key, d, min, max);
-    *out = (long long)d;
+    if (vr_json_integer(v, min, max, out) < 0)
+        return vr_json_fail(err, code, path, "%s is %g; expected a whole number from %lld to %lld",
+                            key, v->valuedouble, min, max);
     return 0;
 }
 

@@ -2,11 +2,13 @@
 #include "vr_lock.h"
 #include "vr_errcode.h"
 
+#include "vr_json.h"
 #include "vr_util.h"
 
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,9 +85,9 @@ static int parse_holder(const char *text, vr_lock_holder *out)
     cJSON *j = cJSON_Parse(text);
     if (!j) return -1;
     int rc = -1;
-    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(j, "pid");
-    if (cJSON_IsNumber(pid) && pid->valuedouble > 0) {
-        out->pid = (long)pid->valuedouble;
+    long long pid;
+    if (vr_json_integer(cJSON_GetObjectItemCaseSensitive(j, "pid"), 1, INT_MAX, &pid) == 0) {
+        out->pid = (long)pid;
         rc = 0;
     }
     const cJSON *s;

@@ -56,7 +56,8 @@ int vr_lock_acquire(vr_lock *l, const char *dir, const char *org, const char *co
 void vr_lock_release(vr_lock *l);
 
 /* Reads the holder line of a lock file (whether or not it is held). Returns 0, or -1 when it
- * cannot be read or holds no holder line. */
+ * cannot be read or holds no holder line (a JSON object whose "pid" is a whole number from 1
+ * to INT_MAX; the other fields are optional, and cut to their buffers). */
 int vr_lock_read_holder(const char *path, vr_lock_holder *out);
 
 #endif

@@ -208,6 +208,8 @@ int vr_planfile_write(const char *path, const vr_plan *plan, vr_error *err)
 /* ---- strict reading ------------------------------------------------------------------------ */
 
 #define PATHLEN 256
+/* The largest seq, limit, liveCount, maxDeletes and maxReplaces a plan file may hold (1e15). */
+#define COUNT_MAX 1000000000000000LL
 
 /* The strict readers of vr_json, with this document's error code. */
 #define PLAN_INVALID VR_ERR_PLAN_INVALID
@@ -379,7 +381,7 @@ static int read_actions(vr_plan_org_result *r, const cJSON *org, const char *opa
         if (!cJSON_IsObject(it)) return bad(err, path, "is not an object");
         long long seq;
         const char *action, *name, *reason;
-        if (need_integer(it, "seq", path, err, 1, 1e15, &seq) < 0 ||
+        if (need_integer(it, "seq", path, err, 1, COUNT_MAX, &seq) < 0 ||
             need_string(it, "action", path, err, &action) < 0 ||
             need_string(it, "name", path, err, &name) < 0 ||
             need_string(it, "reason", path, err, &reason) < 0)
@@ -502,9 +504,9 @@ static int read_org(vr_plan_org_result *r, const cJSON *org, size_t index, vr_er
     const char *id, *fp;
     long long limit, live_count;
     if (need_string(org, "id", opath, err, &id) < 0 ||
-        need_integer(org, "limit", opath, err, 0, 1e15, &limit) < 0 ||
+        need_integer(org, "limit", opath, err, 0, COUNT_MAX, &limit) < 0 ||
         need_bool(org, "limitDefaulted", opath, err, &r->limit_defaulted) < 0 ||
-        need_integer(org, "liveCount", opath, err, 0, 1e15, &live_count) < 0 ||
+        need_integer(org, "liveCount", opath, err, 0, COUNT_MAX, &live_count) < 0 ||
         need_string(org, "liveFingerprint", opath, err, &fp) < 0)
         return -1;
     if (!*id) return bad(err, opath, "id is empty");
@@ -548,10 +550,10 @@ static int read_options(vr_plan *p, const cJSON *root, vr_error *err)
     vr_plan_recorded_opts *r = &p->options;
     long long max_deletes, max_replaces;
     if (need_bool(o, "prune", "options", err, &r->prune) < 0 ||
-        need_integer(o, "maxDeletes", "options", err, 0, 1e15, &max_deletes) < 0 ||
+        need_integer(o, "maxDeletes", "options", err, 0, COUNT_MAX, &max_deletes) < 0 ||
         need_bool(o, "replaceDrifted", "options", err, &r->replace_drifted) < 0 ||
         need_bool(o, "replaceFailed", "options", err, &r->replace_failed) < 0 ||
-        need_integer(o, "maxReplaces", "options", err, 0, 1e15, &max_replaces) < 0)
+        need_integer(o, "maxReplaces", "options", err, 0, COUNT_MAX, &max_replaces) < 0)
         return -1;
     const cJSON *names = need_array(o, "replace", "options", err);
     if (!names) return -1;

@@ -177,31 +177,13 @@ static int parse_entry(const char *line, pending *p)
     return rc;
 }
 
-/* Reads the outbox file into *out (count *n). Unparsable lines are counted in *bad.
- * Returns 0 (a missing file, or one written in place, is empty), or -1 with wh's last_error
- * set. */
-static int read_outbox(vr_webhook *wh, const char *path, pending **out, size_t *n, size_t *bad)
+/* Splits outbox text (NUL-terminated; cut into lines in place) into *out (count *n).
+ * Unparsable lines are counted in *bad. */
+static void parse_outbox(char *text, pending **out, size_t *n, size_t *bad)
 {
-    char *text = NULL;
-    size_t len = 0, cap = 0;
+    size_t cap = 0;
     *out = NULL;
     *n = 0;
-    if (vr_file_in_place(path)) return 0; /* a device or FIFO: nothing to read back */
-    int r = vr_read_file(path, VR_WEBHOOK_OUTBOX_MAX_BYTES, &text, &len);
-    if (r != 0) {
-        if (r == -1 && errno == ENOENT) return 0;
-        vr_buf m = VR_BUF_INIT;
-        if (r == -2)
-            vr_buf_printf(&m,
-                          "webhook outbox %s: cannot read it: larger than %u MiB, the most an "
-                          "outbox may hold",
-                          path, VR_WEBHOOK_OUTBOX_MAX_BYTES >> 20);
-        else
-            vr_buf_printf(&m, "webhook outbox %s: cannot read it: %s", path, strerror(errno));
-        set_outbox_error(wh, vr_buf_str(&m));
-        vr_buf_free(&m);
-        return -1;
-    }
     char *save = text;
     while (save && *save) {
         char *line = save, *nl = strchr(line, '\n');
@@ -223,6 +205,34 @@ static int read_outbox(vr_webhook *wh, const char *path, pending **out, size_t *
         }
         (*out)[(*n)++] = p;
     }
+}
+
+/* Reads the outbox file into *out (count *n). Unparsable lines are counted in *bad.
+ * Returns 0 (a missing file, or one written in place, is empty), or -1 with wh's last_error
+ * set. */
+static int read_outbox(vr_webhook *wh, const char *path, pending **out, size_t *n, size_t *bad)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *n = 0;
+    if (vr_file_in_place(path)) return 0; /* a device or FIFO: nothing to read back */
+    int r = vr_read_file(path, VR_WEBHOOK_OUTBOX_MAX_BYTES, &text, &len);
+    if (r != 0) {
+        if (r == -1 && errno == ENOENT) return 0;
+        vr_buf m = VR_BUF_INIT;
+        if (r == -2)
+            vr_buf_printf(&m,
+                          "webhook outbox %s: cannot read it: larger than %u MiB, the most an "
+                          "outbox may hold",
+                          path, VR_WEBHOOK_OUTBOX_MAX_BYTES >> 20);
+        else
+            vr_buf_printf(&m, "webhook outbox %s: cannot read it: %s", path, strerror(errno));
+        set_outbox_error(wh, vr_buf_str(&m));
+        vr_buf_free(&m);
+        return -1;
+    }
+    parse_outbox(text, out, n, bad);
     free(text);
     return 0;
 }
@@ -244,6 +254,24 @@ static void entry_json(vr_buf *b, const pending *p)
         vr_buf_puts(b, "\n");
         free(s);
     }
+}
+
+size_t vr_webhook_outbox_parse(vr_buf *out, const char *text, size_t len, size_t *bad)
+{
+    char *copy = vr_xmalloc(len + 1);
+    if (len) memcpy(copy, text, len);
+    copy[len] = '\0';
+    pending *items;
+    size_t n, skipped = 0;
+    parse_outbox(copy, &items, &n, &skipped);
+    for (size_t i = 0; i < n; i++) {
+        entry_json(out, &items[i]);
+        pending_free(&items[i]);
+    }
+    free(items);
+    free(copy);
+    if (bad) *bad = skipped;
+    return n;
 }
 
 /* Whether p is for the URL of this run: the same URL (its SHA-256 compared), or none recorded

@@ -1,4 +1,4 @@
-/* vr_webhook: delivers audit events to a webhook (contract §8): one signed POST per record,
+/* vr_webhook: delivers audit events to a webhook (docs/api.md §8): one signed POST per record,
  * retried with backoff inside a per-run time budget, with an outbox for what is left over.
  *
  * Delivery: POST url, body = the audit line, headers Content-Type: application/json,
@@ -136,6 +136,13 @@ void vr_webhook_close(vr_webhook *wh, vr_webhook_stats *stats);
  * Missing directories are created (mode 0700) when the outbox is first written.
  * Returns 0, or -1 when none applies (no audit log, no XDG_STATE_HOME, no HOME). */
 int vr_webhook_default_outbox(const char *audit_log, char **out);
+
+/* Reads outbox text as a run does when it loads the outbox (the JSON lines above; parsing
+ * stops at a NUL byte): each entry it keeps is appended to out as the run would write it back
+ * (a line of the previous format, with the URL itself, as its hash), one line each, and *bad
+ * (when not NULL) counts the lines it skips. Returns the number of entries kept. Pure: no I/O;
+ * exposed for the unit tests and the fuzz target fuzz_outbox. */
+size_t vr_webhook_outbox_parse(vr_buf *out, const char *text, size_t len, size_t *bad);
 
 /* Checks a webhook URL by the project's one URL policy (vr_url_check, VR_URL_ENDPOINT):
  * https (any host), or http to a loopback host; no user info. Returns 0, or -1 with err set

@@ -2,6 +2,7 @@
 # Installs the Debian packages vni-reconcile needs, only those missing. Idempotent.
 # --browser: also the browser and the HTML checker of tests/e2e/test_drift_html.sh (chromium,
 # tidy), which that test asks for when it runs; `make deps` does not install them.
+# --fuzz: also clang and its libFuzzer runtime, for `make fuzz` (docs/fuzzing.md).
 set -eu
 # tinyproxy-bin: the CONNECT proxy of tests/e2e/test_tls.sh (the binary only: the `tinyproxy`
 # package would also start a system service).
@@ -11,6 +12,9 @@ tinyproxy-bin clang-format shellcheck time"
 if [ "${1:-}" = "--browser" ]; then
     # chromium renders the drift page headless; fonts-dejavu-core gives it a font to draw text.
     PKGS="$PKGS chromium fonts-dejavu-core tidy"
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+    PKGS="$PKGS clang libclang-rt-14-dev"
 fi
 missing=""
 for p in $PKGS; do

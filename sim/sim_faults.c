@@ -1,5 +1,6 @@
 /* sim_faults: fault knobs and the seeded PRNG of vni-sim. */
 #include "sim_faults.h"
+#include "vr_json.h"
 #include "vr_util.h"
 
 #include <math.h>
@@ -119,10 +120,9 @@ static int get_rate(const cJSON *v, double *out)
 
 static int get_long(const cJSON *v, long min, long max, long *out)
 {
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < min ||
-        v->valuedouble > max)
-        return -1;
-    *out = (long)v->valuedouble;
+    long long x;
+    if (vr_json_integer(v, min, max, &x) < 0) return -1;
+    *out = (long)x;
     return 0;
 }
 

@@ -125,6 +125,7 @@ static endpoint route(const char *path, char *id, size_t idlen, const char **all
 static bool method_allowed(const char *allow, const char *method)
 {
     size_t ml = strlen(method);
+    if (ml == 0) return false; /* strstr would find "" at the same place forever */
     for (const char *p = allow; (p = strstr(p, method)) != NULL; p += ml)
         if ((p == allow || p[-1] == ' ') && (p[ml] == '\0' || p[ml] == ',')) return true;
     return false;

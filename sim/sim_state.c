@@ -1,5 +1,6 @@
 /* sim_state: organizations, clients, tokens, the state file and lazy convergence. */
 #include "sim_state.h"
+#include "vr_json.h"
 #include "vr_util.h"
 
 #include <stdio.h>
@@ -168,11 +169,13 @@ static int load_org(sim_state *s, const cJSON *jo, sim_rng *rng, size_t idx, cha
     long limit = VR_DEFAULT_LIMIT;
     const cJSON *lim = cJSON_GetObjectItemCaseSensitive(jo, "limit");
     if (lim) {
-        if (!cJSON_IsNumber(lim) || lim->valuedouble < 0 || lim->valuedouble > 1000000) {
-            snprintf(err, errlen, "organization %s: limit must be a number from 0 to 1000000", id);
+        long long n;
+        if (vr_json_integer(lim, 0, 1000000, &n) < 0) {
+            snprintf(err, errlen, "organization %s: limit must be a whole number from 0 to 1000000",
+                     id);
             return -1;
         }
-        limit = (long)lim->valuedouble;
+        limit = (long)n;
     }
     const char *name = str_item(jo, "name");
     sim_org *o = add_org(s, id, name ? name : id, limit);

@@ -701,7 +701,7 @@ static void test_whole_number_messages(void **state)
     remove_bytes(dir, path);
 }
 
-/* A region is a name or a domain (contract §1), either case: eu-west-1 and MyPureCloud.IE
+/* A region is a name or a domain (docs/api.md §1), either case: eu-west-1 and MyPureCloud.IE
  * are one region, not a conflict; a region that is neither is refused where it is written. */
 static void test_region_as_region(void **state)
 {

@@ -1,5 +1,5 @@
 /* test_live_client: OAuth (Basic, cache, renewal, one repeat after a 401, static token), the
- * endpoints of contract §4-§6a (paging, restarts, limits, sync, create/delete), remedies, ids
+ * endpoints of docs/api.md §4-§6a (paging, restarts, limits, sync, create/delete), remedies, ids
  * checked before they go into a URL, the response cap, no core dumps while secrets are held,
  * and that the secret and the token never reach an error or a hook record. */
 #include <setjmp.h>
@@ -897,6 +897,140 @@ static void test_routing_tables_and_sync(void **state)
     finish(f);
 }
 
+/* Numbers no integer holds, from the server: converting them before checking the range was
+ * undefined behaviour (found by fuzzing; reproducers in fixtures/fuzz/api_table/ and
+ * api_sync/). Out of range, fractional or negative counts read as absent. */
+static void test_huge_numbers_from_the_server(void **state)
+{
+    (void)state;
+    static const fs_exchange script[] = {
+        TOKEN_X,
+        {"GET", RT_PATH, "pageSize=200&pageNumber=1", 200, NULL,
+         "{\"entities\":[{\"id\":\"rt-1\",\"routeCount\":1e300},{\"id\":\"rt-2\","
+         "\"routeCount\":-1e300},{\"id\":\"rt-3\",\"routeCount\":2.5}],\"total\":1e300,"
+         "\"pageSize\":1e300,\"pageCount\":-1e300}",
+         0, 0, 0},
+        {"GET", RT_PATH "/rt-1", NULL, 200, NULL, "{\"id\":\"rt-1\",\"routeCount\":1e300}", 0, 0,
+         0},
+        {"POST", RT_PATH "/rt-1/sync", NULL, 202, NULL,
+         "{\"expectedHash\":\"h3\",\"estimatedConvergenceMs\":1e300}", 0, 0, 0},
+        {"POST", RT_PATH "/rt-1/sync", NULL, 202, NULL,
+         "{\"expectedHash\":\"h4\",\"estimatedConvergenceMs\":-1e300}", 0, 0, 0},
+        {"GET", LIMITS_PATH, NULL, 200, NULL,
+         "{\"limits\":[{\"key\":\"connections.max\",\"value\":1e300}]}", 0, 0, 0},
+    };
+    fixture *f = START(script);
+    vr_routing_table_list l;
+    assert_int_equal(note(f, vr_client_list_routing_tables(f->c, &l, &f->err)), 0);
+    assert_int_equal(l.count, 3);
+    for (size_t i = 0; i < l.count; i++)
+        assert_int_equal(l.items[i].route_count, -1);
+    vr_routing_table_list_free(&l);
+    vr_routing_table t;
+    assert_int_equal(note(f, vr_client_get_routing_table(f->c, "rt-1", &t, &f->err)), 0);
+    assert_int_equal(t.route_count, -1);
+    vr_routing_table_clear(&t);
+    vr_sync_result s;
+    assert_int_equal(note(f, vr_client_sync_routing_table(f->c, "rt-1", &s, &f->err)), 0);
+    assert_int_equal(s.estimated_convergence_ms, -1);
+    assert_string_equal(s.routing_table_id, "rt-1"); /* not in the answer: the table asked */
+    vr_sync_result_clear(&s);
+    assert_int_equal(note(f, vr_client_sync_routing_table(f->c, "rt-1", &s, &f->err)), 0);
+    assert_int_equal(s.estimated_convergence_ms, -1);
+    vr_sync_result_clear(&s);
+    vr_limits lim;
+    assert_int_equal(note(f, vr_client_limits(f->c, &lim, &f->err)), 0);
+    assert_int_equal(lim.connections_max, 50);
+    assert_true(lim.limit_defaulted);
+    finish(f);
+}
+
+/* The pure readers behind the calls (the fuzz targets' entry points). */
+static void test_response_readers(void **state)
+{
+    (void)state;
+    cJSON *j = cJSON_Parse("{\"entities\":[1],\"totalCount\":7,\"pageSize\":25,"
+                           "\"pageCount\":1e15,\"nextUri\":\"/n\"}");
+    vr_page pg;
+    assert_int_equal(vr_client_parse_page(&pg, j), 0);
+    assert_int_equal(cJSON_GetArraySize(pg.entities), 1);
+    assert_int_equal(pg.total, 7);
+    assert_int_equal(pg.page_size, 25);
+    assert_int_equal(pg.page_count, 1000000000000000LL);
+    assert_true(pg.has_next);
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"entities\":{},\"total\":3,\"nextUri\":\"\"}");
+    assert_int_equal(vr_client_parse_page(&pg, j), -1);
+    assert_null(pg.entities);
+    assert_int_equal(pg.total, 3);
+    assert_false(pg.has_next);
+    cJSON_Delete(j);
+
+    vr_error err = VR_ERROR_INIT;
+    vr_routing_table t;
+    j = cJSON_Parse("{\"id\":\"rt-9\",\"routeCount\":9007199254740992}");
+    assert_int_equal(vr_client_parse_routing_table(&t, j, &err), 0);
+    assert_int_equal(t.route_count, -1); /* past 1e15: not a count */
+    vr_routing_table_clear(&t);
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"name\":\"no id\"}");
+    assert_int_equal(vr_client_parse_routing_table(&t, j, &err), -1);
+    assert_string_equal(err.code, "bad.response");
+    assert_null(t.id);
+    cJSON_Delete(j);
+
+    vr_sync_result s;
+    assert_int_equal(vr_client_parse_sync(&s, NULL, "rt-1", &err), -1);
+    assert_non_null(strstr(err.message, "no expectedHash"));
+    j = cJSON_Parse("{\"expectedHash\":\"h\",\"routingTableId\":\"rt-2\","
+                    "\"estimatedConvergenceMs\":250}");
+    assert_int_equal(vr_client_parse_sync(&s, j, "rt-1", &err), 0);
+    assert_string_equal(s.routing_table_id, "rt-2");
+    assert_int_equal(s.estimated_convergence_ms, 250);
+    vr_sync_result_clear(&s);
+    cJSON_Delete(j);
+}
+
+/* The token answer read without a server (vr_auth_parse_token, the fuzz target's entry). */
+static void test_token_reader(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        int rc;
+        int64_t life_ms;
+    } cases[] = {
+        {"{\"access_token\":\"t-1\",\"expires_in\":600}", 0, 600000},
+        {"{\"access_token\":\"t-1\"}", 0, 3600000},
+        {"{\"access_token\":\"t-1\",\"expires_in\":1e300}", 0, 3600000},
+        {"{\"access_token\":\"t-1\",\"expires_in\":-5}", 0, 3600000},
+        {"{\"access_token\":\"t-1\",\"expires_in\":0}", 0, 0},
+        {"{\"access_token\":\"\"}", -1, 0},
+        {"{\"access_token\":\"a\\r\\nInjected: 1\"}", -1, 0},
+        {"{\"access_token\":7}", -1, 0},
+        {"[]", -1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *j = cJSON_Parse(cases[i].json);
+        char *token = (char *)"unset";
+        int64_t life = -2;
+        vr_error err = VR_ERROR_INIT;
+        int rc = vr_auth_parse_token(&token, &life, j, &err);
+        if (rc != cases[i].rc) fail_msg("%s: returned %d", cases[i].json, rc);
+        if (rc == 0) {
+            assert_string_equal(token, "t-1");
+            assert_int_equal(life, cases[i].life_ms);
+            /* the token's text left in the parsed body is wiped */
+            assert_string_equal(cJSON_GetObjectItem(j, "access_token")->valuestring, "");
+            vr_secret_free(token);
+        } else {
+            assert_null(token);
+            assert_string_equal(err.code, "bad.response");
+        }
+        cJSON_Delete(j);
+    }
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -1079,6 +1213,9 @@ int main(void)
         cmocka_unit_test(test_protect_process),
         cmocka_unit_test(test_routing_tables_and_sync),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_huge_numbers_from_the_server),
+        cmocka_unit_test(test_response_readers),
+        cmocka_unit_test(test_token_reader),
         cmocka_unit_test(test_secrets_never_in_errors_or_hook),
     };
     return cmocka_run_group_tests(tests, global_setup, global_teardown);

@@ -562,6 +562,44 @@ static void test_error_body_parsing(void **state)
     finish(f);
 }
 
+/* The same reading without a server (vr_http_error_from_body, the fuzz target's entry):
+ * details past VR_HTTP_DETAILS_MAX are counted, OAuth's error shape is understood, a body
+ * that is not JSON leaves the status. */
+static void test_error_from_body(void **state)
+{
+    (void)state;
+    vr_buf body = VR_BUF_INIT;
+    vr_buf_puts(&body, "{\"code\":\"invalid.field\",\"details\":[");
+    for (int i = 0; i < VR_HTTP_DETAILS_MAX + 4; i++)
+        vr_buf_printf(&body, "%s{\"field\":\"f%d\",\"errorCode\":\"bad\"}", i ? "," : "", i);
+    vr_buf_puts(&body, ",{},{\"fieldName\":7}]}");
+    vr_error err = VR_ERROR_INIT;
+    vr_http_error_from_body(&err, "create connection x", 422, body.data, body.len);
+    assert_int_equal(err.http_status, 422);
+    assert_string_equal(err.code, "invalid.field");
+    assert_non_null(strstr(err.message, "create connection x: HTTP 422 invalid.field; f0 (bad)"));
+    assert_non_null(strstr(err.message, ", and 4 more"));
+    vr_buf_free(&body);
+
+    static const char oauth[] = "{\"error\":\"invalid_client\",\"error_description\":\"nope\"}";
+    vr_http_error_from_body(&err, "oauth token", 401, oauth, sizeof oauth - 1);
+    assert_string_equal(err.code, "invalid_client");
+    assert_string_equal(err.message, "oauth token: HTTP 401 invalid_client: nope");
+
+    static const char held[] = "{\"code\":\"name.duplicate\",\"entityName\":\"vni-a\","
+                               "\"contextId\":\"ctx-1\"}";
+    vr_http_error_from_body(&err, "create", 409, held, sizeof held - 1);
+    assert_non_null(strstr(err.message, "(held by vni-a)"));
+    assert_string_equal(err.correlation_id, "ctx-1");
+
+    static const char html[] = "<html>504</html>";
+    vr_http_error_from_body(&err, "list", 504, html, sizeof html - 1);
+    assert_string_equal(err.code, "http.504");
+    assert_string_equal(err.message, "list: HTTP 504");
+    vr_http_error_from_body(&err, NULL, 500, NULL, 0);
+    assert_string_equal(err.message, "request: HTTP 500");
+}
+
 static void test_2xx_not_json_is_an_error(void **state)
 {
     (void)state;
@@ -716,6 +754,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ok_json_and_correlation),
+        cmocka_unit_test(test_error_from_body),
         cmocka_unit_test(test_429_retry_after_real_time),
         cmocka_unit_test(test_429_retry_after_fake_clock),
         cmocka_unit_test(test_5xx_and_non_json_retried_with_jitter),

@@ -145,6 +145,53 @@ static void test_bad_inputs(void **state)
     free(dir);
 }
 
+/* The holder line is read from a file anyone with the lock dir may write: a pid that no
+ * integer holds (1e30; converting it was undefined behaviour) or that is not a process id is
+ * no holder line; the other fields are cut to their buffers. Reproducers also in
+ * fixtures/fuzz/lock/. */
+static void test_holder_pid_out_of_range(void **state)
+{
+    (void)state;
+    char *dir = vr_test_tmpdir("lock");
+    vr_buf path = VR_BUF_INIT;
+    vr_buf_printf(&path, "%s/org.lock", dir);
+    static const struct {
+        const char *line;
+        int rc;
+        long pid;
+    } cases[] = {
+        {"{\"pid\": 1234, \"host\": \"h\"}", 0, 1234},
+        {"{\"pid\": 2147483647}", 0, 2147483647},
+        {"{\"pid\": 1e30, \"host\": \"h\"}", -1, 0},
+        {"{\"pid\": -1e30}", -1, 0},
+        {"{\"pid\": 1e300}", -1, 0},
+        {"{\"pid\": 2147483648}", -1, 0},
+        {"{\"pid\": 12.5}", -1, 0},
+        {"{\"pid\": 0}", -1, 0},
+        {"{\"pid\": \"1234\"}", -1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *line = cases[i].line;
+        assert_int_equal(vr_test_write(vr_buf_str(&path), line, strlen(line)), 0);
+        vr_lock_holder h;
+        assert_int_equal(vr_lock_read_holder(vr_buf_str(&path), &h), cases[i].rc);
+        assert_int_equal(h.pid, cases[i].pid);
+    }
+    vr_buf long_host = VR_BUF_INIT;
+    vr_buf_puts(&long_host, "{\"pid\": 7, \"host\": \"");
+    for (int i = 0; i < 400; i++)
+        vr_buf_puts(&long_host, "h");
+    vr_buf_puts(&long_host, "\"}");
+    assert_int_equal(vr_test_write(vr_buf_str(&path), long_host.data, long_host.len), 0);
+    vr_lock_holder h;
+    assert_int_equal(vr_lock_read_holder(vr_buf_str(&path), &h), 0);
+    assert_int_equal(strlen(h.host), sizeof h.host - 1);
+    vr_buf_free(&long_host);
+    vr_buf_free(&path);
+    vr_test_rm_rf(dir);
+    free(dir);
+}
+
 static void test_default_dir(void **state)
 {
     (void)state;
@@ -169,9 +216,8 @@ static void test_default_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_acquire_release),
-        cmocka_unit_test(test_released_on_sigkill),
-        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_acquire_release), cmocka_unit_test(test_released_on_sigkill),
+        cmocka_unit_test(test_bad_inputs),      cmocka_unit_test(test_holder_pid_out_of_range),
         cmocka_unit_test(test_default_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
 #include "vr_addr.h"
 #include "vr_diag.h"
 #include "vr_iface.h"
+#include "vr_json.h"
 #include "vr_regions.h"
 #include "vr_util.h"
 
@@ -13,6 +14,8 @@
 
 #include "test_support.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -985,6 +988,51 @@ static void test_text_escape(void **state)
     assert_string_equal(err.message, "server said \\x1b]0;owned\\x07");
 }
 
+/* A JSON number as an integer: range checked on the double, before any conversion. */
+static void test_json_integer(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        long long min, max;
+        int rc;
+        long long want;
+    } cases[] = {
+        {"0", 0, 10, 0, 0},
+        {"10", 0, 10, 0, 10},
+        {"11", 0, 10, -1, 0},
+        {"-1", 0, 10, -1, 0},
+        {"-0", 0, 10, 0, 0},
+        {"2.5", 0, 10, -1, 0},
+        {"1e30", 0, LLONG_MAX, -1, 0},
+        {"-1e30", LLONG_MIN, 0, -1, 0},
+        {"1e300", 0, LLONG_MAX, -1, 0},
+        {"1e999", 0, LLONG_MAX, -1, 0}, /* strtod: infinity */
+        {"9007199254740992", 0, LLONG_MAX, 0, 9007199254740992LL},
+        {"9007199254740994", 0, LLONG_MAX, -1, 0}, /* past 2^53: the bound is clamped */
+        {"-9007199254740992", LLONG_MIN, 0, 0, -9007199254740992LL},
+        {"2147483647", 1, 2147483647, 0, 2147483647},
+        {"2147483648", 1, 2147483647, -1, 0},
+        {"\"7\"", 0, 10, -1, 0},
+        {"null", 0, 10, -1, 0},
+        {"true", 0, 10, -1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *v = cJSON_Parse(cases[i].json);
+        assert_non_null(v);
+        long long out = 12345;
+        int rc = vr_json_integer(v, cases[i].min, cases[i].max, &out);
+        if (rc != cases[i].rc) fail_msg("%s: returned %d", cases[i].json, rc);
+        assert_int_equal(out, cases[i].rc == 0 ? cases[i].want : 12345); /* untouched on -1 */
+        cJSON_Delete(v);
+    }
+    cJSON *nan = cJSON_CreateNumber(NAN);
+    long long out = 1;
+    assert_int_equal(vr_json_integer(nan, LLONG_MIN, LLONG_MAX, &out), -1);
+    cJSON_Delete(nan);
+    assert_int_equal(vr_json_integer(NULL, 0, 1, &out), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1015,6 +1063,7 @@ int main(void)
         cmocka_unit_test(test_backoff_full_jitter),
         cmocka_unit_test(test_retry_wait_fits_the_time_left),
         cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_json_integer),
         cmocka_unit_test(test_validate_messages_stay_utf8),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);

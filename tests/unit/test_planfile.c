@@ -407,6 +407,33 @@ static void edit_bad_region(cJSON *root)
     cJSON_ReplaceItemInObject(org0(root), "region", cJSON_CreateNumber(5));
 }
 
+/* Numbers no integer holds: converting them before the range check was undefined behaviour
+ * (found by fuzzing; reproducers in fixtures/fuzz/planfile/). */
+static void edit_limit_1e30(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(org0(root), "limit", cJSON_CreateNumber(1e30));
+}
+static void edit_limit_minus_1e30(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(org0(root), "limit", cJSON_CreateNumber(-1e30));
+}
+static void edit_seq_1e300(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(action(root, 0), "seq", cJSON_CreateNumber(1e300));
+}
+static void edit_live_count_fraction(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(org0(root), "liveCount", cJSON_CreateNumber(2.5));
+}
+static void edit_limit_past_count_max(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(org0(root), "limit", cJSON_CreateNumber(1e15 + 1));
+}
+static void edit_limit_count_max(cJSON *root)
+{
+    cJSON_ReplaceItemInObject(org0(root), "limit", cJSON_CreateNumber(1e15));
+}
+
 /* Edits of the replacement plan (actions: delete, replace, replace, create). */
 static void edit_no_replaces(cJSON *root)
 {
@@ -509,6 +536,14 @@ static void test_read_errors(void **state)
     expect_error(edit_payload_name, "differs from the action's name");
     expect_error(edit_delete_without_id, "actions[0].payload");
     expect_error(edit_delete_after_create, "delete after a create");
+    expect_error(edit_limit_1e30,
+                 "organizations[0]: limit is 1e+30; expected a whole number from 0 to "
+                 "1000000000000000");
+    expect_error(edit_limit_minus_1e30, "limit is -1e+30; expected a whole number");
+    expect_error(edit_seq_1e300, "actions[0]: seq is 1e+300; expected a whole number from 1");
+    expect_error(edit_live_count_fraction, "liveCount is 2.5; expected a whole number");
+    expect_error(edit_limit_past_count_max, "limit is 1e+15; expected a whole number");
+    assert_int_equal(parse_edited(edit_limit_count_max, &err), 0);
 
     vr_plan back;
     const char *not_json = "{\"formatVersion\": 1,";

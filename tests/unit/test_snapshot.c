@@ -295,6 +295,17 @@ static void m_table_name_missing(cJSON *r)
     cJSON_DeleteItemFromObject(table_at(r, 1), "name");
 }
 
+/* Numbers no integer holds: converting them before the range check was undefined behaviour
+ * (the class fuzzing found in the plan file; reproducer in fixtures/fuzz/snapshot/). */
+static void m_table_routes_1e300(cJSON *r)
+{
+    set(table_at(r, 0), "routeCount", cJSON_CreateNumber(1e300));
+}
+static void m_limit_minus_1e30(cJSON *r)
+{
+    set(r, "limit", cJSON_CreateNumber(-1e30));
+}
+
 static void test_malformed(void **state)
 {
     (void)state;
@@ -328,6 +339,9 @@ static void test_malformed(void **state)
         {m_table_no_id, "routingTables[1]: lacks id"},
         {m_table_routes_string, "routingTables[0]: routeCount is not a number"},
         {m_table_name_missing, "routingTables[1]: lacks name"},
+        {m_table_routes_1e300,
+         "routingTables[0]: routeCount is 1e+300; expected a whole number from 0 to 1000000000"},
+        {m_limit_minus_1e30, "limit is -1e+30; expected a whole number from 0 to 1000000000"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         cJSON *root = cJSON_Parse(doc.data);

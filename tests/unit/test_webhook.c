@@ -678,6 +678,44 @@ static void test_outbox_old_format(void **state)
     free(dir);
 }
 
+/* The outbox reader without a file (vr_webhook_outbox_parse, the fuzz target's entry): bad
+ * lines are skipped and counted, a line of the previous format (the URL itself) is written
+ * back with the URL's hash, what is kept is written in the outbox's own form. */
+static void test_outbox_parse(void **state)
+{
+    (void)state;
+    static const char url[] = "http://127.0.0.1:1/h";
+    char hash[65];
+    vr_sha256_hex(url, sizeof url - 1, hash);
+    vr_buf text = VR_BUF_INIT;
+    vr_buf_printf(&text,
+                  "{\"url\":\"%s\",\"event\":\"create\",\"delivery\":\"d-1\",\"body\":\"{}\","
+                  "\"queuedAt\":\"2026-11-24T10:00:01.234Z\"}\n"
+                  "not json\n"
+                  "\n"
+                  "{\"event\":\"x\",\"delivery\":\"\",\"body\":\"b\"}\n"
+                  "{\"url\":\"\",\"event\":\"x\",\"delivery\":\"d\",\"body\":\"b\"}\n"
+                  "{\"urlSha256\":\"abc\",\"event\":\"x\",\"delivery\":\"d\",\"body\":\"b\"}\n"
+                  "{\"event\":\"delete\",\"delivery\":\"d-2\",\"body\":\"x\",\"queuedAt\":"
+                  "\"0123456789012345678901234567890123456789\"}",
+                  url);
+    vr_buf out = VR_BUF_INIT, want = VR_BUF_INIT;
+    size_t bad = 0;
+    assert_int_equal(vr_webhook_outbox_parse(&out, text.data, text.len, &bad), 2);
+    assert_int_equal(bad, 4);
+    vr_buf_printf(&want,
+                  "{\"urlSha256\":\"%s\",\"event\":\"create\",\"delivery\":\"d-1\","
+                  "\"body\":\"{}\",\"queuedAt\":\"2026-11-24T10:00:01.234Z\"}\n"
+                  "{\"event\":\"delete\",\"delivery\":\"d-2\",\"body\":\"x\",\"queuedAt\":\"\"}\n",
+                  hash);
+    assert_string_equal(vr_buf_str(&out), vr_buf_str(&want));
+    vr_buf_free(&out);
+    vr_buf_free(&want);
+    vr_buf_free(&text);
+    assert_int_equal(vr_webhook_outbox_parse(&out, "", 0, NULL), 0);
+    assert_int_equal(out.len, 0);
+}
+
 static void test_flush_without_events(void **state)
 {
     (void)state;
@@ -892,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_outbox_shared),
         cmocka_unit_test(test_outbox_two_urls),
         cmocka_unit_test(test_outbox_old_format),
+        cmocka_unit_test(test_outbox_parse),
         cmocka_unit_test(test_flush_without_events),
         cmocka_unit_test(test_budget_with_hanging_receiver),
         cmocka_unit_test(test_4xx_kept),
