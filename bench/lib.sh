@@ -16,9 +16,12 @@ trap bench_cleanup EXIT
 
 # bench_stop PID : ends a process started here and forgets it (never signalled again).
 bench_stop() {
+    local p kept=()
     kill "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
-    PIDS=("${PIDS[@]/$1/}")
+    # exact matches only: ${PIDS[@]/$1/} would also cut 123 out of 1234, leaving 4 to signal
+    for p in "${PIDS[@]:-}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+    PIDS=("${kept[@]:-}")
 }
 
 # first_line FILE PREFIX : waits for a line starting with PREFIX, prints the rest.
@@ -53,4 +56,22 @@ bench_sim() {
     PIDS+=("$SIM_PID")
     export GENESYSCLOUD_API_URL
     GENESYSCLOUD_API_URL=$(first_line "$TMP/sim.out" "vni-sim listening on ")
+}
+
+# peak OUT CMD... : runs CMD (output to OUT.out, OUT.err) under /usr/bin/time (package `time`);
+# sets PEAK_KIB to its peak resident set size (KiB) and PEAK_RC to its exit code.
+peak() {
+    local out=$1
+    shift
+    # shellcheck disable=SC2034  # PEAK_RC and PEAK_KIB are the callers' to read
+    PEAK_RC=0
+    # shellcheck disable=SC2034
+    /usr/bin/time -f '%M' -o "$out.rss" "$@" >"$out.out" 2>"$out.err" || PEAK_RC=$?
+    # shellcheck disable=SC2034
+    PEAK_KIB=$(tail -1 "$out.rss")
+}
+
+# mib KIB : KiB as MiB, one decimal.
+mib() {
+    awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
 }

@@ -37,8 +37,22 @@ bash bench/gen_inventory.sh 100000 >"$BENCH_TMP/inventory-100k.yaml"
     echo "validate: the generated inventory is not valid" >&2
     exit 1
 }
-summary "validate -f (100,000 interfaces, $(($(stat -c %s "$BENCH_TMP/inventory-100k.yaml") / 1048576)) MiB)" \
-    "$(bench_ms "$BIN/vni-reconcile" validate -q -f "$BENCH_TMP/inventory-100k.yaml")"
+V_MS=$(bench_ms "$BIN/vni-reconcile" validate -q -f "$BENCH_TMP/inventory-100k.yaml")
+summary "validate -f (100,000 interfaces, $(($(stat -c %s "$BENCH_TMP/inventory-100k.yaml") / 1048576)) MiB)" "$V_MS"
+# the baseline, same file, same run: libyaml's event parser alone (bench/yaml_parse.c)
+P_MS=$(bench_ms "$BIN/../bench/yaml_parse" "$BENCH_TMP/inventory-100k.yaml")
+summary "  libyaml's parser alone, same file" "$P_MS"
+read -r -a v <<<"$V_MS"
+read -r -a p <<<"$P_MS"
+awk -v v="${v[$((${#v[@]} / 2))]}" -v p="${p[$((${#p[@]} / 2))]}" \
+    'BEGIN { printf "  validate over the parser alone (medians): x%.2f\n", v / p }'
+TMP=$BENCH_TMP
+. bench/lib.sh
+peak "$BENCH_TMP/validate" "$BIN/vni-reconcile" validate -q -f "$BENCH_TMP/inventory-100k.yaml"
+echo "  peak memory of validate: $(mib "$PEAK_KIB") MiB (goal: under 64 MiB); exit $PEAK_RC"
+
+## plan: 10,000 interfaces against 10,000 live connections (bench/bench_plan.sh)
+VR_BIN=$BIN bash bench/bench_plan.sh "${BENCH_PLAN_N:-10000}"
 
 ## apply: N interfaces against vni-sim, convergence delays of a few hundred ms (bench/bench_apply.sh)
 VR_BIN=$BIN bash bench/bench_apply.sh "${BENCH_APPLY_N:-20}"

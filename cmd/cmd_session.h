@@ -1,5 +1,5 @@
 /* cmd_session: what plan, apply and drift share. From the common options to, per
- * organization: endpoints, credentials, a client, the organization guard (contract §6a), the
+ * organization: endpoints, credentials, a client, the organization guard (docs/api.md §6a), the
  * live state (connections, limit, routing tables) and its plan. It lives in cmd/ and prints
  * its own errors to stderr (the only room that prints), so a command just checks the code. */
 #ifndef VR_CMD_SESSION_H

@@ -11,10 +11,10 @@ typedef enum { AT_LOCAL, AT_REMOTE, AT_SUBNET } at_field;
 
 static vr_loc field_loc(const vr_iface *f, at_field at)
 {
-    vr_loc l = at == AT_LOCAL    ? f->locs.local_ip
+    vr_pos p = at == AT_LOCAL    ? f->locs.local_ip
                : at == AT_REMOTE ? f->locs.remote_ip
                                  : f->locs.subnet_cidr;
-    return l.line ? l : f->locs.item;
+    return vr_iface_loc(f, p.line ? p : f->locs.item);
 }
 
 /* "FILE:LINE" of a desired interface's field, or "live connection ID". */

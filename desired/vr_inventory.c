@@ -52,7 +52,55 @@ typedef struct {
     unsigned from_default; /* fields filled in from defaults */
     unsigned bad;          /* fields given with a value of the wrong type (already reported) */
     unsigned dns_bad;      /* dnsServers items of the wrong type (already reported), by index */
+    uint32_t extra;        /* 1 + index of its extra_locs in file_state.extras; 0: none */
 } marks;
+
+/* Where the fields an interface keeps no position for (vr_iface_locs) were written: only the
+ * messages of validation point there, so they live while the file is read, and only for the
+ * interfaces that give one of these fields themselves. */
+typedef struct {
+    vr_loc type, description, dns, dns_item[VR_DNS_MAX];
+} extra_locs;
+
+/* The texts of a file's interfaces and defaults while it is read: copied out of libyaml's
+ * events into 1 MiB chunks (not one allocation per text; chunks that large are mapped on their
+ * own by the allocator and go back to the system when freed) until resolve() copies each
+ * interface's, with its defaults', into the interface's one block (vr_iface.strs). Until then
+ * the interfaces of a file_state borrow their texts from here: never vr_iface_clear() them;
+ * the arena goes with the file_state. */
+#define ARENA_CHUNK (1 << 20)
+
+typedef struct {
+    char **chunks;
+    size_t count, cap;
+    size_t used; /* bytes used in the last chunk */
+} text_arena;
+
+static char *arena_dup(text_arena *a, const char *s, size_t n)
+{
+    size_t need = n + 1;
+    if (!a->count || a->used + need > ARENA_CHUNK) {
+        if (a->count == a->cap) {
+            a->cap = a->cap ? a->cap * 2 : 16;
+            a->chunks = vr_xrealloc(a->chunks, a->cap * sizeof(*a->chunks));
+        }
+        a->chunks[a->count++] = vr_xmalloc(need > ARENA_CHUNK ? need : ARENA_CHUNK);
+        a->used = 0;
+    }
+    char *p = a->chunks[a->count - 1] + a->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    a->used += need;
+    return p;
+}
+
+static void arena_free(text_arena *a)
+{
+    for (size_t i = 0; i < a->count; i++)
+        free(a->chunks[i]);
+    free(a->chunks);
+    memset(a, 0, sizeof(*a));
+}
 
 /* What one file says, merged into the inventory once the whole file has been read. */
 typedef struct {
@@ -63,16 +111,77 @@ typedef struct {
     vr_loc region_loc;
     char *managed_prefix;
     vr_loc managed_prefix_loc;
+    text_arena texts; /* the texts of defaults and ifaces (see text_arena) */
     vr_iface defaults;
     marks defaults_marks;
+    extra_locs defaults_extra;
     vr_iface *ifaces; /* handed over to the organization when it has none yet */
     marks *marks;
     size_t count, cap;
+    extra_locs *extras;
+    size_t extra_count, extra_cap;
     size_t complete;        /* interfaces read to their end (all of them, unless stopped) */
     bool defaults_complete; /* defaults absent so far, or read to their end */
     vr_ignore *ignores;
     size_t ignore_count, ignore_cap;
 } file_state;
+
+/* ---- the input ------------------------------------------------------------------------- */
+
+/* The bytes of one file as libyaml reads them: hashed and checked for NUL bytes on the way and
+ * not kept (a 10 MiB inventory is not held twice, as text and as interfaces), except from
+ * standard input, which cannot be read again to locate an error. */
+typedef struct {
+    FILE *f;
+    bool keep; /* standard input: every byte goes to kept too */
+    vr_buf kept;
+    vr_sha256 hash;
+    size_t len;       /* bytes read so far */
+    long long nul_at; /* offset of the first NUL byte, -1 when none */
+    bool too_large;   /* more than VR_INVENTORY_MAX_FILE_BYTES */
+    int read_errno;   /* a read failed: its errno */
+} input;
+
+/* Reads up to size bytes into buf, hashing them. Returns the count, 0 at the end or when the
+ * file is too large or unreadable (see in). */
+static size_t pull(input *in, unsigned char *buf, size_t size)
+{
+    if (in->too_large || in->read_errno) return 0;
+    size_t n = fread(buf, 1, size, in->f);
+    if (n == 0) {
+        if (ferror(in->f)) in->read_errno = errno ? errno : EIO;
+        return 0;
+    }
+    if (in->len + n > VR_INVENTORY_MAX_FILE_BYTES) {
+        in->too_large = true;
+        return 0;
+    }
+    const unsigned char *nul = memchr(buf, '\0', n);
+    if (nul && in->nul_at < 0) in->nul_at = (long long)(in->len + (size_t)(nul - buf));
+    vr_sha256_update(&in->hash, buf, n);
+    if (in->keep) vr_buf_append(&in->kept, buf, n);
+    in->len += n;
+    return n;
+}
+
+/* libyaml's read handler. A file with a NUL byte, too large or unreadable is reported as such
+ * whatever libyaml would say: the parse just stops. */
+static int read_input(void *data, unsigned char *buf, size_t size, size_t *size_read)
+{
+    input *in = data;
+    *size_read = 0;
+    if (in->nul_at >= 0) return 0;
+    *size_read = pull(in, buf, size);
+    return !(in->too_large || in->read_errno);
+}
+
+/* Reads what the parse left (a stop, a second document) so the hash covers every byte. */
+static void drain(input *in)
+{
+    unsigned char buf[65536];
+    while (pull(in, buf, sizeof(buf)) > 0)
+        ;
+}
 
 /* "base[index]" into out without printf: it runs once per interface and per DNS address. */
 static void indexed(char *out, size_t len, const char *base, size_t index)
@@ -98,6 +207,14 @@ static void indexed(char *out, size_t len, const char *base, size_t index)
 
 /* ---- the schema -------------------------------------------------------------------------- */
 
+/* A string field of an interface or the defaults, into the file's arena. */
+static int get_text(vr_yaml_reader *r, text_arena *a, const char *what, char **out, vr_loc *loc)
+{
+    int rc = vr_yaml_is_str(r, what, loc);
+    if (rc == VR_YAML_OK) *out = arena_dup(a, vr_yaml_scalar(r), r->ev.data.scalar.length);
+    return rc;
+}
+
 static int read_probe(vr_yaml_reader *r, vr_iface *f, marks *m, const char *where)
 {
     static const char *const keys[] = {"port", "timeoutMs"};
@@ -105,7 +222,6 @@ static int read_probe(vr_yaml_reader *r, vr_iface *f, marks *m, const char *wher
     char what[160];
     int rc = vr_yaml_expect(r, YAML_MAPPING_START_EVENT, "probe");
     if (rc != VR_YAML_OK) return rc;
-    f->locs.probe = vr_yaml_here(r);
     m->set |= 1u << F_PROBE;
     snprintf(what, sizeof(what), "probe of %s", where);
     int which;
@@ -123,10 +239,10 @@ static int read_probe(vr_yaml_reader *r, vr_iface *f, marks *m, const char *wher
     return rc;
 }
 
-static int read_dns(vr_yaml_reader *r, vr_iface *f, marks *m)
+static int read_dns(vr_yaml_reader *r, text_arena *a, vr_iface *f, marks *m, extra_locs *x)
 {
     int rc = vr_yaml_expect(r, YAML_SEQUENCE_START_EVENT, "dnsServers");
-    f->locs.dns = vr_yaml_here(r);
+    x->dns = vr_yaml_here(r);
     m->set |= 1u << F_DNS;
     if (rc != VR_YAML_OK) return rc;
     size_t i = 0;
@@ -135,28 +251,58 @@ static int read_dns(vr_yaml_reader *r, vr_iface *f, marks *m)
         indexed(what, sizeof(what), "dnsServers", i);
         char *val = NULL;
         vr_loc l;
-        rc = vr_yaml_str(r, what, &val, &l);
+        rc = get_text(r, a, what, &val, &l);
         if (rc == VR_YAML_STOP) return VR_YAML_STOP;
         if (rc == VR_YAML_BAD && i < VR_DNS_MAX + 1) m->dns_bad |= 1u << i;
         if (i < VR_DNS_MAX + 1) {
             /* Keep a slot even for a bad item, so indexes stay those of the file. */
-            f->dns[i] = val ? val : vr_strdup("");
-            if (i < VR_DNS_MAX) f->locs.dns_item[i] = l;
+            f->dns[i] = val ? val : arena_dup(a, "", 0);
+            if (i < VR_DNS_MAX) x->dns_item[i] = l;
             f->dns_count = i + 1;
-        } else {
-            free(val);
         }
         i++;
     }
     return rc;
 }
 
+static vr_pos pos_of(vr_loc l)
+{
+    vr_pos p = {l.line, l.column};
+    return p;
+}
+
+/* The extra locations of an interface (made on first use) or of the defaults. */
+static extra_locs *extras_of(file_state *fs, marks *m, bool defaults)
+{
+    if (defaults) return &fs->defaults_extra;
+    if (!m->extra) {
+        if (fs->extra_count == fs->extra_cap) {
+            fs->extra_cap = fs->extra_cap ? fs->extra_cap * 2 : 16;
+            fs->extras = vr_xrealloc(fs->extras, fs->extra_cap * sizeof(*fs->extras));
+        }
+        memset(&fs->extras[fs->extra_count], 0, sizeof(*fs->extras));
+        m->extra = (uint32_t)++fs->extra_count;
+    }
+    return &fs->extras[m->extra - 1];
+}
+
+/* A string field whose position the interface keeps. */
+static int get_kept(vr_yaml_reader *r, text_arena *a, const char *what, char **out, vr_pos *pos)
+{
+    vr_loc l;
+    int rc = get_text(r, a, what, out, &l);
+    *pos = pos_of(l);
+    return rc;
+}
+
 /* Reads an interface mapping, or the defaults (defaults == true). */
-static int read_iface(vr_yaml_reader *r, vr_iface *f, marks *m, bool defaults, const char *where)
+static int read_iface(vr_yaml_reader *r, file_state *fs, vr_iface *f, marks *m, bool defaults,
+                      const char *where)
 {
     vr_loc seen[F_COUNT] = {{0}};
     int rc, which;
-    f->locs.item = vr_yaml_here(r);
+    f->locs.file = r->file;
+    f->locs.item = pos_of(vr_yaml_here(r));
     while ((rc = vr_yaml_map_next(r, iface_keys, F_COUNT, where, seen, &which)) == 1) {
         vr_iface_locs *L = &f->locs;
         if (defaults && (which == F_NAME || which == F_LOCAL || which == F_SUBNET)) {
@@ -171,36 +317,41 @@ static int read_iface(vr_yaml_reader *r, vr_iface *f, marks *m, bool defaults, c
         if (which != F_DNS && which != F_PROBE) m->set |= 1u << which;
         switch (which) {
         case F_NAME:
-            rc = vr_yaml_str(r, "name", &f->name, &L->name);
+            rc = get_kept(r, &fs->texts, "name", &f->name, &L->name);
             break;
         case F_LOCAL:
-            rc = vr_yaml_str(r, "localIp", &f->local_ip, &L->local_ip);
+            rc = get_kept(r, &fs->texts, "localIp", &f->local_ip, &L->local_ip);
             break;
         case F_REMOTE:
-            rc = vr_yaml_str(r, "remoteIp", &f->remote_ip, &L->remote_ip);
+            rc = get_kept(r, &fs->texts, "remoteIp", &f->remote_ip, &L->remote_ip);
             break;
         case F_SUBNET:
-            rc = vr_yaml_str(r, "subnetCidr", &f->subnet_cidr, &L->subnet_cidr);
+            rc = get_kept(r, &fs->texts, "subnetCidr", &f->subnet_cidr, &L->subnet_cidr);
             break;
         case F_DNS:
-            rc = read_dns(r, f, m);
+            rc = read_dns(r, &fs->texts, f, m, extras_of(fs, m, defaults));
             break;
         case F_RT:
-            rc = vr_yaml_str(r, "routingTableId", &f->routing_table_id, &L->routing_table_id);
+            rc = get_kept(r, &fs->texts, "routingTableId", &f->routing_table_id,
+                          &L->routing_table_id);
             break;
         case F_DESC:
-            rc = vr_yaml_str(r, "description", &f->description, &L->description);
+            rc = get_text(r, &fs->texts, "description", &f->description,
+                          &extras_of(fs, m, defaults)->description);
             break;
         case F_TYPE:
-            rc = vr_yaml_str(r, "type", &f->type, &L->type);
+            rc = get_text(r, &fs->texts, "type", &f->type, &extras_of(fs, m, defaults)->type);
             break;
         case F_ORDER:
-            rc = vr_yaml_long(r, "order", -1000000000L, 1000000000L, &f->order, &L->order);
+            rc = vr_yaml_long(r, "order", -1000000000L, 1000000000L, &f->order, NULL);
             if (rc == VR_YAML_OK) f->has_order = true;
             break;
-        case F_PROTECT:
-            rc = vr_yaml_bool(r, "protect", &f->protect, &L->protect);
+        case F_PROTECT: {
+            vr_loc l;
+            rc = vr_yaml_bool(r, "protect", &f->protect, &l);
+            L->protect = pos_of(l);
             break;
+        }
         case F_PROBE:
             rc = read_probe(r, f, m, where);
             break;
@@ -241,7 +392,7 @@ static int read_interfaces(vr_yaml_reader *r, file_state *fs)
         fs->count++;
         memset(f, 0, sizeof(*f));
         memset(m, 0, sizeof(*m));
-        if (read_iface(r, f, m, false, where) == VR_YAML_STOP) return VR_YAML_STOP;
+        if (read_iface(r, fs, f, m, false, where) == VR_YAML_STOP) return VR_YAML_STOP;
         fs->complete = fs->count;
     }
     return rc;
@@ -425,7 +576,7 @@ static int read_top(vr_yaml_reader *r, file_state *fs)
             rc = vr_yaml_expect(r, YAML_MAPPING_START_EVENT, "defaults");
             if (rc == VR_YAML_OK) {
                 fs->defaults_complete = false;
-                rc = read_iface(r, &fs->defaults, &fs->defaults_marks, true, "defaults");
+                rc = read_iface(r, fs, &fs->defaults, &fs->defaults_marks, true, "defaults");
                 if (rc != VR_YAML_STOP) fs->defaults_complete = true;
             }
             break;
@@ -492,6 +643,8 @@ static int read_stream(vr_yaml_reader *r, file_state *fs)
 
 typedef struct {
     vr_iface *f;
+    const extra_locs *own;      /* the interface's extra locations, NULL when none */
+    const extra_locs *defaults; /* the defaults' */
     unsigned from_default;
     unsigned bad;
     unsigned dns_bad;
@@ -509,35 +662,38 @@ static void on_field_error(void *vctx, const char *field, int index, const char 
                            const char *message)
 {
     validate_ctx *c = vctx;
-    vr_iface_locs *L = &c->f->locs;
+    const vr_iface *f = c->f;
+    const vr_iface_locs *L = &f->locs;
     vr_loc l = {0};
     int bit = -1;
     for (size_t i = 0; i < sizeof(validated_bits) / sizeof(validated_bits[0]); i++)
         if (strcmp(field, validated_fields[i]) == 0) bit = validated_bits[i];
+    /* where the field came from: the interface, or the defaults */
+    const extra_locs *X = bit >= 0 && (c->from_default & (1u << bit)) ? c->defaults : c->own;
     switch (bit) {
     case F_NAME:
-        l = L->name;
+        l = vr_iface_loc(f, L->name);
         break;
     case F_TYPE:
-        l = L->type;
+        if (X) l = X->type;
         break;
     case F_LOCAL:
-        l = L->local_ip;
+        l = vr_iface_loc(f, L->local_ip);
         break;
     case F_REMOTE:
-        l = L->remote_ip;
+        l = vr_iface_loc(f, L->remote_ip);
         break;
     case F_SUBNET:
-        l = L->subnet_cidr;
+        l = vr_iface_loc(f, L->subnet_cidr);
         break;
     case F_DNS:
-        l = index >= 0 && index < VR_DNS_MAX ? L->dns_item[index] : L->dns;
+        if (X) l = index >= 0 && index < VR_DNS_MAX ? X->dns_item[index] : X->dns;
         break;
     case F_RT:
-        l = L->routing_table_id;
+        l = vr_iface_loc(f, L->routing_table_id);
         break;
     case F_DESC:
-        l = L->description;
+        if (X) l = X->description;
         break;
     default:
         break;
@@ -549,43 +705,41 @@ static void on_field_error(void *vctx, const char *field, int index, const char 
      * type. */
     if (bit == F_DNS && index >= 0 && index < VR_DNS_MAX + 1 && (c->dns_bad & (1u << index)))
         return;
-    if (!l.line) l = L->item;
-    if (bit >= 0 && (c->from_default & (1u << bit)) && c->f->name)
+    if (!l.line) l = vr_iface_loc(f, L->item);
+    if (bit >= 0 && (c->from_default & (1u << bit)) && f->name)
         vr_diags_add(c->diags, VR_SEV_ERROR, &l, error_code,
-                     "%s (from defaults, for interface '%s')", message, c->f->name);
+                     "%s (from defaults, for interface '%s')", message, f->name);
     else
         vr_diags_add(c->diags, VR_SEV_ERROR, &l, error_code, "%s", message);
 }
 
-/* Fills the fields p leaves unset from d. */
+/* Fills the fields f leaves unset from d, borrowing d's texts (the caller copies them). */
 static void apply_defaults(vr_iface *f, marks *m, const vr_iface *g, const marks *dm)
 {
     unsigned want = dm->set & ~m->set;
     m->bad |= dm->bad & want;
-#define TAKE(bit, member, loc)                                                                     \
+#define TAKE(bit, member)                                                                          \
     if (want & (1u << (bit))) {                                                                    \
-        f->member = vr_strdup(g->member);                                                          \
-        f->locs.loc = g->locs.loc;                                                                 \
+        f->member = g->member;                                                                     \
         m->from_default |= 1u << (bit);                                                            \
     }
-    TAKE(F_REMOTE, remote_ip, remote_ip)
-    TAKE(F_RT, routing_table_id, routing_table_id)
-    TAKE(F_DESC, description, description)
-    TAKE(F_TYPE, type, type)
+    TAKE(F_REMOTE, remote_ip)
+    TAKE(F_RT, routing_table_id)
+    TAKE(F_DESC, description)
+    TAKE(F_TYPE, type)
 #undef TAKE
+    if (want & (1u << F_REMOTE)) f->locs.remote_ip = g->locs.remote_ip;
+    if (want & (1u << F_RT)) f->locs.routing_table_id = g->locs.routing_table_id;
     if (want & (1u << F_DNS)) {
         for (size_t i = 0; i < g->dns_count; i++)
-            f->dns[i] = vr_strdup(g->dns[i]);
+            f->dns[i] = g->dns[i];
         f->dns_count = g->dns_count;
         m->dns_bad = dm->dns_bad;
-        f->locs.dns = g->locs.dns;
-        memcpy(f->locs.dns_item, g->locs.dns_item, sizeof(f->locs.dns_item));
         m->from_default |= 1u << F_DNS;
     }
     if (want & (1u << F_ORDER)) {
         f->order = g->order;
         f->has_order = g->has_order;
-        f->locs.order = g->locs.order;
     }
     if (want & (1u << F_PROTECT)) {
         f->protect = g->protect;
@@ -594,12 +748,38 @@ static void apply_defaults(vr_iface *f, marks *m, const vr_iface *g, const marks
     if (want & (1u << F_PROBE)) {
         f->probe_port = g->probe_port;
         f->probe_timeout_ms = g->probe_timeout_ms;
-        f->locs.probe = g->locs.probe;
     } else if (m->set & dm->set & (1u << F_PROBE)) {
         /* probe is a mapping: an interface's probe takes what it leaves out from defaults */
         if (!f->probe_port) f->probe_port = g->probe_port;
         if (!f->probe_timeout_ms) f->probe_timeout_ms = g->probe_timeout_ms;
     }
+}
+
+/* Resolves interface i of fs: the defaults for the fields it leaves out (when with_defaults),
+ * ipconnect for a type still unset, then validates it. When keep, the result replaces the
+ * interface, its texts in one block, and org_id (its vr_org's id) is set: the organization's
+ * own string, not a copy (vr_org). Otherwise it is only validated. */
+static void resolve(file_state *fs, size_t i, bool with_defaults, const char *org_id, bool keep,
+                    bool partial, vr_diags *diags)
+{
+    vr_iface *f = &fs->ifaces[i];
+    marks *m = &fs->marks[i];
+    vr_iface t = *f; /* the interface's texts and the defaults', borrowed */
+    char ipconnect[] = "ipconnect";
+    if (with_defaults) apply_defaults(&t, m, &fs->defaults, &fs->defaults_marks);
+    if (!t.type) t.type = ipconnect;
+    validate_ctx c = {&t,
+                      m->extra ? &fs->extras[m->extra - 1] : NULL,
+                      &fs->defaults_extra,
+                      m->from_default,
+                      m->bad,
+                      m->dns_bad,
+                      diags,
+                      partial};
+    vr_iface_validate(&t, on_field_error, &c);
+    if (!keep) return;
+    vr_iface_copy(f, &t); /* its own texts now: no longer the arena's */
+    f->org_id = (char *)org_id;
 }
 
 /* A file that could not be read to its end (a syntax or encoding error, a limit): nothing of
@@ -608,14 +788,8 @@ static void apply_defaults(vr_iface *f, marks *m, const vr_iface *g, const marks
  * the file might have given the field in defaults. */
 static void check_partial(file_state *fs, vr_diags *diags)
 {
-    for (size_t i = 0; i < fs->complete && i < fs->count; i++) {
-        vr_iface *f = &fs->ifaces[i];
-        marks *m = &fs->marks[i];
-        if (fs->defaults_complete) apply_defaults(f, m, &fs->defaults, &fs->defaults_marks);
-        if (!f->type) f->type = vr_strdup("ipconnect");
-        validate_ctx c = {f, m->from_default, m->bad, m->dns_bad, diags, true};
-        vr_iface_validate(f, on_field_error, &c);
-    }
+    for (size_t i = 0; i < fs->complete && i < fs->count; i++)
+        resolve(fs, i, fs->defaults_complete, NULL, false, true, diags);
 }
 
 static void file_state_free(file_state *fs)
@@ -623,11 +797,12 @@ static void file_state_free(file_state *fs)
     free(fs->org_id);
     free(fs->region);
     free(fs->managed_prefix);
-    vr_iface_clear(&fs->defaults);
-    for (size_t i = 0; i < fs->count; i++)
-        vr_iface_clear(&fs->ifaces[i]);
+    /* The interfaces left (not merged: never resolved) and the defaults borrow their texts
+     * from the arena. */
+    arena_free(&fs->texts);
     free(fs->ifaces);
     free(fs->marks);
+    free(fs->extras);
     for (size_t i = 0; i < fs->ignore_count; i++) {
         free(fs->ignores[i].name);
         free(fs->ignores[i].field);
@@ -644,7 +819,7 @@ typedef struct {
     size_t count;
 } region_locs;
 
-/* Two texts of one region: its name and its domain, in any case (contract §1). */
+/* Two texts of one region: its name and its domain, in any case (docs/api.md §1). */
 static bool same_region(const char *a, const char *b)
 {
     const char *da = vr_regions_domain(a), *db = vr_regions_domain(b);
@@ -654,16 +829,13 @@ static bool same_region(const char *a, const char *b)
 
 static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, vr_diags *diags)
 {
-    for (size_t i = 0; i < fs->count; i++) {
-        vr_iface *f = &fs->ifaces[i];
-        marks *m = &fs->marks[i];
-        apply_defaults(f, m, &fs->defaults, &fs->defaults_marks);
-        if (!f->type) f->type = vr_strdup("ipconnect");
-        validate_ctx c = {f, m->from_default, m->bad, m->dns_bad, diags, false};
-        vr_iface_validate(f, on_field_error, &c);
-    }
-    if (!fs->org_ok) return;
-    vr_org *org = vr_inventory_add_org(inv, fs->org_id);
+    /* Whether the interfaces will join their organization (see below), known before they are
+     * resolved, so each is copied into its own block once. */
+    vr_org *org = fs->org_ok ? vr_inventory_add_org(inv, fs->org_id) : NULL;
+    bool merging = org && org->count + fs->count <= VR_INVENTORY_MAX_IFACES;
+    for (size_t i = 0; i < fs->count; i++)
+        resolve(fs, i, true, merging ? org->id : NULL, merging, false, diags);
+    if (!org) return;
     if (!org->loc.file) org->loc = fs->org_loc;
     size_t index = (size_t)(org - inv->orgs);
     if (regions->count < inv->org_count) {
@@ -699,8 +871,6 @@ static void merge_file(vr_inventory *inv, file_state *fs, region_locs *regions, 
                      org->id, VR_INVENTORY_MAX_IFACES);
         return;
     }
-    for (size_t i = 0; i < fs->count; i++)
-        fs->ifaces[i].org_id = vr_strdup(org->id);
     if (org->count == 0) {
         /* The common case, one file per organization: hand the array over, no copy. */
         free(org->ifaces);
@@ -754,23 +924,50 @@ static void check_names(const vr_org *org, vr_diags *diags)
             slots[at] = f;
             continue;
         }
-        const vr_loc *was = &slots[at]->locs.name;
-        vr_diags_add(diags, VR_SEV_ERROR, &f->locs.name, "duplicate-name",
+        vr_loc was = vr_iface_loc(slots[at], slots[at]->locs.name);
+        vr_loc at_name = vr_iface_loc(f, f->locs.name);
+        vr_diags_add(diags, VR_SEV_ERROR, &at_name, "duplicate-name",
                      "name '%s' is defined twice in organization %s; first at %s:%d:%d", f->name,
-                     org->id, was->file, was->line, was->column);
+                     org->id, was.file, was.line, was.column);
     }
     free(slots);
 }
 
 /* ---- files and folders ----------------------------------------------------------------- */
 
-static const char *add_source(vr_inventory *inv, const char *shown, const char *data, size_t len)
+/* Adds a source (its SHA-256 filled in once the file is read); the path pointer stays valid
+ * as long as inv. */
+static const char *add_source(vr_inventory *inv, const char *shown)
 {
     inv->sources = vr_xrealloc(inv->sources, (inv->source_count + 1) * sizeof(*inv->sources));
     vr_source *s = &inv->sources[inv->source_count++];
     s->path = vr_strdup(shown);
-    vr_sha256_hex(data, len, s->sha256);
+    s->sha256[0] = '\0';
     return s->path;
+}
+
+/* The start of the file again (see vr_yaml_start_fn): kept from standard input, read again
+ * otherwise. */
+typedef struct {
+    const input *in;
+    const char *path; /* NULL: standard input */
+    char *buf;        /* owned: what was read again */
+} file_start;
+
+static void read_start(void *ctx, size_t upto, const unsigned char **data, size_t *len)
+{
+    file_start *fs = ctx;
+    if (!fs->path) {
+        *data = (const unsigned char *)fs->in->kept.data;
+        *len = fs->in->kept.len;
+        return;
+    }
+    free(fs->buf);
+    fs->buf = vr_xmalloc(upto + 1);
+    FILE *f = fopen(fs->path, "rb");
+    *len = f ? fread(fs->buf, 1, upto, f) : 0;
+    if (f) fclose(f);
+    *data = (const unsigned char *)fs->buf;
 }
 
 static void load_file(vr_inventory *inv, const char *path, region_locs *regions, vr_diags *diags)
@@ -784,46 +981,66 @@ static void load_file(vr_inventory *inv, const char *path, region_locs *regions,
                      "file is %lld bytes; the limit is 16 MiB", (long long)st.st_size);
         return;
     }
-    char *data;
-    size_t len;
-    int rc = vr_read_file(path, VR_INVENTORY_MAX_FILE_BYTES, &data, &len);
-    if (rc == -2) {
-        vr_diags_add(diags, VR_SEV_ERROR, &none, "file-too-large",
-                     "file is larger than the limit of 16 MiB");
-        return;
-    }
-    if (rc < 0) {
+    input in = {0};
+    in.f = is_stdin ? stdin : fopen(path, "rb");
+    if (!in.f) {
         vr_diags_add(diags, VR_SEV_ERROR, &none, "io-error", "cannot read file: %s",
                      strerror(errno));
         return;
     }
+    in.keep = is_stdin;
+    in.nul_at = -1;
+    vr_sha256_init(&in.hash);
+    file_start start = {&in, is_stdin ? NULL : path, NULL};
     vr_yaml_reader r;
-    vr_yaml_reader_init(&r, add_source(inv, shown, data, len), data, len, diags);
+    vr_yaml_reader_init_stream(&r, add_source(inv, shown), read_input, &in, read_start, &start,
+                               diags);
     r.max_depth = VR_INVENTORY_MAX_DEPTH;
     r.a_doc = "an inventory";
     r.depth_note = "the inventory needs 4";
-    const char *nul = memchr(data, '\0', len);
-    if (len == 0) {
-        vr_loc l = {r.file, 1, 1};
-        vr_diags_add(diags, VR_SEV_ERROR, &l, "empty-file", "file is empty");
-    } else if (nul) {
-        vr_loc l = vr_yaml_offset_loc(&r, (size_t)(nul - data));
-        vr_diags_add(diags, VR_SEV_ERROR, &l, "nul-byte",
-                     "file contains a NUL byte (at offset %zu); an inventory is UTF-8 text",
-                     (size_t)(nul - data));
-    } else {
-        file_state fs;
-        memset(&fs, 0, sizeof(fs));
-        fs.defaults_complete = true;
-        int read_rc = read_stream(&r, &fs);
-        if (read_rc == VR_YAML_OK)
-            merge_file(inv, &fs, regions, diags);
+    /* One pass: libyaml parses what is read; the file's bytes are hashed as they come. What
+     * the parse reported is dropped when the file turns out empty, with a NUL byte, too large
+     * or unreadable: those are the whole story. */
+    size_t diags_before = diags->count;
+    file_state fs;
+    memset(&fs, 0, sizeof(fs));
+    fs.defaults_complete = true;
+    int read_rc = read_stream(&r, &fs);
+    drain(&in);
+    if (!is_stdin) fclose(in.f);
+    if (in.too_large || in.read_errno) {
+        vr_diags_truncate(diags, diags_before);
+        if (in.too_large)
+            vr_diags_add(diags, VR_SEV_ERROR, &none, "file-too-large",
+                         "file is larger than the limit of 16 MiB");
         else
+            vr_diags_add(diags, VR_SEV_ERROR, &none, "io-error", "cannot read file: %s",
+                         strerror(in.read_errno));
+        vr_sha256_discard(&in.hash);
+        free(inv->sources[--inv->source_count].path); /* not read: not a source */
+    } else {
+        vr_sha256_final_hex(&in.hash, inv->sources[inv->source_count - 1].sha256);
+        if (in.len == 0) {
+            vr_diags_truncate(diags, diags_before);
+            vr_loc l = {r.file, 1, 1};
+            vr_diags_add(diags, VR_SEV_ERROR, &l, "empty-file", "file is empty");
+        } else if (in.nul_at >= 0) {
+            vr_diags_truncate(diags, diags_before);
+            read_start(&start, (size_t)in.nul_at, &r.data, &r.len);
+            vr_loc l = vr_yaml_offset_loc(&r, (size_t)in.nul_at);
+            vr_diags_add(diags, VR_SEV_ERROR, &l, "nul-byte",
+                         "file contains a NUL byte (at offset %zu); an inventory is UTF-8 text",
+                         (size_t)in.nul_at);
+        } else if (read_rc == VR_YAML_OK) {
+            merge_file(inv, &fs, regions, diags);
+        } else {
             check_partial(&fs, diags);
-        file_state_free(&fs);
+        }
     }
+    file_state_free(&fs);
     vr_yaml_reader_free(&r);
-    free(data);
+    free(start.buf);
+    vr_buf_free(&in.kept);
 }
 
 static bool yaml_name(const char *name)

@@ -17,8 +17,11 @@
  * paths: files; folders (every *.yaml / *.yml below, recursively, sorted bytewise by their
  * full path); or "-" for standard input (shown as "<stdin>" in locations).
  *
- * Every file is read whole (at most VR_INVENTORY_MAX_FILE_BYTES), hashed (vr_source.sha256)
- * and parsed against the schema of docs/inventory.md. The files of one organization are
+ * Every file is read once, start to end, as a stream that libyaml parses as it comes (never
+ * held whole in memory; at most VR_INVENTORY_MAX_FILE_BYTES), hashed on the way
+ * (vr_source.sha256, of every byte even when the parse stopped early) and parsed against the
+ * schema of docs/inventory.md. A file that turns out empty, with a NUL byte, too large or
+ * unreadable gets that one error, whatever its parse said. The files of one organization are
  * merged into one vr_org (organizations in the order first seen); each interface gets the
  * file's defaults for the fields it does not set, its org_id, its locations (locs) and the
  * parsed members that vr_iface_validate() fills.
@@ -29,9 +32,10 @@
  * "required", which the unread rest might have given in defaults), but not merged. Of a file
  * with a second document, the first is merged; the second is reported and not read.
  *
- * Ownership: out owns everything it holds; vr_inventory_free() releases it. The file pointers
- * in vr_iface_locs, vr_org.loc and vr_ignore.loc point at out->sources[i].path and stay valid
- * until vr_inventory_free(). diags copies what it keeps.
+ * Ownership: out owns everything it holds; vr_inventory_free() releases it. Each interface's
+ * texts are in its one block (vr_iface.strs), but its org_id is its organization's id string
+ * (vr_org). The file pointers in vr_iface_locs, vr_org.loc and vr_ignore.loc point at
+ * out->sources[i].path and stay valid until vr_inventory_free(). diags copies what it keeps.
  *
  * Returns 0 when no error was reported (warnings allowed), -1 otherwise. out holds what could
  * be loaded either way (interfaces with bad fields included, files that failed to parse left

@@ -22,6 +22,22 @@ void vr_yaml_reader_init(vr_yaml_reader *r, const char *file, const void *data, 
     yaml_parser_set_input_string(&r->parser, r->data, len);
 }
 
+void vr_yaml_reader_init_stream(vr_yaml_reader *r, const char *file, yaml_read_handler_t *read,
+                                void *read_ctx, vr_yaml_start_fn start, void *start_ctx,
+                                vr_diags *diags)
+{
+    memset(r, 0, sizeof(*r));
+    r->max_depth = 64;
+    r->a_doc = "a YAML file";
+    r->depth_note = "write it flatter";
+    r->file = file;
+    r->start = start;
+    r->start_ctx = start_ctx;
+    r->diags = diags;
+    yaml_parser_initialize(&r->parser);
+    yaml_parser_set_input(&r->parser, read, read_ctx);
+}
+
 void vr_yaml_reader_free(vr_yaml_reader *r)
 {
     if (r->have_ev) yaml_event_delete(&r->ev);
@@ -101,6 +117,7 @@ static void report_parser_error(vr_yaml_reader *r)
         /* libyaml points at the bad trailing byte; the reader wants the character's start
          */
         size_t at = p->problem_offset;
+        if (r->start) r->start(r->start_ctx, at + 1, &r->data, &r->len);
         if (p->problem && strstr(p->problem, "trailing") && at <= r->len) {
             size_t back = at;
             while (back > 0 && (r->data[back - 1] & 0xc0) == 0x80)
@@ -338,7 +355,7 @@ static int wrong_type(vr_yaml_reader *r, const char *fmt, ...)
 
 /* A string field. A plain scalar that YAML reads as null, a boolean or a number is refused
  * (with the quoted form to write instead). */
-int vr_yaml_str(vr_yaml_reader *r, const char *what, char **out, vr_loc *loc)
+int vr_yaml_is_str(vr_yaml_reader *r, const char *what, vr_loc *loc)
 {
     vr_loc l = vr_yaml_here(r);
     if (loc) *loc = l;
@@ -357,6 +374,13 @@ int vr_yaml_str(vr_yaml_reader *r, const char *what, char **out, vr_loc *loc)
                           vr_yaml_scalar(r), kind, vr_yaml_scalar(r));
         return VR_YAML_BAD;
     }
+    return VR_YAML_OK;
+}
+
+int vr_yaml_str(vr_yaml_reader *r, const char *what, char **out, vr_loc *loc)
+{
+    int rc = vr_yaml_is_str(r, what, loc);
+    if (rc != VR_YAML_OK) return rc;
     /* Take libyaml's copy instead of making another: it is malloc'd (yaml_malloc is malloc),
      * and yaml_event_delete() skips a NULL value. */
     free(*out);

@@ -19,19 +19,27 @@
 
 enum { VR_YAML_STOP = -1, VR_YAML_OK = 0, VR_YAML_BAD = 1 };
 
-/* One file being read. Set up with vr_yaml_reader_init, released with vr_yaml_reader_free. */
+/* For a reader of a stream (vr_yaml_reader_init_stream): makes *data and *len the first upto
+ * bytes of the file (fewer when it is shorter), valid until the next call; used only to locate
+ * a problem libyaml gives as a byte offset. */
+typedef void (*vr_yaml_start_fn)(void *ctx, size_t upto, const unsigned char **data, size_t *len);
+
+/* One file being read. Set up with vr_yaml_reader_init (or _init_stream), released with
+ * vr_yaml_reader_free. */
 typedef struct {
     yaml_parser_t parser;
     yaml_event_t ev; /* the current event (when have_ev) */
     bool have_ev;
     bool stop; /* a syntax error or a limit: the rest of the file is not read */
     int depth;
-    int max_depth;          /* deeper nesting stops the file ("too-deep") */
-    const char *a_doc;      /* for messages: "an inventory", "a credentials file" */
-    const char *depth_note; /* after "nesting is deeper than N levels; " */
-    const char *file;       /* borrowed: the path shown in locations */
-    const unsigned char *data;
+    int max_depth;             /* deeper nesting stops the file ("too-deep") */
+    const char *a_doc;         /* for messages: "an inventory", "a credentials file" */
+    const char *depth_note;    /* after "nesting is deeper than N levels; " */
+    const char *file;          /* borrowed: the path shown in locations */
+    const unsigned char *data; /* the file, or (a stream) what start last gave; NULL: nothing */
     size_t len;
+    vr_yaml_start_fn start; /* a stream: where the start of the file comes from; NULL otherwise */
+    void *start_ctx;
     vr_diags *diags; /* borrowed: where the problems go */
 } vr_yaml_reader;
 
@@ -40,6 +48,12 @@ typedef struct {
  * neutral defaults; set them before the first vr_yaml_next. */
 void vr_yaml_reader_init(vr_yaml_reader *r, const char *file, const void *data, size_t len,
                          vr_diags *diags);
+/* The same for a file read as a stream, never held whole: libyaml reads it through read (with
+ * read_ctx; both borrowed), and start (with start_ctx) gives the start of the file again when
+ * a problem must be located from a byte offset. */
+void vr_yaml_reader_init_stream(vr_yaml_reader *r, const char *file, yaml_read_handler_t *read,
+                                void *read_ctx, vr_yaml_start_fn start, void *start_ctx,
+                                vr_diags *diags);
 void vr_yaml_reader_free(vr_yaml_reader *r);
 
 /* The location of the current event's start, and of a byte offset (counted as
@@ -69,6 +83,9 @@ const char *vr_yaml_kind(const vr_yaml_reader *r);
 /* A string value, malloc'd into *out (a previous *out is freed); what names it in messages.
  * loc, when not NULL, gets the value's location whatever the result. */
 int vr_yaml_str(vr_yaml_reader *r, const char *what, char **out, vr_loc *loc);
+/* The same check without taking the text: with VR_YAML_OK, the string is vr_yaml_scalar(r),
+ * r->ev.data.scalar.length bytes, until the next event. */
+int vr_yaml_is_str(vr_yaml_reader *r, const char *what, vr_loc *loc);
 
 /* A whole number written in decimal, min to max. */
 int vr_yaml_long(vr_yaml_reader *r, const char *what, long min, long max, long *out, vr_loc *loc);

@@ -1,5 +1,5 @@
 /* vr_auth: credentials (environment, secret file) and the OAuth client-credentials token
- * (contract §2): fetched with HTTP Basic, cached, renewed under 60 s of life left. The secret
+ * (docs/api.md §2): fetched with HTTP Basic, cached, renewed under 60 s of life left. The secret
  * and the token never reach an error text, a hook record or any output. */
 #ifndef VR_AUTH_H
 #define VR_AUTH_H

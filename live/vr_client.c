@@ -1,4 +1,4 @@
-/* vr_client: the platform endpoints of contract §4-§6a over vr_http and vr_auth, with errors
+/* vr_client: the platform endpoints of docs/api.md §4-§6a over vr_http and vr_auth, with errors
  * a person can act on. */
 #include "vr_client.h"
 #include "vr_errcode.h"
@@ -150,7 +150,7 @@ static void add_remedy(vr_client *c, vr_error *err, const char *scope)
     case 400:
         vr_buf_puts(&b, "the platform found the request malformed: report this with the "
                         "correlation id (a bug in vni-reconcile, or a server that does not keep "
-                        "the contract)");
+                        "the API of docs/api.md)");
         break;
     default:
         break;

@@ -1,4 +1,4 @@
-/* vr_client: the platform API of contract §4-§6a as model structs: the caller's organization,
+/* vr_client: the platform API of docs/api.md §4-§6a as model structs: the caller's organization,
  * connections (list all, get, find by name, create, delete), routing tables (list, get, sync)
  * and limits. Every call goes through one vr_http (retries, hook) and one vr_auth (token, one
  * repeat after a 401). Every failure fills a vr_error a person can act on: status, platform

@@ -1,4 +1,4 @@
-/* vr_endpoint: the region table of contract §1 and the resolution of the API and OAuth bases. */
+/* vr_endpoint: the region table of docs/api.md §1 and the resolution of the API and OAuth bases. */
 #include "vr_endpoint.h"
 #include "vr_errcode.h"
 
@@ -191,7 +191,7 @@ static void suggest_region(vr_error *err, const char *text)
                         best_text);
     else
         vr_error_remedy(err, "a region is a name like eu-west-1 or a domain like "
-                             "mypurecloud.ie (contract §1 lists them); for a URL use --api-url");
+                             "mypurecloud.ie (docs/api.md §1 lists them); for a URL use --api-url");
 }
 
 static bool is_set(const char *s)

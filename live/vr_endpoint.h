@@ -1,4 +1,5 @@
-/* vr_endpoint: the platform's regions (contract §1) and where the API and OAuth bases come from. */
+/* vr_endpoint: the platform's regions (docs/api.md §1) and where the API and OAuth bases come from.
+ */
 #ifndef VR_ENDPOINT_H
 #define VR_ENDPOINT_H
 

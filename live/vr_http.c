@@ -632,7 +632,7 @@ static void describe_outcome(vr_buf *b, CURLcode rc, const char *errbuf, int sta
     }
 }
 
-/* What the headers of a response say about the rate-limit window (contract §3): when the window
+/* What the headers of a response say about the rate-limit window (docs/api.md §3): when the window
  * is used up, wait for its reset; when more than half of it is used, spread the requests left
  * over the time left (one every reset / left) instead of bursting into a 429. */
 static void note_rate_limit(vr_http *h, const attempt_headers *hdr, int64_t now)

@@ -164,7 +164,7 @@ typedef struct {
     char correlation_id[128]; /* ININ-Correlation-Id, "" when absent */
     int attempts;
     long long latency_ms;
-    /* parsed error body (contract §3), for non-2xx; "" / 0 when absent */
+    /* parsed error body (docs/api.md §3), for non-2xx; "" / 0 when absent */
     char entity_id[128];
     char entity_name[256];
     vr_http_detail details[VR_HTTP_DETAILS_MAX];
@@ -215,7 +215,7 @@ void vr_http_response_free(vr_http_response *r);
 int vr_http_do(vr_http *h, const vr_http_request *req, vr_http_response *resp, vr_error *err);
 
 /* Fills err from a non-2xx response (status, code, message, correlation id): the error body
- * of contract §3 when there is one, else "HTTP <status>". what names the call ("create
+ * of docs/api.md §3 when there is one, else "HTTP <status>". what names the call ("create
  * connection arch-vni-01"), prefixed to the message. Used by vr_http_do; exposed for tests. */
 void vr_http_error_from_response(vr_error *err, const char *what, const vr_http_response *r);
 

@@ -1,4 +1,4 @@
-/* vr_probe: gateway reachability (contract §7): a non-blocking TCP connect with a timeout
+/* vr_probe: gateway reachability (docs/api.md §7): a non-blocking TCP connect with a timeout
  * that sends no data, the --probe-map redirections, and the VR_PROBE_LOOPBACK_ONLY guard. */
 #ifndef VR_PROBE_H
 #define VR_PROBE_H

@@ -185,18 +185,27 @@ bool vr_cidr_overlaps(const vr_cidr *a, const vr_cidr *b)
     return vr_cidr_contains(wide, &n);
 }
 
+/* A block by its first address and prefix (its last address is computed when needed): 32
+ * bytes, so that the overlaps of 100,000 subnets take 3 MB, not 5. */
 typedef struct {
-    vr_addr first, last;
+    vr_addr first;
+    unsigned char prefix;
     size_t index;
 } span;
+
+static void span_last(const span *s, vr_addr *out)
+{
+    vr_cidr c = {s->first, s->prefix};
+    vr_cidr_last(&c, out);
+}
 
 static int span_cmp(const void *x, const void *y)
 {
     const span *a = x, *b = y;
     int c = vr_addr_cmp(&a->first, &b->first);
     if (c) return c;
-    c = vr_addr_cmp(&b->last, &a->last); /* wider first */
-    if (c) return c;
+    /* wider first: from one first address, the shorter prefix reaches further */
+    if (a->prefix != b->prefix) return a->prefix < b->prefix ? -1 : 1;
     return a->index < b->index ? -1 : (a->index > b->index);
 }
 
@@ -211,7 +220,7 @@ int vr_cidr_find_overlaps(vr_overlap **out, size_t *out_count, const vr_cidr *bl
     for (size_t i = 0; i < n; i++) {
         if (blocks[i].addr.family == VR_AF_NONE) continue;
         vr_cidr_network(&blocks[i], &s[m].first);
-        vr_cidr_last(&blocks[i], &s[m].last);
+        s[m].prefix = (unsigned char)blocks[i].prefix;
         s[m].index = i;
         m++;
     }
@@ -219,9 +228,11 @@ int vr_cidr_find_overlaps(vr_overlap **out, size_t *out_count, const vr_cidr *bl
     vr_overlap *res = NULL;
     size_t count = 0, cap = 0;
     size_t reach = 0; /* the span, so far, whose last address is highest */
+    vr_addr reach_last, last;
+    if (m) span_last(&s[0], &reach_last);
     for (size_t k = 1; k < m; k++) {
         const span *r = &s[reach];
-        if (r->first.family == s[k].first.family && vr_addr_cmp(&s[k].first, &r->last) <= 0) {
+        if (r->first.family == s[k].first.family && vr_addr_cmp(&s[k].first, &reach_last) <= 0) {
             if (count == cap) {
                 cap = cap ? cap * 2 : 8;
                 vr_overlap *grown = realloc(res, cap * sizeof(*res));
@@ -237,8 +248,11 @@ int vr_cidr_find_overlaps(vr_overlap **out, size_t *out_count, const vr_cidr *bl
             res[count].b = a < b ? b : a;
             count++;
         }
-        if (r->first.family != s[k].first.family || vr_addr_cmp(&s[k].last, &r->last) > 0)
+        span_last(&s[k], &last);
+        if (r->first.family != s[k].first.family || vr_addr_cmp(&last, &reach_last) > 0) {
             reach = k;
+            reach_last = last;
+        }
     }
     free(s);
     *out = res;

@@ -8,11 +8,13 @@
 /* Large enough for any canonical IPv6 text plus "/128" and the NUL. */
 #define VR_ADDR_STRLEN 64
 
-/* An address. family is VR_AF_V4 or VR_AF_V6; bytes holds 4 or 16 bytes in network order. */
+/* An address. family is a vr_af (VR_AF_V4 or VR_AF_V6, VR_AF_NONE when unset); bytes holds 4
+ * or 16 bytes in network order. 17 bytes, byte-aligned: interfaces hold several of them, and a
+ * listing of 100,000 interfaces holds them all (an enum member would make it 20 bytes). */
 typedef enum { VR_AF_NONE = 0, VR_AF_V4 = 4, VR_AF_V6 = 6 } vr_af;
 
 typedef struct {
-    vr_af family;
+    unsigned char family; /* a vr_af */
     unsigned char bytes[16];
 } vr_addr;
 

@@ -101,6 +101,18 @@ void vr_diags_remove(vr_diags *d, vr_severity sev, const char *code)
     d->count = kept;
 }
 
+void vr_diags_truncate(vr_diags *d, size_t count)
+{
+    while (d->count > count) {
+        vr_diag *g = &d->items[--d->count];
+        if (g->severity == VR_SEV_ERROR) d->errors--;
+        if (g->severity == VR_SEV_WARNING) d->warnings--;
+        free(g->file);
+        free(g->code);
+        free(g->message);
+    }
+}
+
 char *vr_diag_format(const vr_diag *g)
 {
     static const char *names[] = {"error", "warning", "note"};

@@ -46,6 +46,9 @@ void vr_diags_free(vr_diags *d);
 /* Removes (and frees) the diagnostics of severity sev and code code, keeping the order of
  * the others. */
 void vr_diags_remove(vr_diags *d, vr_severity sev, const char *code);
+/* Removes (and frees) the diagnostics after the first count (those added since d->count was
+ * count). */
+void vr_diags_truncate(vr_diags *d, size_t count);
 /* "FILE:LINE:COLUMN: error: message" (parts that are unknown left out), malloc'd. */
 char *vr_diag_format(const vr_diag *g);
 

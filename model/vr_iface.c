@@ -3,44 +3,134 @@
 #include "vr_errcode.h"
 #include "vr_util.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- strings: one block per interface ---- */
+
+/* The string members, by offset. */
+#define DNS_AT(i) (offsetof(vr_iface, dns) + (i) * sizeof(char *))
+static const size_t str_members[] = {
+    offsetof(vr_iface, name),
+    offsetof(vr_iface, org_id),
+    offsetof(vr_iface, type),
+    offsetof(vr_iface, local_ip),
+    offsetof(vr_iface, remote_ip),
+    offsetof(vr_iface, subnet_cidr),
+    DNS_AT(0),
+    DNS_AT(1),
+    DNS_AT(2),
+    DNS_AT(3),
+    DNS_AT(4),
+    offsetof(vr_iface, routing_table_id),
+    offsetof(vr_iface, description),
+    offsetof(vr_iface, id),
+    offsetof(vr_iface, state),
+    offsetof(vr_iface, date_created),
+};
+#undef DNS_AT
+#define STR_MEMBERS (sizeof(str_members) / sizeof(str_members[0]))
+_Static_assert(VR_DNS_MAX + 1 == 5, "str_members lists dns[0..4]");
+
+static char **member_at(vr_iface *f, size_t k)
+{
+    return (char **)(void *)((char *)f + str_members[k]);
+}
+
+static const char *member_of(const vr_iface *f, size_t k)
+{
+    return *(char *const *)(const void *)((const char *)f + str_members[k]);
+}
+
+static bool in_block(const vr_iface *f, const char *p)
+{
+    if (!f->strs || !p) return false;
+    uintptr_t at = (uintptr_t)p, start = (uintptr_t)f->strs;
+    return at >= start && at < start + f->strs_size;
+}
+
+/* Points dst's string members into one new block holding copies of src's (dst may be src). */
+static void pack_into(vr_iface *dst, const vr_iface *src)
+{
+    size_t size = 0;
+    for (size_t k = 0; k < STR_MEMBERS; k++) {
+        const char *v = member_of(src, k);
+        if (v) size += strlen(v) + 1;
+    }
+    char *block = size ? vr_xmalloc(size) : NULL;
+    size_t at = 0;
+    char *to[STR_MEMBERS];
+    for (size_t k = 0; k < STR_MEMBERS; k++) {
+        const char *v = member_of(src, k);
+        to[k] = NULL;
+        if (!v) continue;
+        size_t n = strlen(v) + 1;
+        memcpy(block + at, v, n);
+        to[k] = block + at;
+        at += n;
+    }
+    for (size_t k = 0; k < STR_MEMBERS; k++)
+        *member_at(dst, k) = to[k];
+    dst->strs = block;
+    dst->strs_size = (uint32_t)size;
+}
+
+/* Frees the strings of f of their own (not those in its block). */
+static void free_loose(vr_iface *f)
+{
+    for (size_t k = 0; k < STR_MEMBERS; k++) {
+        char **m = member_at(f, k);
+        if (*m && !in_block(f, *m)) free(*m);
+        *m = NULL;
+    }
+}
+
 void vr_iface_clear(vr_iface *f)
 {
-    free(f->name);
-    free(f->org_id);
-    free(f->type);
-    free(f->local_ip);
-    free(f->remote_ip);
-    free(f->subnet_cidr);
-    for (size_t i = 0; i < VR_DNS_MAX + 1; i++)
-        free(f->dns[i]);
-    free(f->routing_table_id);
-    free(f->description);
-    free(f->id);
-    free(f->state);
-    free(f->date_created);
+    free_loose(f);
+    free(f->strs);
     memset(f, 0, sizeof(*f));
 }
 
 void vr_iface_copy(vr_iface *out, const vr_iface *src)
 {
     *out = *src;
-    out->name = vr_strdup(src->name);
-    out->org_id = vr_strdup(src->org_id);
-    out->type = vr_strdup(src->type);
-    out->local_ip = vr_strdup(src->local_ip);
-    out->remote_ip = vr_strdup(src->remote_ip);
-    out->subnet_cidr = vr_strdup(src->subnet_cidr);
-    for (size_t i = 0; i < VR_DNS_MAX + 1; i++)
-        out->dns[i] = vr_strdup(src->dns[i]);
-    out->routing_table_id = vr_strdup(src->routing_table_id);
-    out->description = vr_strdup(src->description);
-    out->id = vr_strdup(src->id);
-    out->state = vr_strdup(src->state);
-    out->date_created = vr_strdup(src->date_created);
+    pack_into(out, src);
+}
+
+/* Moves every string of f into one new block (freeing the strings of their own and the old
+ * block). */
+static void pack(vr_iface *f)
+{
+    vr_iface old = *f;
+    pack_into(f, &old);
+    free_loose(&old);
+    free(old.strs);
+}
+
+void vr_iface_set_str(vr_iface *f, char **member, const char *value)
+{
+    char *copy = value ? vr_strdup(value) : NULL;
+    if (*member && !in_block(f, *member)) free(*member);
+    *member = copy;
+    pack(f);
+}
+
+vr_addr vr_iface_dns_addr(const vr_iface *f, size_t i)
+{
+    vr_addr a;
+    if (i >= f->dns_count || i >= VR_DNS_MAX + 1 || vr_addr_parse(&a, f->dns[i]) < 0)
+        memset(&a, 0, sizeof(a));
+    return a;
+}
+
+vr_loc vr_iface_loc(const vr_iface *f, vr_pos pos)
+{
+    vr_loc l = {pos.line ? f->locs.file : NULL, pos.line, pos.column};
+    return l;
 }
 
 /* True when s is 1..max of [A-Za-z0-9._-]. */
@@ -205,8 +295,8 @@ int vr_iface_validate(vr_iface *f, vr_field_error_fn cb, void *ctx)
                VR_DNS_MAX);
     }
     for (size_t i = 0; i < f->dns_count && i < VR_DNS_MAX + 1; i++) {
-        memset(&f->dns_addr[i], 0, sizeof(f->dns_addr[i]));
-        if (!f->dns[i] || vr_addr_parse(&f->dns_addr[i], f->dns[i]) < 0)
+        vr_addr a;
+        if (!f->dns[i] || vr_addr_parse(&a, f->dns[i]) < 0)
             report(cb, ctx, &bad, "dnsServers", (int)i, "invalid.format",
                    "dnsServers[%zu] '%s' is not an IPv4 or IPv6 address", i,
                    f->dns[i] ? f->dns[i] : "");
@@ -331,10 +421,10 @@ cJSON *vr_iface_connection_json(const vr_iface *f)
     return o;
 }
 
-static char *take_str(const cJSON *obj, const char *key)
+static char *json_str(const cJSON *obj, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) && v->valuestring ? vr_strdup(v->valuestring) : NULL;
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
 }
 
 int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err)
@@ -344,38 +434,37 @@ int vr_iface_from_json(vr_iface *out, const cJSON *obj, vr_error *err)
         vr_error_set(err, VR_ERR_BAD_RESPONSE, "connection is not a JSON object");
         return -1;
     }
-    out->id = take_str(obj, "id");
-    out->name = take_str(obj, "name");
-    if (!out->id || !out->name) {
+    /* The texts are borrowed from obj here, then copied into one block. */
+    vr_iface f;
+    memset(&f, 0, sizeof(f));
+    f.id = json_str(obj, "id");
+    f.name = json_str(obj, "name");
+    if (!f.id || !f.name) {
         vr_error_set(err, VR_ERR_BAD_RESPONSE, "connection lacks a string %s",
-                     out->id ? "name" : "id");
-        vr_iface_clear(out);
+                     f.id ? "name" : "id");
         return -1;
     }
-    out->org_id = take_str(obj, "organizationId");
-    out->type = take_str(obj, "type");
-    out->local_ip = take_str(obj, "localIp");
-    out->remote_ip = take_str(obj, "remoteIp");
-    out->subnet_cidr = take_str(obj, "subnetCidr");
-    out->routing_table_id = take_str(obj, "routingTableId");
-    out->description = take_str(obj, "description");
-    out->state = take_str(obj, "state");
-    out->date_created = take_str(obj, "dateCreated");
+    f.org_id = json_str(obj, "organizationId");
+    f.type = json_str(obj, "type");
+    f.local_ip = json_str(obj, "localIp");
+    f.remote_ip = json_str(obj, "remoteIp");
+    f.subnet_cidr = json_str(obj, "subnetCidr");
+    f.routing_table_id = json_str(obj, "routingTableId");
+    f.description = json_str(obj, "description");
+    f.state = json_str(obj, "state");
+    f.date_created = json_str(obj, "dateCreated");
     const cJSON *dns = cJSON_GetObjectItemCaseSensitive(obj, "dnsServers");
     const cJSON *d;
     cJSON_ArrayForEach(d, dns)
     {
-        if (out->dns_count >= VR_DNS_MAX + 1) break;
-        if (cJSON_IsString(d) && d->valuestring) {
-            out->dns[out->dns_count] = vr_strdup(d->valuestring);
-            vr_addr_parse(&out->dns_addr[out->dns_count], d->valuestring);
-            out->dns_count++;
-        }
+        if (f.dns_count >= VR_DNS_MAX + 1) break;
+        if (cJSON_IsString(d) && d->valuestring) f.dns[f.dns_count++] = d->valuestring;
     }
-    if (out->local_ip) vr_addr_parse(&out->local, out->local_ip);
-    if (out->remote_ip) vr_addr_parse(&out->remote, out->remote_ip);
-    if (out->subnet_cidr && vr_cidr_parse(&out->subnet, out->subnet_cidr) < 0)
-        memset(&out->subnet, 0, sizeof(out->subnet));
+    if (f.local_ip) vr_addr_parse(&f.local, f.local_ip);
+    if (f.remote_ip) vr_addr_parse(&f.remote, f.remote_ip);
+    if (f.subnet_cidr && vr_cidr_parse(&f.subnet, f.subnet_cidr) < 0)
+        memset(&f.subnet, 0, sizeof(f.subnet));
+    vr_iface_copy(out, &f);
     return 0;
 }
 
@@ -413,8 +502,10 @@ void vr_inventory_free(vr_inventory *inv)
 {
     for (size_t i = 0; i < inv->org_count; i++) {
         vr_org *o = &inv->orgs[i];
-        for (size_t j = 0; j < o->count; j++)
+        for (size_t j = 0; j < o->count; j++) {
+            if (o->ifaces[j].org_id == o->id) o->ifaces[j].org_id = NULL; /* the org's own */
             vr_iface_clear(&o->ifaces[j]);
+        }
         free(o->ifaces);
         for (size_t j = 0; j < o->ignore_count; j++) {
             free(o->ignores[j].name);

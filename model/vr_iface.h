@@ -1,5 +1,5 @@
 /* vr_iface: the interface (VNI) and inventory vocabulary, the platform's field rules
- * (contract §4.3), field-by-field comparison, and the JSON codecs both client and sim use. */
+ * (docs/api.md §4.3), field-by-field comparison, and the JSON codecs both client and sim use. */
 #ifndef VR_IFACE_H
 #define VR_IFACE_H
 
@@ -9,6 +9,7 @@
 #include <cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VR_DNS_MAX 4
 #define VR_NAME_MAX 64
@@ -18,17 +19,33 @@
 #define VR_DEFAULT_PROBE_PORT 443
 #define VR_DEFAULT_PROBE_TIMEOUT_MS 5000
 
-/* Where each field of an inventory interface was written, for diagnostics. */
+/* A line and a column in a file, counted from 1 (0: unknown). */
 typedef struct {
-    vr_loc item, name, type, local_ip, remote_ip, subnet_cidr, dns, routing_table_id, description,
-        order, protect, probe;
-    vr_loc dns_item[VR_DNS_MAX];
+    int line, column;
+} vr_pos;
+
+/* Where an inventory interface and the fields that later checks point at were written: the
+ * inventory checks and plan locate their messages there. The loader keeps the positions of
+ * the other fields (type, dnsServers and its items, description) only while it validates the
+ * file, not in every interface. Every position is in one file: an interface and the defaults
+ * it takes fields from are in the same file. */
+typedef struct {
+    const char *file; /* borrowed (the vr_source path); NULL when unknown */
+    vr_pos item, name, local_ip, remote_ip, subnet_cidr, routing_table_id, protect;
 } vr_iface_locs;
 
 /* One interface: desired (from the inventory) or live (a connection of the platform).
- * Every string is malloc'd and owned by the struct; vr_iface_clear() frees them.
  * Texts are kept as written; the parsed members are valid after vr_iface_validate()
- * (or vr_iface_from_json()) succeeded for that field, family VR_AF_NONE otherwise. */
+ * (or vr_iface_from_json()) succeeded for that field, family VR_AF_NONE otherwise.
+ *
+ * Strings: every string member is NULL or a NUL-terminated text the interface owns, in one of
+ * two ways: inside its block `strs`, one allocation holding all of them (how vr_iface_copy(),
+ * vr_iface_from_json(), vr_iface_set_str() and the inventory loader leave an
+ * interface: 100,000 interfaces are 100,000 allocations, not a million), or as a malloc'd
+ * string of its own (a member that was NULL and a caller set: `f->name = vr_strdup(..)`).
+ * Never free() or overwrite a member that may be in the block: vr_iface_set_str() replaces
+ * one; vr_iface_clear() frees both kinds. Moving the struct (realloc, assignment) is fine:
+ * the block does not move with it. */
 typedef struct {
     char *name;
     char *org_id;
@@ -41,27 +58,46 @@ typedef struct {
     char *routing_table_id;
     char *description; /* NULL when absent */
 
-    vr_addr local, remote;
-    vr_cidr subnet;
-    vr_addr dns_addr[VR_DNS_MAX + 1];
-
-    /* inventory only */
-    long order;
-    bool has_order;
-    bool protect;
-    int probe_port;       /* 0: default */
-    int probe_timeout_ms; /* 0: default */
-    vr_iface_locs locs;
-
     /* live only (NULL in the inventory) */
     char *id;
     char *state; /* "provisioning", "active", "failed" */
     char *date_created;
+
+    char *strs; /* the block of the packed strings; NULL: none */
+
+    /* inventory only (the members are in size order: no padding, 288 bytes in all) */
+    long order;
+    vr_iface_locs locs;
+
+    uint32_t strs_size; /* bytes of strs */
+
+    /* inventory only */
+    int probe_port;       /* 0: default */
+    int probe_timeout_ms; /* 0: default */
+
+    vr_cidr subnet;
+    vr_addr local, remote;
+
+    /* inventory only */
+    bool has_order;
+    bool protect;
 } vr_iface;
 
-/* Deep copy of src into out (locs' file pointers are borrowed, as in src). */
+/* Deep copy of src into out, its strings in one block (locs' file pointer is borrowed, as in
+ * src). */
 void vr_iface_copy(vr_iface *out, const vr_iface *src);
 void vr_iface_clear(vr_iface *f);
+/* Replaces the string member *member of f (&f->name, &f->dns[1]...) with a copy of value (NULL:
+ * absent; value may be another member of f) and packs f. */
+void vr_iface_set_str(vr_iface *f, char **member, const char *value);
+
+/* The i-th DNS server (i < dns_count) parsed as an address; family VR_AF_NONE when it is not
+ * one (or absent). Parsed on demand: no interface keeps parsed DNS addresses. */
+vr_addr vr_iface_dns_addr(const vr_iface *f, size_t i);
+
+/* A position of f (f->locs.name...) as a location in f's file; {NULL, 0, 0} when the position
+ * is unknown (line 0). */
+vr_loc vr_iface_loc(const vr_iface *f, vr_pos pos);
 
 /* Called once per bad field. field is the API name ("localIp", "dnsServers"...); index is
  * the position in dnsServers, -1 otherwise; error_code is the 422 detail errorCode
@@ -70,7 +106,7 @@ void vr_iface_clear(vr_iface *f);
 typedef void (*vr_field_error_fn)(void *ctx, const char *field, int index, const char *error_code,
                                   const char *message);
 
-/* Checks every rule of contract §4.3 that the fields alone decide: name, type, the
+/* Checks every rule of docs/api.md §4.3 that the fields alone decide: name, type, the
  * addresses, subnetCidr host bits and prefix, localIp inside the subnet and neither its
  * network nor (IPv4) broadcast address, dnsServers 1..4 addresses, description length,
  * routingTableId present. Not checked here: organizationId and whether the routing table
@@ -93,7 +129,7 @@ size_t vr_utf8_length(const char *s);
 typedef void (*vr_field_diff_fn)(void *ctx, const char *field, const char *want, const char *have);
 int vr_iface_compare(const vr_iface *want, const vr_iface *live, vr_field_diff_fn cb, void *ctx);
 
-/* The create payload of contract §4.3 (name, organizationId, type, localIp, remoteIp,
+/* The create payload of docs/api.md §4.3 (name, organizationId, type, localIp, remoteIp,
  * subnetCidr, dnsServers, routingTableId, description when set). Caller frees with
  * cJSON_Delete. */
 cJSON *vr_iface_payload_json(const vr_iface *f);
@@ -112,7 +148,10 @@ typedef struct {
     vr_loc loc;
 } vr_ignore;
 
-/* One organization of the inventory, with its interfaces merged from every file. */
+/* One organization of the inventory, with its interfaces merged from every file. The org_id
+ * of an interface the inventory loader put in ifaces is id itself (the same string, not one
+ * copy per interface: vr_inventory_free() leaves it to the organization); an interface added
+ * with vr_org_take_iface keeps its own. */
 typedef struct {
     char *id;
     char *region;         /* NULL when no file named one */

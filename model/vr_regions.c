@@ -1,4 +1,4 @@
-/* vr_regions: the region table of contract §1 (names and domains). */
+/* vr_regions: the region table of docs/api.md §1 (names and domains). */
 #include "vr_regions.h"
 #include "vr_util.h"
 

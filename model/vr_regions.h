@@ -1,4 +1,4 @@
-/* vr_regions: the platform's regions of contract §1, the one table of them: the inventory
+/* vr_regions: the platform's regions of docs/api.md §1, the one table of them: the inventory
  * loader checks organization.region with it, live/vr_endpoint.h resolves the API and OAuth bases
  * from it. Static strings only: nothing to free. */
 #ifndef VR_REGIONS_H
@@ -12,7 +12,7 @@ typedef struct {
     const char *domain; /* "mypurecloud.ie" */
 } vr_region;
 
-/* The whole table of contract §1 (17 regions), in the contract's order. *count is set.
+/* The whole table of docs/api.md §1 (17 regions), in docs/api.md's order. *count is set.
  * The table is static and constant; nothing to free. */
 const vr_region *vr_region_table(size_t *count);
 

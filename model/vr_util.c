@@ -203,6 +203,33 @@ void vr_sha256_hex(const void *data, size_t len, char *out)
     to_hex(md, n, out);
 }
 
+void vr_sha256_init(vr_sha256 *h)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) abort();
+    h->ctx = c;
+}
+
+void vr_sha256_update(vr_sha256 *h, const void *data, size_t len)
+{
+    if (len) EVP_DigestUpdate(h->ctx, data, len);
+}
+
+void vr_sha256_final_hex(vr_sha256 *h, char *out)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(h->ctx, md, &n);
+    to_hex(md, n, out);
+    vr_sha256_discard(h);
+}
+
+void vr_sha256_discard(vr_sha256 *h)
+{
+    EVP_MD_CTX_free(h->ctx);
+    h->ctx = NULL;
+}
+
 void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len, char *out)
 {
     unsigned char md[EVP_MAX_MD_SIZE];

@@ -65,6 +65,16 @@ int64_t vr_retry_wait_ms(int64_t backoff_ms, int64_t min_wait_ms, int64_t left_m
 
 /* Lower-case hex SHA-256 of data into out (65 bytes). */
 void vr_sha256_hex(const void *data, size_t len, char *out);
+/* SHA-256 of data given in pieces (a file read as a stream, a long record): vr_sha256_init,
+ * any number of vr_sha256_update, then vr_sha256_final_hex (which releases it; out 65 bytes),
+ * or vr_sha256_discard. Aborts on out-of-memory, like vr_xmalloc. */
+typedef struct {
+    void *ctx; /* libcrypto's EVP_MD_CTX */
+} vr_sha256;
+void vr_sha256_init(vr_sha256 *h);
+void vr_sha256_update(vr_sha256 *h, const void *data, size_t len);
+void vr_sha256_final_hex(vr_sha256 *h, char *out);
+void vr_sha256_discard(vr_sha256 *h);
 /* Lower-case hex HMAC-SHA256(key, data) into out (65 bytes). */
 void vr_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len, char *out);
 

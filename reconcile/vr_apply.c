@@ -178,9 +178,9 @@ typedef struct {
     const vr_apply_opts *o;
     vr_poll_policy poll;
     int64_t converge_timeout_ms;
-    /* Without a server estimate: when the last wait last saw its table still syncing (ms
-     * after its sync), the first poll of the next wait; -1 before any. */
-    int64_t learned_ms;
+    /* Without a server estimate: where the run's earlier waits saw their tables converge, to
+     * schedule the next wait's polls (vr_converge_schedule). */
+    vr_converge_history learned;
     /* The sync of the current step, recorded (routing_sync) with the step's own record, after
      * the step, so audit and webhook time never counts in the step's latencies. */
     bool sync_done;      /* the step requested a sync */
@@ -238,11 +238,23 @@ static int sync_table(const apply_run *r, vr_apply_step *s, const char *table, v
     return 0;
 }
 
+/* How long to sleep before poll n (0-based) of a wait, elapsed ms after its sync: at the
+ * server's estimate, then the backoff; without one, at the times learned from the run's
+ * earlier waits (plan, planned of them), then the backoff from the last of them. */
+static int64_t poll_wait(const apply_run *r, long long estimate, const int64_t *plan,
+                         size_t planned, int n, int64_t elapsed)
+{
+    if (estimate >= 0 || planned == 0) return vr_apply_poll_delay(&r->poll, estimate, n);
+    if ((size_t)n < planned) return plan[n] - elapsed;
+    return vr_apply_poll_delay(&r->poll, -1, n - (int)planned + 1);
+}
+
 /* Syncs table and waits until its currentHash reaches the sync's expectedHash. */
 static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_error *err)
 {
-    int64_t t0 = run_now(r), t_sync = 0, pending_at = -1;
-    long long hint = -1;
+    int64_t t0 = run_now(r), t_sync = 0, pending_at = -1, converged_at = 0;
+    int64_t plan[VR_CONVERGE_MAX_POLLS];
+    size_t planned = 0;
     int64_t deadline = t0 + r->converge_timeout_ms;
     vr_sync_result sr = {0};
     vr_routing_table t = {0};
@@ -252,9 +264,10 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
 
     if (sync_table(r, s, table, &sr, err) < 0) goto done;
     t_sync = run_now(r);
-    hint = sr.estimated_convergence_ms >= 0 ? sr.estimated_convergence_ms : r->learned_ms;
+    planned = vr_converge_schedule(&r->learned, plan, VR_CONVERGE_MAX_POLLS);
     for (;;) {
-        int64_t d = vr_apply_poll_delay(&r->poll, hint, n);
+        int64_t d =
+            poll_wait(r, sr.estimated_convergence_ms, plan, planned, n, run_now(r) - t_sync);
         int64_t left = deadline - run_now(r);
         run_sleep(r, d < left ? d : left);
         int64_t poll_at = run_now(r) - t_sync;
@@ -264,7 +277,10 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
         s->polls++;
         n++;
         if (g < 0) goto done;
-        if (t.current_hash && strcmp(t.current_hash, sr.expected_hash) == 0) break;
+        if (t.current_hash && strcmp(t.current_hash, sr.expected_hash) == 0) {
+            converged_at = poll_at;
+            break;
+        }
         pending_at = poll_at;
         bool moved = last_seen && t.current_hash && strcmp(last_seen, t.current_hash) != 0;
         bool settled = t.state && strcmp(t.state, "converged") == 0;
@@ -282,7 +298,6 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
             resynced = true;
             if (sync_table(r, s, table, &sr, err) < 0) goto done;
             t_sync = run_now(r);
-            hint = sr.estimated_convergence_ms >= 0 ? sr.estimated_convergence_ms : r->learned_ms;
             pending_at = -1;
             free(last_seen);
             last_seen = NULL;
@@ -305,15 +320,10 @@ static int converge_wait(apply_run *r, vr_apply_step *s, const char *table, vr_e
             goto done;
         }
     }
-    /* Learn where to poll first next time when the server gives no estimate: just after the
-     * last moment this table was seen syncing (a lower bound of its convergence time); when
-     * the first poll already found it converged, a little earlier than last time. */
-    if (sr.estimated_convergence_ms < 0) {
-        if (pending_at >= 0)
-            r->learned_ms = pending_at;
-        else if (r->learned_ms > 0)
-            r->learned_ms = r->learned_ms * 9 / 10;
-    }
+    /* Without the server's estimate, what this wait saw schedules the next ones: converged
+     * after pending_at (the last poll that found it syncing), by converged_at. */
+    if (sr.estimated_convergence_ms < 0)
+        vr_converge_observe(&r->learned, pending_at > 0 ? pending_at : 0, converged_at);
     rc = 0;
 done:
     s->convergence_ms = run_now(r) - t0;
@@ -776,7 +786,6 @@ int vr_apply_org(vr_apply_result *out, vr_client *c, const vr_plan_org_result *p
     memset(&r, 0, sizeof(r));
     r.c = c;
     r.o = opts;
-    r.learned_ms = -1;
     policy_fill(&r.poll, &opts->poll);
     r.converge_timeout_ms = opts->converge_timeout_ms > 0 ? opts->converge_timeout_ms
                                                           : VR_APPLY_DEFAULT_CONVERGE_TIMEOUT_MS;

@@ -35,9 +35,12 @@
  * starts at the server's estimatedConvergenceMs (or poll_initial_ms without one) and then
  * backs off geometrically from poll_initial_ms by poll_factor up to poll_max_ms, never
  * sleeping past the deadline (sync time + converge timeout; one last poll at the deadline).
- * Without an estimate, the run learns one: the first poll of a wait is where the previous wait
- * last saw its table still syncing (a lower bound of the convergence time), so steps of
- * similar delays take about two polls each instead of a whole backoff series.
+ * Without an estimate, the run learns when its tables converge: each wait records the interval
+ * its convergence lay in (after the last poll that saw the table syncing, by the one that saw
+ * it converged), and the next wait polls at the times that minimise the expected wait past
+ * convergence plus 12 ms a poll over the last 32 such intervals (vr_converge_schedule in
+ * vr_latency.h), then backs off as above from the last of them. The first wait of a run,
+ * with nothing learned, backs off from poll_initial_ms.
  * When the table's currentHash moves to a hash that is not ours (another sync replaced ours)
  * the table is synced once more; a second time the step fails.
  *

@@ -68,6 +68,101 @@ void vr_latency_stats_of(const vr_latency *l, vr_phase p, vr_latency_stats *out)
     free(sorted);
 }
 
+void vr_converge_observe(vr_converge_history *h, int64_t lo_ms, int64_t hi_ms)
+{
+    if (lo_ms < 0) lo_ms = 0;
+    if (hi_ms <= lo_ms) hi_ms = lo_ms + 1;
+    h->lo[h->next] = lo_ms;
+    h->hi[h->next] = hi_ms;
+    h->next = (h->next + 1) % VR_CONVERGE_HISTORY;
+    if (h->count < VR_CONVERGE_HISTORY) h->count++;
+}
+
+#define GRID 60 /* candidate poll times between the earliest lo and the latest hi */
+
+size_t vr_converge_schedule(const vr_converge_history *h, int64_t *out, size_t max)
+{
+    size_t n = h->count;
+    size_t k = max < VR_CONVERGE_MAX_POLLS ? max : VR_CONVERGE_MAX_POLLS;
+    if (n == 0 || k == 0) return 0;
+    double a = (double)h->lo[0], b = (double)h->hi[0];
+    for (size_t i = 1; i < n; i++) {
+        if ((double)h->lo[i] < a) a = (double)h->lo[i];
+        if ((double)h->hi[i] > b) b = (double)h->hi[i];
+    }
+    /* Each interval is a uniform distribution, at least w wide (centred, within [a, b]): a
+     * few dozen samples leave holes that the next table's convergence falls in as often as
+     * anywhere; w = range / (2 n^(1/3)), a kernel density estimate's usual width. */
+    double w = (b - a) / (2 * cbrt((double)n));
+    /* At each candidate t: m, the share of convergences by t; x, the mean of x dF up to t, so
+     * that waiting from poll t' to poll t costs t (m(t) - m(t')) - (x(t) - x(t')) in time past
+     * convergence. */
+    double t[GRID + 1], m[GRID + 1], x[GRID + 1];
+    for (int g = 0; g <= GRID; g++) {
+        t[g] = a + (b - a) * g / GRID;
+        double sm = 0, sx = 0;
+        for (size_t i = 0; i < n; i++) {
+            double lo = (double)h->lo[i], hi = (double)h->hi[i];
+            if (hi - lo < w) {
+                double mid = (lo + hi) / 2;
+                lo = mid - w / 2 > a ? mid - w / 2 : a;
+                hi = mid + w / 2 < b ? mid + w / 2 : b;
+            }
+            if (t[g] >= hi) {
+                sm += 1;
+                sx += (lo + hi) / 2;
+            } else if (t[g] > lo) {
+                double share = (t[g] - lo) / (hi - lo);
+                sm += share;
+                sx += share * (lo + t[g]) / 2;
+            }
+        }
+        m[g] = sm / (double)n;
+        x[g] = sx / (double)n;
+    }
+    /* cost[j][g]: the best expected cost of mass up to t[g] with the j-th poll at t[g] (the
+     * j-th poll costs j polls for the convergences it catches) */
+    double cost[VR_CONVERGE_MAX_POLLS + 1][GRID + 1];
+    int from[VR_CONVERGE_MAX_POLLS + 1][GRID + 1];
+    const double c = VR_CONVERGE_POLL_COST_MS;
+    for (int g = 0; g <= GRID; g++) {
+        cost[1][g] = t[g] * m[g] - x[g] + c * m[g];
+        from[1][g] = -1;
+    }
+    for (size_t j = 2; j <= k; j++)
+        for (int g = 0; g <= GRID; g++) {
+            cost[j][g] = HUGE_VAL;
+            from[j][g] = -1;
+            for (int p = 0; p < g; p++) {
+                double dm = m[g] - m[p];
+                double v = cost[j - 1][p] + t[g] * dm - (x[g] - x[p]) + c * (double)j * dm;
+                if (v < cost[j][g]) {
+                    cost[j][g] = v;
+                    from[j][g] = p;
+                }
+            }
+        }
+    /* the last poll at the latest convergence seen: every remembered one is caught */
+    size_t best = 1;
+    for (size_t j = 2; j <= k; j++)
+        if (cost[j][GRID] < cost[best][GRID]) best = j;
+    int64_t times[VR_CONVERGE_MAX_POLLS];
+    size_t count = 0;
+    for (int g = GRID, j = (int)best; g >= 0 && j >= 1; g = from[j][g], j--)
+        times[count++] = (int64_t)llround(t[g]);
+    /* times[] is descending, the latest first: keep it, and each earlier one at least 1 ms
+     * after the sync and VR_CONVERGE_MIN_GAP_MS before the one kept after it (a poll just
+     * before another is all but free in the model, not on the wire) */
+    int64_t kept[VR_CONVERGE_MAX_POLLS];
+    size_t nk = 0;
+    for (size_t i = 0; i < count; i++)
+        if (times[i] >= 1 && (nk == 0 || kept[nk - 1] - times[i] >= VR_CONVERGE_MIN_GAP_MS))
+            kept[nk++] = times[i];
+    for (size_t i = 0; i < nk; i++)
+        out[i] = kept[nk - 1 - i];
+    return nk;
+}
+
 void vr_latency_free(vr_latency *l)
 {
     for (int i = 0; i < VR_PHASE_COUNT; i++) {

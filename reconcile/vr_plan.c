@@ -95,10 +95,14 @@ void vr_plan_live_fingerprint(const vr_iface *live, size_t live_count, char out[
     for (size_t i = 0; i < live_count; i++)
         v[i] = &live[i];
     qsort(v, live_count, sizeof(*v), fp_cmp);
+    /* hashed one connection at a time: the text of 10,000 connections is never held whole */
+    vr_sha256 h;
+    vr_sha256_init(&h);
+    vr_sha256_update(&h, "vr-live-v1\n", strlen("vr-live-v1\n"));
     vr_buf b = VR_BUF_INIT;
-    vr_buf_puts(&b, "vr-live-v1\n");
     for (size_t i = 0; i < live_count; i++) {
         const vr_iface *f = v[i];
+        vr_buf_reset(&b);
         fp_text(&b, f->id);
         fp_text(&b, f->name);
         fp_text(&b, f->type);
@@ -111,8 +115,9 @@ void vr_plan_live_fingerprint(const vr_iface *live, size_t live_count, char out[
             fp_text(&b, f->dns[k]);
         fp_text(&b, f->routing_table_id);
         fp_text(&b, f->description);
+        vr_sha256_update(&h, b.data, b.len);
     }
-    vr_sha256_hex(b.data ? b.data : "", b.len, out);
+    vr_sha256_final_hex(&h, out);
     vr_buf_free(&b);
     free(v);
 }
@@ -356,13 +361,17 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
                          const live_index *x, const table_ix *tables, size_t table_count)
 {
     const char *name = nz(want->name);
+    const vr_loc at_local = vr_iface_loc(want, want->locs.local_ip),
+                 at_subnet = vr_iface_loc(want, want->locs.subnet_cidr),
+                 at_remote = vr_iface_loc(want, want->locs.remote_ip),
+                 at_table = vr_iface_loc(want, want->locs.routing_table_id);
     vr_addr a;
     if (addr_of(&want->local, want->local_ip, &a)) {
         size_t i =
             addr_present(x, x->ips, x->ip_count, addr_lower(x->ips, x->ip_count, &a), &a, NULL);
         if (i < x->ip_count) {
             const vr_iface *l = &live[x->ips[i].live];
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.local_ip, "ip-allocated",
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at_local, "ip-allocated",
                          "interface %s: localIp %s is in use as the %s of live connection %s "
                          "(id %s)",
                          name, nz(want->local_ip), live_field_name(x->ips[i].remote), nz(l->name),
@@ -374,7 +383,7 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
         long hit = overlapping_subnet(x, &c);
         if (hit >= 0) {
             const vr_iface *l = &live[hit];
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.subnet_cidr, "subnet-overlap",
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at_subnet, "subnet-overlap",
                          "interface %s: subnetCidr %s overlaps subnet %s of live connection %s "
                          "(id %s)",
                          name, nz(want->subnet_cidr), nz(l->subnet_cidr), nz(l->name), nz(l->id));
@@ -386,7 +395,7 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
                                 addr_lower(x->remotes, x->remote_count, &c.addr), &c.addr, &last);
         if (i < x->remote_count) {
             const vr_iface *l = &live[x->remotes[i].live];
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.subnet_cidr, "remote-in-subnet",
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at_subnet, "remote-in-subnet",
                          "interface %s: subnetCidr %s contains remoteIp %s of live connection %s "
                          "(id %s)",
                          name, nz(want->subnet_cidr), nz(l->remote_ip), nz(l->name), nz(l->id));
@@ -396,7 +405,7 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
         long hit = containing_subnet(x, &a, 128);
         if (hit >= 0) {
             const vr_iface *l = &live[hit];
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.remote_ip, "remote-in-subnet",
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at_remote, "remote-in-subnet",
                          "interface %s: remoteIp %s lies inside subnet %s of live connection %s "
                          "(id %s)",
                          name, nz(want->remote_ip), nz(l->subnet_cidr), nz(l->name), nz(l->id));
@@ -417,7 +426,7 @@ static void check_create(vr_plan_org_result *r, const vr_iface *want, const vr_i
             vr_buf_printf(&hint, "; did you mean %s?", best);
         else if (table_count == 0)
             vr_buf_puts(&hint, "; the organization has no routing table");
-        vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.routing_table_id, "unknown-routing-table",
+        vr_diags_add(&r->diags, VR_SEV_ERROR, &at_table, "unknown-routing-table",
                      "interface %s: routing table %s does not exist live%s", name,
                      nz(want->routing_table_id), vr_buf_str(&hint));
         vr_buf_free(&hint);
@@ -520,11 +529,13 @@ static void plan_named(plan_work *w)
         const vr_nameix *hit = vr_nameix_find(w->ln, w->live_count, name);
         bool asked = asked_for(w, name);
         if (!hit) {
-            if (asked)
-                vr_diags_add(&r->diags, VR_SEV_WARNING, &want->locs.name, "replace-not-live",
+            if (asked) {
+                vr_loc at = vr_iface_loc(want, want->locs.name);
+                vr_diags_add(&r->diags, VR_SEV_WARNING, &at, "replace-not-live",
                              "interface %s: --replace names it, but it has no live connection; "
                              "it is created instead (missing live)",
                              name);
+            }
             w->creates[w->ncreate++] = w->dn[k].idx;
             continue;
         }
@@ -539,13 +550,14 @@ static void plan_named(plan_work *w)
         bool trigger = asked || ((why & WHY_FAILED) && w->o->replace_failed) ||
                        ((why & WHY_DRIFTED) && w->o->replace_drifted);
         if (trigger && want->protect) {
+            vr_loc at = vr_iface_loc(want, want->locs.protect);
             if (asked)
-                vr_diags_add(&r->diags, VR_SEV_ERROR, &want->locs.protect, "replace-protected",
+                vr_diags_add(&r->diags, VR_SEV_ERROR, &at, "replace-protected",
                              "interface %s: --replace names it, but it is protect: true; a "
                              "protected interface is never replaced (remove protect first)",
                              name);
             else
-                vr_diags_add(&r->diags, VR_SEV_WARNING, &want->locs.protect, "replace-protected",
+                vr_diags_add(&r->diags, VR_SEV_WARNING, &at, "replace-protected",
                              "interface %s (id %s) %s live, but it is protect: true: not "
                              "replaced; repair it by hand, or remove protect",
                              name, nz(have->id), (why & WHY_FAILED) ? "failed" : "differs");
@@ -696,10 +708,10 @@ static char *replace_reason(const plan_work *w, const replace_cand *k)
 /* The inventory's version of an interface as the payload of a create or replacement. */
 static void set_payload(vr_plan_action *a, const vr_iface *want, const char *org_id)
 {
-    vr_iface_copy(&a->iface, want);
-    memset(&a->iface.locs, 0, sizeof(a->iface.locs));
-    free(a->iface.org_id);
-    a->iface.org_id = vr_strdup(org_id);
+    vr_iface c = *want; /* copied (one block) with the organization's id and no locations */
+    c.org_id = (char *)org_id;
+    memset(&c.locs, 0, sizeof(c.locs));
+    vr_iface_copy(&a->iface, &c);
 }
 
 /* Replacements, then creations, in order, each checked against the live connections still
@@ -801,10 +813,12 @@ int vr_plan_org(vr_plan_org_result *out, const vr_org *desired, const vr_iface *
 
     /* duplicate names: the inventory's (the loader should have refused them) and live ones */
     for (size_t i = 1; i < nd; i++)
-        if (strcmp(w.dn[i].name, w.dn[i - 1].name) == 0)
-            vr_diags_add(&r->diags, VR_SEV_ERROR, &desired->ifaces[w.dn[i].idx].locs.name,
-                         "duplicate-name", "interface %s: the inventory names it twice",
-                         w.dn[i].name);
+        if (strcmp(w.dn[i].name, w.dn[i - 1].name) == 0) {
+            const vr_iface *twice = &desired->ifaces[w.dn[i].idx];
+            vr_loc at = vr_iface_loc(twice, twice->locs.name);
+            vr_diags_add(&r->diags, VR_SEV_ERROR, &at, "duplicate-name",
+                         "interface %s: the inventory names it twice", w.dn[i].name);
+        }
     for (size_t i = 1; i < live_count; i++)
         if (strcmp(w.ln[i].name, w.ln[i - 1].name) == 0)
             vr_diags_add(&r->diags, VR_SEV_WARNING, NULL, "duplicate-name",

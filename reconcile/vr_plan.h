@@ -115,7 +115,7 @@ typedef struct {
 
 /* What the plan needs besides the inventory and the live list. Borrowed for the call only. */
 typedef struct {
-    long limit;                  /* connections.max of the organization (contract §6) */
+    long limit;                  /* connections.max of the organization (docs/api.md §6) */
     bool limit_defaulted;        /* the limits endpoint answered 404: limit is VR_DEFAULT_LIMIT */
     const vr_plan_table *tables; /* the routing tables that exist live */
     size_t table_count;

@@ -1,4 +1,4 @@
-/* vr_audit: the contract §9 audit record, its JSON line, and the fsync'd append-only log. */
+/* vr_audit: the audit record of docs/api.md §9, its JSON line, and the fsync'd append-only log. */
 #include "vr_audit.h"
 #include "vr_errcode.h"
 

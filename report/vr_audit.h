@@ -1,4 +1,4 @@
-/* vr_audit: the audit record of contract §9, its one-line JSON form, and the append-only,
+/* vr_audit: the audit record of docs/api.md §9, its one-line JSON form, and the append-only,
  * fsync'd audit log (--audit-log) that apply and drift write one record per step to. */
 #ifndef VR_AUDIT_H
 #define VR_AUDIT_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* contract §9 "action". */
+/* docs/api.md §9 "action". */
 typedef enum {
     VR_AUDIT_VNI_PROVISIONING = 0,
     VR_AUDIT_VNI_DELETION,
@@ -20,7 +20,7 @@ typedef enum {
     VR_AUDIT_DRIFT_CHECK,
 } vr_audit_action;
 
-/* contract §9 "status". */
+/* docs/api.md §9 "status". */
 typedef enum {
     VR_AUDIT_PROVISIONED = 0,
     VR_AUDIT_DELETED,
@@ -38,7 +38,7 @@ typedef enum {
  * record has been formatted or written; the record itself owns nothing and needs no freeing.
  * Fill it with vr_audit_record_init() and then set what applies.
  *
- * JSON (one line, keys always present, in the contract's order):
+ * JSON (one line, keys always present, in docs/api.md's order):
  *   eventId, runId          the two UUIDs
  *   timestamp               wall_ms as "2026-11-24T10:00:01.234Z"
  *   action                  the enum's name
@@ -81,7 +81,7 @@ void vr_audit_record_init(vr_audit_record *r, const char *run_id, vr_audit_actio
 /* "vni_provisioning"... and "provisioned"...; "unknown" for a value outside the enum. */
 const char *vr_audit_action_name(vr_audit_action a);
 const char *vr_audit_status_name(vr_audit_status s);
-/* Reverse of the above. Return 0, or -1 when name is not one of the contract's names. */
+/* Reverse of the above. Return 0, or -1 when name is not one of docs/api.md's names. */
 int vr_audit_action_parse(const char *name, vr_audit_action *out);
 int vr_audit_status_parse(const char *name, vr_audit_status *out);
 

@@ -1,4 +1,4 @@
-/* vr_webhook: delivers audit events to a webhook (contract §8): one signed POST per record,
+/* vr_webhook: delivers audit events to a webhook (docs/api.md §8): one signed POST per record,
  * retried with backoff inside a per-run time budget, with an outbox for what is left over.
  *
  * Delivery: POST url, body = the audit line, headers Content-Type: application/json,

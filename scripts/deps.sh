@@ -8,7 +8,7 @@ set -eu
 # package would also start a system service).
 PKGS="gcc make pkg-config libyaml-dev libcurl4-openssl-dev libcjson-dev libgit2-dev \
 libmicrohttpd-dev libcmocka-dev libssl-dev curl jq git openssl ca-certificates procps bsdutils \
-tinyproxy-bin clang-format shellcheck"
+tinyproxy-bin clang-format shellcheck time"
 if [ "${1:-}" = "--browser" ]; then
     # chromium renders the drift page headless; fonts-dejavu-core gives it a font to draw text.
     PKGS="$PKGS chromium fonts-dejavu-core tidy"

@@ -87,8 +87,7 @@ static void insert_conn(sim_server *srv, const sim_req *req, sim_resp *resp)
         vr_iface_clear(&f);
         return;
     }
-    free(f.org_id);
-    f.org_id = vr_strdup(o->id);
+    vr_iface_set_str(&f, &f.org_id, o->id);
     if (!f.type) f.type = vr_strdup("ipconnect");
     if (!f.state) f.state = vr_strdup("active");
     if (!f.date_created) {
@@ -100,16 +99,14 @@ static void insert_conn(sim_server *srv, const sim_req *req, sim_resp *resp)
     sim_resp_json(resp, 201, vr_iface_connection_json(stored));
 }
 
-static int set_str(char **dst, const cJSON *v, bool nullable)
+static int set_str(vr_iface *n, char **dst, const cJSON *v, bool nullable)
 {
     if (cJSON_IsNull(v) && nullable) {
-        free(*dst);
-        *dst = NULL;
+        vr_iface_set_str(n, dst, NULL);
         return 0;
     }
     if (!cJSON_IsString(v)) return -1;
-    free(*dst);
-    *dst = vr_strdup(v->valuestring);
+    vr_iface_set_str(n, dst, v->valuestring);
     return 0;
 }
 
@@ -132,23 +129,23 @@ static void patch_conn(sim_server *srv, const sim_req *req, const char *id, sim_
         const char *k = v->string;
         int rc = -1;
         if (strcmp(k, "name") == 0)
-            rc = set_str(&n.name, v, false);
+            rc = set_str(&n, &n.name, v, false);
         else if (strcmp(k, "type") == 0)
-            rc = set_str(&n.type, v, false);
+            rc = set_str(&n, &n.type, v, false);
         else if (strcmp(k, "localIp") == 0)
-            rc = set_str(&n.local_ip, v, false);
+            rc = set_str(&n, &n.local_ip, v, false);
         else if (strcmp(k, "remoteIp") == 0)
-            rc = set_str(&n.remote_ip, v, false);
+            rc = set_str(&n, &n.remote_ip, v, false);
         else if (strcmp(k, "subnetCidr") == 0)
-            rc = set_str(&n.subnet_cidr, v, false);
+            rc = set_str(&n, &n.subnet_cidr, v, false);
         else if (strcmp(k, "routingTableId") == 0)
-            rc = set_str(&n.routing_table_id, v, false);
+            rc = set_str(&n, &n.routing_table_id, v, false);
         else if (strcmp(k, "description") == 0)
-            rc = set_str(&n.description, v, true);
+            rc = set_str(&n, &n.description, v, true);
         else if (strcmp(k, "state") == 0)
-            rc = set_str(&n.state, v, false);
+            rc = set_str(&n, &n.state, v, false);
         else if (strcmp(k, "dateCreated") == 0)
-            rc = set_str(&n.date_created, v, false);
+            rc = set_str(&n, &n.date_created, v, false);
         else if (strcmp(k, "dnsServers") == 0 && cJSON_IsArray(v) &&
                  cJSON_GetArraySize(v) <= VR_DNS_MAX + 1) {
             const cJSON *d;
@@ -158,15 +155,13 @@ static void patch_conn(sim_server *srv, const sim_req *req, const char *id, sim_
                 if (!cJSON_IsString(d)) rc = -1;
             }
             if (rc == 0) {
-                for (size_t i = 0; i < VR_DNS_MAX + 1; i++) {
-                    free(n.dns[i]);
-                    n.dns[i] = NULL;
-                }
-                n.dns_count = 0;
+                size_t i = 0;
                 cJSON_ArrayForEach(d, v)
                 {
-                    n.dns[n.dns_count++] = vr_strdup(d->valuestring);
+                    vr_iface_set_str(&n, &n.dns[i++], d->valuestring);
                 }
+                for (n.dns_count = i; i < VR_DNS_MAX + 1; i++)
+                    vr_iface_set_str(&n, &n.dns[i], NULL);
             }
         }
         if (rc < 0) {

@@ -49,7 +49,7 @@ void sim_api_limits(sim_server *srv, const sim_req *req, sim_resp *resp)
 }
 
 /* A pageNumber: a whole number from 1 up. One past what a long holds is still a page (past the
- * last: no entities, contract §4.1), so it saturates at LONG_MAX. Returns 0, or -1. */
+ * last: no entities, docs/api.md §4.1), so it saturates at LONG_MAX. Returns 0, or -1. */
 static int parse_page_number(const char *v, long *out)
 {
     if (vr_parse_long(v, 1, LONG_MAX, out) == 0) return 0;

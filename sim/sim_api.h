@@ -1,4 +1,4 @@
-/* sim_api: the platform API endpoints of contract §4-§6a. Each handler is called by the router
+/* sim_api: the platform API endpoints of docs/api.md §4-§6a. Each handler is called by the router
  * with the server's mutex held, after authentication and the scope check (req->client is the
  * caller's client index); it fills resp. */
 #ifndef SIM_API_H

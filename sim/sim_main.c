@@ -1,4 +1,4 @@
-/* vni-sim: the local platform API of contract api-contract.md (OAuth, connections, routing
+/* vni-sim: the local platform API of docs/api.md (OAuth, connections, routing
  * tables, limits), with seeded fault injection and an admin API; or, with --probe-listener, a
  * loopback TCP listener for gateway probes. See docs/simulator.md. */
 #include "sim_faults.h"

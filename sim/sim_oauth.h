@@ -1,4 +1,4 @@
-/* sim_oauth: POST /oauth/token (client credentials, contract §2) and bearer-token checks. */
+/* sim_oauth: POST /oauth/token (client credentials, docs/api.md §2) and bearer-token checks. */
 #ifndef SIM_OAUTH_H
 #define SIM_OAUTH_H
 

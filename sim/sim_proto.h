@@ -1,5 +1,5 @@
 /* sim_proto: one request and one response of vni-sim as plain data (no libmicrohttpd here),
- * the contract's error body, and small codecs (query strings, form bodies, Base64). */
+ * the error body of docs/api.md §3, and small codecs (query strings, form bodies, Base64). */
 #ifndef SIM_PROTO_H
 #define SIM_PROTO_H
 
@@ -38,7 +38,7 @@ void sim_resp_init(sim_resp *r);
 void sim_resp_free(sim_resp *r);
 /* Sets status and the printed body of json (consumed). */
 void sim_resp_json(sim_resp *r, int status, cJSON *json);
-/* The contract's error body: {message, code, status, contextId, details, messageParams}.
+/* The error body of docs/api.md §3: {message, code, status, contextId, details, messageParams}.
  * contextId is r->correlation_id (a new UUID when that is still empty). details (consumed;
  * NULL: []) lists 422 field errors. */
 void sim_resp_error_details(sim_resp *r, int status, const char *code, cJSON *details,

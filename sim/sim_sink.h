@@ -1,5 +1,5 @@
 /* sim_sink: `vni-sim --webhook-sink HOST:PORT`, a loopback receiver for vni-reconcile's
- * webhook events (contract §8), for tests, the demo and users' dry runs. */
+ * webhook events (docs/api.md §8), for tests, the demo and users' dry runs. */
 #ifndef SIM_SINK_H
 #define SIM_SINK_H
 

@@ -142,8 +142,7 @@ static int load_conn(sim_org *o, const cJSON *c, sim_rng *rng, size_t idx, char 
         vr_iface_clear(&f);
         return -1;
     }
-    free(f.org_id);
-    f.org_id = vr_strdup(o->id);
+    vr_iface_set_str(&f, &f.org_id, o->id);
     if (!f.state) f.state = vr_strdup("active");
     if (!f.date_created) {
         char ts[32];
@@ -525,10 +524,8 @@ void sim_state_tick(sim_state *s, int64_t now_ms, const sim_faults *faults)
             memcpy(t->current_hash, t->expected_hash, sizeof(t->current_hash));
             for (size_t k = 0; k < t->pending_count; k++) {
                 vr_iface *f = sim_org_find_conn(o, t->pending[k], NULL);
-                if (f && f->state && strcmp(f->state, "provisioning") == 0) {
-                    free(f->state);
-                    f->state = vr_strdup("active");
-                }
+                if (f && f->state && strcmp(f->state, "provisioning") == 0)
+                    vr_iface_set_str(f, &f->state, "active");
             }
             table_clear_pending(t);
             t->syncing = false;

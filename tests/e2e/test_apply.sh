@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # vni-reconcile apply against vni-sim: a clean apply (all active, audit records with every field
-# of contract §9, metrics, the Git report on its branch with HEAD/index/work tree untouched),
+# of docs/api.md §9, metrics, the Git report on its branch with HEAD/index/work tree untouched),
 # a second apply that creates nothing, approval rules, an impossible plan, the lock, max-creates,
 # JSON output, saved plans (approval, stale refusal), and no secret or token in any output.
 . "$(dirname "$0")/lib.sh"

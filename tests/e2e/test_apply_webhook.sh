@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vni-reconcile apply and its webhook (contract §8): a receiver that is down never fails the
+# vni-reconcile apply and its webhook (docs/api.md §8): a receiver that is down never fails the
 # run and the events wait in the outbox; the next run delivers them first, in order, signed,
 # then its own. The receiver is vni-sim --webhook-sink (signature checked with the same key).
 . "$(dirname "$0")/lib.sh"

@@ -162,7 +162,7 @@ check_eq "every code of vr_errcode.h is in cli.md's error-code table" "" "$missi
 literal=$(grep -nE 'vr_error_set\([^,]+, *"' model/*.c desired/*.c live/*.c reconcile/*.c report/*.c cmd/*.c)
 check_eq "no code is set as a string literal outside vr_errcode.h" "" "$literal"
 
-# ---- audit record fields and webhook headers (contract §9, §8) ----
+# ---- audit record fields and webhook headers (docs/api.md §9, §8) ----
 line=$(grep -oE '"eventId".*' report/vr_audit.h | head -1)
 for k in eventId runId timestamp action interfaceName interfaceId status latencyMs uptimeRate correlationIds error; do
     if grep -qF "| \`$k\` |" docs/audit.md; then ok "audit.md describes $k"; else not_ok "audit.md describes $k"; fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vni-sim against the contract (shared/spec/api-contract.md), row by row, over real HTTP:
+# vni-sim against the API it serves (docs/api.md), row by row, over real HTTP:
 # OAuth (§2), conventions (§3), connections (§4.1-4.4), routing tables (§5), limits (§6), me (§6a).
 . "$(dirname "$0")/lib.sh"
 

@@ -453,8 +453,11 @@ static void test_resync_when_replaced(void **state)
     finish(f, true);
 }
 
-/* Without estimates the run learns one: the second wait polls first where the first wait last
- * saw its table syncing. */
+/* Without estimates the run learns where its tables converge: the first wait (nothing learned)
+ * backs off from 50 ms; it saw its table syncing at 175 ms and converged at 287 ms, so the
+ * second wait polls inside (175, 287]: at 222 ms first, the first of the times that minimise
+ * the expected wait past convergence plus 12 ms a poll for a convergence time spread evenly
+ * over that interval (vr_converge_schedule; the old rule polled at 175, still syncing). */
 static void test_learns_without_estimate(void **state)
 {
     (void)state;
@@ -482,10 +485,17 @@ static void test_learns_without_estimate(void **state)
     /* first wait: 50, 50, 75, 112 (syncing at 50, 100, 175; converged at 287) */
     assert_int_equal(f->res.steps[0].polls, 4);
     assert_int_equal(f->res.steps[0].convergence_ms, 287);
-    /* second wait: first poll at 175, converged */
+    /* second wait: first poll at 222, converged */
     assert_int_equal(f->res.steps[1].polls, 1);
     assert_int_equal(f->clock.n, 5);
-    assert_int_equal(f->clock.sleeps[4], 175);
+    assert_int_equal(f->clock.sleeps[4], 222);
+    vr_converge_history h = {0};
+    vr_converge_observe(&h, 175, 287);
+    int64_t plan[VR_CONVERGE_MAX_POLLS];
+    assert_int_equal(vr_converge_schedule(&h, plan, VR_CONVERGE_MAX_POLLS), 3);
+    assert_int_equal(plan[0], 222);
+    assert_int_equal(plan[1], 255);
+    assert_int_equal(plan[2], 287);
     finish(f, true);
 }
 

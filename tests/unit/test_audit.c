@@ -1,4 +1,4 @@
-/* test_audit: the contract §9 record, its JSON line, the fsync'd log and redaction. */
+/* test_audit: docs/api.md §9 record, its JSON line, the fsync'd log and redaction. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,7 +93,7 @@ static void test_full_record(void **state)
     assert_int_equal(vr_audit_format(NULL, &r, &line), 0);
     assert_null(strchr(vr_buf_str(&line), '\n'));
     assert_null(strstr(vr_buf_str(&line), "never serialised"));
-    /* keys in the contract's order */
+    /* keys in docs/api.md's order */
     const char *keys[] = {"eventId",       "runId",          "timestamp", "action",
                           "interfaceName", "interfaceId",    "status",    "latencyMs",
                           "uptimeRate",    "correlationIds", "error"};

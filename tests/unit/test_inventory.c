@@ -284,7 +284,7 @@ static void test_valid_inventory(void **state)
     assert_int_equal(f->local.family, VR_AF_V4);
     assert_int_equal(f->subnet.prefix, 24);
     /* locations point at the source's path, which lives as long as the inventory */
-    assert_ptr_equal(f->locs.name.file, inv.sources[0].path);
+    assert_ptr_equal(f->locs.file, inv.sources[0].path);
     assert_int_equal(f->locs.name.line, 13);
     assert_int_equal(f->locs.name.column, 11);
     assert_int_equal(f->locs.routing_table_id.line, 10); /* the default's line */
@@ -334,7 +334,7 @@ static void test_folder_merge(void **state)
     const vr_iface *dub = find_iface(o, "dublin-01");
     assert_int_equal(dub->dns_count, 1);
     assert_string_equal(dub->dns[0], "1.1.1.1");
-    assert_ptr_equal(dub->locs.name.file, inv.sources[1].path);
+    assert_ptr_equal(dub->locs.file, inv.sources[1].path);
     assert_int_equal(o->ignore_count, 1);
     assert_int_equal(find_iface(o, "frankfurt-v6")->local.family, VR_AF_V6);
     vr_diags_free(&d);
@@ -510,6 +510,70 @@ static void test_offset_locations_follow_yaml_line_breaks(void **state)
     }
 }
 
+/* The file is read as a stream, never held whole: what is only known at its end still decides
+ * as if it had been read first. A NUL byte far into a file (past the reads libyaml has made
+ * when it meets a syntax error) is the one error reported; a bad byte far into it is located
+ * by reading the start of the file again; the SHA-256 covers every byte even when the parse
+ * stopped early. */
+static void test_streamed_file_decided_whole(void **state)
+{
+    (void)state;
+    vr_buf b = VR_BUF_INIT;
+    vr_buf_puts(&b, HEAD "interfaces:\n  - name: a\n - name: b\n"); /* 6:2: bad indent */
+    for (int i = 0; i < 20000; i++) /* about 400 KiB of comment lines */
+        vr_buf_printf(&b, "# filler line %05d\n", i);
+    int line = 20000 + 7; /* after HEAD's 3 lines, 3 more and the filler */
+    vr_buf_puts(&b, "# a NUL: \x01\n");
+    b.data[b.len - 2] = '\0';
+    char dir[] = "/tmp/vr-inv-XXXXXX", path[256];
+    write_bytes(dir, path, sizeof(path), b.data, b.len);
+    vr_inventory inv;
+    vr_diags d = VR_DIAGS_INIT;
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (d.count != 1) print_diags(&d);
+    assert_int_equal(d.count, 1); /* not the syntax error: the NUL byte says it all */
+    assert_non_null(find_diag(&d, path, line, 10, "nul-byte"));
+    char hex[65];
+    vr_sha256_hex(b.data, b.len, hex);
+    assert_int_equal(inv.source_count, 1);
+    assert_string_equal(inv.sources[0].sha256, hex);
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir, path);
+
+    /* the same file with a bad UTF-8 byte there instead: the syntax error comes first, so that
+     * is what is reported; the hash is still of the whole file */
+    char dir2[] = "/tmp/vr-inv-XXXXXX";
+    b.data[b.len - 2] = (char)0xff;
+    write_bytes(dir2, path, sizeof(path), b.data, b.len);
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (!find_diag(&d, path, 6, 2, "yaml-syntax")) print_diags(&d);
+    assert_non_null(find_diag(&d, path, 6, 2, "yaml-syntax"));
+    assert_int_equal(d.count, 1);
+    vr_sha256_hex(b.data, b.len, hex);
+    assert_string_equal(inv.sources[0].sha256, hex);
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir2, path);
+
+    /* a valid start: the bad byte far in is libyaml's to find, and is located by reading the
+     * start of the file again */
+    char dir3[] = "/tmp/vr-inv-XXXXXX";
+    vr_buf_reset(&b);
+    vr_buf_puts(&b, HEAD "interfaces: []\n");
+    for (int i = 0; i < 20000; i++)
+        vr_buf_printf(&b, "# filler line %05d\n", i);
+    vr_buf_puts(&b, "# bad: \xff\n");
+    write_bytes(dir3, path, sizeof(path), b.data, b.len);
+    assert_int_equal(load(&inv, &d, path), -1);
+    if (!find_diag(&d, path, 20000 + 5, 8, "invalid-encoding")) print_diags(&d);
+    assert_non_null(find_diag(&d, path, 20000 + 5, 8, "invalid-encoding"));
+    vr_diags_free(&d);
+    vr_inventory_free(&inv);
+    remove_bytes(dir3, path);
+    vr_buf_free(&b);
+}
+
 /* A DNS entry of the wrong type is one error, not a second "is not an address" for the
  * empty slot kept in its place; from defaults too. */
 static void test_dns_item_wrong_type_reported_once(void **state)
@@ -637,7 +701,7 @@ static void test_whole_number_messages(void **state)
     remove_bytes(dir, path);
 }
 
-/* A region is a name or a domain (contract §1), either case: eu-west-1 and MyPureCloud.IE
+/* A region is a name or a domain (docs/api.md §1), either case: eu-west-1 and MyPureCloud.IE
  * are one region, not a conflict; a region that is neither is refused where it is written. */
 static void test_region_as_region(void **state)
 {
@@ -880,8 +944,9 @@ static void test_checks_with_live(void **state)
     (void)state;
     vr_iface f[4];
     make_iface(&f[0], "want-a", "10.0.1.1", "203.0.113.1", "10.0.1.0/24", NULL);
-    f[0].locs.local_ip = (vr_loc){"inv.yaml", 7, 14};
-    f[0].locs.subnet_cidr = (vr_loc){"inv.yaml", 9, 17};
+    f[0].locs.file = "inv.yaml";
+    f[0].locs.local_ip = (vr_pos){7, 14};
+    f[0].locs.subnet_cidr = (vr_pos){9, 17};
     make_iface(&f[1], "live-b", "10.0.1.1", "203.0.113.2", "10.0.1.0/24", "id-b");
     make_iface(&f[2], "live-c", "10.9.0.1", "203.0.113.3", "10.9.0.0/16", "id-c");
     make_iface(&f[3], "live-d", "10.9.1.1", "203.0.113.4", "10.9.1.0/24", "id-d");
@@ -926,7 +991,7 @@ static void test_checks_ipv6_and_mixed_families(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NRULES + 21];
+    struct CMUnitTest tests[NRULES + 22];
     size_t n = 0;
     for (size_t i = 0; i < NRULES; i++) {
         struct CMUnitTest t = {rules[i].file, test_rule, NULL, NULL, (void *)&rules[i]};
@@ -945,6 +1010,7 @@ int main(void)
     ADD(test_several_errors_in_one_file);
     ADD(test_nul_escape_refused);
     ADD(test_offset_locations_follow_yaml_line_breaks);
+    ADD(test_streamed_file_decided_whole);
     ADD(test_dns_item_wrong_type_reported_once);
     ADD(test_errors_before_a_stop_reported);
     ADD(test_whole_number_messages);

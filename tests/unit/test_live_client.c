@@ -1,5 +1,5 @@
 /* test_live_client: OAuth (Basic, cache, renewal, one repeat after a 401, static token), the
- * endpoints of contract §4-§6a (paging, restarts, limits, sync, create/delete), remedies, ids
+ * endpoints of docs/api.md §4-§6a (paging, restarts, limits, sync, create/delete), remedies, ids
  * checked before they go into a URL, the response cap, no core dumps while secrets are held,
  * and that the secret and the token never reach an error or a hook record. */
 #include <setjmp.h>
@@ -720,7 +720,7 @@ static void test_get_delete_and_403_scopes(void **state)
     assert_int_equal(note(f, vr_client_get_connection(f->c, "c-1", &got, &f->err)), 0);
     assert_string_equal(got.name, "vni-1");
     assert_int_equal(got.dns_count, 1);
-    assert_int_equal(got.dns_addr[0].family, VR_AF_V6);
+    assert_int_equal(vr_iface_dns_addr(&got, 0).family, VR_AF_V6);
     vr_iface_clear(&got);
     assert_int_equal(note(f, vr_client_get_connection(f->c, "c-2", &got, &f->err)),
                      VR_HTTP_ESTATUS);

@@ -1,4 +1,4 @@
-/* test_live_endpoint: the region map of contract §1 and the resolution of API/OAuth bases. */
+/* test_live_endpoint: the region map of docs/api.md §1 and the resolution of API/OAuth bases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -405,10 +405,75 @@ static void test_merge_keeps_summary(void **state)
     free(dir);
 }
 
+/* The poll schedule learned from convergence intervals (vr_converge_schedule). */
+static void check_schedule(const int64_t *plan, size_t n, int64_t latest)
+{
+    assert_true(n >= 1 && n <= VR_CONVERGE_MAX_POLLS);
+    assert_true(plan[0] >= 1);
+    for (size_t i = 1; i < n; i++)
+        assert_true(plan[i] - plan[i - 1] >= VR_CONVERGE_MIN_GAP_MS);
+    assert_int_equal(plan[n - 1], latest); /* every convergence seen is caught */
+}
+
+static void test_converge_schedule(void **state)
+{
+    (void)state;
+    vr_converge_history h;
+    memset(&h, 0, sizeof(h));
+    int64_t plan[VR_CONVERGE_MAX_POLLS];
+    assert_int_equal(vr_converge_schedule(&h, plan, VR_CONVERGE_MAX_POLLS), 0); /* nothing */
+
+    /* tables that converge at about the same time: one or two polls, at the latest seen */
+    for (int i = 0; i < 10; i++)
+        vr_converge_observe(&h, 290 + i % 3, 300 + i % 3);
+    size_t n = vr_converge_schedule(&h, plan, VR_CONVERGE_MAX_POLLS);
+    check_schedule(plan, n, 302);
+    assert_true(n <= 2);
+
+    /* spread evenly from 50 to 800 ms: more polls, the first one early, gaps that shrink
+     * (a late poll only serves the tables not caught yet), none past the latest */
+    memset(&h, 0, sizeof(h));
+    for (int i = 0; i < 16; i++)
+        vr_converge_observe(&h, 50 + i * 50, 50 + i * 50 + 50); /* (50,100] ... (800,850] */
+    n = vr_converge_schedule(&h, plan, VR_CONVERGE_MAX_POLLS);
+    check_schedule(plan, n, 850);
+    assert_true(n >= 5);
+    assert_true(plan[0] < 250);
+    assert_true(plan[1] - plan[0] > plan[n - 1] - plan[n - 2]);
+    /* a smaller max gives fewer */
+    assert_true(vr_converge_schedule(&h, plan, 3) <= 3);
+    check_schedule(plan, vr_converge_schedule(&h, plan, 3), 850);
+
+    /* the newest VR_CONVERGE_HISTORY waits count: one slow outlier is forgotten */
+    memset(&h, 0, sizeof(h));
+    vr_converge_observe(&h, 4000, 5000);
+    for (int i = 0; i < VR_CONVERGE_HISTORY - 1; i++)
+        vr_converge_observe(&h, 100, 200);
+    assert_int_equal(vr_converge_schedule(&h, plan, VR_CONVERGE_MAX_POLLS) > 0, 1);
+    n = vr_converge_schedule(&h, plan, VR_CONVERGE_MAX_POLLS);
+    assert_int_equal(plan[n - 1], 5000);
+    vr_converge_observe(&h, 100, 200);
+    assert_int_equal(h.count, VR_CONVERGE_HISTORY);
+    n = vr_converge_schedule(&h, plan, VR_CONVERGE_MAX_POLLS);
+    check_schedule(plan, n, 200);
+    assert_true(plan[0] > 100);
+
+    /* a first poll that found it converged: the interval starts at 0; odd input is made
+     * sane (hi after lo, nothing below 0) */
+    memset(&h, 0, sizeof(h));
+    vr_converge_observe(&h, -5, 120);
+    vr_converge_observe(&h, 300, 300);
+    assert_int_equal(h.lo[0], 0);
+    assert_int_equal(h.hi[1], 301);
+    n = vr_converge_schedule(&h, plan, VR_CONVERGE_MAX_POLLS);
+    check_schedule(plan, n, 301);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_percentiles),
+        cmocka_unit_test(test_converge_schedule),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_file_and_merge),
         cmocka_unit_test(test_merge_keeps_summary),

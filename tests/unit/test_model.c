@@ -325,7 +325,7 @@ static void test_validate_good(void **state)
     vr_addr_format(&f.local, out);
     assert_string_equal(out, "10.0.50.1");
     assert_int_equal(f.subnet.prefix, 24);
-    assert_int_equal(f.dns_addr[1].family, VR_AF_V4);
+    assert_int_equal(vr_iface_dns_addr(&f, 1).family, VR_AF_V4);
     vr_iface_clear(&f);
     /* IPv6 has no broadcast address: the last address of the block is a host */
     good_iface(&f);
@@ -571,6 +571,18 @@ static void test_compare(void **state)
     vr_iface_clear(&b);
 }
 
+/* True when every string of f lies inside its one block. */
+static bool all_in_block(const vr_iface *f)
+{
+    const char *const v[] = {f->name,        f->org_id,      f->type,   f->local_ip,
+                             f->remote_ip,   f->subnet_cidr, f->dns[0], f->dns[1],
+                             f->dns[2],      f->dns[3],      f->dns[4], f->routing_table_id,
+                             f->description, f->id,          f->state,  f->date_created};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        if (v[i] && (!f->strs || v[i] < f->strs || v[i] >= f->strs + f->strs_size)) return false;
+    return true;
+}
+
 /* ---- JSON codec ---- */
 
 static void test_json_round_trip(void **state)
@@ -601,6 +613,7 @@ static void test_json_round_trip(void **state)
     assert_int_equal(g.dns_count, 2);
     assert_true(vr_addr_equal(&g.local, &f.local));
     assert_int_equal(vr_iface_compare(&f, &g, NULL, NULL), 0);
+    assert_true(all_in_block(&g)); /* one allocation for the whole connection */
     assert_string_equal(cJSON_GetObjectItem(back, "selfUri")->valuestring,
                         "/api/v2/organization/privateconnectivity/connections/"
                         "8e3f2c1a-7b64-4c1e-9d51-0f6a2b3c4d5e");
@@ -630,6 +643,80 @@ static void test_json_round_trip(void **state)
     bad = cJSON_Parse("[1]");
     assert_int_equal(vr_iface_from_json(&g, bad, &err), -1);
     cJSON_Delete(bad);
+}
+
+/* ---- an interface's strings: one block ---- */
+
+static void test_iface_strings(void **state)
+{
+    (void)state;
+    vr_iface f, g;
+    good_iface(&f); /* every string its own allocation, as a caller may build one */
+    f.id = vr_strdup("id-1");
+    assert_null(f.strs);
+    assert_false(all_in_block(&f));
+    /* a copy holds them in one block of their exact size */
+    vr_iface_copy(&g, &f);
+    assert_non_null(g.strs);
+    assert_true(all_in_block(&g));
+    assert_int_equal(g.strs_size, strlen("arch-vni-prod-01") + strlen("ipconnect") +
+                                      strlen("10.0.50.1") + strlen("203.0.113.10") +
+                                      strlen("10.0.50.0/24") + strlen("8.8.8.8") +
+                                      strlen("8.8.4.4") + strlen("rt-core") + strlen("id-1") + 9);
+    assert_string_equal(g.name, "arch-vni-prod-01");
+    assert_string_equal(g.dns[1], "8.8.4.4");
+    assert_null(g.description);
+    assert_int_equal(vr_iface_compare(&f, &g, NULL, NULL), 0);
+    /* replacing one (even by another member's text) keeps the others and one block */
+    vr_iface_set_str(&g, &g.description, g.name);
+    assert_string_equal(g.description, "arch-vni-prod-01");
+    vr_iface_set_str(&g, &g.name, "renamed");
+    assert_string_equal(g.name, "renamed");
+    assert_string_equal(g.description, "arch-vni-prod-01");
+    assert_string_equal(g.routing_table_id, "rt-core");
+    vr_iface_set_str(&g, &g.id, NULL);
+    assert_null(g.id);
+    assert_true(all_in_block(&g));
+    /* a member that was NULL may still be set by hand: it is freed with the rest */
+    g.state = vr_strdup("active");
+    assert_false(all_in_block(&g));
+    vr_iface_set_str(&g, &g.dns[0], "9.9.9.9"); /* packs the hand-set one too */
+    assert_true(all_in_block(&g));
+    assert_string_equal(g.state, "active");
+    g.date_created = vr_strdup("2026-11-24T10:00:00.000Z");
+    vr_iface_clear(&g); /* block and hand-set string: nothing leaks (ASan) */
+    assert_null(g.strs);
+    /* set_str on a caller-built interface frees the string it replaces */
+    vr_iface_set_str(&f, &f.type, "gre");
+    assert_string_equal(f.type, "gre");
+    assert_true(all_in_block(&f));
+    vr_iface_clear(&f);
+
+    /* DNS addresses are parsed on demand */
+    good_iface(&f);
+    f.dns[2] = vr_strdup("not-an-address");
+    f.dns_count = 3;
+    assert_int_equal(vr_iface_dns_addr(&f, 0).family, VR_AF_V4);
+    assert_int_equal(vr_iface_dns_addr(&f, 2).family, VR_AF_NONE);
+    assert_int_equal(vr_iface_dns_addr(&f, 3).family, VR_AF_NONE); /* past dns_count */
+    vr_addr want;
+    vr_addr_parse(&want, "8.8.4.4");
+    vr_addr got = vr_iface_dns_addr(&f, 1);
+    assert_true(vr_addr_equal(&got, &want));
+    /* positions become locations in the interface's file; an unknown one has no file */
+    f.locs.file = "inv.yaml";
+    f.locs.name = (vr_pos){13, 11};
+    vr_loc l = vr_iface_loc(&f, f.locs.name);
+    assert_string_equal(l.file, "inv.yaml");
+    assert_int_equal(l.line, 13);
+    assert_int_equal(l.column, 11);
+    l = vr_iface_loc(&f, f.locs.remote_ip);
+    assert_null(l.file);
+    assert_int_equal(l.line, 0);
+    vr_iface_clear(&f);
+    /* the whole interface, addresses included, is 288 bytes (584 before the compaction) */
+    assert_true(sizeof(vr_iface) <= 288);
+    assert_int_equal(sizeof(vr_addr), 17);
 }
 
 /* ---- buffers, hashes, edit distance ---- */
@@ -686,6 +773,22 @@ static void test_sha256_hmac(void **state)
     assert_string_equal(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
     vr_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, hex);
     assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    /* in pieces, the same digest as at once; nothing given is the empty digest */
+    vr_sha256 h;
+    vr_sha256_init(&h);
+    vr_sha256_update(&h, "a", 1);
+    vr_sha256_update(&h, "", 0);
+    vr_sha256_update(&h, "bc", 2);
+    vr_sha256_final_hex(&h, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_null(h.ctx);
+    vr_sha256_init(&h);
+    vr_sha256_final_hex(&h, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    vr_sha256_init(&h);
+    vr_sha256_update(&h, "dropped", 7);
+    vr_sha256_discard(&h);
+    assert_null(h.ctx);
 }
 
 static void test_edit_distance(void **state)
@@ -755,6 +858,19 @@ static void test_diags(void **state)
     s = vr_diag_format(&d.items[3]);
     assert_string_equal(s, "warning: last");
     free(s);
+    /* truncating drops the newest and their counts */
+    vr_diags_add(&d, VR_SEV_WARNING, &b, "z", "later warning");
+    vr_diags_add(&d, VR_SEV_ERROR, &b, "z", "later error");
+    vr_diags_add(&d, VR_SEV_NOTE, &b, "z", "later note");
+    assert_int_equal(d.errors, 4);
+    assert_int_equal(d.warnings, 2);
+    vr_diags_truncate(&d, 4);
+    assert_int_equal(d.count, 4);
+    assert_int_equal(d.errors, 3);
+    assert_int_equal(d.warnings, 1);
+    assert_string_equal(d.items[3].message, "last");
+    vr_diags_truncate(&d, 10); /* more than there are: nothing */
+    assert_int_equal(d.count, 4);
     vr_diags_free(&d);
 }
 
@@ -920,6 +1036,7 @@ int main(void)
         cmocka_unit_test(test_validate_reports_every_field),
         cmocka_unit_test(test_compare),
         cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_iface_strings),
         cmocka_unit_test(test_buf),
         cmocka_unit_test(test_sha256_hmac),
         cmocka_unit_test(test_edit_distance),

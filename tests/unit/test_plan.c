@@ -112,7 +112,7 @@ static void test_categories(void **state)
     assert_string_equal(r.actions[0].reason, "missing live");
     assert_string_equal(r.actions[0].iface.local_ip, "10.0.1.1");
     assert_string_equal(r.actions[0].iface.org_id, ORG);
-    assert_null(r.actions[0].iface.locs.local_ip.file);
+    assert_null(r.actions[0].iface.locs.file);
 
     assert_int_equal(r.unchanged_count, 1);
     assert_string_equal(r.unchanged[0].name, "b-same");
@@ -179,10 +179,11 @@ static void plan_one_create(vr_plan_org_result *r, const char *local, const char
     vr_inventory inv = inv_new(&org);
     vr_iface *w = want(org, "new-vni", local, remote, subnet, rt);
     static const char *file = "inv.yaml";
-    w->locs.local_ip = (vr_loc){file, 7, 14};
-    w->locs.subnet_cidr = (vr_loc){file, 9, 17};
-    w->locs.remote_ip = (vr_loc){file, 8, 15};
-    w->locs.routing_table_id = (vr_loc){file, 10, 21};
+    w->locs.file = file;
+    w->locs.local_ip = (vr_pos){7, 14};
+    w->locs.subnet_cidr = (vr_pos){9, 17};
+    w->locs.remote_ip = (vr_pos){8, 15};
+    w->locs.routing_table_id = (vr_pos){10, 21};
     vr_plan_ctx ctx = ctx_default();
     assert_int_equal(vr_plan_org(r, org, live->v, live->n, &ctx), 0);
     vr_inventory_free(&inv); /* the result owns its copies */

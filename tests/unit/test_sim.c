@@ -195,7 +195,7 @@ static void test_state_load(void **st)
     }
 }
 
-/* Entities are ordered by dateCreated as a time, then id (contract §4.1): a state file may give
+/* Entities are ordered by dateCreated as a time, then id (docs/api.md §4.1): a state file may give
  * whole seconds, or other fractions, beside the milliseconds the simulator writes. */
 static void test_order_by_time(void **st)
 {
