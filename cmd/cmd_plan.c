@@ -263,10 +263,12 @@ int cmd_plan(int argc, char **argv)
     popts.max_deletes = o.max_deletes;
     vr_cmd_replace_opts(&popts, &o.replace, o.replace_drifted, o.no_replace_failed, o.max_replaces);
     if ((rc = vr_session_plan(&s, &popts)) != 0) goto done;
-    /* The plan holds copies of all it shows: the live listings (megabytes for 10,000
-     * connections) go before it is rendered. */
-    for (size_t i = 0; i < s.org_count; i++)
+    /* The plan holds copies of all it shows: the live listings and the inventory's interfaces
+     * (megabytes for 10,000) go before it is rendered. */
+    for (size_t i = 0; i < s.org_count; i++) {
         vr_iface_list_free(&s.orgs[i].live);
+        vr_org_drop_ifaces(s.orgs[i].org);
+    }
     if (o.probe) vr_pool_run(s.org_count, s.parallelism, probe_gateways, &s);
 
     print_plan(&s, &o, format);

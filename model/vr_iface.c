@@ -498,15 +498,22 @@ vr_iface *vr_org_take_iface(vr_org *org, vr_iface *f)
     return dst;
 }
 
+void vr_org_drop_ifaces(vr_org *org)
+{
+    for (size_t j = 0; j < org->count; j++) {
+        if (org->ifaces[j].org_id == org->id) org->ifaces[j].org_id = NULL; /* the org's own */
+        vr_iface_clear(&org->ifaces[j]);
+    }
+    free(org->ifaces);
+    org->ifaces = NULL;
+    org->count = org->cap = 0;
+}
+
 void vr_inventory_free(vr_inventory *inv)
 {
     for (size_t i = 0; i < inv->org_count; i++) {
         vr_org *o = &inv->orgs[i];
-        for (size_t j = 0; j < o->count; j++) {
-            if (o->ifaces[j].org_id == o->id) o->ifaces[j].org_id = NULL; /* the org's own */
-            vr_iface_clear(&o->ifaces[j]);
-        }
-        free(o->ifaces);
+        vr_org_drop_ifaces(o);
         for (size_t j = 0; j < o->ignore_count; j++) {
             free(o->ignores[j].name);
             free(o->ignores[j].field);

@@ -185,6 +185,8 @@ vr_org *vr_inventory_find_org(const vr_inventory *inv, const char *id);
 vr_org *vr_inventory_add_org(vr_inventory *inv, const char *id);
 /* Appends a copy-free move of *f (f is zeroed). Returns the stored interface. */
 vr_iface *vr_org_take_iface(vr_org *org, vr_iface *f);
+/* Frees the organization's interfaces (it keeps its id, region, ignore list...). */
+void vr_org_drop_ifaces(vr_org *org);
 void vr_inventory_free(vr_inventory *inv);
 
 /* Returns true when the ignore list leaves out field (NULL: the whole interface) of name. */

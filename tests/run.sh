@@ -30,7 +30,10 @@ count_tap() { # $1 log, $2 exit code, $3 name
     printf '%-44s %4d passed %4d failed\n' "$3" "$p" "$f"
 }
 
-for build in "$@"; do
+# One build's suite (unit tests, then end-to-end scripts); its counts go to $logdir/TAG.counts.
+run_build() { # $1 build dir
+    local build=$1 t s name log rc
+    passed=0; failed=0; failed_names=()
     echo "== suite on $build"
     for t in "$build"/tests/test_*; do
         [ -x "$t" ] || continue
@@ -41,7 +44,7 @@ for build in "$@"; do
         count_cmocka "$log" "$rc" "$name"
         if [ "$rc" -ne 0 ]; then sed 's/^/    /' "$log" | tail -40; fi
     done
-    [ "$unit_only" -eq 1 ] && continue
+    [ "$unit_only" -eq 1 ] && return 0
     for s in tests/e2e/test_*.sh; do
         [ -f "$s" ] || continue
         name="$build/e2e/$(basename "$s" .sh)"
@@ -54,6 +57,32 @@ for build in "$@"; do
             [ "$rc" -ne 0 ] && { echo "    (exit $rc)"; tail -15 "$log" | sed 's/^/    /'; }
         fi
     done
+}
+
+# The builds run at once (their tests mostly wait on simulated convergence; each has its own
+# lock folder), their output printed whole, in order. VR_TEST_SERIAL=1 runs them one by one.
+pids=()
+for build in "$@"; do
+    tag=$(echo "$build" | tr / _)
+    mkdir -m 0700 "$logdir/run-$tag"
+    if [ "${VR_TEST_SERIAL:-0}" = 1 ] || [ $# -eq 1 ]; then
+        XDG_RUNTIME_DIR="$logdir/run-$tag" run_build "$build" >"$logdir/$tag.out" 2>&1
+        echo "$passed $failed ${failed_names[*]}" >"$logdir/$tag.counts"
+    else
+        ( XDG_RUNTIME_DIR="$logdir/run-$tag" run_build "$build" >"$logdir/$tag.out" 2>&1
+          echo "$passed $failed ${failed_names[*]}" >"$logdir/$tag.counts" ) &
+        pids+=($!)
+    fi
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+passed=0; failed=0; failed_names=()
+for build in "$@"; do
+    tag=$(echo "$build" | tr / _)
+    cat "$logdir/$tag.out"
+    read -r p f names <"$logdir/$tag.counts" || { p=0; f=1; names="$build (no result)"; }
+    passed=$((passed + p)); failed=$((failed + f))
+    # shellcheck disable=SC2206  # the names have no spaces: word splitting is what we want
+    [ -n "$names" ] && failed_names+=($names)
 done
 if [ "${#failed_names[@]}" -gt 0 ]; then
     echo "failing: ${failed_names[*]}"

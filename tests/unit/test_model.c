@@ -714,6 +714,25 @@ static void test_iface_strings(void **state)
     assert_null(l.file);
     assert_int_equal(l.line, 0);
     vr_iface_clear(&f);
+    /* an organization's interfaces: one with its own org_id, one sharing the organization's
+     * (as the loader leaves them); dropping them frees the first's and leaves the second's */
+    vr_inventory inv;
+    memset(&inv, 0, sizeof(inv));
+    vr_org *org = vr_inventory_add_org(&inv, "org-1");
+    good_iface(&f);
+    f.org_id = vr_strdup("org-1");
+    vr_org_take_iface(org, &f);
+    good_iface(&f);
+    vr_iface *shared = vr_org_take_iface(org, &f);
+    shared->org_id = org->id;
+    assert_int_equal(org->count, 2);
+    vr_org_drop_ifaces(org);
+    assert_int_equal(org->count, 0);
+    assert_null(org->ifaces);
+    assert_string_equal(org->id, "org-1");
+    good_iface(&f); /* and the inventory frees what it holds then */
+    vr_org_take_iface(org, &f)->org_id = org->id;
+    vr_inventory_free(&inv);
     /* the whole interface, addresses included, is 288 bytes (584 before the compaction) */
     assert_true(sizeof(vr_iface) <= 288);
     assert_int_equal(sizeof(vr_addr), 17);
